@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs every build, test and benchmark dependency from Debian 12 packages (and s3rver from npm,
+# pinned by tests/s3/package-lock.json). Idempotent: re-running only installs what is missing.
+set -euo pipefail
+
+PKGS=(
+  build-essential cmake ninja-build pkg-config git ca-certificates
+  libcurl4-openssl-dev libssl-dev zlib1g-dev libdeflate-dev libisal-dev
+  libzstd-dev libbz2-dev liblzma-dev
+  nlohmann-json3-dev libpugixml-dev libcli11-dev libspdlog-dev libfmt-dev
+  libsqlite3-dev libicu-dev libuchardet-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  media-types
+  clang clang-format clang-tidy libclang-rt-14-dev
+  python3 python3-boto3 zip unzip p7zip-full libarchive-tools time
+  nodejs npm
+)
+
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+# A machine image may ship node/npm outside Debian's packaging; accept those.
+if command -v node >/dev/null && command -v npm >/dev/null; then
+  missing=("${missing[@]/nodejs/}"); missing=("${missing[@]/npm/}")
+fi
+cleaned=()
+for p in "${missing[@]}"; do [ -n "$p" ] && cleaned+=("$p"); done
+
+if [ "${#cleaned[@]}" -gt 0 ]; then
+  echo "install-deps: installing ${cleaned[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${cleaned[@]}"
+else
+  echo "install-deps: all Debian packages present"
+fi

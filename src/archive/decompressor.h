@@ -1,0 +1,41 @@
+// Decompressor: turns one member's compressed bytes into its content, incrementally.
+//
+// One instance per member, used by one thread. Implementations never allocate in proportion
+// to the member's size: their memory is fixed by the method (e.g. a 32 KiB or 64 KiB window,
+// bzip2's 900 KiB blocks, an LZMA dictionary bounded by DecompressorParams::max_dictionary).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+
+namespace unpackd {
+
+struct DecompressorParams {
+  uint16_t method = 0;
+  uint16_t flags = 0;              // general-purpose flags (LZMA's end-marker bit 1)
+  uint64_t uncompressed_size = 0;  // from the central directory; LZMA without end marker needs it
+  uint64_t max_dictionary = uint64_t{512} << 20;  // refuse streams asking for more memory
+};
+
+class Decompressor {
+ public:
+  virtual ~Decompressor() = default;
+
+  struct Step {
+    size_t consumed = 0;    // bytes of `in` used
+    size_t produced = 0;    // bytes written to `out`
+    bool finished = false;  // the compressed stream has ended; further calls produce nothing
+  };
+
+  // Consumes from `in` and writes into `out`. `in_is_last` says no input follows `in`.
+  // Makes progress (consumes or produces) whenever `out` is not empty and the stream is not
+  // finished. Throws Error(kArchiveRefused) on corrupt data, or when `in_is_last` and the
+  // stream cannot end (truncated). The caller checks CRC and sizes; this only decodes.
+  virtual Step Decompress(std::span<const std::byte> in, bool in_is_last,
+                          std::span<std::byte> out) = 0;
+};
+
+}  // namespace unpackd

@@ -1,0 +1,6 @@
+#include <iostream>
+
+int main() {
+  std::cout << "unpackd " << UNPACKD_VERSION << "\n";
+  return 0;
+}

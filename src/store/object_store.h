@@ -1,0 +1,118 @@
+// ObjectStore: the one interface between unpackd and wherever objects live.
+//
+// Implementations: LocalStore (a directory whose top-level folders are buckets) and S3Store
+// (any S3-compatible server). Tests swap in either, or a fault-injecting wrapper.
+//
+// Errors: every method throws unpackd::Error. Its kind tells the caller what happened:
+// kNotFound (no such object/bucket), kPrecondition (the object changed since it was opened),
+// kAccessDenied, kTransient (implementations have already retried; the caller may retry the
+// whole operation later), kIo (anything else). Messages name the operation, bucket and key.
+//
+// Thread safety: an ObjectStore, and every RandomAccessObject it returns, may be used from many
+// threads at once. An ObjectWriter belongs to one thread at a time.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+
+namespace unpackd {
+
+// Names one object. `key` is any valid UTF-8 string S3 would accept (1..1024 bytes).
+struct ObjectRef {
+  std::string bucket;
+  std::string key;
+
+  // "bucket/key", for messages.
+  std::string ToString() const { return bucket + "/" + key; }
+};
+
+using UserMetadata = std::map<std::string, std::string>;
+
+struct ObjectInfo {
+  uint64_t size = 0;
+  // Opaque; changes whenever the object's content is replaced. Stored without quotes.
+  std::string etag;
+  std::string version_id;  // empty when the store does not version
+  std::string content_type;
+  UserMetadata metadata;  // lower-case names, without any "x-amz-meta-" prefix
+};
+
+// A pinned, readable view of one object version.
+class RandomAccessObject {
+ public:
+  virtual ~RandomAccessObject() = default;
+
+  // The object as it was when opened. Never changes for the lifetime of this reader.
+  virtual const ObjectInfo& info() const = 0;
+
+  // Reads up to dst.size() bytes starting at `offset` into dst and returns how many were read:
+  // fewer than dst.size() only at the end of the object (0 when offset >= size).
+  // If the object was replaced since it was opened, throws kPrecondition rather than mixing
+  // bytes of two versions. Safe to call from many threads at once.
+  virtual size_t ReadAt(uint64_t offset, std::span<std::byte> dst) = 0;
+};
+
+struct WriteOptions {
+  std::string content_type;  // empty: the store's default
+  UserMetadata metadata;     // names: lower-case ASCII [a-z0-9-]; values: printable ASCII
+  // The caller's estimate of the final size; lets S3 choose single vs multipart upload and a
+  // part size. Not trusted: the writer must accept more or fewer bytes.
+  std::optional<uint64_t> size_hint;
+};
+
+// Streams one new object. Nothing is visible to readers until Commit() returns; a writer
+// destroyed (or Abort()ed) before Commit() leaves no trace: no partial object, no temp file,
+// no orphan multipart upload.
+class ObjectWriter {
+ public:
+  virtual ~ObjectWriter() = default;
+
+  // Appends bytes. May block while earlier data is being flushed (this is the backpressure
+  // that bounds memory). Throws on failure; the writer is then unusable and already aborted.
+  virtual void Append(std::span<const std::byte> data) = 0;
+
+  // Makes the object visible under its key atomically, replacing any previous object.
+  // Returns the stored object's info. Throws on failure, leaving no new object.
+  virtual ObjectInfo Commit() = 0;
+
+  // Discards everything written so far. Never throws. Idempotent.
+  virtual void Abort() noexcept = 0;
+};
+
+struct ListEntry {
+  std::string key;
+  uint64_t size = 0;
+  std::string etag;
+};
+
+class ObjectStore {
+ public:
+  virtual ~ObjectStore() = default;
+
+  // Metadata of one object. Throws kNotFound if absent.
+  virtual ObjectInfo Stat(const ObjectRef& ref) = 0;
+
+  // Opens the current version for random reads; every later read is pinned to this version.
+  virtual std::unique_ptr<RandomAccessObject> OpenForRead(const ObjectRef& ref) = 0;
+
+  // Starts a new object; see ObjectWriter. The key is validated here (kUsage if the store
+  // cannot hold it safely).
+  virtual std::unique_ptr<ObjectWriter> NewWriter(const ObjectRef& ref,
+                                                  const WriteOptions& options) = 0;
+
+  // Calls `visit` for every object whose key starts with `prefix`, in ascending key order.
+  // `visit` returns false to stop early. Objects written concurrently may or may not appear.
+  virtual void List(const std::string& bucket, const std::string& prefix,
+                    const std::function<bool(const ListEntry&)>& visit) = 0;
+
+  // Removes one object. Removing an absent object succeeds (as in S3).
+  virtual void Delete(const ObjectRef& ref) = 0;
+};
+
+}  // namespace unpackd
