@@ -16,7 +16,12 @@ constexpr uint16_t kEndMarkerFlag = 1 << 1;  // APPNOTE general-purpose bit 1 fo
 constexpr size_t kPrefixSize = 4;            // SDK version (2) + properties size (2)
 constexpr size_t kPropertiesSize = 5;        // the only size LZMA1 properties have
 
-std::string Mib(uint64_t bytes) { return std::to_string(bytes >> 20) + " MiB"; }
+// "4 MiB", "1300 KiB" or "1234567 bytes": exact, as the numbers are compared in the message.
+std::string SizeText(uint64_t bytes) {
+  if (bytes != 0 && bytes % (1 << 20) == 0) return std::to_string(bytes >> 20) + " MiB";
+  if (bytes != 0 && bytes % (1 << 10) == 0) return std::to_string(bytes >> 10) + " KiB";
+  return std::to_string(bytes) + " bytes";
+}
 
 class LzmaDecompressor final : public Decompressor {
  public:
@@ -64,9 +69,9 @@ class LzmaDecompressor final : public Decompressor {
     lzma_options_lzma options = *static_cast<lzma_options_lzma*>(filter.options);
     std::free(filter.options);
     if (options.dict_size > params_.max_dictionary) {
-      throw Error(ErrorKind::kArchiveRefused, "LZMA dictionary of " + Mib(options.dict_size) +
+      throw Error(ErrorKind::kArchiveRefused, "LZMA dictionary of " + SizeText(options.dict_size) +
                                                   " is larger than the allowed " +
-                                                  Mib(params_.max_dictionary));
+                                                  SizeText(params_.max_dictionary));
     }
     // LZMA1EXT lets liblzma stop at a known size and check the stream really ends there; an
     // end marker right after that size is tolerated, as some writers add it without the flag.
