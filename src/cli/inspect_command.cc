@@ -3,6 +3,7 @@
 
 #include "archive/compression_method.h"
 #include "cli/commands.h"
+#include "cli/exit_codes.h"
 #include "pipeline/content_type.h"
 #include "pipeline/plan.h"
 #include "util/error.h"

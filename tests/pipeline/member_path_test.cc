@@ -28,7 +28,7 @@ TEST(MemberPathTest, RefusesEverySpellingOfTraversal) {
   for (const char* name :
        {"../evil.txt", "a/../../evil.txt", "..\\evil.txt", "a\\..\\..\\evil.txt", "/etc/passwd",
         "\\etc\\passwd", "C:\\Windows\\evil.dll", "c:/evil", "\\\\host\\share\\evil",
-        "//host/share/evil", "a//b.txt", "..", ".", "", "a/\x01.txt", std::string("a\0b", 3).c_str()}) {
+        "//host/share/evil", "a//b.txt", "..", ".", "", "a/\x01.txt"}) {
     EXPECT_TRUE(Safe(name).starts_with("UNSAFE")) << name << " -> " << Safe(name);
   }
   EXPECT_TRUE(Safe(std::string("a\0b", 3)).starts_with("UNSAFE"));
