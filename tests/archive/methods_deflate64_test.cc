@@ -9,13 +9,15 @@
 
 #include "archive/compression_method.h"
 #include "archive/methods_test_helpers.h"
+#include "support/file_object.h"
+#include "support/temp_dir.h"
 
 namespace unpackd {
 namespace {
 
-using testing::Bytes;
-using testing::DecodeInChunks;
-using testing::ExpectRefused;
+using methods_test::Bytes;
+using methods_test::DecodeInChunks;
+using methods_test::ExpectRefused;
 
 // Packs bits least significant first, as deflate streams are; Huffman codes go most
 // significant bit first.

@@ -5,20 +5,22 @@
 
 #include "archive/compression_method.h"
 #include "archive/methods_test_helpers.h"
+#include "support/file_object.h"
+#include "support/temp_dir.h"
 #include "util/error.h"
 
 namespace unpackd {
 namespace {
 
-using testing::Bytes;
-using testing::DecodeInChunks;
-using testing::ExpectRefused;
-using testing::ExtractFirstMember;
-using testing::Quote;
-using testing::RunTool;
-using testing::SampleContent;
-using testing::ScratchDir;
-using testing::ZipMemberData;
+using methods_test::Bytes;
+using methods_test::DecodeInChunks;
+using methods_test::ExpectRefused;
+using methods_test::ExtractFirstMember;
+using methods_test::SampleContent;
+using methods_test::ZipMemberData;
+using testing::RunCommandOutput;
+using testing::ShellQuote;
+using testing::TempDir;
 
 constexpr size_t kContentSize = 1'300'000;
 
@@ -54,18 +56,19 @@ class LimitsTest : public ::testing::Test {
  protected:
   void SetUp() override {
     content_ = SampleContent(kContentSize, 99);
-    testing::WriteFileBytes(input_, content_);
+    methods_test::WriteFileBytes(input_, content_);
   }
 
   ZipMemberData SevenZipMember(const std::string& options) {
-    const auto zip = dir_ / "sample.zip";
-    RunTool("7z a -bd -tzip " + options + " " + Quote(zip) + " " + Quote(input_) + " > /dev/null");
+    const auto zip = dir_.path() / "sample.zip";
+    RunCommandOutput("7z a -bd -tzip " + options + " " + ShellQuote(zip) + " " +
+                     ShellQuote(input_) + " > /dev/null");
     return ExtractFirstMember(zip);
   }
 
   Bytes Compress(const std::string& command) {
-    const auto output = dir_ / "stream";
-    RunTool(command + " < " + Quote(input_) + " > " + Quote(output));
+    const auto output = dir_.path() / "stream";
+    RunCommandOutput(command + " < " + ShellQuote(input_) + " > " + ShellQuote(output));
     return testing::ReadFileBytes(output);
   }
 
@@ -77,8 +80,8 @@ class LimitsTest : public ::testing::Test {
     return params;
   }
 
-  ScratchDir dir_;
-  std::filesystem::path input_ = dir_ / "content.bin";
+  TempDir dir_;
+  std::filesystem::path input_ = dir_.path() / "content.bin";
   Bytes content_;
 };
 
@@ -150,21 +153,21 @@ TEST_F(LimitsTest, XzDictionaryAboveTheLimitIsRefused) {
 // Empty members: each format still has a stream (header, end marker), and it decodes to
 // nothing.
 TEST_F(LimitsTest, EmptyContentDecodesToNothing) {
-  const auto empty = dir_ / "empty";
-  testing::WriteFileBytes(empty, {});
+  const auto empty = dir_.path() / "empty";
+  methods_test::WriteFileBytes(empty, {});
   struct Case {
     std::string name;
     uint16_t method;
     std::string command;  // writes the stream for an empty input to stdout
   };
-  const std::string zipfile =
-      "/usr/bin/python3 -c 'import sys, zipfile; "
-      "zipfile.ZipFile(sys.argv[1], \"w\", zipfile.";
+  const std::string zipfile = testing::Python() +
+                              " -c 'import sys, zipfile; "
+                              "zipfile.ZipFile(sys.argv[1], \"w\", zipfile.";
   for (const Case& c :
        {Case{"bzip2", 12, "bzip2 -c"}, Case{"zstd", 93, "zstd -q -c"}, Case{"xz", 95, "xz -c"}}) {
     SCOPED_TRACE(c.name);
-    const auto output = dir_ / (c.name + ".out");
-    RunTool(c.command + " < " + Quote(empty) + " > " + Quote(output));
+    const auto output = dir_.path() / (c.name + ".out");
+    RunCommandOutput(c.command + " < " + ShellQuote(empty) + " > " + ShellQuote(output));
     DecompressorParams params;
     params.method = c.method;
     auto decompressor = MakeDecompressor(params);
@@ -172,9 +175,9 @@ TEST_F(LimitsTest, EmptyContentDecodesToNothing) {
   }
   for (const std::string compression : {"ZIP_LZMA", "ZIP_BZIP2"}) {
     SCOPED_TRACE(compression);
-    const auto zip = dir_ / (compression + ".zip");
-    RunTool(zipfile + compression + ").write(sys.argv[2], \"empty\")' " + Quote(zip) + " " +
-            Quote(empty));
+    const auto zip = dir_.path() / (compression + ".zip");
+    RunCommandOutput(zipfile + compression + ").write(sys.argv[2], \"empty\")' " + ShellQuote(zip) +
+                     " " + ShellQuote(empty));
     const ZipMemberData member = ExtractFirstMember(zip);
     auto decompressor = MakeDecompressor(ParamsFor(member));
     EXPECT_TRUE(DecodeInChunks(*decompressor, member.compressed, 1, 1).empty());

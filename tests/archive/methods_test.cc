@@ -10,20 +10,22 @@
 
 #include "archive/compression_method.h"
 #include "archive/methods_test_helpers.h"
+#include "support/file_object.h"
+#include "support/temp_dir.h"
 #include "util/error.h"
 
 namespace unpackd {
 namespace {
 
-using testing::Bytes;
-using testing::DecodeInChunks;
-using testing::ExpectRefused;
-using testing::ExtractFirstMember;
-using testing::Quote;
-using testing::RunTool;
-using testing::SampleContent;
-using testing::ScratchDir;
-using testing::ZipMemberData;
+using methods_test::Bytes;
+using methods_test::DecodeInChunks;
+using methods_test::ExpectRefused;
+using methods_test::ExtractFirstMember;
+using methods_test::SampleContent;
+using methods_test::ZipMemberData;
+using testing::RunCommandOutput;
+using testing::ShellQuote;
+using testing::TempDir;
 
 constexpr size_t kSampleSize = (size_t{1} << 20) + 300'000;  // past 1 MiB: many windows
 
@@ -32,15 +34,15 @@ struct Made {
   ZipMemberData member;
   Bytes expected;
 };
-using Maker = std::function<Made(const ScratchDir& dir, const std::filesystem::path& input,
+using Maker = std::function<Made(const TempDir& dir, const std::filesystem::path& input,
                                  const Bytes& content)>;
 
 // A bare stream from a command-line compressor reading `input` on stdin.
 Maker FromCommand(uint16_t method, std::string command) {
-  return [method, command](const ScratchDir& dir, const std::filesystem::path& input,
+  return [method, command](const TempDir& dir, const std::filesystem::path& input,
                            const Bytes& content) {
-    const auto output = dir / "stream";
-    RunTool(command + " < " + Quote(input) + " > " + Quote(output));
+    const auto output = dir.path() / "stream";
+    RunCommandOutput(command + " < " + ShellQuote(input) + " > " + ShellQuote(output));
     return Made{ZipMemberData{method, 0, content.size(), testing::ReadFileBytes(output)}, content};
   };
 }
@@ -48,17 +50,17 @@ Maker FromCommand(uint16_t method, std::string command) {
 // The first member of a ZIP made by `command`, which gets the zip path and input path.
 Maker FromZipTool(
     std::function<std::string(const std::string& zip, const std::string& input)> command) {
-  return
-      [command](const ScratchDir& dir, const std::filesystem::path& input, const Bytes& content) {
-        const auto zip = dir / "sample.zip";
-        RunTool(command(Quote(zip), Quote(input)));
-        return Made{ExtractFirstMember(zip), content};
-      };
+  return [command](const TempDir& dir, const std::filesystem::path& input, const Bytes& content) {
+    const auto zip = dir.path() / "sample.zip";
+    RunCommandOutput(command(ShellQuote(zip), ShellQuote(input)));
+    return Made{ExtractFirstMember(zip), content};
+  };
 }
 
 Maker PythonZipfile(const std::string& compression) {
   return FromZipTool([compression](const std::string& zip, const std::string& input) {
-    return "/usr/bin/python3 -c 'import sys, zipfile; "
+    return testing::Python() +
+           " -c 'import sys, zipfile; "
            "zipfile.ZipFile(sys.argv[1], \"w\", zipfile." +
            compression + ").write(sys.argv[2], \"member\")' " + zip + " " + input;
   });
@@ -102,10 +104,10 @@ std::vector<Sample> Samples() {
       {"zstd_cli_fast_long", 93, FromCommand(93, "zstd -q -1 --long=20 -c"), FlipMiddleByte,
        "zstd"},
       {"zstd_cli_two_frames", 93,
-       [](const ScratchDir& dir, const std::filesystem::path& input, const Bytes& content) {
-         const auto output = dir / "two.zst";
-         RunTool("(zstd -q -3 -c < " + Quote(input) + "; printf 'second frame' | zstd -q -c) > " +
-                 Quote(output));
+       [](const TempDir& dir, const std::filesystem::path& input, const Bytes& content) {
+         const auto output = dir.path() / "two.zst";
+         RunCommandOutput("(zstd -q -3 -c < " + ShellQuote(input) +
+                          "; printf 'second frame' | zstd -q -c) > " + ShellQuote(output));
          Bytes expected = content;
          for (const char c : std::string("second frame")) expected.push_back(std::byte(c));
          return Made{ZipMemberData{93, 0, expected.size(), testing::ReadFileBytes(output)},
@@ -115,10 +117,11 @@ std::vector<Sample> Samples() {
       {"xz_cli", 95, FromCommand(95, "xz -6 -c"), FlipMiddleByte, "xz"},
       {"xz_python_bcj_sha256", 95,
        FromCommand(95,
-                   "/usr/bin/python3 -c 'import lzma, sys; sys.stdout.buffer.write(lzma.compress("
-                   "sys.stdin.buffer.read(), format=lzma.FORMAT_XZ, check=lzma.CHECK_SHA256, "
-                   "filters=[{\"id\": lzma.FILTER_X86}, {\"id\": lzma.FILTER_LZMA2, "
-                   "\"preset\": 6}]))'"),
+                   testing::Python() +
+                       " -c 'import lzma, sys; sys.stdout.buffer.write(lzma.compress("
+                       "sys.stdin.buffer.read(), format=lzma.FORMAT_XZ, check=lzma.CHECK_SHA256, "
+                       "filters=[{\"id\": lzma.FILTER_X86}, {\"id\": lzma.FILTER_LZMA2, "
+                       "\"preset\": 6}]))'"),
        FlipMiddleByte, "xz"},
       {"deflate64_7z_zip_best", 9, SevenZipZip("-mm=Deflate64 -mx=9"), corrupt_deflate64,
        "block type 3", 0},
@@ -131,8 +134,8 @@ class MethodTest : public ::testing::TestWithParam<Sample> {
  protected:
   void SetUp() override {
     content_ = SampleContent(kSampleSize, 0x5eed);
-    const auto input = dir_ / "content.bin";
-    testing::WriteFileBytes(input, content_);
+    const auto input = dir_.path() / "content.bin";
+    methods_test::WriteFileBytes(input, content_);
     made_ = GetParam().make(dir_, input, content_);
     ASSERT_EQ(made_.member.method, GetParam().method);
     if (GetParam().expected_flags >= 0) {
@@ -149,7 +152,7 @@ class MethodTest : public ::testing::TestWithParam<Sample> {
     return params;
   }
 
-  ScratchDir dir_;
+  TempDir dir_;
   Bytes content_;
   Made made_;
 };

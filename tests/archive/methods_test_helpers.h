@@ -1,5 +1,6 @@
-// Helpers shared by the compression-method tests: a scratch directory, running real tools,
-// deterministic sample content, and a caller that drives a Decompressor in chosen chunk sizes.
+// Helpers shared by the compression-method tests: deterministic sample content, a member's
+// raw data as Python's zipfile finds it, and a caller that drives a Decompressor in chosen
+// chunk sizes. Temp dirs and running tools come from tests/support.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -22,80 +23,14 @@
 #include <vector>
 
 #include "archive/decompressor.h"
+#include "support/file_object.h"
 #include "util/error.h"
 
-namespace unpackd::testing {
+namespace unpackd::methods_test {
 
 using Bytes = std::vector<std::byte>;
 
-// A fresh directory under the system temp dir, removed with everything in it.
-class ScratchDir {
- public:
-  ScratchDir() {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "unpackd-methods-XXXXXX").string();
-    if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~ScratchDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-  std::filesystem::path operator/(std::string_view name) const { return path_ / name; }
-
- private:
-  std::filesystem::path path_;
-};
-
-// Quotes `path` for /bin/sh.
-inline std::string Quote(const std::filesystem::path& path) {
-  std::string quoted = "'";
-  for (const char c : path.string()) {
-    if (c == '\'') {
-      quoted += "'\\''";
-    } else {
-      quoted += c;
-    }
-  }
-  return quoted + "'";
-}
-
-// Runs `command` with /bin/sh and returns its standard output; fails the test (and returns
-// what it got) if the command exits non-zero.
-inline std::string RunTool(const std::string& command) {
-  struct PipeCloser {
-    void operator()(FILE* pipe) const {
-      if (pipe) pclose(pipe);
-    }
-  };
-  FILE* raw = popen(command.c_str(), "r");
-  if (raw == nullptr) {
-    ADD_FAILURE() << "cannot run: " << command;
-    return {};
-  }
-  std::unique_ptr<FILE, PipeCloser> pipe(raw);
-  std::string output;
-  char buffer[4096];
-  size_t n;
-  while ((n = fread(buffer, 1, sizeof buffer, pipe.get())) > 0) output.append(buffer, n);
-  const int status = pclose(pipe.release());
-  EXPECT_EQ(status, 0) << "command failed: " << command << "\noutput: " << output;
-  return output;
-}
-
-inline Bytes ReadFileBytes(const std::filesystem::path& path) {
-  std::ifstream file(path, std::ios::binary);
-  EXPECT_TRUE(file) << "cannot open " << path;
-  const std::string text((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
-  Bytes bytes(text.size());
-  std::transform(text.begin(), text.end(), bytes.begin(),
-                 [](char c) { return static_cast<std::byte>(c); });
-  return bytes;
-}
-
+// Writes `bytes` as the whole file at `path`.
 inline void WriteFileBytes(const std::filesystem::path& path, std::span<const std::byte> bytes) {
   std::ofstream file(path, std::ios::binary);
   file.write(reinterpret_cast<const char*>(bytes.data()),
@@ -178,11 +113,12 @@ open(sys.argv[2], 'wb').write(data)
 print(info.compress_type, info.flag_bits, info.file_size)
 )";
   const std::string output =
-      RunTool("/usr/bin/python3 -c " + Quote(kScript) + " " + Quote(zip) + " " + Quote(raw));
+      testing::RunCommandOutput(testing::Python() + " -c " + testing::ShellQuote(kScript) + " " +
+                                testing::ShellQuote(zip) + " " + testing::ShellQuote(raw));
   ZipMemberData member;
   std::istringstream fields(output);
   fields >> member.method >> member.flags >> member.uncompressed_size;
-  member.compressed = ReadFileBytes(raw);
+  member.compressed = testing::ReadFileBytes(raw);
   return member;
 }
 
@@ -231,4 +167,4 @@ inline void ExpectRefused(const std::function<void()>& action, std::string_view 
   }
 }
 
-}  // namespace unpackd::testing
+}  // namespace unpackd::methods_test
