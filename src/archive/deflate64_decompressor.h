@@ -12,7 +12,7 @@
 
 namespace unpackd {
 
-// Memory: a 64 KiB window and three Huffman tables (under 10 KiB), whatever the member's size.
+// Memory: a 64 KiB window and five Huffman codes (about 13 KiB), whatever the member's size.
 // May consume up to two bytes past the end of the Deflate64 stream (its bit reader reads
 // ahead for the longest code); a ZIP member's data ends there anyway.
 std::unique_ptr<Decompressor> MakeDeflate64Decompressor();
