@@ -33,6 +33,9 @@ constexpr std::string_view kTempPrefix = ".unpackd-tmp-";
 constexpr int kSidecarAttempts = 4;
 constexpr std::chrono::milliseconds kSidecarRetryDelay{2};
 
+// How often a commit walks its folders again after a concurrent Delete removed one of them.
+constexpr int kFolderRaceAttempts = 8;
+
 constexpr const char* kDefaultContentType = "application/octet-stream";
 
 std::string ErrnoText(int err) { return std::system_category().message(err); }
@@ -206,6 +209,7 @@ std::optional<WalkFailure> WalkFolders(int base_fd, const std::vector<std::strin
 // are empty. Best effort: a folder someone just wrote into stays.
 void RemoveEmptyFolders(const DirChain& chain, const std::vector<std::string>& segments,
                         size_t count) {
+  count = std::min(count, chain.fds.size() - 1);  // a partial walk holds fewer folders
   for (size_t i = count; i-- > 0;) {
     if (::unlinkat(chain.fds[i].get(), segments[i].c_str(), AT_REMOVEDIR) != 0) return;
   }
@@ -418,44 +422,52 @@ class LocalWriter : public ObjectWriter {
     struct stat st;
     if (::fstat(temp_fd_.get(), &st) != 0) ThrowErrno(ErrorKind::kIo, context, "fstat", errno);
 
-    // 1. The data folders, checked (and made) first so that a key clash fails before the
-    //    sidecar of an existing object is touched.
-    const size_t folder_count = segments_.size() - 1;
-    DirChain data_chain;
-    std::vector<size_t> created;
-    if (auto failure =
-            WalkFolders(bucket_fd_.get(), segments_, folder_count, true, data_chain, &created)) {
-      throw Error(ErrorKind::kIo, context + ": " +
-                                      DescribeBlockedFolder(data_chain.parent(), segments_,
-                                                            failure->index, failure->err));
-    }
-    const char* leaf = segments_.back().c_str();
-    struct stat existing;
-    if (::fstatat(data_chain.parent(), leaf, &existing, AT_SYMLINK_NOFOLLOW) == 0 &&
-        S_ISDIR(existing.st_mode)) {
-      if (!created.empty()) RemoveEmptyFolders(data_chain, segments_, folder_count);
-      throw Error(ErrorKind::kIo, context + ": \"" + EscapeForMessage(ref_.key) +
-                                      "\" is a folder holding other keys (\"" +
-                                      EscapeForMessage(ref_.key) +
-                                      "/...\"), so it cannot also be an object");
-    }
-
-    // 2. The sidecar, before the data: once the data is visible its metadata is in place.
     Sidecar sidecar;
     sidecar.content_type =
         options_.content_type.empty() ? kDefaultContentType : options_.content_type;
     sidecar.metadata = options_.metadata;
     sidecar.data_etag = EtagOf(st);
+
+    const size_t folder_count = segments_.size() - 1;
+    const char* leaf = segments_.back().c_str();
+    DirChain data_chain;
+    std::vector<size_t> created;
     UniqueFd meta_parent;
     try {
-      meta_parent = PlaceSidecar(context, SerializeSidecar(sidecar));
-      // 3. The data.
-      if (::renameat(bucket_fd_.get(), temp_name_.c_str(), data_chain.parent(), leaf) != 0) {
-        ThrowErrno(ErrorKind::kIo, context, "renaming the temp file into place", errno);
+      // A concurrent Delete may remove a folder that was empty between our walk and our rename
+      // (ENOENT); walking again recreates it.
+      for (int attempt = 1;; ++attempt) {
+        // 1. The data folders, checked (and made) before the sidecar is touched, so that a key
+        //    clash fails without harming the metadata of the object in the way.
+        if (auto failure = WalkFolders(bucket_fd_.get(), segments_, folder_count, true, data_chain,
+                                       &created)) {
+          if (failure->err == ENOENT && attempt < kFolderRaceAttempts) continue;
+          throw Error(ErrorKind::kIo, context + ": " +
+                                          DescribeBlockedFolder(data_chain.parent(), segments_,
+                                                                failure->index, failure->err));
+        }
+        struct stat existing;
+        if (::fstatat(data_chain.parent(), leaf, &existing, AT_SYMLINK_NOFOLLOW) == 0 &&
+            S_ISDIR(existing.st_mode)) {
+          throw Error(ErrorKind::kIo, context + ": \"" + EscapeForMessage(ref_.key) +
+                                          "\" is a folder holding other keys (\"" +
+                                          EscapeForMessage(ref_.key) +
+                                          "/...\"), so it cannot also be an object");
+        }
+        // 2. The sidecar, before the data: once the data is visible its metadata is in place.
+        if (!meta_parent.valid()) meta_parent = PlaceSidecar(context, SerializeSidecar(sidecar));
+        // 3. The data.
+        if (::renameat(bucket_fd_.get(), temp_name_.c_str(), data_chain.parent(), leaf) == 0) {
+          break;
+        }
+        if (errno != ENOENT || attempt == kFolderRaceAttempts) {
+          ThrowErrno(ErrorKind::kIo, context, "renaming the temp file into place", errno);
+        }
       }
     } catch (...) {
-      // Leave no folders this commit made. (A replaced sidecar does not match the old data's
-      // ETag, so the old object reads as having no metadata; only a failing rename gets here.)
+      // Leave no folders this commit made. (If the sidecar was already replaced, it does not
+      // match the old data's ETag, so the old object reads as having no metadata; only a
+      // failing rename of the data gets there.)
       if (!created.empty()) RemoveEmptyFolders(data_chain, segments_, folder_count);
       throw;
     }
@@ -489,28 +501,36 @@ class LocalWriter : public ObjectWriter {
     UniqueFd meta_root(OpenDirNoFollow(bucket_fd_.get(), kMetaDirName));
     if (!meta_root.valid()) fail("opening the sidecar folder", errno);
     DirChain chain;
-    std::optional<WalkFailure> failure;
-    // A plain file where the sidecar tree needs a folder is a stale sidecar (the data tree has a
-    // folder there, we just walked it): remove it and retry, once per level.
-    for (size_t attempt = 0; attempt <= segments_.size(); ++attempt) {
-      failure = WalkFolders(meta_root.get(), segments_, segments_.size() - 1, true, chain);
-      if (!failure) break;
-      struct stat st;
-      const char* name = segments_[failure->index].c_str();
-      if (failure->err != ENOTDIR ||
-          ::fstatat(chain.parent(), name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode) ||
-          ::unlinkat(chain.parent(), name, 0) != 0) {
-        break;
+    std::string temp_name;
+    UniqueFd fd;
+    // Retried on ENOENT: a concurrent Delete may remove a folder that was empty until our temp
+    // file landed in it.
+    for (int attempt = 1; !fd.valid(); ++attempt) {
+      std::optional<WalkFailure> failure;
+      // A plain file where the sidecar tree needs a folder is a stale sidecar (the data tree has
+      // a folder there, we just walked it): remove it and walk again, once per level.
+      for (size_t level = 0; level <= segments_.size(); ++level) {
+        failure = WalkFolders(meta_root.get(), segments_, segments_.size() - 1, true, chain);
+        if (!failure) break;
+        struct stat st;
+        const char* name = segments_[failure->index].c_str();
+        if (failure->err != ENOTDIR ||
+            ::fstatat(chain.parent(), name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+            !S_ISREG(st.st_mode) || ::unlinkat(chain.parent(), name, 0) != 0) {
+          break;
+        }
+      }
+      if (failure) {
+        if (failure->err == ENOENT && attempt < kFolderRaceAttempts) continue;
+        throw Error(ErrorKind::kIo, context + ": sidecar tree: " +
+                                        DescribeBlockedFolder(chain.parent(), segments_,
+                                                              failure->index, failure->err));
+      }
+      fd = CreateTempFile(chain.parent(), temp_name);
+      if (!fd.valid() && (errno != ENOENT || attempt == kFolderRaceAttempts)) {
+        fail("creating a temp file", errno);
       }
     }
-    if (failure) {
-      throw Error(ErrorKind::kIo, context + ": sidecar tree: " +
-                                      DescribeBlockedFolder(chain.parent(), segments_,
-                                                            failure->index, failure->err));
-    }
-    std::string temp_name;
-    UniqueFd fd = CreateTempFile(chain.parent(), temp_name);
-    if (!fd.valid()) fail("creating a temp file", errno);
     const auto drop_temp = [&] { ::unlinkat(chain.parent(), temp_name.c_str(), 0); };
     if (!WriteAll(fd.get(), text.data(), text.size()) || (fsync_ && ::fsync(fd.get()) != 0)) {
       const int err = errno;

@@ -457,6 +457,33 @@ TEST_F(LocalStoreTest, DeleteRemovesDataSidecarAndEmptyFolders) {
   EXPECT_EQ(Get("a/b"), "x");
 }
 
+TEST_F(LocalStoreTest, ConcurrentWritesAndDeletesSharingFolders) {
+  // Delete removes folders that became empty while other threads commit into them: every
+  // commit must still succeed, and every surviving object must be complete.
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 200; ++i) {
+        const std::string key = "shared/deep/t" + std::to_string(t) + "-k" + std::to_string(i % 3);
+        try {
+          Put(key, key, Typed("text/t" + std::to_string(t)));
+          if (i % 4 != 3) store_->Delete({"b", key});
+        } catch (const Error& error) {
+          ADD_FAILURE() << error.what();
+          ++failures;
+        }
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(failures.load(), 0);
+  for (const std::string& key : ListKeys("")) {
+    EXPECT_EQ(Get(key), key);
+    EXPECT_EQ(store_->Stat({"b", key}).content_type, "text/t" + key.substr(13, 1));
+  }
+}
+
 TEST_F(LocalStoreTest, ReadAtBeyondAndAcrossTheEnd) {
   Put("k", "0123456789");
   auto reader = store_->OpenForRead({"b", "k"});
