@@ -28,7 +28,7 @@ namespace {
 constexpr const char* kMetaDirName = ".unpackd-meta";
 constexpr std::string_view kTempPrefix = ".unpackd-tmp-";
 
-// How often OpenObject re-reads a sidecar whose ETag does not match its data, and how long it
+// How often OpenObject re-reads a sidecar that has no entry for its data, and how long it
 // waits in between: long enough for a concurrent writer to rename its data after its sidecar.
 constexpr int kSidecarAttempts = 4;
 constexpr std::chrono::milliseconds kSidecarRetryDelay{2};
@@ -215,54 +215,69 @@ void RemoveEmptyFolders(const DirChain& chain, const std::vector<std::string>& s
   }
 }
 
-struct Sidecar {
+// What a sidecar says about one version of the data file.
+struct SidecarEntry {
+  std::string data_etag;  // the data file this entry describes
   std::string content_type;
   UserMetadata metadata;
-  std::string data_etag;
 };
 
+// A sidecar holds the entry of the data file that was current when it was written, plus the
+// entry of the data about to be renamed into place: a reader that opens the old data after the
+// new sidecar landed still finds its metadata.
+using Sidecar = std::vector<SidecarEntry>;
+
 std::string SerializeSidecar(const Sidecar& sidecar) {
-  nlohmann::json json;
-  json["content_type"] = sidecar.content_type;
-  json["metadata"] = sidecar.metadata;
-  json["data_etag"] = sidecar.data_etag;
-  return json.dump();
+  nlohmann::json versions = nlohmann::json::array();
+  for (const SidecarEntry& entry : sidecar) {
+    versions.push_back({{"data_etag", entry.data_etag},
+                        {"content_type", entry.content_type},
+                        {"metadata", entry.metadata}});
+  }
+  return nlohmann::json{{"versions", versions}}.dump();
 }
 
-// Reads the sidecar for `segments` under the bucket's sidecar tree; nullopt when there is
-// none or it is unreadable (it is only a cache of metadata; the data is what matters).
-std::optional<Sidecar> ReadSidecar(int bucket_fd, const std::vector<std::string>& segments) {
-  UniqueFd meta_root(OpenDirNoFollow(bucket_fd, kMetaDirName));
-  if (!meta_root.valid()) return std::nullopt;
-  DirChain chain;
-  if (WalkFolders(meta_root.get(), segments, segments.size() - 1, false, chain)) {
-    return std::nullopt;
+const SidecarEntry* FindEntry(const Sidecar& sidecar, const std::string& data_etag) {
+  for (const SidecarEntry& entry : sidecar) {
+    if (entry.data_etag == data_etag) return &entry;
   }
+  return nullptr;
+}
+
+// Reads the sidecar for `segments` under the bucket's sidecar tree; empty when there is none
+// or it is unreadable (it only describes the data; the data is what matters).
+Sidecar ReadSidecar(int bucket_fd, const std::vector<std::string>& segments) {
+  UniqueFd meta_root(OpenDirNoFollow(bucket_fd, kMetaDirName));
+  if (!meta_root.valid()) return {};
+  DirChain chain;
+  if (WalkFolders(meta_root.get(), segments, segments.size() - 1, false, chain)) return {};
   UniqueFd fd(::openat(chain.parent(), segments.back().c_str(),
                        O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
-  if (!fd.valid()) return std::nullopt;
+  if (!fd.valid()) return {};
   struct stat st;
-  if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > (1 << 20)) {
-    return std::nullopt;
-  }
+  if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > (1 << 20)) return {};
   std::string text(static_cast<size_t>(st.st_size), '\0');
   size_t done = 0;
   while (done < text.size()) {
     const ssize_t n = ::pread(fd.get(), text.data() + done, text.size() - done, done);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return std::nullopt;
+    if (n <= 0) return {};
     done += static_cast<size_t>(n);
   }
   const nlohmann::json json = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (!json.is_object()) return std::nullopt;
+  if (!json.is_object() || !json.contains("versions") || !json["versions"].is_array()) return {};
   try {
     Sidecar sidecar;
-    sidecar.content_type = json.value("content_type", "");
-    sidecar.metadata = json.value("metadata", UserMetadata{});
-    sidecar.data_etag = json.value("data_etag", "");
+    for (const nlohmann::json& version : json["versions"]) {
+      SidecarEntry entry;
+      entry.data_etag = version.at("data_etag").get<std::string>();
+      entry.content_type = version.value("content_type", "");
+      entry.metadata = version.value("metadata", UserMetadata{});
+      sidecar.push_back(std::move(entry));
+    }
     return sidecar;
   } catch (const nlohmann::json::exception&) {
-    return std::nullopt;  // a hand-edited or foreign file: treat as absent
+    return {};  // a hand-edited or foreign file: treat as absent
   }
 }
 
@@ -422,11 +437,11 @@ class LocalWriter : public ObjectWriter {
     struct stat st;
     if (::fstat(temp_fd_.get(), &st) != 0) ThrowErrno(ErrorKind::kIo, context, "fstat", errno);
 
-    Sidecar sidecar;
-    sidecar.content_type =
+    SidecarEntry entry;
+    entry.data_etag = EtagOf(st);
+    entry.content_type =
         options_.content_type.empty() ? kDefaultContentType : options_.content_type;
-    sidecar.metadata = options_.metadata;
-    sidecar.data_etag = EtagOf(st);
+    entry.metadata = options_.metadata;
 
     const size_t folder_count = segments_.size() - 1;
     const char* leaf = segments_.back().c_str();
@@ -455,7 +470,9 @@ class LocalWriter : public ObjectWriter {
                                           "/...\"), so it cannot also be an object");
         }
         // 2. The sidecar, before the data: once the data is visible its metadata is in place.
-        if (!meta_parent.valid()) meta_parent = PlaceSidecar(context, SerializeSidecar(sidecar));
+        if (!meta_parent.valid()) {
+          meta_parent = PlaceSidecar(context, SerializeSidecar(NextSidecar(data_chain, entry)));
+        }
         // 3. The data.
         if (::renameat(bucket_fd_.get(), temp_name_.c_str(), data_chain.parent(), leaf) == 0) {
           break;
@@ -481,10 +498,25 @@ class LocalWriter : public ObjectWriter {
 
     ObjectInfo info;
     info.size = static_cast<uint64_t>(st.st_size);
-    info.etag = sidecar.data_etag;
-    info.content_type = sidecar.content_type;
-    info.metadata = sidecar.metadata;
+    info.etag = entry.data_etag;
+    info.content_type = entry.content_type;
+    info.metadata = entry.metadata;
     return info;
+  }
+
+  // The sidecar to write for `entry`: it, plus the entry of the data file currently under the
+  // key (if known), for readers that open that data after our sidecar lands.
+  Sidecar NextSidecar(const DirChain& data_chain, const SidecarEntry& entry) const {
+    Sidecar next;
+    struct stat current;
+    if (::fstatat(data_chain.parent(), segments_.back().c_str(), &current, AT_SYMLINK_NOFOLLOW) ==
+            0 &&
+        S_ISREG(current.st_mode)) {
+      const Sidecar previous = ReadSidecar(bucket_fd_.get(), segments_);
+      if (const SidecarEntry* found = FindEntry(previous, EtagOf(current))) next.push_back(*found);
+    }
+    next.push_back(entry);
+    return next;
   }
 
   // Writes the sidecar atomically (temp file + rename) and returns its folder.
@@ -657,17 +689,17 @@ class LocalStore : public ObjectStore {
     const auto segments = SplitKey(ref.key);
     for (int attempt = 1;; ++attempt) {
       OpenedObject opened = OpenData(bucket.get(), segments, context);
-      auto sidecar = ReadSidecar(bucket.get(), segments);
-      const bool matches = sidecar && sidecar->data_etag == opened.info.etag;
-      if (matches || !sidecar || attempt == kSidecarAttempts) {
-        if (matches) {
-          opened.info.content_type = std::move(sidecar->content_type);
-          opened.info.metadata = std::move(sidecar->metadata);
+      const Sidecar sidecar = ReadSidecar(bucket.get(), segments);
+      const SidecarEntry* entry = FindEntry(sidecar, opened.info.etag);
+      if (entry || sidecar.empty() || attempt == kSidecarAttempts) {
+        if (entry) {
+          opened.info.content_type = entry->content_type;
+          opened.info.metadata = entry->metadata;
         }
         return opened;
       }
-      // A sidecar for other data: a concurrent writer is between its two renames, or the data
-      // was overwritten by another tool. Give the writer a moment, then look again.
+      // A sidecar for other data: concurrent writers of this key raced each other, or the data
+      // was overwritten by another tool. Give a writer a moment, then look again.
       std::this_thread::sleep_for(kSidecarRetryDelay * attempt);
     }
   }

@@ -484,6 +484,35 @@ TEST_F(LocalStoreTest, ConcurrentWritesAndDeletesSharingFolders) {
   }
 }
 
+TEST_F(LocalStoreTest, ReadersNeverSeeDataWithoutItsMetadata) {
+  // The sidecar is renamed into place before the data, and readers match them by ETag: a
+  // reader racing an overwriting writer sees each version with its own content type.
+  Put("k", "v0", Typed("type/v0"));
+  std::atomic<bool> done{false};
+  std::thread writer([&] {
+    for (int i = 1; i <= 300; ++i) {
+      const std::string version = "v" + std::to_string(i);
+      Put("k", version, Typed("type/" + version));
+    }
+    done = true;
+  });
+  int checked = 0;
+  while (!done || checked == 0) {
+    try {
+      auto reader = store_->OpenForRead({"b", "k"});
+      std::string content(reader->info().size, '\0');
+      reader->ReadAt(0, std::as_writable_bytes(std::span(content.data(), content.size())));
+      EXPECT_EQ(reader->info().content_type, "type/" + content);
+      ++checked;
+    } catch (const Error& error) {
+      // Replaced between open and read: the contract says kPrecondition, nothing else.
+      EXPECT_EQ(error.kind(), ErrorKind::kPrecondition) << error.what();
+    }
+  }
+  writer.join();
+  EXPECT_GT(checked, 0);
+}
+
 TEST_F(LocalStoreTest, ReadAtBeyondAndAcrossTheEnd) {
   Put("k", "0123456789");
   auto reader = store_->OpenForRead({"b", "k"});
