@@ -95,7 +95,10 @@ NameDecodingReport DecodeEntryNames(std::vector<ZipEntry>& entries,
   }
 
   CharsetDecoder decoder(report.legacy_encoding);
-  for (ZipEntry* e : legacy) Apply(*e, e->raw_name, decoder, report.legacy_encoding, report);
+  const std::string_view label = report.legacy_encoding == "utf-8" && !report.forced
+                                     ? kNameEncodingUtf8Unflagged
+                                     : std::string_view(report.legacy_encoding);
+  for (ZipEntry* e : legacy) Apply(*e, e->raw_name, decoder, label, report);
   return report;
 }
 

@@ -34,12 +34,15 @@ struct NameDecodingOptions {
 inline constexpr std::string_view kNameEncodingUtf8Flag = "utf-8";
 inline constexpr std::string_view kNameEncodingUnicodePathExtra = "unicode-path-extra";
 inline constexpr std::string_view kNameEncodingAscii = "ascii";
+// Detection found UTF-8 in names without the flag (macOS, Info-ZIP on Linux, ...).
+inline constexpr std::string_view kNameEncodingUtf8Unflagged = "utf-8 (unflagged)";
 // Appended to name_encoding when some bytes could not be decoded and became U+FFFD.
 inline constexpr std::string_view kNameEncodingLossySuffix = " (lossy)";
 
 struct NameDecodingReport {
   // The legacy encoding applied to non-ASCII names without flag or valid extra ("" if there
-  // were none), whether it was forced, and why it was chosen (one line for logs/inspect).
+  // were none; "utf-8" when detection found unflagged UTF-8), whether it was forced, and why
+  // it was chosen (one line for logs/inspect).
   std::string legacy_encoding;
   bool forced = false;
   std::string reason;

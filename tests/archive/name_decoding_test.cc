@@ -242,6 +242,7 @@ TEST(NameDecodingTest, UnflaggedUtf8FromMacosIsDetectedAndNormalized) {
   std::vector<ZipEntry> entries{Entry(0, Nfd("결과.txt")), Entry(1, Nfd("Überblick.pdf"))};
   const NameDecodingReport report = DecodeEntryNames(entries, {});
   EXPECT_EQ(report.legacy_encoding, "utf-8") << report.reason;
+  EXPECT_EQ(entries[0].name_encoding, "utf-8 (unflagged)");
   EXPECT_EQ(entries[0].name, Encode("결과.txt", "utf-8"));
   EXPECT_EQ(entries[1].name, Encode("Überblick.pdf", "utf-8"));
 }

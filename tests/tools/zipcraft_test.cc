@@ -45,6 +45,9 @@ class ZipcraftTest : public ::testing::Test {
  protected:
   void SetUp() override {
     const char* tools = std::getenv("UNPACKD_TEST_TOOLS");
+#ifdef UNPACKD_TEST_TOOLS_DIR
+    if (tools == nullptr) tools = UNPACKD_TEST_TOOLS_DIR;
+#endif
     ASSERT_NE(tools, nullptr) << "UNPACKD_TEST_TOOLS not set";
     zipcraft_ = fs::path(tools) / "zipcraft.py";
     char pattern[] = "/tmp/zipcraft_test_XXXXXX";
