@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
              "\nLocations: s3://bucket/key, file:///root/bucket/key or a path under --root.");
   app.set_version_flag("--version", std::string("unpackd ") + UNPACKD_VERSION);
   app.require_subcommand(1);
+  app.fallthrough();  // global options may follow the subcommand
   CliOptions options;
   AddCommonOptions(app, options);
 

@@ -32,7 +32,7 @@ void FindOverlaps(const std::vector<ZipEntry>& entries, std::vector<Finding>& fi
   std::vector<const ZipEntry*> by_offset;
   by_offset.reserve(entries.size());
   for (const auto& e : entries) by_offset.push_back(&e);
-  std::sort(by_offset.begin(), by_offset.end(), [](const ZipEntry* a, const ZipEntry* b) {
+  std::stable_sort(by_offset.begin(), by_offset.end(), [](const ZipEntry* a, const ZipEntry* b) {
     return a->local_header_offset < b->local_header_offset;
   });
   for (size_t i = 1; i < by_offset.size(); ++i) {
