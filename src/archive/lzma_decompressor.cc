@@ -32,7 +32,7 @@ class LzmaDecompressor final : public Decompressor {
     if (header_filled_ < header_.size()) {
       // The header may arrive split over calls; collect it before starting liblzma.
       header_bytes = std::min(in.size(), header_.size() - header_filled_);
-      std::memcpy(header_.data() + header_filled_, in.data(), header_bytes);
+      if (header_bytes > 0) std::memcpy(header_.data() + header_filled_, in.data(), header_bytes);
       header_filled_ += header_bytes;
       in = in.subspan(header_bytes);
       if (header_filled_ < header_.size()) {
