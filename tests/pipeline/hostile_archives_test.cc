@@ -83,7 +83,7 @@ class HostileArchiveTest : public ::testing::Test {
   }
 
   testing::TempDir dir_;
-  const std::filesystem::path root_ = dir_.path() / "store";      // the store: only archives
+  const std::filesystem::path root_ = dir_.path() / "store";       // the store: only archives
   const std::filesystem::path scratch_ = dir_.path() / "scratch";  // specs, trees, inner zips
   std::unique_ptr<ObjectStore> store_;
 };
@@ -112,9 +112,11 @@ TEST_F(HostileArchiveTest, SkipPolicyKeepsTheSafeMembersOnly) {
 }
 
 TEST_F(HostileArchiveTest, DuplicateAndCaseCollidingNames) {
-  Craft("dup.zip", R"({"entries": [{"name": "a.txt", "data": "1"}, {"name": "./a.txt", "data": "2"}]})");
+  Craft("dup.zip",
+        R"({"entries": [{"name": "a.txt", "data": "1"}, {"name": "./a.txt", "data": "2"}]})");
   ExpectRefused("dup.zip", {"duplicate-name", "./a.txt"});
-  Craft("case.zip", R"({"entries": [{"name": "A.txt", "data": "1"}, {"name": "a.txt", "data": "2"}]})");
+  Craft("case.zip",
+        R"({"entries": [{"name": "A.txt", "data": "1"}, {"name": "a.txt", "data": "2"}]})");
   const auto result = Extract(*store_, {"bkt", "case.zip"}, *store_, {});
   EXPECT_EQ(result.members_written, 2u);
   ASSERT_EQ(result.findings.size(), 1u);
@@ -124,14 +126,14 @@ TEST_F(HostileArchiveTest, DuplicateAndCaseCollidingNames) {
 TEST_F(HostileArchiveTest, EncryptedMembersFromRealToolsAreRefused) {
   const auto tree = scratch_ / "tree";
   testing::WriteTree(tree, {{"secret.txt", "top secret"}});
-  ASSERT_EQ(testing::RunCommand("cd " + testing::ShellQuote(tree.string()) + " && zip -q -P pw " +
-                                testing::ShellQuote(ArchivePath("pkware.zip").string()) + " secret.txt"),
-            0);
+  ASSERT_EQ(
+      testing::RunCommand("cd " + testing::ShellQuote(tree.string()) + " && zip -q -P pw " +
+                          testing::ShellQuote(ArchivePath("pkware.zip").string()) + " secret.txt"),
+      0);
   ExpectRefused("pkware.zip", {"encrypted", "traditional PKWARE", "secret.txt"});
-  ASSERT_EQ(testing::RunCommand("cd " + testing::ShellQuote(tree.string()) +
-                                " && 7z a -tzip -ppw -mem=AES256 " +
-                                testing::ShellQuote(ArchivePath("aes.zip").string()) +
-                                " secret.txt >/dev/null"),
+  ASSERT_EQ(testing::RunCommand(
+                "cd " + testing::ShellQuote(tree.string()) + " && 7z a -tzip -ppw -mem=AES256 " +
+                testing::ShellQuote(ArchivePath("aes.zip").string()) + " secret.txt >/dev/null"),
             0);
   ExpectRefused("aes.zip", {"encrypted", "WinZip AES", "secret.txt"});
 }
@@ -189,7 +191,9 @@ TEST_F(HostileArchiveTest, LimitsStopBombs) {
   ExpectRefused("liar.zip", {"larger than its declared size"});
   // Too many members for the configured limit.
   std::string entries;
-  for (int i = 0; i < 20; ++i) entries += std::string(i ? "," : "") + R"({"name": "f)" + std::to_string(i) + R"(.txt", "data": "x"})";
+  for (int i = 0; i < 20; ++i)
+    entries +=
+        std::string(i ? "," : "") + R"({"name": "f)" + std::to_string(i) + R"(.txt", "data": "x"})";
   Craft("many.zip", R"({"entries": [)" + entries + "]}");
   ExtractOptions options;
   options.limits.max_members = 10;
@@ -204,7 +208,8 @@ TEST_F(HostileArchiveTest, NestedArchivesAreNotRecursed) {
   testing::MakeZipWithPython(ArchivePath("outer.zip"),
                              {{"inner.zip", testing::ReadFileString(scratch_ / "inner.zip")}});
   const auto result = Extract(*store_, {"bkt", "outer.zip"}, *store_, {});
-  EXPECT_EQ(KeysUnder("outer/"), (std::vector<std::string>{"outer/.unpackd/manifest.json", "outer/inner.zip"}));
+  EXPECT_EQ(KeysUnder("outer/"),
+            (std::vector<std::string>{"outer/.unpackd/manifest.json", "outer/inner.zip"}));
   EXPECT_EQ(store_->Stat({"bkt", "outer/inner.zip"}).content_type, "application/zip");
 }
 
