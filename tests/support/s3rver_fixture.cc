@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -113,6 +114,10 @@ S3rverFixture::S3rverFixture(std::vector<std::string> buckets) : buckets_(std::m
 
 S3rverFixture::~S3rverFixture() {
   Stop();
+  const char* verbose = std::getenv("UNPACKD_S3RVER_VERBOSE");
+  if (verbose != nullptr && std::string(verbose) == "1") {
+    std::fprintf(stderr, "s3rver log:\n%s\n", ReadFile(log_path_).c_str());
+  }
   std::error_code ignored;
   fs::remove_all(root_dir_, ignored);
 }
@@ -120,9 +125,21 @@ S3rverFixture::~S3rverFixture() {
 std::string S3rverFixture::endpoint() const { return "http://127.0.0.1:" + std::to_string(port_); }
 
 void S3rverFixture::Launch() {
-  std::vector<std::string> args = {
-      "node",      ScriptPath(), "--directory",         data_dir_,  "--address",
-      "127.0.0.1", "--port",     std::to_string(port_), "--silent", "--no-vhost-buckets"};
+  // s3rver encrypts ListObjectsV2 continuation tokens with DES, which Node's OpenSSL 3 only
+  // offers through the legacy provider; without it every paginated listing fails with a 500.
+  std::vector<std::string> args = {"node",
+                                   "--openssl-legacy-provider",
+                                   ScriptPath(),
+                                   "--directory",
+                                   data_dir_,
+                                   "--address",
+                                   "127.0.0.1",
+                                   "--port",
+                                   std::to_string(port_),
+                                   "--no-vhost-buckets"};
+  // UNPACKD_S3RVER_VERBOSE=1 keeps s3rver's request log and prints it when the fixture ends.
+  const char* verbose = std::getenv("UNPACKD_S3RVER_VERBOSE");
+  if (verbose == nullptr || std::string(verbose) != "1") args.push_back("--silent");
   for (const auto& bucket : buckets_) {
     args.push_back("--configure-bucket");
     args.push_back(bucket);
