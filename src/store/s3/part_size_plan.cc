@@ -15,7 +15,7 @@ PartSizePlan::PartSizePlan(uint64_t base, std::optional<uint64_t> size_hint) {
 }
 
 uint64_t PartSizePlan::PartSize(int part_number) const {
-  const int doublings = std::clamp((part_number - 1) / 1000, 0, 20);
+  const int doublings = std::clamp((part_number - 1) / 500, 0, 20);
   const uint64_t grown = floor_ << doublings;
   return std::min(kMaxPartSize, grown);
 }

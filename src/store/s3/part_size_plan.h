@@ -16,7 +16,7 @@ class PartSizePlan {
  public:
   // `base`: the configured part size (clamped to [5 MiB, 5 GiB]). `size_hint`: the expected
   // object size, if known. With a hint, every part is at least ceil(hint / 10,000) (rounded up
-  // to a MiB). Beyond that, and always without a hint, part sizes double every 1,000 parts,
+  // to a MiB). Beyond that, and always without a hint, part sizes double every 500 parts,
   // which reaches 5 TiB within 10,000 parts from any base of 5 MiB or more.
   PartSizePlan(uint64_t base, std::optional<uint64_t> size_hint);
 
