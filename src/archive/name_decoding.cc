@@ -6,6 +6,7 @@
 #include <zlib.h>
 
 #include <memory>
+#include <vector>
 
 namespace unpackd {
 namespace {
@@ -15,6 +16,18 @@ bool IsAscii(const std::string& s) {
     if (c >= 0x80) return false;
   }
   return true;
+}
+
+bool IsValidUtf8(const std::string& s) {
+  UErrorCode status = U_ZERO_ERROR;
+  UConverter* conv = ucnv_open("UTF-8", &status);
+  if (U_FAILURE(status)) return false;
+  ucnv_setToUCallBack(conv, UCNV_TO_U_CALLBACK_STOP, nullptr, nullptr, nullptr, &status);
+  std::vector<UChar> out(s.size() + 1);
+  ucnv_toUChars(conv, out.data(), static_cast<int32_t>(out.size()), s.data(),
+                static_cast<int32_t>(s.size()), &status);
+  ucnv_close(conv);
+  return U_SUCCESS(status);
 }
 
 // Decodes `raw` from `charset` (an ICU converter name) to NFC UTF-8. Undecodable bytes become
@@ -54,6 +67,13 @@ void DecodeEntryNames(std::vector<ZipEntry>& entries, const NameDecodingOptions&
     if (IsAscii(e.raw_name)) {
       e.name = e.raw_name;
       e.name_encoding = "ascii";
+      continue;
+    }
+    // Info-ZIP on Linux and many other tools store UTF-8 without setting the flag; legacy
+    // multi-byte text is almost never valid UTF-8 by accident.
+    if (options.forced_encoding.empty() && IsValidUtf8(e.raw_name)) {
+      e.name = ToNfcUtf8(e.raw_name, "UTF-8");
+      e.name_encoding = "utf-8 (unflagged)";
       continue;
     }
     const std::string charset =
