@@ -13,6 +13,7 @@
 
 #include "store/s3/s3_config.h"
 #include "store/s3/static_credentials_provider.h"
+#include "support/file_object.h"
 
 namespace unpackd::testing {
 
@@ -53,18 +54,6 @@ inline void FillPattern(uint64_t seed, uint64_t offset, std::span<std::byte> out
 inline std::vector<std::byte> Bytes(const std::string& text) {
   auto span = std::as_bytes(std::span(text.data(), text.size()));
   return {span.begin(), span.end()};
-}
-
-inline std::string ShellQuote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) {
-    if (c == '\'') {
-      out += "'\\''";
-    } else {
-      out += c;
-    }
-  }
-  return out + "'";
 }
 
 // Runs tests/store_s3/boto3_tool.py with Debian's python (which has boto3) and returns its
