@@ -60,6 +60,18 @@ std::string RawHttp(int port, const std::string& request) {
   return response;
 }
 
+bool CanConnect(int port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+  ::close(fd);
+  return ok;
+}
+
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path);
   std::stringstream s;
@@ -83,7 +95,8 @@ void S3rverFixture::ExportCredentials() {
   ::unsetenv("AWS_SESSION_TOKEN");
 }
 
-S3rverFixture::S3rverFixture(std::vector<std::string> buckets) : buckets_(std::move(buckets)) {
+S3rverFixture::S3rverFixture(std::vector<std::string> buckets, bool tls)
+    : buckets_(std::move(buckets)), tls_(tls) {
   if (!fs::exists(ScriptPath())) {
     throw std::runtime_error("s3rver is not installed at " + ScriptPath() +
                              " (run scripts/install-deps.sh, or npm ci in tests/s3)");
@@ -96,6 +109,18 @@ S3rverFixture::S3rverFixture(std::vector<std::string> buckets) : buckets_(std::m
   data_dir_ = root_dir_ + "/data";
   log_path_ = root_dir_ + "/s3rver.log";
   fs::create_directories(data_dir_);
+  if (tls_) {
+    ca_file_ = root_dir_ + "/cert.pem";
+    key_file_ = root_dir_ + "/key.pem";
+    const std::string command =
+        "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 "
+        "-addext subjectAltName=IP:127.0.0.1 -keyout '" +
+        key_file_ + "' -out '" + ca_file_ + "' >/dev/null 2>&1";
+    if (std::system(command.c_str()) != 0) {
+      fs::remove_all(root_dir_);
+      throw std::runtime_error("cannot make a test certificate with the openssl command");
+    }
+  }
   // The port is free when probed but could be taken before s3rver binds it: retry a few times.
   for (int attempt = 0;; ++attempt) {
     port_ = FreeLoopbackPort();
@@ -122,7 +147,9 @@ S3rverFixture::~S3rverFixture() {
   fs::remove_all(root_dir_, ignored);
 }
 
-std::string S3rverFixture::endpoint() const { return "http://127.0.0.1:" + std::to_string(port_); }
+std::string S3rverFixture::endpoint() const {
+  return std::string(tls_ ? "https" : "http") + "://127.0.0.1:" + std::to_string(port_);
+}
 
 void S3rverFixture::Launch() {
   // s3rver encrypts ListObjectsV2 continuation tokens with DES, which Node's OpenSSL 3 only
@@ -140,6 +167,12 @@ void S3rverFixture::Launch() {
   // UNPACKD_S3RVER_VERBOSE=1 keeps s3rver's request log and prints it when the fixture ends.
   const char* verbose = std::getenv("UNPACKD_S3RVER_VERBOSE");
   if (verbose == nullptr || std::string(verbose) != "1") args.push_back("--silent");
+  if (tls_) {
+    for (const std::string& arg :
+         {std::string("--key"), key_file_, std::string("--cert"), ca_file_}) {
+      args.push_back(arg);
+    }
+  }
   for (const auto& bucket : buckets_) {
     args.push_back("--configure-bucket");
     args.push_back(bucket);
@@ -170,7 +203,10 @@ void S3rverFixture::WaitUntilAnswering() {
       pid_ = -1;
       throw std::runtime_error("s3rver exited at startup: " + ReadFile(log_path_));
     }
-    if (RawHttp(port_, "GET / HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").rfind("HTTP/1.", 0) == 0) {
+    // Over TLS a plain request gets no HTTP answer; an accepted connection shows readiness.
+    if (tls_ ? CanConnect(port_)
+             : RawHttp(port_, "GET / HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").rfind("HTTP/1.", 0) ==
+                   0) {
       return;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -202,6 +238,7 @@ void S3rverFixture::Stop() {
 }
 
 void S3rverFixture::CreateBucket(const std::string& name) {
+  if (tls_) throw std::runtime_error("CreateBucket needs plain http; pass the bucket at start");
   // s3rver serves unsigned requests as an anonymous owner, which is all bucket creation needs.
   std::string response = RawHttp(port_, "PUT /" + name +
                                             " HTTP/1.0\r\nHost: 127.0.0.1\r\nContent-Length: "

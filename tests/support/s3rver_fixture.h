@@ -23,17 +23,21 @@ class S3rverFixture {
 
   // Throws std::runtime_error (with the server's log) if node or s3rver is missing
   // (run scripts/install-deps.sh) or the server does not answer within 20 seconds.
-  explicit S3rverFixture(std::vector<std::string> buckets = {"unpackd-test"});
+  // With `tls`, serves https with a fresh self-signed certificate for 127.0.0.1 (made with the
+  // openssl command); ca_file() is the PEM file to trust.
+  explicit S3rverFixture(std::vector<std::string> buckets = {"unpackd-test"}, bool tls = false);
   ~S3rverFixture();
   S3rverFixture(const S3rverFixture&) = delete;
   S3rverFixture& operator=(const S3rverFixture&) = delete;
 
-  // "http://127.0.0.1:<port>"
+  // "http://127.0.0.1:<port>" ("https://..." with tls)
   std::string endpoint() const;
+  // The self-signed certificate (tls only).
+  const std::string& ca_file() const { return ca_file_; }
   int port() const { return port_; }
   const std::string& data_dir() const { return data_dir_; }
 
-  // Creates a bucket on the running server.
+  // Creates a bucket on the running server (plain http only).
   void CreateBucket(const std::string& name);
 
   // Stops the server (SIGTERM, then SIGKILL after 5 s). Idempotent.
@@ -57,6 +61,9 @@ class S3rverFixture {
   std::string root_dir_;
   std::string data_dir_;
   std::string log_path_;
+  bool tls_ = false;
+  std::string ca_file_;
+  std::string key_file_;
   int port_ = 0;
   pid_t pid_ = -1;
 };

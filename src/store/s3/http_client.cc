@@ -161,6 +161,9 @@ HttpResponse HttpClient::Perform(const HttpRequest& request) {
     Check(curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS,
                            static_cast<long>(options_.request_timeout.count())));
   }
+  if (!options_.ca_bundle.empty()) {
+    Check(curl_easy_setopt(curl, CURLOPT_CAINFO, options_.ca_bundle.c_str()));
+  }
   Check(curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, &OnHeader));
   Check(curl_easy_setopt(curl, CURLOPT_HEADERDATA, &state));
   Check(curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &OnBody));

@@ -22,6 +22,9 @@ struct HttpClientOptions {
   std::chrono::seconds stall_timeout{30};
   // Upper bound on one whole request; 0 = none (big parts may legitimately take long).
   std::chrono::milliseconds request_timeout{0};
+  // PEM file of CA certificates to trust for https instead of the system store; empty: the
+  // system store (Debian's /etc/ssl/certs via libcurl's default).
+  std::string ca_bundle;
 };
 
 struct HttpRequest {

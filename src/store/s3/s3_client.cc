@@ -28,6 +28,7 @@ HttpClientOptions HttpOptionsFor(const S3Config& config) {
   options.max_connections = config.max_connections;
   options.connect_timeout = config.connect_timeout;
   options.stall_timeout = config.stall_timeout;
+  options.ca_bundle = config.ca_bundle;
   return options;
 }
 

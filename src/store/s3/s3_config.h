@@ -39,6 +39,8 @@ struct S3Config {
   RetryPolicy retry;
   std::chrono::milliseconds connect_timeout{10'000};
   std::chrono::seconds stall_timeout{30};
+  // PEM bundle of CAs to trust for https; empty: the system CA store.
+  std::string ca_bundle;
 
   // Sign the SHA-256 of every body (true) or send "UNSIGNED-PAYLOAD" (false). nullopt: sign
   // over plain http, skip over https (TLS already protects integrity, and Content-MD5 still
@@ -52,7 +54,8 @@ struct S3Config {
 
 // A default S3Config with endpoint, region and profile filled from the environment:
 // endpoint from AWS_ENDPOINT_URL_S3, else AWS_ENDPOINT_URL; region from AWS_REGION, else
-// AWS_DEFAULT_REGION; profile from AWS_PROFILE. Unset variables leave fields empty.
+// AWS_DEFAULT_REGION; profile from AWS_PROFILE; ca_bundle from AWS_CA_BUNDLE. Unset variables
+// leave fields empty.
 S3Config S3ConfigFromEnvironment();
 
 }  // namespace unpackd::s3
