@@ -121,27 +121,25 @@ HttpResponse HttpClient::Perform(const HttpRequest& request) {
   state.request = &request;
 
   Slist headers;
+  auto append = [&headers](const std::string& line) {
+    // On failure curl_slist_append returns null and leaves the list intact (still owned).
+    curl_slist* head = curl_slist_append(headers.get(), line.c_str());
+    if (head == nullptr) throw Error(ErrorKind::kInternal, "curl_slist_append failed");
+    (void)headers.release();
+    headers.reset(head);
+  };
   bool has_content_type = false;
   for (const auto& [name, value] : request.headers) {
-    std::string line = name + ": " + value;
-    if (value.empty()) line = name + ";";  // curl's syntax for "send this header empty"
-    curl_slist* appended = curl_slist_append(headers.get(), line.c_str());
-    if (appended == nullptr) throw Error(ErrorKind::kInternal, "curl_slist_append failed");
-    headers.release();
-    headers.reset(appended);
+    // "Name;" is curl's syntax for a header sent with an empty value.
+    append(value.empty() ? name + ";" : name + ": " + value);
     std::string lower = name;
     std::transform(lower.begin(), lower.end(), lower.begin(),
                    [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     if (lower == "content-type") has_content_type = true;
   }
-  // No "Expect: 100-continue" round trip; and no curl-invented Content-Type for bodies.
-  for (const char* extra : {"Expect:", has_content_type ? nullptr : "Content-Type:"}) {
-    if (extra == nullptr) continue;
-    curl_slist* appended = curl_slist_append(headers.get(), extra);
-    if (appended == nullptr) throw Error(ErrorKind::kInternal, "curl_slist_append failed");
-    headers.release();
-    headers.reset(appended);
-  }
+  // No "Expect: 100-continue" round trip, and no curl-invented Content-Type for bodies.
+  append("Expect:");
+  if (!has_content_type) append("Content-Type:");
 
   Check(curl_easy_setopt(curl, CURLOPT_URL, request.url.c_str()));
   Check(curl_easy_setopt(curl, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1));

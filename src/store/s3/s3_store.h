@@ -1,4 +1,13 @@
 // S3Store: the ObjectStore over AWS S3 or any S3-compatible server (MinIO, Ceph RGW, s3rver).
+//
+// How the pieces fit (one concept per file in this folder):
+//   S3Store ── OpenForRead ──> S3RandomAccessObject: ranged GETs pinned by If-Match + ETag check
+//           ── NewWriter ────> S3ObjectWriter: PutObject, or multipart parts on the TaskPool
+//                              within the MemoryBudget, sized by PartSizePlan
+//   both ──> S3Client: signing (SigV4Signer), retries (RetryPolicy), errors (s3_error)
+//             ──> S3Addressing (URL/host/path style) + HttpClient (CurlHandlePool, keep-alive)
+//             ──> CredentialsProvider (credentials_chain: env, profile, container, IMDSv2)
+// Readers and writers share an S3StoreContext with the store, so any destruction order is safe.
 #pragma once
 
 #include <memory>
