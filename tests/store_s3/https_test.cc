@@ -11,7 +11,7 @@ namespace unpackd::s3 {
 namespace {
 
 TEST(HttpsTest, TrustedCertificateWorksUntrustedIsRefused) {
-  testing::S3rverFixture server({"secure"}, /*tls=*/true);
+  testing::S3rverFixture server({.buckets = {"secure"}, .tls = true});
   ASSERT_EQ(server.endpoint().rfind("https://", 0), 0u);
 
   S3Config config = testing::TestS3Config(server.endpoint());

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "store/s3/hashing.h"
+#include "store/s3/s3_addressing.h"
 #include "store/s3/s3_store.h"
 #include "store_s3/s3_test_support.h"
 #include "support/s3rver_fixture.h"
@@ -398,6 +399,41 @@ TEST_F(S3StoreS3rverTest, ServerStoppedMidRunGivesTransientErrorThenRecovers) {
   server_.Start();
   EXPECT_EQ(reader->ReadAt(0, buf), 2u);
   EXPECT_EQ(ReadAll(*store, "before.txt"), "ok");
+}
+
+}  // namespace
+}  // namespace unpackd::s3
+
+namespace unpackd::s3 {
+namespace {
+
+// Virtual-hosted addressing against a real server: requests go to
+// http://<bucket>.s3.localhost:<port>/<key>.
+TEST(S3StoreVirtualHostTest, ReadsAndWritesThroughBucketSubdomains) {
+  testing::S3rverFixture server({.buckets = {"vhost-bucket"}, .virtual_hosts = true});
+  S3Config config = testing::TestS3Config(server.endpoint());
+  config.path_style = false;
+  EXPECT_EQ(S3Addressing(config.endpoint, config.region, config.path_style)
+                .For("vhost-bucket", "k", {})
+                .host,
+            "vhost-bucket.s3.localhost:" + std::to_string(server.port()));
+  S3Store store(config);
+  auto writer = store.NewWriter({"vhost-bucket", "dir/가 나.txt"}, {});
+  writer->Append(testing::Bytes("virtual"));
+  writer->Commit();
+  auto reader = store.OpenForRead({"vhost-bucket", "dir/가 나.txt"});
+  std::string got(reader->info().size, '\0');
+  reader->ReadAt(0, std::as_writable_bytes(std::span(got.data(), got.size())));
+  EXPECT_EQ(got, "virtual");
+  std::vector<std::string> keys;
+  store.List("vhost-bucket", "dir/", [&](const ListEntry& e) {
+    keys.push_back(e.key);
+    return true;
+  });
+  EXPECT_EQ(keys, std::vector<std::string>{"dir/가 나.txt"});
+  // The same object through path style: both addressings name the same thing.
+  S3Config path = testing::TestS3Config(server.endpoint());
+  EXPECT_EQ(S3Store(path).Stat({"vhost-bucket", "dir/가 나.txt"}).size, 7u);
 }
 
 }  // namespace

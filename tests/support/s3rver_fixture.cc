@@ -95,8 +95,10 @@ void S3rverFixture::ExportCredentials() {
   ::unsetenv("AWS_SESSION_TOKEN");
 }
 
-S3rverFixture::S3rverFixture(std::vector<std::string> buckets, bool tls)
-    : buckets_(std::move(buckets)), tls_(tls) {
+S3rverFixture::S3rverFixture(Options options)
+    : buckets_(std::move(options.buckets)),
+      tls_(options.tls),
+      virtual_hosts_(options.virtual_hosts) {
   if (!fs::exists(ScriptPath())) {
     throw std::runtime_error("s3rver is not installed at " + ScriptPath() +
                              " (run scripts/install-deps.sh, or npm ci in tests/s3)");
@@ -148,7 +150,8 @@ S3rverFixture::~S3rverFixture() {
 }
 
 std::string S3rverFixture::endpoint() const {
-  return std::string(tls_ ? "https" : "http") + "://127.0.0.1:" + std::to_string(port_);
+  return std::string(tls_ ? "https" : "http") + "://" +
+         (virtual_hosts_ ? "s3.localhost" : "127.0.0.1") + ":" + std::to_string(port_);
 }
 
 void S3rverFixture::Launch() {
@@ -164,6 +167,11 @@ void S3rverFixture::Launch() {
                                    "--port",
                                    std::to_string(port_),
                                    "--no-vhost-buckets"};
+  if (virtual_hosts_) {
+    // s3rver maps <bucket>.s3.<service endpoint> to the bucket.
+    args.push_back("--service-endpoint");
+    args.push_back("localhost");
+  }
   // UNPACKD_S3RVER_VERBOSE=1 keeps s3rver's request log and prints it when the fixture ends.
   const char* verbose = std::getenv("UNPACKD_S3RVER_VERBOSE");
   if (verbose == nullptr || std::string(verbose) != "1") args.push_back("--silent");

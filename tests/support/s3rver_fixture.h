@@ -23,14 +23,25 @@ class S3rverFixture {
 
   // Throws std::runtime_error (with the server's log) if node or s3rver is missing
   // (run scripts/install-deps.sh) or the server does not answer within 20 seconds.
-  // With `tls`, serves https with a fresh self-signed certificate for 127.0.0.1 (made with the
-  // openssl command); ca_file() is the PEM file to trust.
-  explicit S3rverFixture(std::vector<std::string> buckets = {"unpackd-test"}, bool tls = false);
+  struct Options {
+    std::vector<std::string> buckets = {"unpackd-test"};
+    // Serve https with a fresh self-signed certificate for 127.0.0.1 (made with the openssl
+    // command); ca_file() is the PEM file to trust.
+    bool tls = false;
+    // Also answer virtual-hosted requests: http://<bucket>.s3.localhost:<port>/key (libcurl
+    // resolves every *.localhost name to the loopback address by itself).
+    bool virtual_hosts = false;
+  };
+
+  explicit S3rverFixture(std::vector<std::string> buckets = {"unpackd-test"})
+      : S3rverFixture(Options{std::move(buckets)}) {}
+  explicit S3rverFixture(Options options);
   ~S3rverFixture();
   S3rverFixture(const S3rverFixture&) = delete;
   S3rverFixture& operator=(const S3rverFixture&) = delete;
 
-  // "http://127.0.0.1:<port>" ("https://..." with tls)
+  // "http://127.0.0.1:<port>" ("https://..." with tls; "http://s3.localhost:<port>" with
+  // virtual_hosts)
   std::string endpoint() const;
   // The self-signed certificate (tls only).
   const std::string& ca_file() const { return ca_file_; }
@@ -62,6 +73,7 @@ class S3rverFixture {
   std::string data_dir_;
   std::string log_path_;
   bool tls_ = false;
+  bool virtual_hosts_ = false;
   std::string ca_file_;
   std::string key_file_;
   int port_ = 0;
