@@ -5,6 +5,7 @@
 #include <atomic>
 #include <thread>
 
+#include "store/s3/credentials_chain.h"
 #include "store/s3/s3_store.h"
 #include "store_s3/fake_s3_server.h"
 #include "store_s3/s3_test_support.h"
@@ -281,6 +282,40 @@ TEST_F(FaultInjectionTest, CompleteAnswering200WithAnErrorIsRetried) {
   EXPECT_EQ(*completes, 2);
   ASSERT_TRUE(fake_.GetObject("k"));
   EXPECT_EQ(fake_.GetObject("k")->data.size(), chunk.size());
+}
+
+// Hands out a new temporary key id on every fetch, like a credential endpoint after rotation.
+class RotatingCredentials : public CredentialsProvider {
+ public:
+  std::optional<AwsCredentials> Fetch() override {
+    AwsCredentials c;
+    c.access_key_id = "ASIAROTATED" + std::to_string(++fetches);
+    c.secret_access_key = "s";
+    c.session_token = "t";
+    c.expiration = std::chrono::system_clock::now() + std::chrono::hours(1);
+    return c;
+  }
+  std::atomic<int> fetches{0};
+};
+
+TEST_F(FaultInjectionTest, ExpiredTokenRefreshesCredentialsAndRetriesOnce) {
+  fake_.PutObject("k", "v");
+  fake_.set_fault_hook([](const LoopbackRequest& r, int) -> std::optional<LoopbackResponse> {
+    if (r.method == "GET" && r.Header("authorization").find("ASIAROTATED1/") != std::string::npos) {
+      return ErrorResponse(400, "ExpiredToken");
+    }
+    return std::nullopt;
+  });
+  auto rotating = std::make_unique<RotatingCredentials>();
+  RotatingCredentials* counter = rotating.get();
+  S3Config config = TestS3Config(fake_.endpoint());
+  config.credentials = std::make_shared<CachingCredentialsProvider>(std::move(rotating));
+  S3Store store(config);
+  auto reader = store.OpenForRead({kBucket, "k"});
+  std::vector<std::byte> buf(1);
+  EXPECT_EQ(reader->ReadAt(0, buf), 1u);
+  EXPECT_EQ(counter->fetches.load(), 2);
+  EXPECT_EQ(fake_.requests().back().Header("x-amz-security-token"), "t");
 }
 
 }  // namespace

@@ -85,3 +85,21 @@ TEST(S3Error, WrongCredentialsNameTheKeyIdNeverTheSecret) {
 
 }  // namespace
 }  // namespace unpackd::s3
+
+namespace unpackd::s3 {
+namespace {
+
+TEST(S3Error, HeadErrorsFallBackToHeaders) {
+  HttpResponse r;
+  r.status = 400;
+  r.headers["x-amz-error-code"] = "ExpiredToken";
+  r.headers["x-amz-error-message"] = "The provided token has expired.";
+  S3ErrorDocument doc = S3ErrorOf(r);
+  EXPECT_EQ(doc.code, "ExpiredToken");
+  std::string what = MakeS3Error({"HeadObject", "b", "k", "ASIAKEY"}, r).what();
+  EXPECT_NE(what.find("ExpiredToken: The provided token has expired."), std::string::npos) << what;
+  EXPECT_NE(what.find("ASIAKEY"), std::string::npos) << what;
+}
+
+}  // namespace
+}  // namespace unpackd::s3

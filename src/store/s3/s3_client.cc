@@ -176,7 +176,7 @@ HttpResponse S3Client::Execute(const S3Call& call) {
         }
         response.status = 500;  // classify the embedded error like a server failure
       }
-      S3ErrorDocument doc = ParseS3ErrorDocument(response.body);
+      const S3ErrorDocument doc = S3ErrorOf(response);
       if (!refreshed_credentials &&
           (doc.code == "ExpiredToken" || doc.code == "TokenRefreshRequired")) {
         // Temporary credentials ran out between our refresh check and the server: refetch.

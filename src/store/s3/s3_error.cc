@@ -26,9 +26,16 @@ bool IsRetryableS3Failure(long status, const std::string& code) {
          code == "ServiceUnavailable" || code == "Throttling" || code == "ThrottlingException";
 }
 
-Error MakeS3Error(const S3RequestContext& context, const HttpResponse& response) {
+S3ErrorDocument S3ErrorOf(const HttpResponse& response) {
   S3ErrorDocument doc = ParseS3ErrorDocument(response.body);
   if (doc.request_id.empty()) doc.request_id = response.Header("x-amz-request-id");
+  if (doc.code.empty()) doc.code = response.Header("x-amz-error-code");
+  if (doc.message.empty()) doc.message = response.Header("x-amz-error-message");
+  return doc;
+}
+
+Error MakeS3Error(const S3RequestContext& context, const HttpResponse& response) {
+  const S3ErrorDocument doc = S3ErrorOf(response);
 
   ErrorKind kind = ErrorKind::kIo;
   const long status = response.status;
@@ -52,6 +59,7 @@ Error MakeS3Error(const S3RequestContext& context, const HttpResponse& response)
     if (status == 404) message += ": no such object or bucket";
     if (status == 403) message += ": access denied";
     if (status == 412) message += ": the object changed (ETag no longer matches)";
+    if (status == 400) message += ": bad request";
   }
   if (doc.code == "InvalidAccessKeyId" || doc.code == "SignatureDoesNotMatch" ||
       doc.code == "ExpiredToken" || doc.code == "InvalidToken" ||

@@ -23,6 +23,10 @@ struct S3ErrorDocument {
 // Parses an S3 error body (pugixml). Fields the document lacks stay empty; never throws.
 S3ErrorDocument ParseS3ErrorDocument(const std::string& body);
 
+// The error of a failed response: the XML body, else (HEAD responses have no body) the
+// x-amz-error-code / x-amz-error-message / x-amz-request-id headers.
+S3ErrorDocument S3ErrorOf(const HttpResponse& response);
+
 // What the failing request was, for the message.
 struct S3RequestContext {
   std::string operation;  // "GetObject", "PutObject", ...
