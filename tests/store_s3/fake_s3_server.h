@@ -163,6 +163,25 @@ inline LoopbackResponse FakeS3Server::Serve(const LoopbackRequest& request) {
     r.body += "</ListMultipartUploadsResult>";
     return r;
   }
+  if (key.empty() && request.method == "GET" && params["list-type"] == "2") {
+    // Like S3 with encoding-type=url: keys form-encoded (space as '+', '+' as %2B).
+    const bool encode = params["encoding-type"] == "url";
+    r.body = "<?xml version=\"1.0\"?><ListBucketResult>";
+    if (encode) r.body += "<EncodingType>url</EncodingType>";
+    r.body += "<IsTruncated>false</IsTruncated>";
+    for (const auto& [name, object] : objects_) {
+      if (name.rfind(params["prefix"], 0) != 0) continue;
+      std::string listed = name;
+      if (encode) {
+        listed = s3::UriEncodeComponent(name);
+        for (size_t at; (at = listed.find("%20")) != std::string::npos;) listed.replace(at, 3, "+");
+      }
+      r.body += "<Contents><Key>" + listed + "</Key><Size>" + std::to_string(object.data.size()) +
+                "</Size><ETag>&quot;" + object.etag + "&quot;</ETag></Contents>";
+    }
+    r.body += "</ListBucketResult>";
+    return r;
+  }
   if (request.method == "POST" && params.count("uploads")) {
     std::string id = "upload-" + std::to_string(next_upload_++);
     uploads_[id] = Upload{key, {}};

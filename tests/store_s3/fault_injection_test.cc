@@ -318,5 +318,18 @@ TEST_F(FaultInjectionTest, ExpiredTokenRefreshesCredentialsAndRetriesOnce) {
   EXPECT_EQ(fake_.requests().back().Header("x-amz-security-token"), "t");
 }
 
+TEST_F(FaultInjectionTest, UrlEncodedListingsAreDecodedLikeS3Does) {
+  const std::vector<std::string> keys = {"a b+c.txt", "a%2Bb.txt", "한국어 파일.txt", "x&y=z?.txt"};
+  for (const auto& key : keys) fake_.PutObject(key, "v");
+  std::vector<std::string> listed;
+  NewStore()->List(kBucket, "", [&](const ListEntry& e) {
+    listed.push_back(e.key);
+    return true;
+  });
+  std::vector<std::string> expected = keys;
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(listed, expected);
+}
+
 }  // namespace
 }  // namespace unpackd::s3
