@@ -8,6 +8,7 @@
 #include <array>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <memory>
 #include <string>
 
@@ -19,10 +20,14 @@ struct PipeCloser {
 
 // Runs one unittest case of test_fault_proxy.py; returns its exit status and combined output.
 std::pair<int, std::string> RunPythonCase(const std::string& test_case) {
-  const char* tools = std::getenv("UNPACKD_TEST_TOOLS");
-  if (tools == nullptr) return {-1, "UNPACKD_TEST_TOOLS is not set"};
+  // UNPACKD_TEST_TOOLS normally; this file's own location when CTest did not pass it on.
+  const char* env_tools = std::getenv("UNPACKD_TEST_TOOLS");
+  const std::string tools =
+      env_tools != nullptr
+          ? std::string(env_tools)
+          : (std::filesystem::path(__FILE__).parent_path().parent_path() / "tools").string();
   const std::string command =
-      "/usr/bin/python3 '" + std::string(tools) + "/test_fault_proxy.py' -v " + test_case + " 2>&1";
+      "/usr/bin/python3 '" + tools + "/test_fault_proxy.py' -v " + test_case + " 2>&1";
   FILE* raw = popen(command.c_str(), "r");
   if (raw == nullptr) return {-1, "popen failed for: " + command};
   std::unique_ptr<FILE, PipeCloser> pipe(raw);
