@@ -243,7 +243,11 @@ class Services:
         self.s3rver = subprocess.Popen(
             [find_s3rver(args), "-d", data, "-a", "127.0.0.1", "-p", str(self.s3_port),
              "--silent", "--configure-bucket", BUCKET],
-            stdout=self.s3rver_log, stderr=subprocess.STDOUT, start_new_session=True)
+            stdout=self.s3rver_log, stderr=subprocess.STDOUT, start_new_session=True,
+            # s3rver 3.7.1 encrypts ListObjectsV2 continuation tokens with DES, which Node 20's
+            # OpenSSL 3 only offers through the legacy provider: without it every listing of
+            # more than 1,000 keys answers 500 InternalError.
+            env=dict(os.environ, NODE_OPTIONS="--openssl-legacy-provider"))
         self.procs.append(self.s3rver)
         wait_port(self.s3_port)
         self.proxy_log = os.path.join(work, "proxy-requests.jsonl")
@@ -427,7 +431,9 @@ def unpackd_available(args):
 def build_unpackd(work):
     build = os.path.join(work, "build")
     subprocess.run(["cmake", "-S", REPO, "-B", build, "-G", "Ninja",
-                    "-DCMAKE_BUILD_TYPE=Release", "-DBUILD_TESTING=OFF"],
+                    "-DCMAKE_BUILD_TYPE=Release", "-DBUILD_TESTING=OFF",
+                    # Frame pointers let `perf record -g` (--profile) walk unpackd's stacks.
+                    "-DCMAKE_CXX_FLAGS=-fno-omit-frame-pointer"],
                    check=True, stdout=subprocess.DEVNULL)
     subprocess.run(["ninja", "-C", build, "-j2", "unpackd"], check=True, stdout=subprocess.DEVNULL)
     return os.path.join(build, "unpackd")
@@ -531,6 +537,10 @@ def run(args):
                                 rep, runs_dir, logs)
                     first_wall.setdefault((c.name, mode), r["wall"])
                     results.append(r)
+            if args.profile:
+                for c, mode in plan:
+                    if c.name in REFERENCE.values():
+                        profile_one(args, services, s3, meta, key, local_archive, c, mode, work)
             s3.delete_object(Bucket=BUCKET, Key=key)
     finally:
         services.stop()
@@ -582,6 +592,34 @@ def run_one(args, services, s3, meta, key, local_archive, extracted, c, mode, re
     if not ok and m.get("error"):
         print("    " + m["error"].strip().replace("\n", "\n    ")[-800:], flush=True)
     return m
+
+
+def profile_one(args, services, s3, meta, key, local_archive, c, mode, work):
+    """One extra, unmeasured run of `c` under `perf record -g`; writes a flat report."""
+    perf_dir = os.path.join(work, "perf")
+    os.makedirs(perf_dir, exist_ok=True)
+    tag = f"{meta['name']}.{c.name}.{mode}"
+    scratch = os.path.join(work, "runs", tag + ".perf")
+    out_dir = scratch + ".out"
+    os.makedirs(scratch)
+    os.makedirs(out_dir)
+    ctx = Ctx(unpackd=args.unpackd, archive_key=key, archive_path=local_archive,
+              dest_prefix=f"out/{tag}.perf/", endpoint=services.endpoint(mode), jobs=args.jobs,
+              scratch=scratch, out_dir=out_dir, extracted=None)
+    data = os.path.join(perf_dir, tag + ".data")
+    env = dict(os.environ, **CREDS)
+    subprocess.run(["perf", "record", "-q", "-F", "999", "-g", "-o", data, "--"] + c.command(ctx),
+                   env=env, cwd=scratch, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    report = subprocess.run(["perf", "report", "-i", data, "--stdio", "--no-children",
+                             "--sort", "dso,symbol", "-g", "none", "--percent-limit", "0.5"],
+                            capture_output=True, text=True).stdout
+    with open(os.path.join(perf_dir, tag + ".txt"), "w") as f:
+        f.write(report)
+    if c.kind == "s3":
+        delete_prefix(s3, list_prefix(s3, ctx.dest_prefix).keys())
+    shutil.rmtree(scratch, ignore_errors=True)
+    shutil.rmtree(out_dir, ignore_errors=True)
+    print(f"  profile: {os.path.relpath(os.path.join(perf_dir, tag + '.txt'), REPO)}", flush=True)
 
 
 def summarize(metas, results, args):
@@ -712,6 +750,9 @@ def main():
     ap.add_argument("--slow-seconds", type=float, default=45,
                     help="a contender whose first run took longer than this ...")
     ap.add_argument("--slow-reps", type=int, default=1, help="... runs only this many times")
+    ap.add_argument("--profile", action="store_true",
+                    help="after the measured runs, profile unpackd once per archive and mode "
+                         "with perf record (reports in bench/work/perf/)")
     ap.add_argument("--json-out", help="write raw runs and summary rows here")
     args = ap.parse_args()
     if args.reps is None:
