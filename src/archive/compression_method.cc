@@ -1,7 +1,12 @@
 #include "archive/compression_method.h"
 
+#include "archive/bzip2_decompressor.h"
+#include "archive/deflate64_decompressor.h"
 #include "archive/deflate_decompressor.h"
+#include "archive/lzma_decompressor.h"
 #include "archive/stored_decompressor.h"
+#include "archive/xz_decompressor.h"
+#include "archive/zstd_decompressor.h"
 #include "util/error.h"
 
 namespace unpackd {
@@ -31,12 +36,22 @@ std::string CompressionMethodName(uint16_t method) {
   }
 }
 
-bool IsSupportedCompressionMethod(uint16_t method) { return method == 0 || method == 8; }
+bool IsSupportedCompressionMethod(uint16_t method) {
+  switch (method) {
+    case 0: case 8: case 9: case 12: case 14: case 93: case 95: return true;
+    default: return false;
+  }
+}
 
 std::unique_ptr<Decompressor> MakeDecompressor(const DecompressorParams& params) {
   switch (params.method) {
     case 0: return MakeStoredDecompressor();
     case 8: return MakeDeflateDecompressor();
+    case 9: return MakeDeflate64Decompressor();
+    case 12: return MakeBzip2Decompressor();
+    case 14: return MakeLzmaDecompressor(params);
+    case 93: return MakeZstdDecompressor(params);
+    case 95: return MakeXzDecompressor(params);
     default:
       throw Error(ErrorKind::kArchiveRefused,
                   "unsupported compression method " + std::to_string(params.method) + " (" +

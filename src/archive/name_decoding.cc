@@ -1,66 +1,105 @@
 #include "archive/name_decoding.h"
 
-#include <unicode/normalizer2.h>
-#include <unicode/ucnv.h>
-#include <unicode/unistr.h>
 #include <zlib.h>
 
-#include <memory>
+#include <optional>
+
+#include "archive/charset_detection.h"
+#include "archive/legacy_charsets.h"
+#include "util/error.h"
 
 namespace unpackd {
 namespace {
 
-bool IsAscii(const std::string& s) {
+bool IsAscii(std::string_view s) {
   for (unsigned char c : s) {
     if (c >= 0x80) return false;
   }
   return true;
 }
 
-// Decodes `raw` from `charset` (an ICU converter name) to NFC UTF-8. Undecodable bytes become
-// U+FFFD (ICU's default substitution).
-std::string ToNfcUtf8(const std::string& raw, const char* charset) {
-  icu::UnicodeString text(raw.data(), static_cast<int32_t>(raw.size()), charset);
-  UErrorCode status = U_ZERO_ERROR;
-  const icu::Normalizer2* nfc = icu::Normalizer2::getNFCInstance(status);
-  if (U_SUCCESS(status)) {
-    icu::UnicodeString normalized = nfc->normalize(text, status);
-    if (U_SUCCESS(status)) text = normalized;
+uint32_t Crc32Of(std::string_view bytes) {
+  // zlib's crc32 takes a uInt length; names are far below 4 GiB (max_name_bytes), but feed in
+  // chunks anyway so no length is ever truncated.
+  uLong crc = crc32(0L, Z_NULL, 0);
+  while (!bytes.empty()) {
+    const size_t n = std::min<size_t>(bytes.size(), 1u << 30);
+    crc = crc32(crc, reinterpret_cast<const Bytef*>(bytes.data()), static_cast<uInt>(n));
+    bytes.remove_prefix(n);
   }
-  std::string out;
-  text.toUTF8String(out);
-  return out;
+  return static_cast<uint32_t>(crc);
+}
+
+bool HasValidUnicodePath(const ZipEntry& e) {
+  return e.unicode_path.has_value() && Crc32Of(e.raw_name) == e.unicode_path_name_crc;
+}
+
+// Decodes with `decoder`, records lossy results, and sets name/name_encoding.
+void Apply(ZipEntry& e, std::string_view bytes, CharsetDecoder& decoder, std::string_view label,
+           NameDecodingReport& report) {
+  size_t replaced = 0;
+  e.name = ToNfcUtf8(decoder.Decode(bytes, &replaced));
+  e.name_encoding = std::string(label);
+  if (replaced != 0) {
+    e.name_encoding += kNameEncodingLossySuffix;
+    report.lossy_entries.push_back(e.index);
+  }
 }
 
 }  // namespace
 
-void DecodeEntryNames(std::vector<ZipEntry>& entries, const NameDecodingOptions& options) {
+void ValidateNameDecodingOptions(const NameDecodingOptions& options) {
+  if (options.forced_encoding.empty()) return;
+  if (!CanonicalCharsetName(options.forced_encoding)) {
+    throw Error(ErrorKind::kUsage, "unknown name encoding '" + options.forced_encoding +
+                                       "' (known: " + KnownCharsetNames() + ")");
+  }
+}
+
+NameDecodingReport DecodeEntryNames(std::vector<ZipEntry>& entries,
+                                    const NameDecodingOptions& options) {
+  ValidateNameDecodingOptions(options);
+  NameDecodingReport report;
+  CharsetDecoder utf8(kNameEncodingUtf8Flag);
+
+  // First pass: everything that does not depend on the archive's legacy encoding.
+  std::vector<ZipEntry*> legacy;
   for (ZipEntry& e : entries) {
     if (e.utf8_flag) {
-      e.name = ToNfcUtf8(e.raw_name, "UTF-8");
-      e.name_encoding = "utf-8";
-      continue;
-    }
-    if (e.unicode_path) {
-      const auto crc = static_cast<uint32_t>(
-          crc32(0, reinterpret_cast<const Bytef*>(e.raw_name.data()),
-                static_cast<uInt>(e.raw_name.size())));
-      if (crc == e.unicode_path_name_crc) {
-        e.name = ToNfcUtf8(*e.unicode_path, "UTF-8");
-        e.name_encoding = "unicode-path-extra";
-        continue;
+      Apply(e, e.raw_name, utf8, kNameEncodingUtf8Flag, report);
+    } else if (HasValidUnicodePath(e)) {
+      Apply(e, *e.unicode_path, utf8, kNameEncodingUnicodePathExtra, report);
+    } else {
+      if (e.unicode_path.has_value()) report.stale_unicode_path_entries.push_back(e.index);
+      if (IsAscii(e.raw_name)) {
+        e.name = e.raw_name;
+        e.name_encoding = std::string(kNameEncodingAscii);
+      } else {
+        legacy.push_back(&e);
       }
     }
-    if (IsAscii(e.raw_name)) {
-      e.name = e.raw_name;
-      e.name_encoding = "ascii";
-      continue;
-    }
-    const std::string charset =
-        options.forced_encoding.empty() ? std::string("ibm-437") : options.forced_encoding;
-    e.name = ToNfcUtf8(e.raw_name, charset.c_str());
-    e.name_encoding = options.forced_encoding.empty() ? "cp437" : options.forced_encoding;
   }
+  if (legacy.empty()) return report;
+
+  if (!options.forced_encoding.empty()) {
+    report.legacy_encoding = std::string(*CanonicalCharsetName(options.forced_encoding));
+    report.forced = true;
+    report.reason = "forced by option";
+  } else {
+    std::vector<std::string_view> names;
+    names.reserve(legacy.size());
+    for (const ZipEntry* e : legacy) names.push_back(e->raw_name);
+    CharsetGuess guess = DetectNameCharset(names);
+    report.legacy_encoding = std::move(guess.charset);
+    report.reason = std::move(guess.reason);
+  }
+
+  CharsetDecoder decoder(report.legacy_encoding);
+  const std::string_view label = report.legacy_encoding == "utf-8" && !report.forced
+                                     ? kNameEncodingUtf8Unflagged
+                                     : std::string_view(report.legacy_encoding);
+  for (ZipEntry* e : legacy) Apply(*e, e->raw_name, decoder, label, report);
+  return report;
 }
 
 }  // namespace unpackd

@@ -85,12 +85,18 @@ class ZipArchive {
 
   // Reads and checks the entry's local header (signature, name, method, flags, sizes and CRC
   // where present, data within the file). Throws Error(kArchiveRefused) on disagreement.
-  MemberExtent LocateMember(const ZipEntry& entry) const;
+  MemberExtent LocateMember(const ZipEntry& entry) const { return LocateMember(entry, source_); }
+  // The same, reading through `via` (a view of the same archive bytes, e.g. a cached range).
+  MemberExtent LocateMember(const ZipEntry& entry, RandomAccessObject& via) const;
 
   // Checks the data descriptor that follows a member written with flag bit 3, if there is one
   // in the file; accepts 32- and 64-bit sizes, with or without signature. Throws
   // Error(kArchiveRefused) if present but disagreeing with the central directory.
-  void CheckDataDescriptor(const ZipEntry& entry, const MemberExtent& extent) const;
+  void CheckDataDescriptor(const ZipEntry& entry, const MemberExtent& extent) const {
+    CheckDataDescriptor(entry, extent, source_);
+  }
+  void CheckDataDescriptor(const ZipEntry& entry, const MemberExtent& extent,
+                           RandomAccessObject& via) const;
 
   // A reader over `compressed` (which must yield exactly the extent's bytes).
   std::unique_ptr<MemberReader> OpenMember(const ZipEntry& entry,

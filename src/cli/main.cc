@@ -1,6 +1,51 @@
+// unpackd: every member of an archive in a bucket becomes an object of its own.
+#include <CLI/CLI.hpp>
+
 #include <iostream>
 
-int main() {
-  std::cout << "unpackd " << UNPACKD_VERSION << "\n";
-  return 0;
+#include "cli/cli_options.h"
+#include "cli/commands.h"
+#include "cli/exit_codes.h"
+#include "util/error.h"
+
+int main(int argc, char** argv) {
+  using namespace unpackd;
+  CLI::App app{"unpackd: extract ZIP archives in object stores, member by member, by streaming"};
+  app.footer(std::string(kExitCodeHelp) +
+             "\nLocations: s3://bucket/key, file:///root/bucket/key or a path under --root.");
+  app.set_version_flag("--version", std::string("unpackd ") + UNPACKD_VERSION);
+  app.require_subcommand(1);
+  app.fallthrough();  // global options may follow the subcommand
+  CliOptions options;
+  AddCommonOptions(app, options);
+
+  std::string archive_url, to;
+  auto* extract = app.add_subcommand("extract", "Extract one archive now");
+  extract->add_option("archive", archive_url, "The archive's location")->required();
+  extract->add_option("--to", to,
+                      "Destination: a template such as '{dir}/{stem}/{path}' (the default), or a "
+                      "location such as s3://bucket/prefix/{path}");
+  extract->footer(kExitCodeHelp);
+
+  auto* inspect = app.add_subcommand(
+      "inspect", "List members and safety findings without extracting (exit 3 if unsafe)");
+  inspect->add_option("archive", archive_url, "The archive's location")->required();
+  inspect->footer(kExitCodeHelp);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    return rc == 0 ? kExitOk : kExitUsage;
+  }
+  try {
+    if (*extract) return RunExtract(archive_url, to, options);
+    return RunInspect(archive_url, options);
+  } catch (const Error& e) {
+    std::cerr << "unpackd: error: " << e.what() << "\n";
+    return ExitCodeFor(e.kind());
+  } catch (const std::exception& e) {
+    std::cerr << "unpackd: internal error: " << e.what() << "\n";
+    return kExitInternal;
+  }
 }

@@ -1,0 +1,67 @@
+#include "cli/cli_options.h"
+
+#include <cstdlib>
+
+#include "store/local_store.h"
+#include "util/error.h"
+
+namespace unpackd {
+
+std::filesystem::path CliOptions::LocalRoot() const {
+  if (!root.empty()) return root;
+  if (const char* env = std::getenv("UNPACKD_ROOT"); env && *env) return env;
+  return std::filesystem::current_path();
+}
+
+void AddCommonOptions(CLI::App& app, CliOptions& o) {
+  app.add_option("--root", o.root,
+                 "Local store root: its top-level folders are buckets (default: $UNPACKD_ROOT, "
+                 "else the current directory)");
+  app.add_option("--endpoint", o.endpoint,
+                 "S3 endpoint URL (default: $AWS_ENDPOINT_URL_S3, $AWS_ENDPOINT_URL, else AWS)");
+  app.add_option("--region", o.region, "S3 region (default: $AWS_REGION, profile, us-east-1)");
+  app.add_option("--profile", o.profile, "AWS profile (default: $AWS_PROFILE)");
+  app.add_option("--path-style", o.path_style,
+                 "S3 addressing: auto (path style for custom endpoints and dotted buckets), on, off")
+      ->check(CLI::IsMember({"auto", "on", "off"}));
+  app.add_option("-j,--jobs", o.jobs, "Members processed at once (default: hardware threads; 16 for S3)");
+  app.add_option("--memory", o.memory_mib, "Memory budget in MiB (default 256)")
+      ->check(CLI::Range(16, 1 << 20));
+  app.add_option("--on-error", o.on_error,
+                 "fail: any refused member refuses the whole archive (default); skip: extract the "
+                 "rest and report refused members")
+      ->check(CLI::IsMember({"fail", "skip"}));
+  app.add_option("--name-encoding", o.name_encoding,
+                 "Force the legacy encoding of names without the UTF-8 flag (cp437, cp949, "
+                 "shift_jis, gbk, ...); default: detect");
+  app.add_option("--max-members", o.limits.max_members, "Refuse archives with more members");
+  app.add_option("--max-total-bytes", o.limits.max_total_bytes,
+                 "Refuse archives whose members add up to more bytes");
+  app.add_option("--max-ratio", o.limits.max_member_ratio,
+                 "Refuse members (and archives) compressed more than this ratio");
+  app.add_flag("--json", o.json, "Print a machine-readable result on stdout");
+  app.add_flag("--no-progress", o.no_progress, "Never draw a progress bar");
+}
+
+ObjectStore& StoreSet::For(StoreScheme scheme) {
+  if (scheme == StoreScheme::kLocal) {
+    if (!local_) local_ = MakeLocalStore(options_.LocalRoot());
+    return *local_;
+  }
+  throw Error(ErrorKind::kUsage, "s3:// locations need the S3 store, which this build lacks");
+}
+
+ExtractOptions ToExtractOptions(const CliOptions& o) {
+  ExtractOptions e;
+  e.jobs = o.jobs;
+  // Half the budget for reading; the other half belongs to the destination store's buffers.
+  e.read_memory_budget = (o.memory_mib << 20) / 2;
+  e.limits = o.limits;
+  e.limits.max_archive_ratio = o.limits.max_member_ratio;
+  e.on_error = o.on_error == "skip" ? OnErrorPolicy::kSkip : OnErrorPolicy::kFail;
+  e.open.names.forced_encoding = o.name_encoding;
+  e.open.max_entries = o.limits.max_members;
+  return e;
+}
+
+}  // namespace unpackd

@@ -1,0 +1,18 @@
+// Turns a member's decoded name into a safe relative key suffix, or says why it cannot be one.
+#pragma once
+
+#include <string>
+#include <variant>
+
+namespace unpackd {
+
+struct UnsafePath {
+  std::string reason;  // "path traversal ('..' segment)", "absolute path", ...
+};
+
+// Backslashes become '/', "." segments and one trailing '/' are dropped. Refused: absolute
+// paths, drive letters, UNC names, ".." segments, empty segments, NUL and control characters,
+// an empty result. The returned path never starts with '/' and never contains "..".
+std::variant<std::string, UnsafePath> NormalizeMemberPath(const std::string& name);
+
+}  // namespace unpackd

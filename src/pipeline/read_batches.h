@@ -1,0 +1,32 @@
+// Groups planned members into units of work. Small neighbours share one range read, so an
+// archive of thousands of tiny files costs a few requests instead of thousands.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "archive/zip_entry.h"
+#include "pipeline/plan.h"
+
+namespace unpackd {
+
+struct ReadBatch {
+  std::vector<size_t> members;  // indexes into ExtractionPlan::members, in archive order
+  // For coalesced batches: the archive range read at once. Empty range: each member is read
+  // with its own streaming read-ahead.
+  uint64_t range_begin = 0;
+  uint64_t range_size = 0;
+};
+
+struct BatchingOptions {
+  uint64_t small_member_bytes = 256 << 10;  // compressed size up to which a member may share
+  uint64_t max_batch_bytes = 8 << 20;       // largest coalesced range
+  uint64_t max_gap_bytes = 64 << 10;        // unused bytes a coalesced range may span
+};
+
+std::vector<ReadBatch> MakeReadBatches(const ExtractionPlan& plan,
+                                       const std::vector<ZipEntry>& entries,
+                                       uint64_t central_directory_offset,
+                                       const BatchingOptions& options);
+
+}  // namespace unpackd

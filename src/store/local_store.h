@@ -1,0 +1,62 @@
+// LocalStore: an ObjectStore backed by a local directory.
+//
+// Layout under the root directory:
+//   <root>/<bucket>/                     one folder per bucket, created explicitly (CreateBucket)
+//   <root>/<bucket>/<key>                object data; '/' in keys become sub-folders
+//   <root>/<bucket>/.unpackd-meta/<key>  sidecar JSON: {"versions": [{"data_etag",
+//                                        "content_type", "metadata"}, ...]}
+//   <root>/<bucket>/.unpackd-tmp-<hex>   data being written (never a valid key)
+//
+// Keys are checked by ValidateObjectKey (store/key_validation.h): every accepted key stays
+// inside its bucket folder. Nothing below the root is ever followed through a symbolic link:
+// paths are walked one folder at a time with O_NOFOLLOW, and symlinks are not objects.
+//
+// Writes are atomic: data goes to a temp file at the top of the bucket folder (same
+// filesystem as its destination, and an aborted write leaves no empty folders behind) and is
+// renamed into place on Commit. The sidecar is renamed into place BEFORE the data, so whenever
+// a data file is visible its metadata already is. A sidecar is a list of entries keyed by the
+// ETag of the data file each describes: the new data's entry plus the entry of the data it is
+// about to replace, so a reader that opens the old data after the new sidecar landed still
+// finds its metadata. A data file with no entry (overwritten by another tool, or concurrent
+// writers of one key racing) is re-checked briefly and then read with empty content type and
+// metadata, exactly like files put there by other tools.
+//
+// The sidecar tree mirrors the key exactly (no ".json" suffix) so it has the same shape as the
+// data tree: any key the data tree can hold, the sidecar tree can hold too (a suffix would
+// shorten the 255-byte segment limit and make key "a" clash with key "a.json/b").
+//
+// ETag: "<inode>-<size>-<mtime ns>" in hex, from stat; content is never hashed. Every commit
+// creates a new inode, so the ETag changes whenever an object is replaced.
+//
+// Readers pin the open file descriptor and read it with pread. Honouring the ObjectStore
+// contract, every ReadAt then checks that the key still names the same file, unmodified, and
+// throws kPrecondition otherwise (replaced, deleted or modified in place by another tool): the
+// local store behaves like S3 with If-Match, so the pipeline's handling of a replaced archive
+// can be tested locally.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "store/object_store.h"
+
+namespace unpackd {
+
+struct LocalStoreOptions {
+  // fsync the data, the sidecar and both folders on Commit, so a committed object survives a
+  // power loss. Off by default: atomicity (no half-written object is ever visible) does not
+  // depend on it, only durability does, and it costs a disk flush per object.
+  bool fsync = false;
+};
+
+// A store over `root`, which must be an existing directory (kNotFound otherwise). The root
+// itself may be reached through a symlink; nothing below it is followed.
+std::unique_ptr<ObjectStore> MakeLocalStore(std::filesystem::path root,
+                                            LocalStoreOptions options = {});
+
+// Creates the folder for bucket `name` under `root` (succeeds if it already exists). Throws
+// kUsage for an invalid name, kIo if the folder cannot be created.
+void CreateBucket(const std::filesystem::path& root, const std::string& name);
+
+}  // namespace unpackd
