@@ -78,11 +78,18 @@ def tree_pids(root):
     return out
 
 
-def tree_rss(root, hwm):
+def tree_rss(root, hwm, io):
     """Sum of VmRSS over the live tree; records each process's VmHWM (its own high-water
-    mark, kept by the kernel) into `hwm` by pid."""
+    mark, kept by the kernel) into `hwm` and its write_bytes into `io`, by pid."""
     total = 0
     for pid in tree_pids(root):
+        try:
+            with open(f"/proc/{pid}/io") as f:
+                for line in f:
+                    if line.startswith("write_bytes:"):
+                        io[pid] = max(io.get(pid, 0), int(line.split()[1]))
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            pass
         try:
             with open(f"/proc/{pid}/status") as f:
                 for line in f:
@@ -130,6 +137,7 @@ class Sample:
         self.peak_rss = 0
         self.peak_disk = 0
         self.hwm = {}
+        self.io = {}
 
 
 def measure(argv, env, cwd, scratch_dirs, log_prefix, timeout):
@@ -146,7 +154,7 @@ def measure(argv, env, cwd, scratch_dirs, log_prefix, timeout):
     def poll():
         n = 0
         while not stop.is_set():
-            sample.peak_rss = max(sample.peak_rss, tree_rss(proc.pid, sample.hwm))
+            sample.peak_rss = max(sample.peak_rss, tree_rss(proc.pid, sample.hwm, sample.io))
             if n % 5 == 0:
                 sample.peak_disk = max(sample.peak_disk,
                                        sum(dir_usage(d) for d in scratch_dirs))
@@ -190,6 +198,9 @@ def measure(argv, env, cwd, scratch_dirs, log_prefix, timeout):
     return {"wall": wall, "rc": proc.returncode, "timed_out": timed_out,
             "peak_rss": max(sample.peak_rss, hwm), "peak_rss_single": hwm,
             "peak_disk": sample.peak_disk, "disk_written": self_write_bytes() - w0,
+            # Cross-check: write_bytes of each process as last sampled (misses what a process
+            # wrote in its last 20 ms, and processes that lived less than that).
+            "disk_written_sampled": sum(sample.io.values()),
             "user": ru.ru_utime if ru else 0, "sys": ru.ru_stime if ru else 0}
 
 
@@ -351,8 +362,8 @@ class UnpackdS3(Contender):
 
     def command(self, c):
         return [c.unpackd, "extract", f"s3://{BUCKET}/{c.archive_key}", "--to",
-                f"s3://{BUCKET}/{c.dest_prefix}", "--endpoint", c.endpoint,
-                "--jobs", str(c.jobs), "--json"]
+                f"s3://{BUCKET}/{c.dest_prefix}{{path}}", "--endpoint", c.endpoint,
+                "--path-style", "on", "--no-progress", "--json"] + c.unpackd_jobs
 
 
 class SeedBaseline(Contender):
@@ -392,9 +403,11 @@ class UnpackdLocal(Contender):
         return unpackd_available(args)
 
     def command(self, c):
-        # The local store's root holds buckets as folders: <root>/<bucket>/<key>.
-        return [c.unpackd, "extract", "file://" + c.archive_path, "--to",
-                "file://" + c.out_dir + "/", "--jobs", str(c.jobs), "--json"]
+        # The local store's root holds buckets as folders: <root>/<bucket>/<key>; the output
+        # folder is <root>/bench/out/<run>/, so unpackd writes into the same store.
+        return [c.unpackd, "extract", "file://" + c.archive_path, "--root", c.store_root,
+                "--to", "file://" + c.out_dir + "/{path}", "--no-progress",
+                "--json"] + c.unpackd_jobs
 
 
 class Unzip(Contender):
@@ -456,8 +469,12 @@ def extracted_copy(meta, work):
     return dest
 
 
+MANIFEST_DIR = ".unpackd/"  # unpackd's manifest folder under the destination prefix
+
+
 def check_s3_output(s3, prefix, meta):
-    got = list_prefix(s3, prefix)
+    got = {k: v for k, v in list_prefix(s3, prefix).items()
+           if not k[len(prefix):].startswith(MANIFEST_DIR)}
     ok = len(got) == meta["members"] and sum(got.values()) == meta["uncompressed"]
     return ok, got, f"{len(got)} objects / {sum(got.values())} B, " \
                     f"expected {meta['members']} / {meta['uncompressed']} B"
@@ -465,7 +482,9 @@ def check_s3_output(s3, prefix, meta):
 
 def check_local_output(out_dir, meta):
     n = size = 0
-    for root, _d, files in os.walk(out_dir):
+    for root, dirs, files in os.walk(out_dir):
+        if root == out_dir and MANIFEST_DIR.rstrip("/") in dirs:
+            dirs.remove(MANIFEST_DIR.rstrip("/"))
         for f in files:
             n += 1
             size += os.path.getsize(os.path.join(root, f))
@@ -559,17 +578,22 @@ def run_one(args, services, s3, meta, key, local_archive, extracted, c, mode, re
     tag = f"{meta['name']}.{c.name}.{mode}.{rep}"
     scratch = os.path.join(runs_dir, tag)
     os.makedirs(scratch)
-    out_dir = os.path.join(runs_dir, tag + ".out")
+    store_root = os.path.join(HERE, "work", "store")
+    out_dir = os.path.join(store_root, BUCKET, "out", tag)
+    # The local store keeps each object's metadata in a sidecar tree: disk it uses too.
+    sidecars = os.path.join(store_root, BUCKET, ".unpackd-meta", "out", tag)
     if c.kind == "local":
         os.makedirs(out_dir)
     ctx = Ctx(unpackd=args.unpackd, archive_key=key, archive_path=local_archive,
-              dest_prefix=f"out/{tag}/", endpoint=services.endpoint(mode), jobs=args.jobs,
+              store_root=store_root, dest_prefix=f"out/{tag}/", endpoint=services.endpoint(mode),
+              jobs=args.ceiling_jobs, unpackd_jobs=["--jobs", str(args.jobs)] if args.jobs else [],
               scratch=scratch, out_dir=out_dir, extracted=extracted)
     env = dict(os.environ, **CREDS, TMPDIR=scratch, HOME=scratch)
     env.pop("AWS_PROFILE", None)
     lines0 = services.proxy_lines()
     cpu0 = services.server_cpu()
-    m = measure(c.command(ctx), env, scratch, [scratch] + ([out_dir] if c.kind == "local" else []),
+    m = measure(c.command(ctx), env, scratch,
+                [scratch] + ([out_dir, sidecars] if c.kind == "local" else []),
                 os.path.join(logs, tag), args.timeout)
     m["server_cpu"] = services.server_cpu() - cpu0
     if mode == "proxy":
@@ -590,6 +614,7 @@ def run_one(args, services, s3, meta, key, local_archive, extracted, c, mode, re
         delete_prefix(s3, list_prefix(s3, ctx.dest_prefix).keys())
     shutil.rmtree(scratch, ignore_errors=True)
     shutil.rmtree(out_dir, ignore_errors=True)
+    shutil.rmtree(sidecars, ignore_errors=True)
     m.update({"archive": meta["name"], "contender": c.name, "mode": mode, "rep": rep, "ok": ok,
               "detail": detail})
     print(f"  {c.name:14} {mode:6} rep {rep}: {m['wall']:8.2f} s  rss {fmt_bytes(m['peak_rss']):>10}"
@@ -606,11 +631,15 @@ def profile_one(args, services, s3, meta, key, local_archive, c, mode, work):
     os.makedirs(perf_dir, exist_ok=True)
     tag = f"{meta['name']}.{c.name}.{mode}"
     scratch = os.path.join(work, "runs", tag + ".perf")
-    out_dir = scratch + ".out"
+    store_root = os.path.join(work, "store")
+    out_dir = os.path.join(store_root, BUCKET, "out", tag + ".perf")
+    sidecars = os.path.join(store_root, BUCKET, ".unpackd-meta", "out", tag + ".perf")
     os.makedirs(scratch)
     os.makedirs(out_dir)
     ctx = Ctx(unpackd=args.unpackd, archive_key=key, archive_path=local_archive,
-              dest_prefix=f"out/{tag}.perf/", endpoint=services.endpoint(mode), jobs=args.jobs,
+              store_root=store_root, dest_prefix=f"out/{tag}.perf/",
+              endpoint=services.endpoint(mode), jobs=args.ceiling_jobs,
+              unpackd_jobs=["--jobs", str(args.jobs)] if args.jobs else [],
               scratch=scratch, out_dir=out_dir, extracted=None)
     data = os.path.join(perf_dir, tag + ".data")
     env = dict(os.environ, **CREDS)
@@ -625,6 +654,7 @@ def profile_one(args, services, s3, meta, key, local_archive, c, mode, work):
         delete_prefix(s3, list_prefix(s3, ctx.dest_prefix).keys())
     shutil.rmtree(scratch, ignore_errors=True)
     shutil.rmtree(out_dir, ignore_errors=True)
+    shutil.rmtree(sidecars, ignore_errors=True)
     print(f"  profile: {os.path.relpath(os.path.join(perf_dir, tag + '.txt'), REPO)}", flush=True)
 
 
@@ -747,7 +777,10 @@ def main():
     ap.add_argument("--modes", type=lambda s: s.split(","), default=["direct", "proxy"],
                     help="S3 modes: direct,proxy")
     ap.add_argument("--delay-ms", type=float, default=20.0, help="proxy delay per request")
-    ap.add_argument("--jobs", type=int, default=8, help="parallelism of unpackd and the ceiling")
+    ap.add_argument("--jobs", type=int, help="unpackd --jobs (default: unpackd's own: 16 for S3, "
+                    "hardware threads for local)")
+    ap.add_argument("--ceiling-jobs", type=int, default=16,
+                    help="parallel uploads of the server-ceiling contender")
     ap.add_argument("--unpackd", help="use this binary instead of building one")
     ap.add_argument("--no-build", action="store_true")
     ap.add_argument("--s3rver", help="path to an s3rver executable")
@@ -778,7 +811,8 @@ def main():
     rows = summarize(metas, results, args)
     print()
     print(f"unpackd benchmark, {started:%Y-%m-%d %H:%M} UTC, {platform.node()}, "
-          f"{os.cpu_count()} cores, reps={args.reps}, jobs={args.jobs}"
+          f"{os.cpu_count()} cores, reps={args.reps}, unpackd jobs={args.jobs or 'default'}, "
+          f"ceiling jobs={args.ceiling_jobs}"
           + (", quick" if args.quick else ""))
     for meta in metas:
         print(f"  {meta['name']}: {meta['members']} members, {fmt_bytes(meta['uncompressed'])} "

@@ -2,9 +2,6 @@
 // stored members (names like "results/batch0042/item0004217.json"), reported per entry.
 // The archive is built here byte by byte (local headers, central directory, end records) so
 // the benchmark measures only Open(): directory reads, record decoding and name handling.
-//
-// PENDING: moved to bench/micro/ (and so built) once ZipArchive::Open is implemented in main;
-// until then linking it would break unpackd_micro_bench.
 #include <benchmark/benchmark.h>
 
 #include <cstdio>
