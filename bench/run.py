@@ -739,7 +739,7 @@ def targets(rows, args):
         else:
             lines.append(f"  {archive}, proxy: seed vs unpackd: not measured")
     for r in rows:
-        if r["contender"] == "unpackd" and r["mode"] == "direct":
+        if r["contender"] == "unpackd" and r["mode"] == "direct" and r["ok"]:
             c = row(r["archive"], "ceiling", "direct")
             if c:
                 slower = r["wall_median"] / c["wall_median"] - 1
@@ -752,7 +752,7 @@ def targets(rows, args):
             lines.append(f"  {archive}, local store: unpackd {u['wall_median']:.2f} s vs bsdtar "
                          f"{b['wall_median']:.2f} s (target faster): "
                          f"{verdict(u['wall_median'] < b['wall_median'])}")
-    s3_rows = [r for r in rows if r["contender"] == "unpackd" and r["mode"] != "local"]
+    s3_rows = [r for r in rows if r["contender"] == "unpackd" and r["mode"] != "local" and r["ok"]]
     if s3_rows:
         rss = max(r["peak_rss"] for r in s3_rows)
         disk = max(max(r["peak_disk"], r["disk_written"]) for r in s3_rows)
