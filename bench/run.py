@@ -788,7 +788,7 @@ def main():
                     "has room, else bench/work/s3rver-data)")
     ap.add_argument("--timeout", type=float, default=900, help="per run, seconds")
     ap.add_argument("--max-minutes", type=float, default=120, help="proxy lifetime bound")
-    ap.add_argument("--slow-seconds", type=float, default=45,
+    ap.add_argument("--slow-seconds", type=float, default=30,
                     help="a contender whose first run took longer than this ...")
     ap.add_argument("--slow-reps", type=int, default=1, help="... runs only this many times")
     ap.add_argument("--profile", action="store_true",
