@@ -35,6 +35,7 @@ How things are measured (see bench/README.md for the why):
 """
 
 import argparse
+import atexit
 import datetime
 import json
 import os
@@ -246,6 +247,8 @@ class Services:
 
     def __init__(self, args, work):
         self.procs = []
+        self.data = ""
+        atexit.register(self.stop)  # also after an exception: no server is left behind
         # The server's storage lives in RAM (tmpfs) when there is room: the benchmark is about
         # the client side, and s3rver creates several files per object, which on a busy
         # shared disk would make the "server" the slowest part of every S3 run.
@@ -287,6 +290,12 @@ class Services:
         except FileNotFoundError:
             return 0
 
+    def proxy_entries(self, skip):
+        """Log entries after the first `skip` lines."""
+        with open(self.proxy_log, encoding="utf-8") as f:
+            return [json.loads(line) for i, line in enumerate(f) if i >= skip]
+
+
     def server_cpu(self):
         """CPU seconds s3rver has used so far (utime+stime of its process)."""
         with open(f"/proc/{self.s3rver.pid}/stat") as f:
@@ -306,6 +315,20 @@ class Services:
                 os.killpg(p.pid, signal.SIGKILL)
         if self.data.startswith("/dev/shm/"):
             shutil.rmtree(self.data, ignore_errors=True)
+
+
+def max_in_flight(entries):
+    """Most requests open at once, from the proxy log's start times and durations."""
+    events = []
+    for e in entries:
+        events.append((e["t"], 1))
+        events.append((e["t"] + e["ms"] / 1000.0, -1))
+    events.sort(key=lambda x: (x[0], x[1]))
+    level = peak = 0
+    for _, d in events:
+        level += d
+        peak = max(peak, level)
+    return peak
 
 
 def s3_client(endpoint):
@@ -599,9 +622,12 @@ def run_one(args, services, s3, meta, key, local_archive, extracted, c, mode, re
     if mode == "proxy":
         # The proxy logs a request right after answering it: let the last lines land.
         time.sleep(0.2)
-        m["requests"] = services.proxy_lines() - lines0
+        entries = services.proxy_entries(lines0)
+        m["requests"] = len(entries)
+        m["in_flight"] = max_in_flight(entries)
     else:
         m["requests"] = None
+        m["in_flight"] = None
     if m["rc"] != 0:
         with open(os.path.join(logs, tag + ".err"), errors="replace") as f:
             m["error"] = f.read()[-2000:]
@@ -681,6 +707,7 @@ def summarize(metas, results, args):
                 "peak_disk": max(x["peak_disk"] for x in v),
                 "disk_written": max(x["disk_written"] for x in v),
                 "requests": int(statistics.median(reqs)) if reqs else None,
+                "in_flight": max((x["in_flight"] for x in v if x.get("in_flight")), default=None),
                 "server_cpu": statistics.median(x["server_cpu"] for x in v),
                 "cpu": statistics.median(x["user"] + x["sys"] for x in v),
                 "ratio": (wall / ref) if (ref and ok) else None,
@@ -699,7 +726,7 @@ def names_index(metas, name):
 def table(rows, metas, args):
     out = []
     head = ("| archive | contender | mode | median wall | min-max | MB/s out | peak RSS | "
-            "peak disk | disk written | requests | CPU s | s3rver CPU s | time vs unpackd |")
+            "peak disk | disk written | requests (max in flight) | CPU s | s3rver CPU s | time vs unpackd |")
     out.append(head)
     out.append("|" + "---|" * (head.count("|") - 1))
     for r in rows:
@@ -713,7 +740,7 @@ def table(rows, metas, args):
             f"| {r['archive']} | {r['contender']} | {mode} | {r['wall_median']:.2f} s | "
             f"{r['wall_min']:.2f}-{r['wall_max']:.2f} | {r['mb_s']:.1f} | {fmt_bytes(r['peak_rss'])} | "
             f"{fmt_bytes(r['peak_disk'])} | {fmt_bytes(r['disk_written'])} | "
-            f"{'-' if r['requests'] is None else r['requests']} | {r['cpu']:.1f} | "
+            f"{'-' if r['requests'] is None else str(r['requests']) + ' (' + str(r['in_flight']) + ')'} | {r['cpu']:.1f} | "
             f"{r['server_cpu']:.1f} | {ratio} |")
     return "\n".join(out)
 

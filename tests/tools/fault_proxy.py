@@ -20,7 +20,9 @@ Determinism: request number i (counted from 0 in the order request heads arrive)
 fault from random.Random(f"{seed}:{i}"), so a serial client sees the same faults on every
 run with the same --seed; a concurrent one sees the same rates.
 
-Observability: --log-file gets one JSON line per request (flushed at once);
+Observability: --log-file gets one JSON line per request (flushed at once): number, start
+time "t" (seconds since the proxy started), method, target, fault, status, body bytes up and
+down, duration "ms";
 --stats-file gets a JSON summary on exit. The first line on stdout is the listening port.
 
 Exit: SIGINT/SIGTERM, or after --max-seconds (bounded lifetime for tests and benchmarks).
@@ -179,6 +181,7 @@ class Proxy:
                       "resets_injected": 0, "stalls_injected": 0, "bytes_up": 0,
                       "bytes_down": 0, "upstream_connections": 0, "client_connections": 0}
         self.log = open(args.log_file, "a", buffering=1) if args.log_file else None
+        self.started = time.monotonic()
 
     def choose_fault(self, index):
         """Returns None or one of 'error', 'reset', 'stall' for request number `index`."""
@@ -226,8 +229,8 @@ class Proxy:
             raise HttpError(f"bad request line {head.first_line!r}")
         method, target, _ = parts
         fault = self.choose_fault(index)
-        entry = {"i": index, "method": method, "target": target, "fault": fault,
-                 "status": None, "up": 0, "down": 0}
+        entry = {"i": index, "t": round(started - self.started, 4), "method": method,
+                 "target": target, "fault": fault, "status": None, "up": 0, "down": 0}
         try:
             if self.args.delay_ms > 0:
                 await asyncio.sleep(self.args.delay_ms / 1000.0)
