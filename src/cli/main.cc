@@ -1,6 +1,5 @@
 // unpackd: every member of an archive in a bucket becomes an object of its own.
 #include <CLI/CLI.hpp>
-
 #include <iostream>
 
 #include "cli/cli_options.h"

@@ -1,8 +1,8 @@
 // The unpackd binary as users run it: exit codes, output, --json, and memory on a big member.
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "support/archive_maker.h"
 #include "support/file_object.h"
@@ -64,7 +64,9 @@ TEST_F(CliTest, ExtractPrintsObjectsAndJsonAndIsIdempotent) {
                              {{"a.txt", "안녕하세요"}, {"b/c.json", "{}"}});
   auto r = Unpackd("extract " + Archive("user-1/project-1/result.zip"));
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.out.find("user-1/project-1/result/a.txt\t15\ttext/plain; charset=utf-8"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("user-1/project-1/result/a.txt\t15\ttext/plain; charset=utf-8"),
+            std::string::npos)
+      << r.out;
   EXPECT_NE(r.out.find("user-1/project-1/result/b/c.json\t2\tapplication/json"), std::string::npos);
   EXPECT_EQ(r.err.find('\r'), std::string::npos) << "progress bar drawn without a terminal";
   EXPECT_TRUE(std::filesystem::exists(root_ / "bkt/user-1/project-1/result/a.txt"));
@@ -122,14 +124,15 @@ TEST_F(CliTest, GigabyteMemberStreamsInBoundedMemory) {
 #endif
   const auto archive = Archive("big/result.zip");
   std::filesystem::create_directories(root_ / "bkt" / "big");
-  testing::RunPythonZip(archive, {},
-                        "import random\n"
-                        "rng = random.Random(1)\n"
-                        "block = ''.join(rng.choice('abcdefgh \\n') for _ in range(1 << 16)).encode()\n"
-                        "with zipfile.ZipFile(out, 'w', zipfile.ZIP_DEFLATED, compresslevel=1) as z:\n"
-                        "    with z.open('huge.txt', 'w', force_zip64=True) as f:\n"
-                        "        for _ in range((1 << 30) // len(block)):\n"
-                        "            f.write(block)\n");
+  testing::RunPythonZip(
+      archive, {},
+      "import random\n"
+      "rng = random.Random(1)\n"
+      "block = ''.join(rng.choice('abcdefgh \\n') for _ in range(1 << 16)).encode()\n"
+      "with zipfile.ZipFile(out, 'w', zipfile.ZIP_DEFLATED, compresslevel=1) as z:\n"
+      "    with z.open('huge.txt', 'w', force_zip64=True) as f:\n"
+      "        for _ in range((1 << 30) // len(block)):\n"
+      "            f.write(block)\n");
   const auto rss_file = dir_.path() / "rss";
   const std::string cmd = "/usr/bin/time -f %M -o " + testing::ShellQuote(rss_file.string()) + " " +
                           UNPACKD_BIN_PATH + " --root " + testing::ShellQuote(root_.string()) +

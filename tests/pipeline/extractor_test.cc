@@ -78,8 +78,10 @@ TEST_F(ExtractorTest, ExtractsEveryMemberWithTypesMetadataAndManifest) {
   }
   const auto info = store_->Stat({"bkt", "user-1/project-1/result/summary.txt"});
   EXPECT_EQ(info.content_type, "text/plain; charset=utf-8");
-  EXPECT_EQ(store_->Stat({"bkt", "user-1/project-1/result/result.json"}).content_type, "application/json");
-  EXPECT_EQ(store_->Stat({"bkt", "user-1/project-1/result/images/plot.png"}).content_type, "image/png");
+  EXPECT_EQ(store_->Stat({"bkt", "user-1/project-1/result/result.json"}).content_type,
+            "application/json");
+  EXPECT_EQ(store_->Stat({"bkt", "user-1/project-1/result/images/plot.png"}).content_type,
+            "image/png");
   const auto archive_etag = store_->Stat({"bkt", "user-1/project-1/result.zip"}).etag;
   EXPECT_EQ(info.metadata.at(kMetaSourceEtag), archive_etag);
   EXPECT_EQ(info.metadata.at(kMetaSource), "bkt/user-1/project-1/result.zip");
@@ -127,7 +129,8 @@ TEST_F(ExtractorTest, ReplacedArchiveIsExtractedAgain) {
 
 TEST_F(ExtractorTest, ResultDoesNotDependOnJobCountOrBatching) {
   MemberMap many;
-  for (int i = 0; i < 300; ++i) many["f/" + std::to_string(i) + ".json"] = "{\"i\": " + std::to_string(i) + "}";
+  for (int i = 0; i < 300; ++i)
+    many["f/" + std::to_string(i) + ".json"] = "{\"i\": " + std::to_string(i) + "}";
   many["big.bin"] = testing::RandomBytes(1 << 20, 8);
   PutArchive("m/result.zip", many);
   for (unsigned jobs : {1u, 4u, 16u}) {
@@ -162,7 +165,8 @@ TEST_F(ExtractorTest, SkipPolicyExtractsTheRestAndReportsTheRefused) {
   ExtractOptions options;
   options.on_error = OnErrorPolicy::kSkip;
   const auto result = Run("h/mixed.zip", options);
-  EXPECT_EQ(Keys("h/mixed/"), (std::vector<std::string>{"h/mixed/.unpackd/manifest.json", "h/mixed/ok.txt"}));
+  EXPECT_EQ(Keys("h/mixed/"),
+            (std::vector<std::string>{"h/mixed/.unpackd/manifest.json", "h/mixed/ok.txt"}));
   ASSERT_EQ(result.manifest.skipped.size(), 1u);
   EXPECT_EQ(result.manifest.skipped[0].code, "unsafe-path");
 }
@@ -208,7 +212,8 @@ TEST_F(ExtractorTest, SymlinksAreSkippedAndReported) {
   EXPECT_EQ(result.members_written, 1u);
   ASSERT_EQ(result.manifest.skipped.size(), 1u);
   EXPECT_EQ(result.manifest.skipped[0].code, "symlink");
-  EXPECT_EQ(Keys("s/links/"), (std::vector<std::string>{"s/links/.unpackd/manifest.json", "s/links/real.txt"}));
+  EXPECT_EQ(Keys("s/links/"),
+            (std::vector<std::string>{"s/links/.unpackd/manifest.json", "s/links/real.txt"}));
 }
 
 }  // namespace

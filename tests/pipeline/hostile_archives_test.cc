@@ -18,15 +18,17 @@ namespace {
 class HostileArchiveTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    CreateBucket(dir_.path(), "bkt");
-    store_ = MakeLocalStore(dir_.path());
+    std::filesystem::create_directories(root_);
+    std::filesystem::create_directories(scratch_);
+    CreateBucket(root_, "bkt");
+    store_ = MakeLocalStore(root_);
   }
 
-  std::filesystem::path ArchivePath(const std::string& key) { return dir_.path() / "bkt" / key; }
+  std::filesystem::path ArchivePath(const std::string& key) { return root_ / "bkt" / key; }
 
   // Builds `key` from a zipcraft spec (JSON text).
   void Craft(const std::string& key, const std::string& spec_json) {
-    const auto spec = dir_.path() / (key + ".spec.json");
+    const auto spec = scratch_ / (key + ".spec.json");
     std::ofstream(spec) << spec_json;
     ASSERT_EQ(testing::RunCommand(testing::Python() + " " + testing::ToolPath("zipcraft.py") +
                                   " --spec " + testing::ShellQuote(spec.string()) + " " +
@@ -54,7 +56,7 @@ class HostileArchiveTest : public ::testing::Test {
   std::vector<std::string> ProducedKeys() {
     std::vector<std::string> keys;
     for (auto& k : KeysUnder("")) {
-      if (!k.ends_with(".zip") && !k.ends_with(".spec.json")) keys.push_back(k);
+      if (!k.ends_with(".zip")) keys.push_back(k);
     }
     return keys;
   }
@@ -75,12 +77,14 @@ class HostileArchiveTest : public ::testing::Test {
     }
     EXPECT_EQ(ProducedKeys(), std::vector<std::string>{}) << key;
     // Nothing may appear outside the bucket either.
-    for (const auto& entry : std::filesystem::directory_iterator(dir_.path())) {
+    for (const auto& entry : std::filesystem::directory_iterator(root_)) {
       EXPECT_EQ(entry.path().filename(), "bkt") << "unexpected " << entry.path();
     }
   }
 
   testing::TempDir dir_;
+  const std::filesystem::path root_ = dir_.path() / "store";       // the store: only archives
+  const std::filesystem::path scratch_ = dir_.path() / "scratch";  // specs, trees, inner zips
   std::unique_ptr<ObjectStore> store_;
 };
 
@@ -108,9 +112,11 @@ TEST_F(HostileArchiveTest, SkipPolicyKeepsTheSafeMembersOnly) {
 }
 
 TEST_F(HostileArchiveTest, DuplicateAndCaseCollidingNames) {
-  Craft("dup.zip", R"({"entries": [{"name": "a.txt", "data": "1"}, {"name": "./a.txt", "data": "2"}]})");
+  Craft("dup.zip",
+        R"({"entries": [{"name": "a.txt", "data": "1"}, {"name": "./a.txt", "data": "2"}]})");
   ExpectRefused("dup.zip", {"duplicate-name", "./a.txt"});
-  Craft("case.zip", R"({"entries": [{"name": "A.txt", "data": "1"}, {"name": "a.txt", "data": "2"}]})");
+  Craft("case.zip",
+        R"({"entries": [{"name": "A.txt", "data": "1"}, {"name": "a.txt", "data": "2"}]})");
   const auto result = Extract(*store_, {"bkt", "case.zip"}, *store_, {});
   EXPECT_EQ(result.members_written, 2u);
   ASSERT_EQ(result.findings.size(), 1u);
@@ -118,16 +124,16 @@ TEST_F(HostileArchiveTest, DuplicateAndCaseCollidingNames) {
 }
 
 TEST_F(HostileArchiveTest, EncryptedMembersFromRealToolsAreRefused) {
-  const auto tree = dir_.path() / "tree";
+  const auto tree = scratch_ / "tree";
   testing::WriteTree(tree, {{"secret.txt", "top secret"}});
-  ASSERT_EQ(testing::RunCommand("cd " + testing::ShellQuote(tree.string()) + " && zip -q -P pw " +
-                                testing::ShellQuote(ArchivePath("pkware.zip").string()) + " secret.txt"),
-            0);
+  ASSERT_EQ(
+      testing::RunCommand("cd " + testing::ShellQuote(tree.string()) + " && zip -q -P pw " +
+                          testing::ShellQuote(ArchivePath("pkware.zip").string()) + " secret.txt"),
+      0);
   ExpectRefused("pkware.zip", {"encrypted", "traditional PKWARE", "secret.txt"});
-  ASSERT_EQ(testing::RunCommand("cd " + testing::ShellQuote(tree.string()) +
-                                " && 7z a -tzip -ppw -mem=AES256 " +
-                                testing::ShellQuote(ArchivePath("aes.zip").string()) +
-                                " secret.txt >/dev/null"),
+  ASSERT_EQ(testing::RunCommand(
+                "cd " + testing::ShellQuote(tree.string()) + " && 7z a -tzip -ppw -mem=AES256 " +
+                testing::ShellQuote(ArchivePath("aes.zip").string()) + " secret.txt >/dev/null"),
             0);
   ExpectRefused("aes.zip", {"encrypted", "WinZip AES", "secret.txt"});
 }
@@ -158,7 +164,8 @@ TEST_F(HostileArchiveTest, StructuralDamageIsRefusedWithItsReason) {
   CraftExample("crc.zip", "bad-crc");
   ExpectRefused("crc.zip", {"CRC-32 mismatch", "hello.txt"});
   Craft("size.zip", R"({"entries": [{"name": "s.txt", "data": "twelve bytes", "method": 8,
-                                      "uncompressed_size": 5}]})");
+                                      "local": {"uncompressed_size": 5},
+                                      "central": {"uncompressed_size": 5}}]})");
   ExpectRefused("size.zip", {"s.txt"});
 }
 
@@ -177,12 +184,16 @@ TEST_F(HostileArchiveTest, LimitsStopBombs) {
                                       "data": {"repeat": "\u0000", "count": 67108864}}]})");
   ExpectRefused("bomb.zip", {"ratio"});
   // A lying one: declares 1 KiB, inflates to 64 MiB; stopped at the lie.
-  Craft("liar.zip", R"({"entries": [{"name": "zeros.bin", "method": 8, "uncompressed_size": 1024,
+  Craft("liar.zip", R"({"entries": [{"name": "zeros.bin", "method": 8,
+                                      "local": {"uncompressed_size": 1024},
+                                      "central": {"uncompressed_size": 1024},
                                       "data": {"repeat": "\u0000", "count": 67108864}}]})");
   ExpectRefused("liar.zip", {"larger than its declared size"});
   // Too many members for the configured limit.
   std::string entries;
-  for (int i = 0; i < 20; ++i) entries += std::string(i ? "," : "") + R"({"name": "f)" + std::to_string(i) + R"(.txt", "data": "x"})";
+  for (int i = 0; i < 20; ++i)
+    entries +=
+        std::string(i ? "," : "") + R"({"name": "f)" + std::to_string(i) + R"(.txt", "data": "x"})";
   Craft("many.zip", R"({"entries": [)" + entries + "]}");
   ExtractOptions options;
   options.limits.max_members = 10;
@@ -193,11 +204,12 @@ TEST_F(HostileArchiveTest, LimitsStopBombs) {
 TEST_F(HostileArchiveTest, NestedArchivesAreNotRecursed) {
   // 42.zip's trick needs an extractor that recurses; unpackd extracts one level only, so inner
   // archives are ordinary objects.
-  testing::MakeZipWithPython(dir_.path() / "inner.zip", {{"zeros.bin", std::string(1 << 20, '\0')}});
+  testing::MakeZipWithPython(scratch_ / "inner.zip", {{"zeros.bin", std::string(1 << 20, '\0')}});
   testing::MakeZipWithPython(ArchivePath("outer.zip"),
-                             {{"inner.zip", testing::ReadFileString(dir_.path() / "inner.zip")}});
+                             {{"inner.zip", testing::ReadFileString(scratch_ / "inner.zip")}});
   const auto result = Extract(*store_, {"bkt", "outer.zip"}, *store_, {});
-  EXPECT_EQ(KeysUnder("outer/"), (std::vector<std::string>{"outer/.unpackd/manifest.json", "outer/inner.zip"}));
+  EXPECT_EQ(KeysUnder("outer/"),
+            (std::vector<std::string>{"outer/.unpackd/manifest.json", "outer/inner.zip"}));
   EXPECT_EQ(store_->Stat({"bkt", "outer/inner.zip"}).content_type, "application/zip");
 }
 
