@@ -40,6 +40,7 @@ import datetime
 import json
 import os
 import platform
+import re
 import shutil
 import signal
 import socket
@@ -674,8 +675,10 @@ def profile_one(args, services, s3, meta, key, local_archive, c, mode, work):
     report = subprocess.run(["perf", "report", "-i", data, "--stdio", "--no-children",
                              "--sort", "dso,symbol", "-g", "none", "--percent-limit", "0.5"],
                             capture_output=True, text=True).stdout
+    # perf pads every line to a huge width; keep the figures and the symbol.
+    report = "\n".join(re.sub(r"(\s+-)*\s*$", "", line) for line in report.splitlines())
     with open(os.path.join(perf_dir, tag + ".txt"), "w") as f:
-        f.write(report)
+        f.write(report + "\n")
     if c.kind == "s3":
         delete_prefix(s3, list_prefix(s3, ctx.dest_prefix).keys())
     shutil.rmtree(scratch, ignore_errors=True)
