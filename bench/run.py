@@ -277,7 +277,8 @@ class Services:
              "--listen-port", "0", "--upstream", f"127.0.0.1:{self.s3_port}",
              "--delay-ms", str(args.delay_ms), "--log-file", self.proxy_log,
              "--max-seconds", str(args.max_minutes * 60)],
-            stdout=subprocess.PIPE, text=True, start_new_session=True)
+            stdout=subprocess.PIPE, stderr=open(os.path.join(work, "proxy.stderr.log"), "wb"),
+            text=True, start_new_session=True)
         self.procs.append(self.proxy)
         self.proxy_port = int(self.proxy.stdout.readline())
 

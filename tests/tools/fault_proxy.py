@@ -273,6 +273,9 @@ class Proxy:
             # The request body goes up while the response comes down (100-continue, early
             # error answers).
             body_task = asyncio.ensure_future(pump_body(head, creader, uwriter))
+            # A client that drops mid-upload fails this task; that is handled (the connection
+            # closes), so mark its exception as seen.
+            body_task.add_done_callback(lambda t: t.cancelled() or t.exception())
             resp = await read_head(ureader)
             while resp is not None and resp.first_line.split(" ")[1].startswith("1"):
                 cwriter.write(resp.encode())
