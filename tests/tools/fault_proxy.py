@@ -40,6 +40,7 @@ import time
 
 CHUNK = 256 * 1024
 MAX_HEAD = 64 * 1024
+UPSTREAM_IDLE_SECONDS = 2.0  # well under Node's 5 s keep-alive timeout (s3rver)
 SLOWDOWN_BODY = (b'<?xml version="1.0" encoding="UTF-8"?>\n'
                  b"<Error><Code>SlowDown</Code>"
                  b"<Message>Please reduce your request rate. (injected by fault_proxy)</Message>"
@@ -262,11 +263,20 @@ class Proxy:
                 abort_with_rst(cwriter)
                 return False
 
-            if upstream_box[0] is None or upstream_box[0][1].transport.is_closing():
-                upstream_box[0] = await asyncio.open_connection(self.up_host, self.up_port,
-                                                                limit=MAX_HEAD)
+            # Reuse the kept-alive server connection only while the server surely still keeps
+            # it: servers drop idle ones (Node's default after 5 s), and a request sent into a
+            # connection being closed would fail in a way the client never sees directly.
+            up = upstream_box[0]
+            if up is not None and (up[1].transport.is_closing() or up[0].at_eof() or
+                                   time.monotonic() - up[2] > UPSTREAM_IDLE_SECONDS):
+                up[1].close()
+                up = None
+            if up is None:
+                r, w = await asyncio.open_connection(self.up_host, self.up_port, limit=MAX_HEAD)
+                up = (r, w, time.monotonic())
                 self.stats["upstream_connections"] += 1
-            ureader, uwriter = upstream_box[0]
+            upstream_box[0] = up
+            ureader, uwriter, _ = up
             uwriter.write(head.encode())
             await uwriter.drain()
 
@@ -351,6 +361,7 @@ class Proxy:
                 uwriter.close()
                 upstream_box[0] = None
                 return False
+            upstream_box[0] = (ureader, uwriter, time.monotonic())
             return (head.get("Connection") or "").lower() != "close"
         finally:
             entry["ms"] = round((time.monotonic() - started) * 1000, 2)
