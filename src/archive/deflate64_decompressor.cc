@@ -253,11 +253,7 @@ class Deflate64Decompressor final : public Decompressor {
           break;
         }
         case State::kCopyMatch: {
-          const size_t count = std::min<size_t>(remaining_, OutputRoom());
-          for (size_t i = 0; i < count; ++i) {
-            Emit(window_[(window_pos_ - distance_) & (kWindowSize - 1)]);
-          }
-          remaining_ -= static_cast<uint32_t>(count);
+          CopyMatch();
           if (remaining_ > 0) return Stop::kOutputFull;
           state_ = State::kLiteralOrLength;
           break;
@@ -325,6 +321,26 @@ class Deflate64Decompressor final : public Decompressor {
       state_ = State::kDistance;
       return Stop::kDone;
     }
+  }
+
+  // Copies as much of the current match as the output has room for. Locals, not Emit():
+  // stores through std::byte pointers may alias members, forcing reloads after every byte.
+  void CopyMatch() {
+    const size_t count = std::min<size_t>(remaining_, OutputRoom());
+    std::byte* const out = out_ + out_pos_;
+    std::byte* const window = window_.get();
+    size_t window_pos = window_pos_;
+    const size_t distance = distance_;
+    for (size_t i = 0; i < count; ++i) {
+      const std::byte value = window[(window_pos - distance) & (kWindowSize - 1)];
+      out[i] = value;
+      window[window_pos] = value;
+      window_pos = (window_pos + 1) & (kWindowSize - 1);
+    }
+    window_pos_ = window_pos;
+    out_pos_ += count;
+    total_out_ += count;
+    remaining_ -= static_cast<uint32_t>(count);
   }
 
   // Input and output of the current call.

@@ -47,14 +47,6 @@ bool CanonicalHuffmanCode::Build(std::span<const uint8_t> lengths) {
   return true;
 }
 
-CanonicalHuffmanCode::Match CanonicalHuffmanCode::Decode(uint64_t bits, int available) const {
-  if (available >= kTableBits) {
-    const uint16_t entry = table_[bits & (table_.size() - 1)];
-    if (entry != 0) return Match{entry >> 4, entry & 15};
-  }
-  return DecodeBitByBit(bits, available);
-}
-
 CanonicalHuffmanCode::Match CanonicalHuffmanCode::DecodeBitByBit(uint64_t bits,
                                                                  int available) const {
   // Walks the lengths in order: `code` is the bits read so far, `first` the first code of the

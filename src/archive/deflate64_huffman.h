@@ -29,7 +29,14 @@ class CanonicalHuffmanCode {
 
   // Decodes the symbol whose code starts at the lowest bit of `bits`, of which the low
   // `available` bits are valid stream bits (the rest must be zero). Consumes nothing.
-  Match Decode(uint64_t bits, int available) const;
+  // Inline: this runs once per literal, and most codes are found by the table lookup.
+  Match Decode(uint64_t bits, int available) const {
+    if (available >= kTableBits) {
+      const uint16_t entry = table_[bits & (table_.size() - 1)];
+      if (entry != 0) return Match{entry >> 4, entry & 15};
+    }
+    return DecodeBitByBit(bits, available);
+  }
 
  private:
   static constexpr int kTableBits = 10;  // codes up to this long are found by one lookup

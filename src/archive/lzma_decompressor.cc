@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cstdlib>
 #include <cstring>
 #include <string>
 
@@ -33,7 +32,7 @@ class LzmaDecompressor final : public Decompressor {
     if (header_filled_ < header_.size()) {
       // The header may arrive split over calls; collect it before starting liblzma.
       header_bytes = std::min(in.size(), header_.size() - header_filled_);
-      std::memcpy(header_.data() + header_filled_, in.data(), header_bytes);
+      if (header_bytes > 0) std::memcpy(header_.data() + header_filled_, in.data(), header_bytes);
       header_filled_ += header_bytes;
       in = in.subspan(header_bytes);
       if (header_filled_ < header_.size()) {
@@ -57,17 +56,28 @@ class LzmaDecompressor final : public Decompressor {
       throw Error(ErrorKind::kArchiveRefused, "corrupt LZMA header: properties size " +
                                                   std::to_string(properties_size) + ", expected 5");
     }
-    lzma_filter filter{LZMA_FILTER_LZMA1, nullptr};
-    const lzma_ret rc = lzma_properties_decode(
-        &filter, nullptr, reinterpret_cast<const uint8_t*>(header_.data() + kPrefixSize),
-        kPropertiesSize);
-    if (rc != LZMA_OK) {
+    // The properties are one byte (pb * 5 + lp) * 9 + lc and a little-endian dictionary size.
+    const auto* properties = reinterpret_cast<const uint8_t*>(header_.data() + kPrefixSize);
+    const unsigned lc_lp_pb = properties[0];
+    const unsigned lc = lc_lp_pb % 9;
+    const unsigned lp = lc_lp_pb / 9 % 5;
+    const unsigned pb = lc_lp_pb / 45;
+    // liblzma decodes lc + lp <= 4 only, which every LZMA writer stays within.
+    if (pb > LZMA_PB_MAX || lc + lp > LZMA_LCLP_MAX) {
       throw Error(ErrorKind::kArchiveRefused,
-                  "unsupported LZMA properties (lc/lp/pb out of range)");
+                  "unsupported LZMA properties (lc " + std::to_string(lc) + ", lp " +
+                      std::to_string(lp) + ", pb " + std::to_string(pb) + ")");
     }
-    // liblzma allocated the options with malloc(); keep a copy and free its block.
-    lzma_options_lzma options = *static_cast<lzma_options_lzma*>(filter.options);
-    std::free(filter.options);
+    lzma_options_lzma options{};
+    if (lzma_lzma_preset(&options, LZMA_PRESET_DEFAULT)) {
+      throw Error(ErrorKind::kInternal, "liblzma has no default LZMA preset");
+    }
+    options.lc = lc;
+    options.lp = lp;
+    options.pb = pb;
+    options.dict_size =
+        static_cast<uint32_t>(properties[1]) | static_cast<uint32_t>(properties[2]) << 8 |
+        static_cast<uint32_t>(properties[3]) << 16 | static_cast<uint32_t>(properties[4]) << 24;
     if (options.dict_size > params_.max_dictionary) {
       throw Error(ErrorKind::kArchiveRefused, "LZMA dictionary of " + SizeText(options.dict_size) +
                                                   " is larger than the allowed " +

@@ -51,6 +51,23 @@ TEST(CompressionMethodTest, RefusesOtherMethodsNamingThem) {
   ExpectRefused([&] { MakeDecompressor(params); }, "4242");
 }
 
+// No bytes at all (a null, empty span) is a truncated stream for every method with a format;
+// and empty input that is not the last makes no progress without complaint.
+TEST(CompressionMethodTest, EmptyInputIsTruncated) {
+  for (const uint16_t method : {9, 12, 14, 93, 95}) {
+    SCOPED_TRACE(CompressionMethodName(method));
+    DecompressorParams params;
+    params.method = method;
+    auto decompressor = MakeDecompressor(params);
+    Bytes out(64);
+    const auto step = decompressor->Decompress({}, false, out);
+    EXPECT_EQ(step.consumed, 0u);
+    EXPECT_EQ(step.produced, 0u);
+    EXPECT_FALSE(step.finished);
+    ExpectRefused([&] { decompressor->Decompress({}, true, out); }, "truncated");
+  }
+}
+
 // A scratch directory holding the sample content, for tools to compress.
 class LimitsTest : public ::testing::Test {
  protected:

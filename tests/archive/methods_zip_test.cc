@@ -1,6 +1,7 @@
 // End to end: ZIP archives whose members use every supported method, made by 7-Zip and
-// Python's zipfile (and, for zstd and xz, which neither writes, by a small Python script that
-// lays out the ZIP records itself), read through ZipArchive with its CRC and size checks.
+// Python's zipfile (and, for zstd and xz, which neither writes, by the zstd CLI and Python's
+// lzma module with tests/tools/zipcraft.py laying out the records), read through ZipArchive
+// with its CRC and size checks.
 #include <gtest/gtest.h>
 
 #include <functional>
@@ -22,26 +23,21 @@ using testing::RunCommandOutput;
 using testing::ShellQuote;
 
 // Writes a ZIP with every input twice: as a zstd (93) member "<name>.zst" and as an xz (95)
-// member "<name>.xz", compressed by the zstd CLI and Python's lzma module.
+// member "<name>.xz", compressed by the zstd CLI and Python's lzma module and laid out by
+// tests/tools/zipcraft.py (no real ZIP writer here supports either method).
 constexpr char kZstdXzZipWriter[] = R"(
-import lzma, struct, subprocess, sys, zlib
-out, inputs = sys.argv[1], sys.argv[2:]
-body, central, count = bytearray(), bytearray(), 0
+import lzma, os, subprocess, sys
+sys.path.insert(0, os.path.dirname(sys.argv[1]))
+import zipcraft
+out, inputs = sys.argv[2], sys.argv[3:]
+entries = []
 for name, path in zip(inputs[::2], inputs[1::2]):
     data = open(path, 'rb').read()
     zstd = subprocess.run(['zstd', '-q', '-c'], input=data, capture_output=True, check=True)
-    for method, suffix, packed in ((93, '.zst', zstd.stdout),
-                                   (95, '.xz', lzma.compress(data, format=lzma.FORMAT_XZ))):
-        encoded = (name + suffix).encode()
-        crc, offset = zlib.crc32(data), len(body)
-        body += struct.pack('<IHHHHHIIIHH', 0x04034b50, 63, 0, method, 0, 0x21, crc,
-                            len(packed), len(data), len(encoded), 0) + encoded + packed
-        central += struct.pack('<IHHHHHHIIIHHHHHII', 0x02014b50, 63, 63, 0, method, 0, 0x21,
-                               crc, len(packed), len(data), len(encoded), 0, 0, 0, 0, 0,
-                               offset) + encoded
-        count += 1
-end = struct.pack('<IHHHHIIH', 0x06054b50, 0, 0, count, count, len(central), len(body), 0)
-open(out, 'wb').write(body + central + end)
+    entries.append({'name': name + '.zst', 'data': data, 'method': 93, 'compressed': zstd.stdout})
+    entries.append({'name': name + '.xz', 'data': data, 'method': 95,
+                    'compressed': lzma.compress(data, format=lzma.FORMAT_XZ)})
+zipcraft.write({'entries': entries}, out)
 )";
 
 class MethodsZipTest : public ::testing::Test {
@@ -88,7 +84,7 @@ class MethodsZipTest : public ::testing::Test {
       args += " " + ShellQuote(name) + " " + ShellQuote(inputs_ / name);
     }
     RunCommandOutput(testing::Python() + " -c " + ShellQuote(kZstdXzZipWriter) + " " +
-                     ShellQuote(zip) + args);
+                     ShellQuote(testing::ToolPath("zipcraft.py")) + " " + ShellQuote(zip) + args);
     return zip;
   }
 
