@@ -12,7 +12,7 @@ PKGS=(
   libgtest-dev libgmock-dev libbenchmark-dev
   media-types
   clang clang-format clang-tidy libclang-rt-14-dev
-  python3 python3-boto3 zip unzip p7zip-full libarchive-tools time
+  python3 python3-boto3 zip unzip p7zip-full libarchive-tools time awscli
   nodejs npm
 )
 

@@ -1,0 +1,868 @@
+#!/usr/bin/python3
+"""unpackd benchmark suite: one command, side-by-side ratios measured in one run.
+
+    /usr/bin/python3 bench/run.py            # default run (~15 min on 2 cores)
+    /usr/bin/python3 bench/run.py --quick    # small archives, 1 repetition (smoke)
+    /usr/bin/python3 bench/run.py --large    # also the >= 4 GiB ZIP64 archive
+
+What it does, in order:
+  1. builds unpackd (Release, in bench/work/build) unless --unpackd points at a binary;
+  2. starts s3rver (tests/s3's pinned copy, installed with npm ci if needed) on 127.0.0.1, and
+     the latency/fault proxy (tests/tools/fault_proxy.py) in front of it;
+  3. generates the archives deterministically (bench/make_archives.py, cached in bench/work/),
+     uploads them to s3rver and places them in a local store folder;
+  4. for every archive, runs every contender --reps times, rotating the order each round so
+     no contender always runs on a cold or hot cache; S3 contenders run both direct and through
+     the proxy (--delay-ms, default 20 ms per request);
+  5. checks each run's output (object/file count and byte total equal the archive's), removes
+     it, and prints per archive and contender: median wall time, peak RSS, peak local disk,
+     disk bytes written, requests (through the proxy) and the time ratio to unpackd.
+
+How things are measured (see bench/README.md for the why):
+  wall       time.monotonic() around the process tree, from spawn to reap.
+  peak RSS   max of (a) the sum of VmRSS over the live process tree, sampled every 20 ms
+             through /proc/<pid>/task/*/children, and (b) the largest VmHWM (the kernel's own
+             high-water mark, so peaks between samples count) of any process in the tree.
+             Not wait4()'s ru_maxrss: Linux folds the pre-exec copy of this (Python) runner
+             into it, which would add ~60 MiB to every contender.
+  peak disk  the largest size (allocated blocks) of the contender's scratch folders, sampled
+             every 100 ms (and once more at exit); every contender gets TMPDIR and its working
+             directory inside those folders. For local-store contenders it is the output itself.
+  disk write bytes the tree sent to the block layer (/proc/self/io write_bytes of this runner
+             before/after reaping: Linux adds a reaped child's I/O counters to its parent's).
+             A contender that keeps no local copy writes 0.
+  requests   lines of the proxy's request log written during the run (proxied runs only).
+"""
+
+import argparse
+import atexit
+import datetime
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+import zipfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+import make_archives  # noqa: E402
+
+CREDS = {"AWS_ACCESS_KEY_ID": "S3RVER", "AWS_SECRET_ACCESS_KEY": "S3RVER",
+         "AWS_DEFAULT_REGION": "us-east-1", "AWS_EC2_METADATA_DISABLED": "true"}
+BUCKET = "bench"
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+# ----------------------------------------------------------------------------- measuring
+
+def tree_pids(root):
+    """The live descendants of `root` (inclusive), via /proc/<pid>/task/<tid>/children."""
+    out, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        out.append(pid)
+        try:
+            for tid in os.listdir(f"/proc/{pid}/task"):
+                with open(f"/proc/{pid}/task/{tid}/children") as f:
+                    todo.extend(int(c) for c in f.read().split())
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            pass
+    return out
+
+
+def tree_rss(root, hwm, io):
+    """Sum of VmRSS over the live tree; records each process's VmHWM (its own high-water
+    mark, kept by the kernel) into `hwm` and its write_bytes into `io`, by pid."""
+    total = 0
+    for pid in tree_pids(root):
+        try:
+            with open(f"/proc/{pid}/io") as f:
+                for line in f:
+                    if line.startswith("write_bytes:"):
+                        io[pid] = max(io.get(pid, 0), int(line.split()[1]))
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            pass
+        try:
+            with open(f"/proc/{pid}/status") as f:
+                for line in f:
+                    if line.startswith("VmHWM:"):
+                        hwm[pid] = max(hwm.get(pid, 0), int(line.split()[1]) * 1024)
+                    elif line.startswith("VmRSS:"):
+                        total += int(line.split()[1]) * 1024
+                        break
+        except (FileNotFoundError, ProcessLookupError, IndexError):
+            pass
+    return total
+
+
+def dir_usage(path):
+    """Bytes allocated on disk under `path` (st_blocks, like du)."""
+    total = 0
+    stack = [path]
+    while stack:
+        p = stack.pop()
+        try:
+            with os.scandir(p) as it:
+                for e in it:
+                    try:
+                        if e.is_dir(follow_symlinks=False):
+                            stack.append(e.path)
+                        else:
+                            total += e.stat(follow_symlinks=False).st_blocks * 512
+                    except FileNotFoundError:
+                        pass
+        except (FileNotFoundError, NotADirectoryError):
+            pass
+    return total
+
+
+def self_write_bytes():
+    with open("/proc/self/io") as f:
+        for line in f:
+            if line.startswith("write_bytes:"):
+                return int(line.split()[1])
+    return 0
+
+
+class Sample:
+    def __init__(self):
+        self.peak_rss = 0
+        self.peak_disk = 0
+        self.hwm = {}
+        self.io = {}
+
+
+def measure(argv, env, cwd, scratch_dirs, log_prefix, timeout):
+    """Runs argv as its own session; returns a dict of measurements."""
+    sample = Sample()
+    stop = threading.Event()
+    out = open(log_prefix + ".out", "wb")
+    err = open(log_prefix + ".err", "wb")
+    w0 = self_write_bytes()
+    t0 = time.monotonic()
+    proc = subprocess.Popen(argv, env=env, cwd=cwd, stdout=out, stderr=err,
+                            stdin=subprocess.DEVNULL, start_new_session=True)
+
+    def poll():
+        n = 0
+        while not stop.is_set():
+            sample.peak_rss = max(sample.peak_rss, tree_rss(proc.pid, sample.hwm, sample.io))
+            if n % 5 == 0:
+                sample.peak_disk = max(sample.peak_disk,
+                                       sum(dir_usage(d) for d in scratch_dirs))
+            n += 1
+            stop.wait(0.02)
+
+    poller = threading.Thread(target=poll, daemon=True)
+    poller.start()
+    timed_out = False
+    deadline = t0 + timeout
+
+    # wait4 with a deadline: poll the child without reaping, then reap it to get its rusage.
+    while True:
+        try:
+            pid, status, ru = os.wait4(proc.pid, os.WNOHANG)
+        except ChildProcessError:
+            pid, status, ru = proc.pid, 0, None
+            break
+        if pid == proc.pid:
+            break
+        if time.monotonic() > deadline:
+            timed_out = True
+            os.killpg(proc.pid, signal.SIGKILL)
+            pid, status, ru = os.wait4(proc.pid, 0)
+            break
+        time.sleep(0.005)
+    wall = time.monotonic() - t0
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    stop.set()
+    poller.join()
+    # Whatever the tree left in its scratch folders counts too (the seed never cleans up).
+    sample.peak_disk = max(sample.peak_disk, sum(dir_usage(d) for d in scratch_dirs))
+    # Kill stragglers the contender left behind (its session only).
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    out.close()
+    err.close()
+    hwm = max(sample.hwm.values(), default=0)
+    return {"wall": wall, "rc": proc.returncode, "timed_out": timed_out,
+            "peak_rss": max(sample.peak_rss, hwm), "peak_rss_single": hwm,
+            "peak_disk": sample.peak_disk, "disk_written": self_write_bytes() - w0,
+            # Cross-check: write_bytes of each process as last sampled (misses what a process
+            # wrote in its last 20 ms, and processes that lived less than that).
+            "disk_written_sampled": sum(sample.io.values()),
+            "user": ru.ru_utime if ru else 0, "sys": ru.ru_stime if ru else 0}
+
+
+# ----------------------------------------------------------------------------- services
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_port(port, timeout=30):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"nothing listening on 127.0.0.1:{port} after {timeout}s")
+
+
+def find_s3rver(args):
+    if args.s3rver:
+        return args.s3rver
+    pinned = os.path.join(REPO, "tests", "s3")
+    binary = os.path.join(pinned, "node_modules", ".bin", "s3rver")
+    if not os.path.exists(binary) and os.path.exists(os.path.join(pinned, "package.json")):
+        cmd = ["npm", "ci"] if os.path.exists(os.path.join(pinned, "package-lock.json")) \
+            else ["npm", "install"]
+        print(f"bench: installing s3rver ({' '.join(cmd)} in tests/s3)", flush=True)
+        subprocess.run(cmd + ["--no-audit", "--no-fund", "--silent"], cwd=pinned, check=True)
+    if os.path.exists(binary):
+        return binary
+    found = shutil.which("s3rver")
+    if found:
+        return found
+    sys.exit("bench: no s3rver: add tests/s3/package.json (npm) or pass --s3rver PATH")
+
+
+class Services:
+    """s3rver and the proxy, both children of this runner, both stopped by stop()."""
+
+    def __init__(self, args, work):
+        self.procs = []
+        self.data = ""
+        atexit.register(self.stop)  # also after an exception: no server is left behind
+        # The server's storage lives in RAM (tmpfs) when there is room: the benchmark is about
+        # the client side, and s3rver creates several files per object, which on a busy
+        # shared disk would make the "server" the slowest part of every S3 run.
+        data = args.s3rver_dir or os.path.join(work, "s3rver-data")
+        self.data = data
+        shutil.rmtree(data, ignore_errors=True)
+        os.makedirs(data)
+        self.s3_port = free_port()
+        self.s3rver_log = open(os.path.join(work, "s3rver.log"), "wb")
+        self.s3rver = subprocess.Popen(
+            [find_s3rver(args), "-d", data, "-a", "127.0.0.1", "-p", str(self.s3_port),
+             "--silent", "--configure-bucket", BUCKET],
+            stdout=self.s3rver_log, stderr=subprocess.STDOUT, start_new_session=True,
+            # s3rver 3.7.1 encrypts ListObjectsV2 continuation tokens with DES, which Node 20's
+            # OpenSSL 3 only offers through the legacy provider: without it every listing of
+            # more than 1,000 keys answers 500 InternalError.
+            env=dict(os.environ, NODE_OPTIONS="--openssl-legacy-provider"))
+        self.procs.append(self.s3rver)
+        wait_port(self.s3_port)
+        self.proxy_log = os.path.join(work, "proxy-requests.jsonl")
+        if os.path.exists(self.proxy_log):
+            os.remove(self.proxy_log)
+        self.proxy = subprocess.Popen(
+            [sys.executable, os.path.join(REPO, "tests", "tools", "fault_proxy.py"),
+             "--listen-port", "0", "--upstream", f"127.0.0.1:{self.s3_port}",
+             "--delay-ms", str(args.delay_ms), "--log-file", self.proxy_log,
+             "--max-seconds", str(args.max_minutes * 60)],
+            stdout=subprocess.PIPE, stderr=open(os.path.join(work, "proxy.stderr.log"), "wb"),
+            text=True, start_new_session=True)
+        self.procs.append(self.proxy)
+        self.proxy_port = int(self.proxy.stdout.readline())
+
+    def endpoint(self, mode):
+        return f"http://127.0.0.1:{self.proxy_port if mode == 'proxy' else self.s3_port}"
+
+    def proxy_lines(self):
+        try:
+            with open(self.proxy_log, "rb") as f:
+                return sum(1 for _ in f)
+        except FileNotFoundError:
+            return 0
+
+    def proxy_entries(self, skip):
+        """Log entries after the first `skip` lines."""
+        with open(self.proxy_log, encoding="utf-8") as f:
+            return [json.loads(line) for i, line in enumerate(f) if i >= skip]
+
+
+    def server_cpu(self):
+        """CPU seconds s3rver has used so far (utime+stime of its process)."""
+        with open(f"/proc/{self.s3rver.pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def stop(self):
+        for p in self.procs:
+            try:
+                os.killpg(p.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+        for p in self.procs:
+            try:
+                p.wait(10)
+            except subprocess.TimeoutExpired:
+                os.killpg(p.pid, signal.SIGKILL)
+        if self.data.startswith("/dev/shm/"):
+            shutil.rmtree(self.data, ignore_errors=True)
+
+
+def max_in_flight(entries):
+    """Most requests open at once, from the proxy log's start times and durations."""
+    events = []
+    for e in entries:
+        events.append((e["t"], 1))
+        events.append((e["t"] + e["ms"] / 1000.0, -1))
+    events.sort(key=lambda x: (x[0], x[1]))
+    level = peak = 0
+    for _, d in events:
+        level += d
+        peak = max(peak, level)
+    return peak
+
+
+def s3_client(endpoint):
+    import boto3
+    from botocore.config import Config
+    return boto3.client("s3", endpoint_url=endpoint, aws_access_key_id=CREDS["AWS_ACCESS_KEY_ID"],
+                        aws_secret_access_key=CREDS["AWS_SECRET_ACCESS_KEY"],
+                        region_name="us-east-1",
+                        config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 5}))
+
+
+def list_prefix(s3, prefix):
+    out = {}
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=BUCKET, Prefix=prefix):
+        for o in page.get("Contents", []):
+            out[o["Key"]] = o["Size"]
+    return out
+
+
+def delete_prefix(s3, keys):
+    keys = list(keys)
+    for i in range(0, len(keys), 1000):
+        s3.delete_objects(Bucket=BUCKET, Delete={"Objects": [{"Key": k} for k in keys[i:i + 1000]],
+                                                 "Quiet": True})
+
+
+# ----------------------------------------------------------------------------- contenders
+
+class Ctx:
+    """What a contender needs to build its command for one run."""
+
+    def __init__(self, **kw):
+        self.__dict__.update(kw)
+
+
+class Contender:
+    """A pluggable contender: `kind` is 's3' (runs direct and via proxy) or 'local'."""
+    name = ""
+    kind = "s3"
+    label = ""
+
+    def available(self, args):
+        return True, ""
+
+    def command(self, c):
+        raise NotImplementedError
+
+
+class UnpackdS3(Contender):
+    name, kind, label = "unpackd", "s3", "unpackd extract S3->S3"
+
+    def available(self, args):
+        return unpackd_available(args)
+
+    def command(self, c):
+        return [c.unpackd, "extract", f"s3://{BUCKET}/{c.archive_key}", "--to",
+                f"s3://{BUCKET}/{c.dest_prefix}{{path}}", "--endpoint", c.endpoint,
+                "--path-style", "on", "--no-progress", "--json"] + c.unpackd_jobs
+
+
+class SeedBaseline(Contender):
+    name, kind, label = "seed", "s3", "seed baseline (boto3, /tmp, serial upload_file)"
+
+    def command(self, c):
+        return ["/usr/bin/python3", os.path.join(HERE, "contenders", "seed_baseline.py"),
+                "--endpoint", c.endpoint, "--bucket", BUCKET, "--key", c.archive_key,
+                "--dest-prefix", c.dest_prefix, "--tmp", c.scratch]
+
+
+class AwsCli(Contender):
+    name, kind, label = "awscli", "s3", "aws s3 cp + unzip + aws s3 cp --recursive"
+
+    def available(self, args):
+        ok = os.path.exists("/usr/bin/aws")
+        return ok, "" if ok else "/usr/bin/aws missing (apt-get install awscli)"
+
+    def command(self, c):
+        return ["/bin/bash", os.path.join(HERE, "contenders", "awscli.sh"), c.endpoint, BUCKET,
+                c.archive_key, c.dest_prefix]
+
+
+class Ceiling(Contender):
+    name, kind, label = "ceiling", "s3", "server ceiling: parallel PUT of extracted files"
+
+    def command(self, c):
+        return ["/usr/bin/python3", os.path.join(HERE, "contenders", "ceiling_upload.py"),
+                "--endpoint", c.endpoint, "--bucket", BUCKET, "--prefix", c.dest_prefix,
+                "--src", c.extracted, "--jobs", str(c.jobs)]
+
+
+class UnpackdLocal(Contender):
+    name, kind, label = "unpackd-local", "local", "unpackd extract file->file"
+
+    def available(self, args):
+        return unpackd_available(args)
+
+    def command(self, c):
+        # The local store's root holds buckets as folders: <root>/<bucket>/<key>; the output
+        # folder is <root>/bench/out/<run>/, so unpackd writes into the same store.
+        return [c.unpackd, "extract", "file://" + c.archive_path, "--root", c.store_root,
+                "--to", "file://" + c.out_dir + "/{path}", "--no-progress",
+                "--json"] + c.unpackd_jobs
+
+
+class Unzip(Contender):
+    name, kind, label = "unzip", "local", "Info-ZIP unzip"
+
+    def command(self, c):
+        return ["unzip", "-q", "-o", c.archive_path, "-d", c.out_dir]
+
+
+class Bsdtar(Contender):
+    name, kind, label = "bsdtar", "local", "bsdtar (libarchive)"
+
+    def command(self, c):
+        return ["bsdtar", "-x", "-f", c.archive_path, "-C", c.out_dir]
+
+
+class SevenZip(Contender):
+    name, kind, label = "7z", "local", "7z x (p7zip)"
+
+    def command(self, c):
+        return ["7z", "x", "-y", "-bd", "-bso0", "-bsp0", f"-o{c.out_dir}", c.archive_path]
+
+
+CONTENDERS = [UnpackdS3(), SeedBaseline(), AwsCli(), Ceiling(),
+              UnpackdLocal(), Unzip(), Bsdtar(), SevenZip()]
+REFERENCE = {"s3": "unpackd", "local": "unpackd-local"}
+
+
+def unpackd_available(args):
+    if not args.unpackd or not os.path.exists(args.unpackd):
+        return False, "no unpackd binary"
+    r = subprocess.run([args.unpackd, "extract", "--help"], capture_output=True, text=True)
+    if r.returncode != 0:
+        return False, "this unpackd has no working `extract` subcommand yet"
+    return True, ""
+
+
+# ----------------------------------------------------------------------------- the run
+
+def build_unpackd(work):
+    build = os.path.join(work, "build")
+    subprocess.run(["cmake", "-S", REPO, "-B", build, "-G", "Ninja",
+                    "-DCMAKE_BUILD_TYPE=Release", "-DBUILD_TESTING=OFF",
+                    # Frame pointers let `perf record -g` (--profile) walk unpackd's stacks.
+                    "-DCMAKE_CXX_FLAGS=-fno-omit-frame-pointer"],
+                   check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(["ninja", "-C", build, "-j2", "unpackd"], check=True, stdout=subprocess.DEVNULL)
+    return os.path.join(build, "unpackd")
+
+
+def extracted_copy(meta, work):
+    """The archive extracted once (for the ceiling contender), cached beside it."""
+    dest = os.path.join(work, "extracted", os.path.basename(meta["path"])[:-4])
+    if not os.path.exists(dest + ".done"):
+        shutil.rmtree(dest, ignore_errors=True)
+        with zipfile.ZipFile(meta["path"]) as zf:
+            zf.extractall(dest)
+        open(dest + ".done", "w").close()
+    return dest
+
+
+MANIFEST_DIR = ".unpackd/"  # unpackd's manifest folder under the destination prefix
+
+
+def check_s3_output(s3, prefix, meta):
+    got = {k: v for k, v in list_prefix(s3, prefix).items()
+           if not k[len(prefix):].startswith(MANIFEST_DIR)}
+    ok = len(got) == meta["members"] and sum(got.values()) == meta["uncompressed"]
+    return ok, got, f"{len(got)} objects / {sum(got.values())} B, " \
+                    f"expected {meta['members']} / {meta['uncompressed']} B"
+
+
+def check_local_output(out_dir, meta):
+    n = size = 0
+    for root, dirs, files in os.walk(out_dir):
+        if root == out_dir and MANIFEST_DIR.rstrip("/") in dirs:
+            dirs.remove(MANIFEST_DIR.rstrip("/"))
+        for f in files:
+            n += 1
+            size += os.path.getsize(os.path.join(root, f))
+    ok = n == meta["members"] and size == meta["uncompressed"]
+    return ok, f"{n} files / {size} B, expected {meta['members']} / {meta['uncompressed']} B"
+
+
+def fmt_bytes(n):
+    if n is None:
+        return "-"
+    for unit, div in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if n >= div:
+            return f"{n / div:.1f} {unit}"
+    return f"{n} B"
+
+
+def run(args):
+    work = os.path.join(HERE, "work")
+    os.makedirs(work, exist_ok=True)
+    runs_dir = os.path.join(work, "runs")
+    shutil.rmtree(runs_dir, ignore_errors=True)
+    os.makedirs(runs_dir)
+    logs = os.path.join("/dev/shm" if os.path.isdir("/dev/shm") else work, f"unpackd-bench-{os.getpid()}")
+    os.makedirs(logs, exist_ok=True)
+
+    if not args.unpackd and not args.no_build:
+        print("bench: building unpackd (Release)", flush=True)
+        args.unpackd = build_unpackd(work)
+
+    chosen = [c for c in CONTENDERS if not args.contenders or c.name in args.contenders]
+    active, skipped = [], {}
+    for c in chosen:
+        ok, why = c.available(args)
+        (active.append(c) if ok else skipped.__setitem__(c.name, why))
+    for n, why in skipped.items():
+        print(f"bench: skipping {n}: {why}", flush=True)
+
+    names = args.archives or ["many-small", "big-member", "mixed"] + (["large"] if args.large else [])
+    print("bench: generating archives (cached in bench/work/archives)", flush=True)
+    metas = [make_archives.make(n, os.path.join(work, "archives"), args.quick) for n in names]
+
+    services = Services(args, work)
+    results = []
+    try:
+        s3 = s3_client(services.endpoint("direct"))
+        store_root = os.path.join(work, "store")
+        for meta in metas:
+            key = f"archives/{meta['name']}.zip"
+            s3.upload_file(meta["path"], BUCKET, key)
+            local_archive = os.path.join(store_root, BUCKET, key)
+            os.makedirs(os.path.dirname(local_archive), exist_ok=True)
+            if os.path.exists(local_archive):
+                os.remove(local_archive)
+            os.link(meta["path"], local_archive)
+            extracted = extracted_copy(meta, work) if any(c.name == "ceiling" for c in active) \
+                else None
+            plan = []
+            for c in active:
+                modes = args.modes if c.kind == "s3" else ["local"]
+                for m in modes:
+                    plan.append((c, m))
+            print(f"\n== {meta['name']}: {meta['members']} members, "
+                  f"{fmt_bytes(meta['uncompressed'])} -> {fmt_bytes(meta['compressed'])} zip",
+                  flush=True)
+            first_wall = {}
+            for rep in range(args.reps):
+                shift = rep % len(plan)
+                for c, mode in plan[shift:] + plan[:shift]:
+                    # Runs dominated by fixed per-request latency (the seed through the proxy
+                    # takes minutes and varies by a few %) are repeated fewer times so the
+                    # default run stays within ~15 minutes.
+                    if rep >= args.slow_reps and first_wall.get((c.name, mode), 0) > args.slow_seconds:
+                        continue
+                    r = run_one(args, services, s3, meta, key, local_archive, extracted, c, mode,
+                                rep, runs_dir, logs)
+                    first_wall.setdefault((c.name, mode), r["wall"])
+                    results.append(r)
+            if args.profile:
+                for c, mode in plan:
+                    if c.name in REFERENCE.values():
+                        profile_one(args, services, s3, meta, key, local_archive, c, mode, work)
+            s3.delete_object(Bucket=BUCKET, Key=key)
+    finally:
+        services.stop()
+        shutil.rmtree(logs, ignore_errors=True)
+    return metas, results, skipped
+
+
+def run_one(args, services, s3, meta, key, local_archive, extracted, c, mode, rep, runs_dir,
+            logs):
+    tag = f"{meta['name']}.{c.name}.{mode}.{rep}"
+    scratch = os.path.join(runs_dir, tag)
+    os.makedirs(scratch)
+    store_root = os.path.join(HERE, "work", "store")
+    out_dir = os.path.join(store_root, BUCKET, "out", tag)
+    # The local store keeps each object's metadata in a sidecar tree: disk it uses too.
+    sidecars = os.path.join(store_root, BUCKET, ".unpackd-meta", "out", tag)
+    if c.kind == "local":
+        os.makedirs(out_dir)
+    ctx = Ctx(unpackd=args.unpackd, archive_key=key, archive_path=local_archive,
+              store_root=store_root, dest_prefix=f"out/{tag}/", endpoint=services.endpoint(mode),
+              jobs=args.ceiling_jobs, unpackd_jobs=["--jobs", str(args.jobs)] if args.jobs else [],
+              scratch=scratch, out_dir=out_dir, extracted=extracted)
+    env = dict(os.environ, **CREDS, TMPDIR=scratch, HOME=scratch)
+    env.pop("AWS_PROFILE", None)
+    lines0 = services.proxy_lines()
+    cpu0 = services.server_cpu()
+    m = measure(c.command(ctx), env, scratch,
+                [scratch] + ([out_dir, sidecars] if c.kind == "local" else []),
+                os.path.join(logs, tag), args.timeout)
+    m["server_cpu"] = services.server_cpu() - cpu0
+    if mode == "proxy":
+        # The proxy logs a request right after answering it: let the last lines land.
+        time.sleep(0.2)
+        entries = services.proxy_entries(lines0)
+        m["requests"] = len(entries)
+        m["in_flight"] = max_in_flight(entries)
+    else:
+        m["requests"] = None
+        m["in_flight"] = None
+    if m["rc"] != 0:
+        with open(os.path.join(logs, tag + ".err"), errors="replace") as f:
+            m["error"] = f.read()[-2000:]
+        ok, detail = False, f"exit code {m['rc']}" + (" (timed out)" if m["timed_out"] else "")
+    elif c.kind == "s3":
+        ok, got, detail = check_s3_output(s3, ctx.dest_prefix, meta)
+    else:
+        ok, detail = check_local_output(out_dir, meta)
+    if c.kind == "s3":
+        delete_prefix(s3, list_prefix(s3, ctx.dest_prefix).keys())
+    shutil.rmtree(scratch, ignore_errors=True)
+    shutil.rmtree(out_dir, ignore_errors=True)
+    shutil.rmtree(sidecars, ignore_errors=True)
+    m.update({"archive": meta["name"], "contender": c.name, "mode": mode, "rep": rep, "ok": ok,
+              "detail": detail})
+    print(f"  {c.name:14} {mode:6} rep {rep}: {m['wall']:8.2f} s  rss {fmt_bytes(m['peak_rss']):>10}"
+          f"  disk {fmt_bytes(m['peak_disk']):>10}  req {m['requests'] if m['requests'] is not None else '-':>6}"
+          f"  {'ok' if ok else 'FAILED: ' + detail}", flush=True)
+    if not ok and m.get("error"):
+        print("    " + m["error"].strip().replace("\n", "\n    ")[-800:], flush=True)
+    return m
+
+
+def profile_one(args, services, s3, meta, key, local_archive, c, mode, work):
+    """One extra, unmeasured run of `c` under `perf record -g`; writes a flat report."""
+    perf_dir = os.path.join(work, "perf")
+    os.makedirs(perf_dir, exist_ok=True)
+    tag = f"{meta['name']}.{c.name}.{mode}"
+    scratch = os.path.join(work, "runs", tag + ".perf")
+    store_root = os.path.join(work, "store")
+    out_dir = os.path.join(store_root, BUCKET, "out", tag + ".perf")
+    sidecars = os.path.join(store_root, BUCKET, ".unpackd-meta", "out", tag + ".perf")
+    os.makedirs(scratch)
+    os.makedirs(out_dir)
+    ctx = Ctx(unpackd=args.unpackd, archive_key=key, archive_path=local_archive,
+              store_root=store_root, dest_prefix=f"out/{tag}.perf/",
+              endpoint=services.endpoint(mode), jobs=args.ceiling_jobs,
+              unpackd_jobs=["--jobs", str(args.jobs)] if args.jobs else [],
+              scratch=scratch, out_dir=out_dir, extracted=None)
+    data = os.path.join(perf_dir, tag + ".data")
+    env = dict(os.environ, **CREDS)
+    subprocess.run(["perf", "record", "-q", "-F", "999", "-g", "-o", data, "--"] + c.command(ctx),
+                   env=env, cwd=scratch, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    report = subprocess.run(["perf", "report", "-i", data, "--stdio", "--no-children",
+                             "--sort", "dso,symbol", "-g", "none", "--percent-limit", "0.5"],
+                            capture_output=True, text=True).stdout
+    # perf pads every line to a huge width; keep the figures and the symbol.
+    report = "\n".join(re.sub(r"(\s+-)*\s*$", "", line) for line in report.splitlines())
+    with open(os.path.join(perf_dir, tag + ".txt"), "w") as f:
+        f.write(report + "\n")
+    if c.kind == "s3":
+        delete_prefix(s3, list_prefix(s3, ctx.dest_prefix).keys())
+    shutil.rmtree(scratch, ignore_errors=True)
+    shutil.rmtree(out_dir, ignore_errors=True)
+    shutil.rmtree(sidecars, ignore_errors=True)
+    print(f"  profile: {os.path.relpath(os.path.join(perf_dir, tag + '.txt'), REPO)}", flush=True)
+
+
+def summarize(metas, results, args):
+    rows = []
+    for meta in metas:
+        groups = {}
+        for r in results:
+            if r["archive"] == meta["name"]:
+                groups.setdefault((r["contender"], r["mode"]), []).append(r)
+        med = {k: statistics.median(x["wall"] for x in v) for k, v in groups.items()
+               if all(x["ok"] for x in v)}
+        for (name, mode), v in groups.items():
+            kind = "local" if mode == "local" else "s3"
+            ref = med.get((REFERENCE[kind], mode))
+            ok = all(x["ok"] for x in v)
+            wall = statistics.median(x["wall"] for x in v)
+            reqs = [x["requests"] for x in v if x["requests"] is not None]
+            rows.append({
+                "archive": meta["name"], "contender": name, "mode": mode, "ok": ok,
+                "runs": len(v), "wall_median": wall, "wall_min": min(x["wall"] for x in v),
+                "wall_max": max(x["wall"] for x in v),
+                "peak_rss": max(x["peak_rss"] for x in v),
+                "peak_disk": max(x["peak_disk"] for x in v),
+                "disk_written": max(x["disk_written"] for x in v),
+                "requests": int(statistics.median(reqs)) if reqs else None,
+                "in_flight": max((x["in_flight"] for x in v if x.get("in_flight")), default=None),
+                "server_cpu": statistics.median(x["server_cpu"] for x in v),
+                "cpu": statistics.median(x["user"] + x["sys"] for x in v),
+                "ratio": (wall / ref) if (ref and ok) else None,
+                "mb_s": meta["uncompressed"] / wall / 1e6 if ok else None})
+    order = {c.name: i for i, c in enumerate(CONTENDERS)}
+    mode_order = {"direct": 0, "proxy": 1, "local": 2}
+    rows.sort(key=lambda r: (names_index(metas, r["archive"]), mode_order[r["mode"]],
+                             order[r["contender"]]))
+    return rows
+
+
+def names_index(metas, name):
+    return [m["name"] for m in metas].index(name)
+
+
+def table(rows, metas, args):
+    out = []
+    head = ("| archive | contender | mode | median wall | min-max | MB/s out | peak RSS | "
+            "peak disk | disk written | requests (max in flight) | CPU s | s3rver CPU s | time vs unpackd |")
+    out.append(head)
+    out.append("|" + "---|" * (head.count("|") - 1))
+    for r in rows:
+        mode = {"direct": "S3 direct", "proxy": f"S3 +{args.delay_ms:g} ms", "local": "local"}[r["mode"]]
+        if not r["ok"]:
+            out.append(f"| {r['archive']} | {r['contender']} | {mode} | FAILED | | | | | | | | | |")
+            continue
+        ratio = "-" if r["ratio"] is None else (
+            "1.00 (ref)" if r["contender"] in REFERENCE.values() else f"{r['ratio']:.2f}x")
+        out.append(
+            f"| {r['archive']} | {r['contender']} | {mode} | {r['wall_median']:.2f} s | "
+            f"{r['wall_min']:.2f}-{r['wall_max']:.2f} | {r['mb_s']:.1f} | {fmt_bytes(r['peak_rss'])} | "
+            f"{fmt_bytes(r['peak_disk'])} | {fmt_bytes(r['disk_written'])} | "
+            f"{'-' if r['requests'] is None else str(r['requests']) + ' (' + str(r['in_flight']) + ')'} | {r['cpu']:.1f} | "
+            f"{r['server_cpu']:.1f} | {ratio} |")
+    return "\n".join(out)
+
+
+def targets(rows, args):
+    """The issue's targets, each with the measured figure and whether it is met."""
+    def row(archive, contender, mode):
+        for r in rows:
+            if (r["archive"], r["contender"], r["mode"]) == (archive, contender, mode) and r["ok"]:
+                return r
+        return None
+
+    def verdict(ok):
+        return "met" if ok else "MISSED"
+
+    lines = ["Targets (measured either way):"]
+    for archive, want in (("many-small", 20), ("big-member", 3)):
+        s, u = row(archive, "seed", "proxy"), row(archive, "unpackd", "proxy")
+        if s and u:
+            ratio = s["wall_median"] / u["wall_median"]
+            lines.append(f"  {archive}, +{args.delay_ms:g} ms proxy: unpackd {ratio:.1f}x faster than "
+                         f"the seed baseline (target >= {want}x): {verdict(ratio >= want)}")
+        else:
+            lines.append(f"  {archive}, proxy: seed vs unpackd: not measured")
+    for r in rows:
+        if r["contender"] == "unpackd" and r["mode"] == "direct" and r["ok"]:
+            c = row(r["archive"], "ceiling", "direct")
+            if c:
+                slower = r["wall_median"] / c["wall_median"] - 1
+                lines.append(f"  {r['archive']}, direct: unpackd {r['wall_median']:.2f} s vs server "
+                             f"ceiling {c['wall_median']:.2f} s ({slower * 100:+.1f}%; target within "
+                             f"5%): {verdict(slower <= 0.05)}")
+    for archive in ("many-small", "big-member"):
+        u, b = row(archive, "unpackd-local", "local"), row(archive, "bsdtar", "local")
+        if u and b:
+            lines.append(f"  {archive}, local store: unpackd {u['wall_median']:.2f} s vs bsdtar "
+                         f"{b['wall_median']:.2f} s (target faster): "
+                         f"{verdict(u['wall_median'] < b['wall_median'])}")
+    s3_rows = [r for r in rows if r["contender"] == "unpackd" and r["mode"] != "local" and r["ok"]]
+    if s3_rows:
+        rss = max(r["peak_rss"] for r in s3_rows)
+        disk = max(max(r["peak_disk"], r["disk_written"]) for r in s3_rows)
+        lines.append(f"  every unpackd S3 run: peak RSS {fmt_bytes(rss)} (target <= 256 MiB): "
+                     f"{verdict(rss <= 256 << 20)}; local disk {fmt_bytes(disk)} (target 0): "
+                     f"{verdict(disk == 0)}")
+    else:
+        lines.append("  unpackd S3 runs: not measured")
+    return "\n".join(lines)
+
+
+def main():
+    ap = argparse.ArgumentParser(description="unpackd benchmark suite",
+                                 formatter_class=argparse.RawDescriptionHelpFormatter,
+                                 epilog=__doc__)
+    ap.add_argument("--quick", action="store_true", help="small archives, 1 repetition")
+    ap.add_argument("--large", action="store_true", help="add the >= 4 GiB ZIP64 archive")
+    ap.add_argument("--reps", type=int, help="repetitions per contender (default 3, quick 1)")
+    ap.add_argument("--archives", type=lambda s: s.split(","), help="comma list")
+    ap.add_argument("--contenders", type=lambda s: s.split(","),
+                    help="comma list of: " + ",".join(c.name for c in CONTENDERS))
+    ap.add_argument("--modes", type=lambda s: s.split(","), default=["direct", "proxy"],
+                    help="S3 modes: direct,proxy")
+    ap.add_argument("--delay-ms", type=float, default=20.0, help="proxy delay per request")
+    ap.add_argument("--jobs", type=int, help="unpackd --jobs (default: unpackd's own: 16 for S3, "
+                    "hardware threads for local)")
+    ap.add_argument("--ceiling-jobs", type=int, default=16,
+                    help="parallel uploads of the server-ceiling contender")
+    ap.add_argument("--unpackd", help="use this binary instead of building one")
+    ap.add_argument("--no-build", action="store_true")
+    ap.add_argument("--s3rver", help="path to an s3rver executable")
+    ap.add_argument("--s3rver-dir", help="s3rver's data folder (default: in /dev/shm when it "
+                    "has room, else bench/work/s3rver-data)")
+    ap.add_argument("--timeout", type=float, default=900, help="per run, seconds")
+    ap.add_argument("--max-minutes", type=float, default=120, help="proxy lifetime bound")
+    ap.add_argument("--slow-seconds", type=float, default=30,
+                    help="a contender whose first run took longer than this ...")
+    ap.add_argument("--slow-reps", type=int, default=1, help="... runs only this many times")
+    ap.add_argument("--profile", action="store_true",
+                    help="after the measured runs, profile unpackd once per archive and mode "
+                         "with perf record (reports in bench/work/perf/)")
+    ap.add_argument("--json-out", help="write raw runs and summary rows here")
+    args = ap.parse_args()
+    if args.reps is None:
+        args.reps = 1 if args.quick else 3
+    if args.unpackd:
+        args.unpackd = os.path.abspath(args.unpackd)
+    if not args.s3rver_dir and os.path.isdir("/dev/shm"):
+        st = os.statvfs("/dev/shm")
+        need = (24 if args.large else 4) << 30
+        if st.f_bavail * st.f_frsize > need:
+            args.s3rver_dir = f"/dev/shm/unpackd-bench-s3rver-{os.getpid()}"
+
+    started = datetime.datetime.now(datetime.timezone.utc)
+    metas, results, skipped = run(args)
+    rows = summarize(metas, results, args)
+    print()
+    print(f"unpackd benchmark, {started:%Y-%m-%d %H:%M} UTC, {platform.node()}, "
+          f"{os.cpu_count()} cores, reps={args.reps}, unpackd jobs={args.jobs or 'default'}, "
+          f"ceiling jobs={args.ceiling_jobs}"
+          + (", quick" if args.quick else ""))
+    for meta in metas:
+        print(f"  {meta['name']}: {meta['members']} members, {fmt_bytes(meta['uncompressed'])} "
+              f"uncompressed, {fmt_bytes(meta['compressed'])} zip")
+    for n, why in skipped.items():
+        print(f"  skipped {n}: {why}")
+    print()
+    print(table(rows, metas, args))
+    print("\ntime vs unpackd: contender's median wall / unpackd's median wall in the same mode "
+          "(> 1: unpackd is faster).")
+    print()
+    print(targets(rows, args))
+    if args.json_out:
+        with open(args.json_out, "w") as f:
+            json.dump({"started": started.isoformat(), "args": vars(args), "archives": metas,
+                       "runs": results, "rows": rows, "skipped": skipped}, f, indent=1)
+    failed = [r for r in rows if not r["ok"]]
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
