@@ -229,6 +229,22 @@ TEST(NameDecodingTest, KoreanArchiveIsDetectedOverAllNamesTogether) {
   EXPECT_EQ(entries[2].name_encoding, "cp949");  // legacy path segment, not pure ASCII
 }
 
+TEST(NameDecodingTest, LargeArchiveIsJudgedOnASampleAndFullyDecoded) {
+  // More legacy names than the detector samples (8192); a lone Shift-JIS name in the middle is
+  // outvoted, and every Korean name is decoded.
+  const std::string korean = Encode("결과_", "cp949");
+  const std::string japanese = Encode("テスト.txt", "shift_jis");
+  std::vector<ZipEntry> entries;
+  for (uint32_t i = 0; i < 10000; ++i) {
+    entries.push_back(Entry(i, i == 5000 ? japanese : korean + std::to_string(i) + ".txt"));
+  }
+  const NameDecodingReport report = DecodeEntryNames(entries, {});
+  EXPECT_EQ(report.legacy_encoding, "cp949") << report.reason;
+  EXPECT_EQ(entries[9999].name, "결과_9999.txt");
+  EXPECT_EQ(entries[0].name_encoding, "cp949");
+  EXPECT_TRUE(IsValidUtf8(entries[5000].name));
+}
+
 TEST(NameDecodingTest, AsciiNamesStayAsciiAndDoNotVote) {
   std::vector<ZipEntry> entries{Entry(0, "readme.txt"), Entry(1, Encode("결과.txt", "cp949"))};
   const NameDecodingReport report = DecodeEntryNames(entries, {});
