@@ -128,14 +128,18 @@ class Scorer {
       const int32_t next_index = text.moveIndex32(i, 1);
       const UChar32 next = next_index < text.length() ? text.char32At(next_index) : 0;
       if (c >= 0x80) {
-        // Words are runs of one script; a lone ideograph among ASCII is weaker evidence.
+        // Words are runs of one script: a second letter in a row adds a point, so a lone
+        // ideograph among ASCII counts less than a word of them.
         const bool run = previous >= 0x80 && u_isalpha(previous) && u_isalpha(c);
-        if (charset == "cp949") score += Korean(c) + (run && IsHangulSyllable(c));
-        if (charset == "shift_jis")
-          score += Japanese(previous, c, next) +
-                   (run && !IsHalfwidthKatakana(c) && (IsKana(c) || IsCjkIdeograph(c)));
-        if (charset == "gbk") score += Chinese(c) + (run && IsCjkIdeograph(c));
-        if (charset == "cp437") score += Western(previous, c, next);
+        if (charset == "cp949") {
+          score += Korean(c) + (run && IsHangulSyllable(c));
+        } else if (charset == "shift_jis") {
+          score += Japanese(previous, c, next) + (run && (IsKana(c) || IsCjkIdeograph(c)));
+        } else if (charset == "gbk") {
+          score += Chinese(c) + (run && IsCjkIdeograph(c));
+        } else if (charset == "cp437") {
+          score += Western(previous, c, next);
+        }
       }
       previous = c;
     }
