@@ -119,16 +119,17 @@ TEST_F(ZipArchiveTest, ReadsZip64EndRecordWithManyEntries) {
 
 TEST_F(ZipArchiveTest, ReadsDataDescriptorsFromUnseekableStream) {
   const auto path = Path("stream.zip");
-  testing::RunPythonZip(path, SampleMembers(),
-                        "class Unseekable(io.RawIOBase):\n"
-                        "    def __init__(self, f): self.f = f\n"
-                        "    def writable(self): return True\n"
-                        "    def write(self, b): return self.f.write(b)\n"
-                        "with open(out, 'wb') as raw:\n"
-                        "    with zipfile.ZipFile(Unseekable(raw), 'w', zipfile.ZIP_DEFLATED) as z:\n"
-                        "        for name, data in members.items():\n"
-                        "            with z.open(name, 'w') as f:\n"
-                        "                f.write(data)\n");
+  testing::RunPythonZip(
+      path, SampleMembers(),
+      "class Unseekable(io.RawIOBase):\n"
+      "    def __init__(self, f): self.f = f\n"
+      "    def writable(self): return True\n"
+      "    def write(self, b): return self.f.write(b)\n"
+      "with open(out, 'wb') as raw:\n"
+      "    with zipfile.ZipFile(Unseekable(raw), 'w', zipfile.ZIP_DEFLATED) as z:\n"
+      "        for name, data in members.items():\n"
+      "            with z.open(name, 'w') as f:\n"
+      "                f.write(data)\n");
   auto object = testing::OpenFileObject(path);
   auto archive = ZipArchive::Open(*object, {});
   for (const auto& e : archive->entries()) EXPECT_TRUE(e.has_data_descriptor()) << e.name;
@@ -152,8 +153,7 @@ TEST_F(ZipArchiveTest, HandlesPrependedDataAndFakeEndRecordInComment) {
   ExpectArchiveHolds(plain, SampleMembers());
   // A self-extractor: an executable stub in front, offsets not adjusted.
   const auto sfx = Path("sfx.zip");
-  std::ofstream(sfx, std::ios::binary) << std::string(12345, 'X')
-                                       << testing::ReadFileString(plain);
+  std::ofstream(sfx, std::ios::binary) << std::string(12345, 'X') << testing::ReadFileString(plain);
   auto object = testing::OpenFileObject(sfx);
   auto archive = ZipArchive::Open(*object, {});
   EXPECT_EQ(archive->info().prepended_bytes, 12345u);
@@ -221,8 +221,8 @@ TEST_F(ZipArchiveTest, RefusesMemberLargerThanDeclared) {
   lying.uncompressed_size = 1000;
   try {
     auto reader = archive->OpenMember(
-        lying, std::make_unique<ReadAheadSource>(*object, extent.data_offset, extent.data_size, 4096),
-        {});
+        lying,
+        std::make_unique<ReadAheadSource>(*object, extent.data_offset, extent.data_size, 4096), {});
     std::vector<std::byte> buf(4096);
     while (reader->Read(buf) > 0) {
     }
