@@ -393,6 +393,18 @@ TEST(NameDecodingTest, ArbitraryBytesAlwaysGiveValidUtf8) {
   }
 }
 
+TEST(PrintableRawNameTest, KeepsUtf8AndEscapesEverythingElse) {
+  EXPECT_EQ(PrintableRawName("보고서.txt"), "보고서.txt");
+  EXPECT_EQ(PrintableRawName(Encode("결과.txt", "cp949")), "\\xb0\\xe1\\xb0\\xfa.txt");
+  EXPECT_EQ(PrintableRawName(std::string("a\nb\0c\x7f", 6)), "a\\x0ab\\x00c\\x7f");
+  EXPECT_EQ(PrintableRawName(PythonBytes("b'\\xc2\\x85'")), "\\xc2\\x85");  // C1 control NEL
+  EXPECT_EQ(PrintableRawName("abcdef", 3), "abc...");
+  // Whatever the bytes, the result is valid UTF-8 (so JSON output cannot fail on it).
+  const std::string blob =
+      PythonBytes("bytes(__import__('random').Random(99).randrange(256) for _ in range(2000))");
+  EXPECT_TRUE(IsValidUtf8(PrintableRawName(blob, blob.size())));
+}
+
 TEST(CharsetDetectionTest, ReasonNamesScoresForLogs) {
   const CharsetGuess guess = DetectNameCharset({Encode("결과.txt", "cp949")});
   EXPECT_EQ(guess.charset, "cp949");
