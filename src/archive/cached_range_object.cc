@@ -10,7 +10,8 @@ namespace unpackd {
 CachedRangeObject::CachedRangeObject(RandomAccessObject& base, uint64_t offset, size_t size)
     : base_(base), begin_(offset) {
   const uint64_t total = base.info().size;
-  const auto n = static_cast<size_t>(offset >= total ? 0 : std::min<uint64_t>(size, total - offset));
+  const auto n =
+      static_cast<size_t>(offset >= total ? 0 : std::min<uint64_t>(size, total - offset));
   bytes_.resize(n);
   size_t got = 0;
   while (got < n) {

@@ -99,9 +99,9 @@ void ApplyExtraFields(std::span<const std::byte> extra, bool in_local_header, Zi
 std::vector<ZipEntry> ReadCentralDirectory(RandomAccessObject& source, const ZipArchiveInfo& info,
                                            const ZipOpenOptions& options) {
   if (info.entry_count > options.max_entries) {
-    throw Error(ErrorKind::kArchiveRefused,
-                "archive declares " + std::to_string(info.entry_count) +
-                    " members, more than the limit of " + std::to_string(options.max_entries));
+    throw Error(ErrorKind::kArchiveRefused, "archive declares " + std::to_string(info.entry_count) +
+                                                " members, more than the limit of " +
+                                                std::to_string(options.max_entries));
   }
   const uint64_t begin = info.central_directory_offset;
   const uint64_t end = begin + info.central_directory_size;
@@ -116,9 +116,9 @@ std::vector<ZipEntry> ReadCentralDirectory(RandomAccessObject& source, const Zip
     auto fixed = reader.Take(kCentralHeaderSize);
     const std::string where = "central directory record " + std::to_string(i);
     if (fixed.empty()) {
-      throw Error(ErrorKind::kArchiveRefused,
-                  where + " is missing: directory truncated (declared " +
-                      std::to_string(info.entry_count) + " members)");
+      throw Error(ErrorKind::kArchiveRefused, where +
+                                                  " is missing: directory truncated (declared " +
+                                                  std::to_string(info.entry_count) + " members)");
     }
     ByteCursor c(fixed);
     if (c.U32() != kCentralHeaderSignature) {
@@ -145,9 +145,9 @@ std::vector<ZipEntry> ReadCentralDirectory(RandomAccessObject& source, const Zip
     e.local_header_offset = c.U32();
     e.utf8_flag = (e.flags & kFlagUtf8) != 0;
     if (name_len > options.max_name_bytes) {
-      throw Error(ErrorKind::kArchiveRefused,
-                  where + " has a " + std::to_string(name_len) + "-byte name, over the limit of " +
-                      std::to_string(options.max_name_bytes));
+      throw Error(ErrorKind::kArchiveRefused, where + " has a " + std::to_string(name_len) +
+                                                  "-byte name, over the limit of " +
+                                                  std::to_string(options.max_name_bytes));
     }
     auto variable = reader.Take(size_t{name_len} + extra_len + comment_len);
     if (variable.size() != size_t{name_len} + extra_len + comment_len) {
@@ -156,9 +156,9 @@ std::vector<ZipEntry> ReadCentralDirectory(RandomAccessObject& source, const Zip
     e.raw_name = ToString(variable.first(name_len));
     ApplyExtraFields(variable.subspan(name_len, extra_len), false, e);
     if (e.disk_start != 0) {
-      throw Error(ErrorKind::kArchiveRefused,
-                  where + " starts on disk " + std::to_string(e.disk_start) +
-                      ": multi-disk archives are not supported");
+      throw Error(ErrorKind::kArchiveRefused, where + " starts on disk " +
+                                                  std::to_string(e.disk_start) +
+                                                  ": multi-disk archives are not supported");
     }
     if (e.local_header_offset > UINT64_MAX - info.prepended_bytes) {
       throw Error(ErrorKind::kArchiveRefused, where + " has an impossible local header offset");

@@ -142,8 +142,7 @@ ZipArchiveInfo LocateCentralDirectory(RandomAccessObject& source) {
       info.archive_size = size;
       info.comment = record->comment;
       ApplyZip64(source, *record, info);
-      if (record->disk != 0 || record->cd_disk != 0 ||
-          record->entries_on_disk != record->entries) {
+      if (record->disk != 0 || record->cd_disk != 0 || record->entries_on_disk != record->entries) {
         info.multi_disk = true;
       }
       auto prepended = ValidateLocation(source, *record);

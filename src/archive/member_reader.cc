@@ -70,14 +70,14 @@ class CheckedMemberReader final : public MemberReader {
     // Declared sizes are checked as bytes arrive, so a member that lies about its size is
     // stopped at the lie, not after it has filled the disk or the bucket.
     if (bytes_out_ > entry_.uncompressed_size) {
-      throw Error(ErrorKind::kArchiveRefused,
-                  "member is larger than its declared size of " +
-                      std::to_string(entry_.uncompressed_size) + " bytes");
+      throw Error(ErrorKind::kArchiveRefused, "member is larger than its declared size of " +
+                                                  std::to_string(entry_.uncompressed_size) +
+                                                  " bytes");
     }
     if (bytes_out_ > limits_.max_uncompressed) {
-      throw Error(ErrorKind::kArchiveRefused,
-                  "member exceeds the size limit of " + std::to_string(limits_.max_uncompressed) +
-                      " bytes");
+      throw Error(ErrorKind::kArchiveRefused, "member exceeds the size limit of " +
+                                                  std::to_string(limits_.max_uncompressed) +
+                                                  " bytes");
     }
     if (limits_.max_ratio > 0 && bytes_out_ > limits_.ratio_grace_bytes &&
         static_cast<double>(bytes_out_) >

@@ -32,9 +32,9 @@ std::vector<std::byte> ReadAheadSource::Fetch(uint64_t offset, size_t n) {
   while (got < n) {
     const size_t r = source_.ReadAt(offset + got, std::span(buf).subspan(got));
     if (r == 0) {
-      throw Error(ErrorKind::kArchiveRefused,
-                  "archive is truncated: member data ends at byte " + std::to_string(offset + got) +
-                      " of " + std::to_string(source_.info().size));
+      throw Error(ErrorKind::kArchiveRefused, "archive is truncated: member data ends at byte " +
+                                                  std::to_string(offset + got) + " of " +
+                                                  std::to_string(source_.info().size));
     }
     got += r;
   }

@@ -143,8 +143,8 @@ std::unique_ptr<MemberReader> ZipArchive::OpenMember(const ZipEntry& entry,
   const MemberExtent extent = LocateMember(entry);
   CheckDataDescriptor(entry, extent);
   return OpenMember(
-      entry, std::make_unique<ReadAheadSource>(source_, extent.data_offset, extent.data_size,
-                                               read_chunk),
+      entry,
+      std::make_unique<ReadAheadSource>(source_, extent.data_offset, extent.data_size, read_chunk),
       limits);
 }
 

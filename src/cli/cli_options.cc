@@ -21,10 +21,12 @@ void AddCommonOptions(CLI::App& app, CliOptions& o) {
                  "S3 endpoint URL (default: $AWS_ENDPOINT_URL_S3, $AWS_ENDPOINT_URL, else AWS)");
   app.add_option("--region", o.region, "S3 region (default: $AWS_REGION, profile, us-east-1)");
   app.add_option("--profile", o.profile, "AWS profile (default: $AWS_PROFILE)");
-  app.add_option("--path-style", o.path_style,
-                 "S3 addressing: auto (path style for custom endpoints and dotted buckets), on, off")
+  app.add_option(
+         "--path-style", o.path_style,
+         "S3 addressing: auto (path style for custom endpoints and dotted buckets), on, off")
       ->check(CLI::IsMember({"auto", "on", "off"}));
-  app.add_option("-j,--jobs", o.jobs, "Members processed at once (default: hardware threads; 16 for S3)");
+  app.add_option("-j,--jobs", o.jobs,
+                 "Members processed at once (default: hardware threads; 16 for S3)");
   app.add_option("--memory", o.memory_mib, "Memory budget in MiB (default 256)")
       ->check(CLI::Range(16, 1 << 20));
   app.add_option("--on-error", o.on_error,

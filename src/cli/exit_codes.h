@@ -7,23 +7,28 @@ namespace unpackd {
 
 enum ExitCode : int {
   kExitOk = 0,
-  kExitInternal = 1,    // a bug: please report it
-  kExitUsage = 2,       // bad command line, URL or option
-  kExitRefused = 3,     // the archive (or a member, under --on-error=fail) was refused
-  kExitStore = 4,       // store or I/O error: not found, changed, network, server error
-  kExitAccess = 5,      // credentials missing, wrong, or not allowed
+  kExitInternal = 1,  // a bug: please report it
+  kExitUsage = 2,     // bad command line, URL or option
+  kExitRefused = 3,   // the archive (or a member, under --on-error=fail) was refused
+  kExitStore = 4,     // store or I/O error: not found, changed, network, server error
+  kExitAccess = 5,    // credentials missing, wrong, or not allowed
 };
 
 inline int ExitCodeFor(ErrorKind kind) {
   switch (kind) {
-    case ErrorKind::kUsage: return kExitUsage;
-    case ErrorKind::kArchiveRefused: return kExitRefused;
-    case ErrorKind::kAccessDenied: return kExitAccess;
+    case ErrorKind::kUsage:
+      return kExitUsage;
+    case ErrorKind::kArchiveRefused:
+      return kExitRefused;
+    case ErrorKind::kAccessDenied:
+      return kExitAccess;
     case ErrorKind::kNotFound:
     case ErrorKind::kPrecondition:
     case ErrorKind::kTransient:
-    case ErrorKind::kIo: return kExitStore;
-    case ErrorKind::kInternal: return kExitInternal;
+    case ErrorKind::kIo:
+      return kExitStore;
+    case ErrorKind::kInternal:
+      return kExitInternal;
   }
   return kExitInternal;
 }

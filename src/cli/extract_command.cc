@@ -8,7 +8,8 @@
 namespace unpackd {
 
 nlohmann::json FindingJson(const Finding& f) {
-  nlohmann::json j = {{"severity", SeverityName(f.severity)}, {"code", f.code}, {"message", f.message}};
+  nlohmann::json j = {
+      {"severity", SeverityName(f.severity)}, {"code", f.code}, {"message", f.message}};
   if (f.member) {
     j["member"] = f.member_name;
     j["index"] = *f.member;
@@ -49,7 +50,8 @@ int RunExtract(const std::string& archive_url, const std::string& to, const CliO
   ExtractOptions extract = ToExtractOptions(options);
   StoreScheme dest_scheme;
   ApplyDestination(to, options, archive, extract, dest_scheme);
-  if (extract.jobs == 0 && (archive.scheme == StoreScheme::kS3 || dest_scheme == StoreScheme::kS3)) {
+  if (extract.jobs == 0 &&
+      (archive.scheme == StoreScheme::kS3 || dest_scheme == StoreScheme::kS3)) {
     extract.jobs = 16;  // S3 work waits on the network, not the CPU
   }
   ProgressBar bar(!options.json && !options.no_progress);

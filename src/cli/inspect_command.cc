@@ -43,15 +43,16 @@ int RunInspect(const std::string& archive_url, const CliOptions& options) {
   }
   const Destination destination =
       ExpandDestination(kDefaultDestinationTemplate, location.ref.bucket, location.ref.key);
-  ExtractionPlan plan = MakePlan(*archive, destination, ContentTypeMap(extract.mime_types_path),
-                                 extract.limits);
+  ExtractionPlan plan =
+      MakePlan(*archive, destination, ContentTypeMap(extract.mime_types_path), extract.limits);
   // Local headers are checked too: a disagreement with the central directory is a finding.
   for (const ZipEntry& e : archive->entries()) {
     if (e.is_directory()) continue;
     try {
       archive->CheckDataDescriptor(e, archive->LocateMember(e));
     } catch (const Error& err) {
-      plan.findings.push_back(Finding{Severity::kRefuse, "local-header", e.index, e.name, err.what()});
+      plan.findings.push_back(
+          Finding{Severity::kRefuse, "local-header", e.index, e.name, err.what()});
     }
   }
   const bool refused = plan.Refused(OnErrorPolicy::kFail);

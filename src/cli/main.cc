@@ -1,6 +1,5 @@
 // unpackd: every member of an archive in a bucket becomes an object of its own.
 #include <CLI/CLI.hpp>
-
 #include <iostream>
 
 #include "cli/cli_options.h"
@@ -15,6 +14,7 @@ int main(int argc, char** argv) {
              "\nLocations: s3://bucket/key, file:///root/bucket/key or a path under --root.");
   app.set_version_flag("--version", std::string("unpackd ") + UNPACKD_VERSION);
   app.require_subcommand(1);
+  app.fallthrough();  // global options may follow the subcommand
   CliOptions options;
   AddCommonOptions(app, options);
 

@@ -11,8 +11,8 @@ Destination ExpandDestination(const std::string& dest_template, const std::strin
   const std::string path_placeholder = "{path}";
   if (!dest_template.ends_with(path_placeholder) ||
       dest_template.find(path_placeholder) != dest_template.size() - path_placeholder.size()) {
-    throw Error(ErrorKind::kUsage, "destination template '" + dest_template +
-                                       "' must end with {path}, exactly once");
+    throw Error(ErrorKind::kUsage,
+                "destination template '" + dest_template + "' must end with {path}, exactly once");
   }
   const size_t slash = archive_key.rfind('/');
   const std::string dir = slash == std::string::npos ? "" : archive_key.substr(0, slash);
@@ -30,13 +30,18 @@ Destination ExpandDestination(const std::string& dest_template, const std::strin
     }
     const size_t close = head.find('}', i);
     if (close == std::string::npos) {
-      throw Error(ErrorKind::kUsage, "destination template '" + dest_template + "' has an unclosed '{'");
+      throw Error(ErrorKind::kUsage,
+                  "destination template '" + dest_template + "' has an unclosed '{'");
     }
     const std::string placeholder = head.substr(i + 1, close - i - 1);
-    if (placeholder == "dir") expanded += dir;
-    else if (placeholder == "name") expanded += name;
-    else if (placeholder == "stem") expanded += stem;
-    else if (placeholder == "ext") expanded += ext;
+    if (placeholder == "dir")
+      expanded += dir;
+    else if (placeholder == "name")
+      expanded += name;
+    else if (placeholder == "stem")
+      expanded += stem;
+    else if (placeholder == "ext")
+      expanded += ext;
     else {
       throw Error(ErrorKind::kUsage, "destination template '" + dest_template +
                                          "' has unknown placeholder {" + placeholder + "}");

@@ -73,8 +73,9 @@ void WriteManifest(ObjectStore& store, const ObjectRef& ref, const Manifest& man
 // Everything the worker threads share for one extraction.
 class ExtractionRun {
  public:
-  ExtractionRun(ObjectStore& dest_store, const ObjectRef& archive_ref, const ObjectInfo& archive_info,
-                const ZipArchive& archive, const ExtractionPlan& plan, const ExtractOptions& options,
+  ExtractionRun(ObjectStore& dest_store, const ObjectRef& archive_ref,
+                const ObjectInfo& archive_info, const ZipArchive& archive,
+                const ExtractionPlan& plan, const ExtractOptions& options,
                 std::unordered_map<std::string, uint64_t> existing)
       : dest_store_(dest_store),
         archive_ref_(archive_ref),
@@ -106,7 +107,8 @@ class ExtractionRun {
       }
     };
     std::vector<std::jthread> threads;
-    const unsigned n = std::max(1u, std::min<unsigned>(jobs, static_cast<unsigned>(batches.size())));
+    const unsigned n =
+        std::max(1u, std::min<unsigned>(jobs, static_cast<unsigned>(batches.size())));
     for (unsigned t = 1; t < n; ++t) threads.emplace_back(worker);
     worker();
     threads.clear();  // joins
@@ -147,12 +149,14 @@ class ExtractionRun {
       }
     }
     try {
-      RandomAccessObject& via = cache ? static_cast<RandomAccessObject&>(*cache) : archive_.source();
+      RandomAccessObject& via =
+          cache ? static_cast<RandomAccessObject&>(*cache) : archive_.source();
       const MemberExtent extent = archive_.LocateMember(entry, via);
       archive_.CheckDataDescriptor(entry, extent, via);
       std::unique_ptr<CompressedByteSource> compressed;
       if (cache && cache->Contains(extent.data_offset, extent.data_size)) {
-        compressed = std::make_unique<SpanSource>(cache->View(extent.data_offset, extent.data_size));
+        compressed =
+            std::make_unique<SpanSource>(cache->View(extent.data_offset, extent.data_size));
       } else {
         compressed = std::make_unique<ReadAheadSource>(archive_.source(), extent.data_offset,
                                                        extent.data_size, read_chunk_);
@@ -259,7 +263,8 @@ ExtractResult Extract(ObjectStore& source_store, const ObjectRef& archive_ref,
       previous->source_bucket == archive_ref.bucket && previous->source_key == archive_ref.key) {
     result.already_complete = true;
     result.manifest = std::move(*previous);
-    result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    result.seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     return result;
   }
 
@@ -280,15 +285,16 @@ ExtractResult Extract(ObjectStore& source_store, const ObjectRef& archive_ref,
     });
   }
 
-  const unsigned jobs = options.jobs ? options.jobs : std::max(1u, std::thread::hardware_concurrency());
+  const unsigned jobs =
+      options.jobs ? options.jobs : std::max(1u, std::thread::hardware_concurrency());
   // Each worker holds at most two read-ahead chunks or one coalesced range.
   const uint64_t per_worker = options.read_memory_budget / jobs;
   const size_t read_chunk =
       static_cast<size_t>(std::clamp<uint64_t>(per_worker / 3, 64 << 10, 8 << 20));
   BatchingOptions batching;
   batching.max_batch_bytes = std::clamp<uint64_t>(per_worker / 2, 256 << 10, 8 << 20);
-  const auto batches = MakeReadBatches(plan, archive->entries(),
-                                       archive->info().central_directory_offset, batching);
+  const auto batches =
+      MakeReadBatches(plan, archive->entries(), archive->info().central_directory_offset, batching);
 
   ExtractionRun run(dest_store, archive_ref, archive_info, *archive, plan, options,
                     std::move(existing));
@@ -314,8 +320,12 @@ ExtractResult Extract(ObjectStore& source_store, const ObjectRef& archive_ref,
     const PlannedMember& m = plan.members[i];
     const ZipEntry& e = archive->entries()[m.entry_index];
     switch (outcomes[i].state) {
-      case MemberState::kWritten: ++result.members_written; break;
-      case MemberState::kReused: ++result.members_reused; break;
+      case MemberState::kWritten:
+        ++result.members_written;
+        break;
+      case MemberState::kReused:
+        ++result.members_reused;
+        break;
       case MemberState::kFailed:
         manifest.skipped.push_back({e.name, "stream-error", outcomes[i].error});
         result.findings.push_back(
@@ -328,7 +338,8 @@ ExtractResult Extract(ObjectStore& source_store, const ObjectRef& archive_ref,
     manifest.total_bytes += e.uncompressed_size;
   }
   WriteManifest(dest_store, manifest_ref, manifest);
-  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  result.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return result;
 }
 

@@ -53,7 +53,7 @@ struct ExtractResult {
 
 // Throws Error(kArchiveRefused) when the archive (or, under kFail, any member) is refused, with
 // the reasons; store errors propagate with their kind. No manifest is written on failure.
-ExtractResult Extract(ObjectStore& source_store, const ObjectRef& archive,
-                      ObjectStore& dest_store, const ExtractOptions& options);
+ExtractResult Extract(ObjectStore& source_store, const ObjectRef& archive, ObjectStore& dest_store,
+                      const ExtractOptions& options);
 
 }  // namespace unpackd

@@ -4,9 +4,12 @@ namespace unpackd {
 
 const char* SeverityName(Severity s) {
   switch (s) {
-    case Severity::kRefuse: return "refuse";
-    case Severity::kSkip: return "skip";
-    case Severity::kWarning: return "warning";
+    case Severity::kRefuse:
+      return "refuse";
+    case Severity::kSkip:
+      return "skip";
+    case Severity::kWarning:
+      return "warning";
   }
   return "unknown";
 }

@@ -15,7 +15,7 @@ enum class Severity {
 
 struct Finding {
   Severity severity = Severity::kRefuse;
-  std::string code;  // stable: "unsafe-path", "encrypted", "overlapping-data", ...
+  std::string code;                // stable: "unsafe-path", "encrypted", "overlapping-data", ...
   std::optional<uint32_t> member;  // entry index; none for archive-wide findings
   std::string member_name;
   std::string message;

@@ -8,8 +8,8 @@ namespace unpackd {
 
 struct ExtractionLimits {
   uint64_t max_members = 2'000'000;
-  uint64_t max_total_bytes = uint64_t{1} << 40;    // 1 TiB uncompressed per archive
-  uint64_t max_member_bytes = uint64_t{1} << 40;   // 1 TiB per member
+  uint64_t max_total_bytes = uint64_t{1} << 40;   // 1 TiB uncompressed per archive
+  uint64_t max_member_bytes = uint64_t{1} << 40;  // 1 TiB per member
   // Uncompressed / compressed. Deflate cannot exceed ~1032:1, so these only trip on formats
   // (bzip2, overlapping data) that bombs use to go further.
   double max_member_ratio = 2000;

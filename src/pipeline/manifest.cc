@@ -44,7 +44,8 @@ nlohmann::json Manifest::ToJson() const {
 Manifest Manifest::FromJson(const nlohmann::json& json) {
   try {
     if (json.at("format").get<std::string>() != kManifestFormat) {
-      throw Error(ErrorKind::kIo, "unknown manifest format '" + json.at("format").get<std::string>() + "'");
+      throw Error(ErrorKind::kIo,
+                  "unknown manifest format '" + json.at("format").get<std::string>() + "'");
     }
     Manifest m;
     const auto& src = json.at("source");

@@ -8,9 +8,9 @@
 
 namespace unpackd {
 
-inline constexpr const char* kMetaSource = "unpackd-source";            // "bucket/key", %-encoded
+inline constexpr const char* kMetaSource = "unpackd-source";  // "bucket/key", %-encoded
 inline constexpr const char* kMetaSourceEtag = "unpackd-source-etag";
-inline constexpr const char* kMetaCrc32 = "unpackd-crc32";              // "%08x"
+inline constexpr const char* kMetaCrc32 = "unpackd-crc32";  // "%08x"
 
 // S3 metadata values must be printable ASCII, so keys (often Korean) are percent-encoded as
 // in RFC 3986: unreserved characters and '/' stay, everything else becomes %XX.

@@ -17,8 +17,7 @@ std::string LowerAscii(std::string s) {
   return s;
 }
 
-Finding MemberFinding(Severity severity, std::string code, const ZipEntry& e,
-                      std::string message) {
+Finding MemberFinding(Severity severity, std::string code, const ZipEntry& e, std::string message) {
   return Finding{severity, std::move(code), e.index, e.name, std::move(message)};
 }
 
@@ -32,7 +31,7 @@ void FindOverlaps(const std::vector<ZipEntry>& entries, std::vector<Finding>& fi
   std::vector<const ZipEntry*> by_offset;
   by_offset.reserve(entries.size());
   for (const auto& e : entries) by_offset.push_back(&e);
-  std::sort(by_offset.begin(), by_offset.end(), [](const ZipEntry* a, const ZipEntry* b) {
+  std::stable_sort(by_offset.begin(), by_offset.end(), [](const ZipEntry* a, const ZipEntry* b) {
     return a->local_header_offset < b->local_header_offset;
   });
   for (size_t i = 1; i < by_offset.size(); ++i) {
@@ -41,10 +40,9 @@ void FindOverlaps(const std::vector<ZipEntry>& entries, std::vector<Finding>& fi
     const uint64_t prev_end =
         prev.local_header_offset + 30 + prev.raw_name.size() + prev.compressed_size;
     if (cur.local_header_offset < prev_end) {
-      findings.push_back(MemberFinding(
-          Severity::kRefuse, "overlapping-data", cur,
-          "its data overlaps member '" + prev.name +
-              "' (a non-recursive zip bomb reuses data this way)"));
+      findings.push_back(MemberFinding(Severity::kRefuse, "overlapping-data", cur,
+                                       "its data overlaps member '" + prev.name +
+                                           "' (a non-recursive zip bomb reuses data this way)"));
     }
   }
 }
@@ -83,9 +81,9 @@ ExtractionPlan MakePlan(const ZipArchive& archive, const Destination& destinatio
   auto& findings = plan.findings;
 
   if (entries.size() > limits.max_members) {
-    findings.push_back(ArchiveFinding("too-many-members",
-                                      std::to_string(entries.size()) + " members, over the limit of " +
-                                          std::to_string(limits.max_members)));
+    findings.push_back(ArchiveFinding("too-many-members", std::to_string(entries.size()) +
+                                                              " members, over the limit of " +
+                                                              std::to_string(limits.max_members)));
   }
   FindOverlaps(entries, findings);
 
@@ -114,8 +112,9 @@ ExtractionPlan MakePlan(const ZipArchive& archive, const Destination& destinatio
       continue;
     }
     if (e.is_symlink()) {
-      findings.push_back(MemberFinding(Severity::kSkip, "symlink", e,
-                                       "symbolic link skipped (links are never created or followed)"));
+      findings.push_back(
+          MemberFinding(Severity::kSkip, "symlink", e,
+                        "symbolic link skipped (links are never created or followed)"));
       continue;
     }
     if (e.is_special_file()) {
@@ -135,7 +134,8 @@ ExtractionPlan MakePlan(const ZipArchive& archive, const Destination& destinatio
     const std::string key = destination.KeyFor(path);
     if (key.size() > limits.max_key_bytes) {
       refuse("name-too-long", "destination key is " + std::to_string(key.size()) +
-                                  " bytes, over the limit of " + std::to_string(limits.max_key_bytes));
+                                  " bytes, over the limit of " +
+                                  std::to_string(limits.max_key_bytes));
       continue;
     }
     if (static_cast<uint32_t>(std::count(path.begin(), path.end(), '/')) + 1 > limits.max_depth) {
@@ -153,8 +153,8 @@ ExtractionPlan MakePlan(const ZipArchive& archive, const Destination& destinatio
       continue;
     }
     if (auto [it, inserted] = by_key.emplace(path, e.index); !inserted) {
-      refuse("duplicate-name", "normalizes to the same key as member '" +
-                                   entries[it->second].name + "'");
+      refuse("duplicate-name",
+             "normalizes to the same key as member '" + entries[it->second].name + "'");
       continue;
     }
     if (auto [it, inserted] = by_folded_key.emplace(LowerAscii(path), e.index); !inserted) {
@@ -169,19 +169,21 @@ ExtractionPlan MakePlan(const ZipArchive& archive, const Destination& destinatio
   }
 
   if (plan.total_bytes > limits.max_total_bytes) {
-    findings.push_back(ArchiveFinding("total-size-limit",
-                                      "members declare " + std::to_string(plan.total_bytes) +
-                                          " bytes in all, over the limit of " +
-                                          std::to_string(limits.max_total_bytes)));
+    findings.push_back(
+        ArchiveFinding("total-size-limit", "members declare " + std::to_string(plan.total_bytes) +
+                                               " bytes in all, over the limit of " +
+                                               std::to_string(limits.max_total_bytes)));
   }
-  const double archive_bytes = static_cast<double>(std::max<uint64_t>(archive.info().archive_size, 1));
+  const double archive_bytes =
+      static_cast<double>(std::max<uint64_t>(archive.info().archive_size, 1));
   if (limits.max_archive_ratio > 0 && plan.total_bytes > (uint64_t{1} << 20) &&
       static_cast<double>(plan.total_bytes) > limits.max_archive_ratio * archive_bytes) {
     findings.push_back(ArchiveFinding(
-        "archive-ratio-limit",
-        "members declare " + std::to_string(plan.total_bytes) + " bytes from a " +
-            std::to_string(archive.info().archive_size) + "-byte archive, over the ratio limit of " +
-            std::to_string(static_cast<int>(limits.max_archive_ratio)) + ":1 (possible zip bomb)"));
+        "archive-ratio-limit", "members declare " + std::to_string(plan.total_bytes) +
+                                   " bytes from a " + std::to_string(archive.info().archive_size) +
+                                   "-byte archive, over the ratio limit of " +
+                                   std::to_string(static_cast<int>(limits.max_archive_ratio)) +
+                                   ":1 (possible zip bomb)"));
   }
   return plan;
 }

@@ -24,7 +24,7 @@ struct ExtractionPlan {
   Destination destination;
   std::vector<PlannedMember> members;  // in central-directory order; directories excluded
   std::vector<Finding> findings;
-  uint64_t total_bytes = 0;            // declared uncompressed bytes of planned members
+  uint64_t total_bytes = 0;  // declared uncompressed bytes of planned members
   uint32_t directories = 0;
 
   // True if any finding refuses the archive under `policy`.

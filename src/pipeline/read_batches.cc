@@ -18,9 +18,7 @@ std::vector<ReadBatch> MakeReadBatches(const ExtractionPlan& plan,
                                        const BatchingOptions& options) {
   std::vector<size_t> order(plan.members.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-  auto entry_of = [&](size_t i) -> const ZipEntry& {
-    return entries[plan.members[i].entry_index];
-  };
+  auto entry_of = [&](size_t i) -> const ZipEntry& { return entries[plan.members[i].entry_index]; };
   std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
     return entry_of(a).local_header_offset < entry_of(b).local_header_offset;
   });
@@ -37,9 +35,9 @@ std::vector<ReadBatch> MakeReadBatches(const ExtractionPlan& plan,
   for (size_t i : order) {
     const ZipEntry& e = entry_of(i);
     const uint64_t begin = e.local_header_offset;
-    const uint64_t end = std::min(central_directory_offset,
-                                  begin + e.raw_name.size() + e.compressed_size +
-                                      kLocalOverheadEstimate);
+    const uint64_t end =
+        std::min(central_directory_offset,
+                 begin + e.raw_name.size() + e.compressed_size + kLocalOverheadEstimate);
     if (e.compressed_size > options.small_member_bytes) {
       batches.push_back(ReadBatch{{i}, 0, 0});
       continue;

@@ -28,10 +28,13 @@ namespace {
 constexpr const char* kMetaDirName = ".unpackd-meta";
 constexpr std::string_view kTempPrefix = ".unpackd-tmp-";
 
-// How often OpenObject re-reads a sidecar whose ETag does not match its data, and how long it
+// How often OpenObject re-reads a sidecar that has no entry for its data, and how long it
 // waits in between: long enough for a concurrent writer to rename its data after its sidecar.
 constexpr int kSidecarAttempts = 4;
 constexpr std::chrono::milliseconds kSidecarRetryDelay{2};
+
+// How often a commit walks its folders again after a concurrent Delete removed one of them.
+constexpr int kFolderRaceAttempts = 8;
 
 constexpr const char* kDefaultContentType = "application/octet-stream";
 
@@ -206,59 +209,75 @@ std::optional<WalkFailure> WalkFolders(int base_fd, const std::vector<std::strin
 // are empty. Best effort: a folder someone just wrote into stays.
 void RemoveEmptyFolders(const DirChain& chain, const std::vector<std::string>& segments,
                         size_t count) {
+  count = std::min(count, chain.fds.size() - 1);  // a partial walk holds fewer folders
   for (size_t i = count; i-- > 0;) {
     if (::unlinkat(chain.fds[i].get(), segments[i].c_str(), AT_REMOVEDIR) != 0) return;
   }
 }
 
-struct Sidecar {
+// What a sidecar says about one version of the data file.
+struct SidecarEntry {
+  std::string data_etag;  // the data file this entry describes
   std::string content_type;
   UserMetadata metadata;
-  std::string data_etag;
 };
 
+// A sidecar holds the entry of the data file that was current when it was written, plus the
+// entry of the data about to be renamed into place: a reader that opens the old data after the
+// new sidecar landed still finds its metadata.
+using Sidecar = std::vector<SidecarEntry>;
+
 std::string SerializeSidecar(const Sidecar& sidecar) {
-  nlohmann::json json;
-  json["content_type"] = sidecar.content_type;
-  json["metadata"] = sidecar.metadata;
-  json["data_etag"] = sidecar.data_etag;
-  return json.dump();
+  nlohmann::json versions = nlohmann::json::array();
+  for (const SidecarEntry& entry : sidecar) {
+    versions.push_back({{"data_etag", entry.data_etag},
+                        {"content_type", entry.content_type},
+                        {"metadata", entry.metadata}});
+  }
+  return nlohmann::json{{"versions", versions}}.dump();
 }
 
-// Reads the sidecar for `segments` under the bucket's sidecar tree; nullopt when there is
-// none or it is unreadable (it is only a cache of metadata; the data is what matters).
-std::optional<Sidecar> ReadSidecar(int bucket_fd, const std::vector<std::string>& segments) {
-  UniqueFd meta_root(OpenDirNoFollow(bucket_fd, kMetaDirName));
-  if (!meta_root.valid()) return std::nullopt;
-  DirChain chain;
-  if (WalkFolders(meta_root.get(), segments, segments.size() - 1, false, chain)) {
-    return std::nullopt;
+const SidecarEntry* FindEntry(const Sidecar& sidecar, const std::string& data_etag) {
+  for (const SidecarEntry& entry : sidecar) {
+    if (entry.data_etag == data_etag) return &entry;
   }
+  return nullptr;
+}
+
+// Reads the sidecar for `segments` under the bucket's sidecar tree; empty when there is none
+// or it is unreadable (it only describes the data; the data is what matters).
+Sidecar ReadSidecar(int bucket_fd, const std::vector<std::string>& segments) {
+  UniqueFd meta_root(OpenDirNoFollow(bucket_fd, kMetaDirName));
+  if (!meta_root.valid()) return {};
+  DirChain chain;
+  if (WalkFolders(meta_root.get(), segments, segments.size() - 1, false, chain)) return {};
   UniqueFd fd(::openat(chain.parent(), segments.back().c_str(),
                        O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
-  if (!fd.valid()) return std::nullopt;
+  if (!fd.valid()) return {};
   struct stat st;
-  if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > (1 << 20)) {
-    return std::nullopt;
-  }
+  if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > (1 << 20)) return {};
   std::string text(static_cast<size_t>(st.st_size), '\0');
   size_t done = 0;
   while (done < text.size()) {
     const ssize_t n = ::pread(fd.get(), text.data() + done, text.size() - done, done);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return std::nullopt;
+    if (n <= 0) return {};
     done += static_cast<size_t>(n);
   }
   const nlohmann::json json = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (!json.is_object()) return std::nullopt;
+  if (!json.is_object() || !json.contains("versions") || !json["versions"].is_array()) return {};
   try {
     Sidecar sidecar;
-    sidecar.content_type = json.value("content_type", "");
-    sidecar.metadata = json.value("metadata", UserMetadata{});
-    sidecar.data_etag = json.value("data_etag", "");
+    for (const nlohmann::json& version : json["versions"]) {
+      SidecarEntry entry;
+      entry.data_etag = version.at("data_etag").get<std::string>();
+      entry.content_type = version.value("content_type", "");
+      entry.metadata = version.value("metadata", UserMetadata{});
+      sidecar.push_back(std::move(entry));
+    }
     return sidecar;
   } catch (const nlohmann::json::exception&) {
-    return std::nullopt;  // a hand-edited or foreign file: treat as absent
+    return {};  // a hand-edited or foreign file: treat as absent
   }
 }
 
@@ -418,44 +437,54 @@ class LocalWriter : public ObjectWriter {
     struct stat st;
     if (::fstat(temp_fd_.get(), &st) != 0) ThrowErrno(ErrorKind::kIo, context, "fstat", errno);
 
-    // 1. The data folders, checked (and made) first so that a key clash fails before the
-    //    sidecar of an existing object is touched.
+    SidecarEntry entry;
+    entry.data_etag = EtagOf(st);
+    entry.content_type =
+        options_.content_type.empty() ? kDefaultContentType : options_.content_type;
+    entry.metadata = options_.metadata;
+
     const size_t folder_count = segments_.size() - 1;
+    const char* leaf = segments_.back().c_str();
     DirChain data_chain;
     std::vector<size_t> created;
-    if (auto failure =
-            WalkFolders(bucket_fd_.get(), segments_, folder_count, true, data_chain, &created)) {
-      throw Error(ErrorKind::kIo, context + ": " +
-                                      DescribeBlockedFolder(data_chain.parent(), segments_,
-                                                            failure->index, failure->err));
-    }
-    const char* leaf = segments_.back().c_str();
-    struct stat existing;
-    if (::fstatat(data_chain.parent(), leaf, &existing, AT_SYMLINK_NOFOLLOW) == 0 &&
-        S_ISDIR(existing.st_mode)) {
-      if (!created.empty()) RemoveEmptyFolders(data_chain, segments_, folder_count);
-      throw Error(ErrorKind::kIo, context + ": \"" + EscapeForMessage(ref_.key) +
-                                      "\" is a folder holding other keys (\"" +
-                                      EscapeForMessage(ref_.key) +
-                                      "/...\"), so it cannot also be an object");
-    }
-
-    // 2. The sidecar, before the data: once the data is visible its metadata is in place.
-    Sidecar sidecar;
-    sidecar.content_type =
-        options_.content_type.empty() ? kDefaultContentType : options_.content_type;
-    sidecar.metadata = options_.metadata;
-    sidecar.data_etag = EtagOf(st);
     UniqueFd meta_parent;
     try {
-      meta_parent = PlaceSidecar(context, SerializeSidecar(sidecar));
-      // 3. The data.
-      if (::renameat(bucket_fd_.get(), temp_name_.c_str(), data_chain.parent(), leaf) != 0) {
-        ThrowErrno(ErrorKind::kIo, context, "renaming the temp file into place", errno);
+      // A concurrent Delete may remove a folder that was empty between our walk and our rename
+      // (ENOENT); walking again recreates it.
+      for (int attempt = 1;; ++attempt) {
+        // 1. The data folders, checked (and made) before the sidecar is touched, so that a key
+        //    clash fails without harming the metadata of the object in the way.
+        if (auto failure = WalkFolders(bucket_fd_.get(), segments_, folder_count, true, data_chain,
+                                       &created)) {
+          if (failure->err == ENOENT && attempt < kFolderRaceAttempts) continue;
+          throw Error(ErrorKind::kIo, context + ": " +
+                                          DescribeBlockedFolder(data_chain.parent(), segments_,
+                                                                failure->index, failure->err));
+        }
+        struct stat existing;
+        if (::fstatat(data_chain.parent(), leaf, &existing, AT_SYMLINK_NOFOLLOW) == 0 &&
+            S_ISDIR(existing.st_mode)) {
+          throw Error(ErrorKind::kIo, context + ": \"" + EscapeForMessage(ref_.key) +
+                                          "\" is a folder holding other keys (\"" +
+                                          EscapeForMessage(ref_.key) +
+                                          "/...\"), so it cannot also be an object");
+        }
+        // 2. The sidecar, before the data: once the data is visible its metadata is in place.
+        if (!meta_parent.valid()) {
+          meta_parent = PlaceSidecar(context, SerializeSidecar(NextSidecar(data_chain, entry)));
+        }
+        // 3. The data.
+        if (::renameat(bucket_fd_.get(), temp_name_.c_str(), data_chain.parent(), leaf) == 0) {
+          break;
+        }
+        if (errno != ENOENT || attempt == kFolderRaceAttempts) {
+          ThrowErrno(ErrorKind::kIo, context, "renaming the temp file into place", errno);
+        }
       }
     } catch (...) {
-      // Leave no folders this commit made. (A replaced sidecar does not match the old data's
-      // ETag, so the old object reads as having no metadata; only a failing rename gets here.)
+      // Leave no folders this commit made. (If the sidecar was already replaced, it does not
+      // match the old data's ETag, so the old object reads as having no metadata; only a
+      // failing rename of the data gets there.)
       if (!created.empty()) RemoveEmptyFolders(data_chain, segments_, folder_count);
       throw;
     }
@@ -469,10 +498,25 @@ class LocalWriter : public ObjectWriter {
 
     ObjectInfo info;
     info.size = static_cast<uint64_t>(st.st_size);
-    info.etag = sidecar.data_etag;
-    info.content_type = sidecar.content_type;
-    info.metadata = sidecar.metadata;
+    info.etag = entry.data_etag;
+    info.content_type = entry.content_type;
+    info.metadata = entry.metadata;
     return info;
+  }
+
+  // The sidecar to write for `entry`: it, plus the entry of the data file currently under the
+  // key (if known), for readers that open that data after our sidecar lands.
+  Sidecar NextSidecar(const DirChain& data_chain, const SidecarEntry& entry) const {
+    Sidecar next;
+    struct stat current;
+    if (::fstatat(data_chain.parent(), segments_.back().c_str(), &current, AT_SYMLINK_NOFOLLOW) ==
+            0 &&
+        S_ISREG(current.st_mode)) {
+      const Sidecar previous = ReadSidecar(bucket_fd_.get(), segments_);
+      if (const SidecarEntry* found = FindEntry(previous, EtagOf(current))) next.push_back(*found);
+    }
+    next.push_back(entry);
+    return next;
   }
 
   // Writes the sidecar atomically (temp file + rename) and returns its folder.
@@ -489,28 +533,36 @@ class LocalWriter : public ObjectWriter {
     UniqueFd meta_root(OpenDirNoFollow(bucket_fd_.get(), kMetaDirName));
     if (!meta_root.valid()) fail("opening the sidecar folder", errno);
     DirChain chain;
-    std::optional<WalkFailure> failure;
-    // A plain file where the sidecar tree needs a folder is a stale sidecar (the data tree has a
-    // folder there, we just walked it): remove it and retry, once per level.
-    for (size_t attempt = 0; attempt <= segments_.size(); ++attempt) {
-      failure = WalkFolders(meta_root.get(), segments_, segments_.size() - 1, true, chain);
-      if (!failure) break;
-      struct stat st;
-      const char* name = segments_[failure->index].c_str();
-      if (failure->err != ENOTDIR ||
-          ::fstatat(chain.parent(), name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode) ||
-          ::unlinkat(chain.parent(), name, 0) != 0) {
-        break;
+    std::string temp_name;
+    UniqueFd fd;
+    // Retried on ENOENT: a concurrent Delete may remove a folder that was empty until our temp
+    // file landed in it.
+    for (int attempt = 1; !fd.valid(); ++attempt) {
+      std::optional<WalkFailure> failure;
+      // A plain file where the sidecar tree needs a folder is a stale sidecar (the data tree has
+      // a folder there, we just walked it): remove it and walk again, once per level.
+      for (size_t level = 0; level <= segments_.size(); ++level) {
+        failure = WalkFolders(meta_root.get(), segments_, segments_.size() - 1, true, chain);
+        if (!failure) break;
+        struct stat st;
+        const char* name = segments_[failure->index].c_str();
+        if (failure->err != ENOTDIR ||
+            ::fstatat(chain.parent(), name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+            !S_ISREG(st.st_mode) || ::unlinkat(chain.parent(), name, 0) != 0) {
+          break;
+        }
+      }
+      if (failure) {
+        if (failure->err == ENOENT && attempt < kFolderRaceAttempts) continue;
+        throw Error(ErrorKind::kIo, context + ": sidecar tree: " +
+                                        DescribeBlockedFolder(chain.parent(), segments_,
+                                                              failure->index, failure->err));
+      }
+      fd = CreateTempFile(chain.parent(), temp_name);
+      if (!fd.valid() && (errno != ENOENT || attempt == kFolderRaceAttempts)) {
+        fail("creating a temp file", errno);
       }
     }
-    if (failure) {
-      throw Error(ErrorKind::kIo, context + ": sidecar tree: " +
-                                      DescribeBlockedFolder(chain.parent(), segments_,
-                                                            failure->index, failure->err));
-    }
-    std::string temp_name;
-    UniqueFd fd = CreateTempFile(chain.parent(), temp_name);
-    if (!fd.valid()) fail("creating a temp file", errno);
     const auto drop_temp = [&] { ::unlinkat(chain.parent(), temp_name.c_str(), 0); };
     if (!WriteAll(fd.get(), text.data(), text.size()) || (fsync_ && ::fsync(fd.get()) != 0)) {
       const int err = errno;
@@ -637,17 +689,17 @@ class LocalStore : public ObjectStore {
     const auto segments = SplitKey(ref.key);
     for (int attempt = 1;; ++attempt) {
       OpenedObject opened = OpenData(bucket.get(), segments, context);
-      auto sidecar = ReadSidecar(bucket.get(), segments);
-      const bool matches = sidecar && sidecar->data_etag == opened.info.etag;
-      if (matches || !sidecar || attempt == kSidecarAttempts) {
-        if (matches) {
-          opened.info.content_type = std::move(sidecar->content_type);
-          opened.info.metadata = std::move(sidecar->metadata);
+      const Sidecar sidecar = ReadSidecar(bucket.get(), segments);
+      const SidecarEntry* entry = FindEntry(sidecar, opened.info.etag);
+      if (entry || sidecar.empty() || attempt == kSidecarAttempts) {
+        if (entry) {
+          opened.info.content_type = entry->content_type;
+          opened.info.metadata = entry->metadata;
         }
         return opened;
       }
-      // A sidecar for other data: a concurrent writer is between its two renames, or the data
-      // was overwritten by another tool. Give the writer a moment, then look again.
+      // A sidecar for other data: concurrent writers of this key raced each other, or the data
+      // was overwritten by another tool. Give a writer a moment, then look again.
       std::this_thread::sleep_for(kSidecarRetryDelay * attempt);
     }
   }

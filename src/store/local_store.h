@@ -3,8 +3,8 @@
 // Layout under the root directory:
 //   <root>/<bucket>/                     one folder per bucket, created explicitly (CreateBucket)
 //   <root>/<bucket>/<key>                object data; '/' in keys become sub-folders
-//   <root>/<bucket>/.unpackd-meta/<key>  sidecar JSON: content type, user metadata and the ETag
-//                                        of the data file it describes
+//   <root>/<bucket>/.unpackd-meta/<key>  sidecar JSON: {"versions": [{"data_etag",
+//                                        "content_type", "metadata"}, ...]}
 //   <root>/<bucket>/.unpackd-tmp-<hex>   data being written (never a valid key)
 //
 // Keys are checked by ValidateObjectKey (store/key_validation.h): every accepted key stays
@@ -14,11 +14,12 @@
 // Writes are atomic: data goes to a temp file at the top of the bucket folder (same
 // filesystem as its destination, and an aborted write leaves no empty folders behind) and is
 // renamed into place on Commit. The sidecar is renamed into place BEFORE the data, so whenever
-// a data file is visible its metadata already is. The sidecar records the ETag of the data file
-// it belongs to; a sidecar whose ETag does not match (the data was overwritten by another tool,
-// or a concurrent writer of the same key renamed its sidecar but not yet its data) is ignored
-// after a short retry, and the object then has empty content type and metadata, exactly like
-// files put there by other tools.
+// a data file is visible its metadata already is. A sidecar is a list of entries keyed by the
+// ETag of the data file each describes: the new data's entry plus the entry of the data it is
+// about to replace, so a reader that opens the old data after the new sidecar landed still
+// finds its metadata. A data file with no entry (overwritten by another tool, or concurrent
+// writers of one key racing) is re-checked briefly and then read with empty content type and
+// metadata, exactly like files put there by other tools.
 //
 // The sidecar tree mirrors the key exactly (no ".json" suffix) so it has the same shape as the
 // data tree: any key the data tree can hold, the sidecar tree can hold too (a suffix would

@@ -11,7 +11,8 @@ bool LooksLikeLocation(const std::string& text) {
 
 std::string Location::ToUrl(const std::filesystem::path& local_root) const {
   if (scheme == StoreScheme::kS3) return "s3://" + ref.bucket + "/" + ref.key;
-  return "file://" + (std::filesystem::absolute(local_root).lexically_normal() / ref.bucket / ref.key).string();
+  return "file://" +
+         (std::filesystem::absolute(local_root).lexically_normal() / ref.bucket / ref.key).string();
 }
 
 Location ParseLocation(const std::string& url, const std::filesystem::path& local_root) {

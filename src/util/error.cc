@@ -4,14 +4,22 @@ namespace unpackd {
 
 std::string_view ErrorKindName(ErrorKind kind) {
   switch (kind) {
-    case ErrorKind::kUsage: return "usage";
-    case ErrorKind::kArchiveRefused: return "archive-refused";
-    case ErrorKind::kNotFound: return "not-found";
-    case ErrorKind::kPrecondition: return "precondition-failed";
-    case ErrorKind::kAccessDenied: return "access-denied";
-    case ErrorKind::kTransient: return "transient";
-    case ErrorKind::kIo: return "io";
-    case ErrorKind::kInternal: return "internal";
+    case ErrorKind::kUsage:
+      return "usage";
+    case ErrorKind::kArchiveRefused:
+      return "archive-refused";
+    case ErrorKind::kNotFound:
+      return "not-found";
+    case ErrorKind::kPrecondition:
+      return "precondition-failed";
+    case ErrorKind::kAccessDenied:
+      return "access-denied";
+    case ErrorKind::kTransient:
+      return "transient";
+    case ErrorKind::kIo:
+      return "io";
+    case ErrorKind::kInternal:
+      return "internal";
   }
   return "unknown";
 }

@@ -12,14 +12,14 @@
 namespace unpackd {
 
 enum class ErrorKind {
-  kUsage,            // the caller asked for something malformed (bad URL, bad option)
-  kArchiveRefused,   // the archive (or a member) is hostile, corrupt or unsupported
-  kNotFound,         // the object or bucket does not exist
-  kPrecondition,     // the object changed under us (ETag no longer matches)
-  kAccessDenied,     // credentials missing, wrong, or not allowed
-  kTransient,        // timeouts, resets, throttling, 5xx: a retry may succeed
-  kIo,               // any other store or local I/O failure
-  kInternal,         // a bug in unpackd
+  kUsage,           // the caller asked for something malformed (bad URL, bad option)
+  kArchiveRefused,  // the archive (or a member) is hostile, corrupt or unsupported
+  kNotFound,        // the object or bucket does not exist
+  kPrecondition,    // the object changed under us (ETag no longer matches)
+  kAccessDenied,    // credentials missing, wrong, or not allowed
+  kTransient,       // timeouts, resets, throttling, 5xx: a retry may succeed
+  kIo,              // any other store or local I/O failure
+  kInternal,        // a bug in unpackd
 };
 
 std::string_view ErrorKindName(ErrorKind kind);

@@ -35,7 +35,8 @@ TEST(MemberPathTest, RefusesEverySpellingOfTraversal) {
 }
 
 TEST(DestinationTest, DefaultIsTheSeedsRule) {
-  const auto d = ExpandDestination(kDefaultDestinationTemplate, "bkt", "user-1/project-1/result.zip");
+  const auto d =
+      ExpandDestination(kDefaultDestinationTemplate, "bkt", "user-1/project-1/result.zip");
   EXPECT_EQ(d.bucket, "bkt");
   EXPECT_EQ(d.prefix, "user-1/project-1/result/");
   EXPECT_EQ(d.KeyFor("a/b.txt"), "user-1/project-1/result/a/b.txt");
@@ -44,7 +45,8 @@ TEST(DestinationTest, DefaultIsTheSeedsRule) {
 
 TEST(DestinationTest, PlaceholdersAndEmptySegments) {
   EXPECT_EQ(ExpandDestination("{dir}/{stem}/{path}", "b", "result.zip").prefix, "result/");
-  EXPECT_EQ(ExpandDestination("out/{name}-{ext}/{path}", "b", "x/a.b.zip").prefix, "out/a.b.zip-zip/");
+  EXPECT_EQ(ExpandDestination("out/{name}-{ext}/{path}", "b", "x/a.b.zip").prefix,
+            "out/a.b.zip-zip/");
   EXPECT_EQ(ExpandDestination("{dir}/result/{path}", "b", "u/p/other.zip").prefix, "u/p/result/");
   EXPECT_EQ(ExpandDestination("{path}", "b", "u/p/other.zip").prefix, "");
   EXPECT_THROW(ExpandDestination("{dir}/{bogus}/{path}", "b", "a.zip"), Error);

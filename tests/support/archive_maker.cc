@@ -30,7 +30,8 @@ void RunPythonZip(const std::filesystem::path& out, const MemberMap& members,
   }
   const auto script_path = out.string() + ".py";
   std::ofstream(script_path) << "import os, sys, zipfile, io\n"
-                             << "out = " << "sys.argv[1]\n"
+                             << "out = "
+                             << "sys.argv[1]\n"
                              << "staging = sys.argv[2]\n"
                              << "members = {}\n"
                              << "for i in range(" << members.size() << "):\n"
@@ -48,9 +49,10 @@ void RunPythonZip(const std::filesystem::path& out, const MemberMap& members,
 void MakeZipWithPython(const std::filesystem::path& out, const MemberMap& members,
                        const std::string& compression) {
   RunPythonZip(out, members,
-               "with zipfile.ZipFile(out, 'w', zipfile." + compression + ") as z:\n"
-               "    for name, data in members.items():\n"
-               "        z.writestr(name, data)\n");
+               "with zipfile.ZipFile(out, 'w', zipfile." + compression +
+                   ") as z:\n"
+                   "    for name, data in members.items():\n"
+                   "        z.writestr(name, data)\n");
 }
 
 std::string RandomBytes(size_t size, uint32_t seed) {
@@ -62,7 +64,7 @@ std::string RandomBytes(size_t size, uint32_t seed) {
 
 std::string TextBytes(size_t size, uint32_t seed) {
   static const char* kWords[] = {"unpackd ", "archive ", "member ", "결과 ", "stream ",
-                                 "bucket ", "object ", "데이터 ", "\n"};
+                                 "bucket ",  "object ",  "데이터 ", "\n"};
   std::mt19937 rng(seed);
   std::string s;
   s.reserve(size + 16);

@@ -25,8 +25,8 @@ class FileObject final : public RandomAccessObject {
   size_t ReadAt(uint64_t offset, std::span<std::byte> dst) override {
     size_t got = 0;
     while (got < dst.size()) {
-      const ssize_t n = ::pread(fd_, dst.data() + got, dst.size() - got,
-                                static_cast<off_t>(offset + got));
+      const ssize_t n =
+          ::pread(fd_, dst.data() + got, dst.size() - got, static_cast<off_t>(offset + got));
       if (n < 0) throw std::runtime_error(std::strerror(errno));
       if (n == 0) break;
       got += static_cast<size_t>(n);
@@ -111,8 +111,10 @@ std::string RunCommandOutput(const std::string& command) {
 std::string ShellQuote(const std::string& s) {
   std::string out = "'";
   for (char c : s) {
-    if (c == '\'') out += "'\\''";
-    else out += c;
+    if (c == '\'')
+      out += "'\\''";
+    else
+      out += c;
   }
   return out + "'";
 }
@@ -123,8 +125,8 @@ std::string Python() {
 
 std::string ToolPath(const std::string& name) {
   const char* dir = std::getenv("UNPACKD_TEST_TOOLS");
-  std::filesystem::path base = dir && *dir ? std::filesystem::path(dir)
-                                           : std::filesystem::path(UNPACKD_TEST_TOOLS_DIR);
+  std::filesystem::path base =
+      dir && *dir ? std::filesystem::path(dir) : std::filesystem::path(UNPACKD_TEST_TOOLS_DIR);
   return (base / name).string();
 }
 

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Quickstart 1: builds unpackd, lays out a local store like the seed's S3 bucket, drops an AI
+# "result.zip" into <store>/<bucket>/user-1/project-1/, extracts it, and shows the objects with
+# their Content-Types and the manifest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/build.sh >/dev/null
+STORE=${STORE:-$PWD/demo-store}
+BUCKET=results-bucket
+ARCHIVE="$STORE/$BUCKET/user-1/project-1/result.zip"
+rm -rf "$STORE"
+mkdir -p "$(dirname "$ARCHIVE")"
+
+/usr/bin/python3 - "$ARCHIVE" <<'PY'
+import json, struct, sys, zipfile, zlib
+
+def png(width, height):
+    rows = []
+    for y in range(height):
+        row = bytearray(b"\x00")  # filter type: none
+        for x in range(width):
+            row += bytes((x * 255 // width, y * 255 // height, 128))
+        rows.append(bytes(row))
+    raw = b"".join(rows)
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+
+with zipfile.ZipFile(sys.argv[1], "w", zipfile.ZIP_DEFLATED) as z:
+    z.writestr("summary.txt", "분석이 완료되었습니다.\n총 3건의 결과가 있습니다.\n")
+    z.writestr("result.json", json.dumps({"status": "done", "score": 0.97, "label": "고양이"},
+                                         ensure_ascii=False, indent=2))
+    z.writestr("images/heatmap.png", png(64, 48))
+    z.writestr("details/2026/11/metrics.csv", "step,loss\n1,0.9\n2,0.4\n3,0.1\n")
+    z.writestr("보고서/최종 결과.txt", "한국어 파일 이름과 공백이 있는 결과 파일\n")
+    z.writestr("notes with space.txt", "a name with spaces\n")
+PY
+
+echo "== archive: $ARCHIVE"
+./build/unpackd --root "$STORE" inspect "$ARCHIVE"
+echo
+echo "== unpackd extract"
+./build/unpackd --root "$STORE" extract "$ARCHIVE"
+echo
+echo "== objects (key, size, Content-Type) under $BUCKET/user-1/project-1/result/"
+/usr/bin/python3 - "$STORE/$BUCKET" <<'PY'
+import json, os, sys
+bucket = sys.argv[1]
+meta_root = os.path.join(bucket, ".unpackd-meta")
+for dirpath, dirs, files in os.walk(bucket):
+    dirs[:] = [d for d in dirs if not d.startswith(".unpackd-meta")]
+    for f in sorted(files):
+        path = os.path.join(dirpath, f)
+        key = os.path.relpath(path, bucket)
+        if not key.startswith("user-1/project-1/result/"):
+            continue
+        meta = os.path.join(meta_root, key)
+        ctype = json.load(open(meta)).get("content_type", "") if os.path.exists(meta) else ""
+        print(f"  {key:60} {os.path.getsize(path):6}  {ctype}")
+PY
+echo
+echo "== manifest: $BUCKET/user-1/project-1/result/.unpackd/manifest.json"
+cat "$STORE/$BUCKET/user-1/project-1/result/.unpackd/manifest.json"
+echo
+echo "== running again does no work:"
+./build/unpackd --root "$STORE" extract "$ARCHIVE"

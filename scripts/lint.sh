@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# clang-format check (fast, always) and clang-tidy over src/ (slower; LINT_TIDY=0 skips it).
+# Exits non-zero on any finding.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mapfile -t files < <(git ls-files 'src/*.cc' 'src/*.h' 'tests/*.cc' 'tests/*.h' 'bench/*.cc' 'fuzz/*.cc')
+echo "== clang-format (${#files[@]} files)"
+clang-format --dry-run --Werror "${files[@]}"
+if [ "${LINT_TIDY:-1}" = 1 ]; then
+  [ -f build/compile_commands.json ] || bash scripts/build.sh >/dev/null
+  mapfile -t sources < <(git ls-files 'src/*.cc')
+  echo "== clang-tidy (${#sources[@]} files)"
+  out=$(run-clang-tidy -quiet -p build -j "$(nproc)" "${sources[@]}" 2>/dev/null || true)
+  if grep -E "(warning|error):" <<<"$out"; then exit 1; fi
+fi
+echo "lint: clean"
