@@ -1,11 +1,11 @@
 #include "archive/name_decoding.h"
 
 #include <unicode/utf8.h>
-#include <zlib.h>
 
-#include <optional>
+#include <span>
 
 #include "archive/charset_detection.h"
+#include "archive/crc32.h"
 #include "archive/legacy_charsets.h"
 #include "util/error.h"
 
@@ -19,20 +19,9 @@ bool IsAscii(std::string_view s) {
   return true;
 }
 
-uint32_t Crc32Of(std::string_view bytes) {
-  // zlib's crc32 takes a uInt length; names are far below 4 GiB (max_name_bytes), but feed in
-  // chunks anyway so no length is ever truncated.
-  uLong crc = crc32(0L, Z_NULL, 0);
-  while (!bytes.empty()) {
-    const size_t n = std::min<size_t>(bytes.size(), 1u << 30);
-    crc = crc32(crc, reinterpret_cast<const Bytef*>(bytes.data()), static_cast<uInt>(n));
-    bytes.remove_prefix(n);
-  }
-  return static_cast<uint32_t>(crc);
-}
-
 bool HasValidUnicodePath(const ZipEntry& e) {
-  return e.unicode_path.has_value() && Crc32Of(e.raw_name) == e.unicode_path_name_crc;
+  return e.unicode_path.has_value() &&
+         Crc32Update(0, std::as_bytes(std::span(e.raw_name))) == e.unicode_path_name_crc;
 }
 
 // Decodes with `decoder`, records lossy results, and sets name/name_encoding.
