@@ -35,3 +35,13 @@ if [ "${#cleaned[@]}" -gt 0 ]; then
 else
   echo "install-deps: all Debian packages present"
 fi
+
+# s3rver, the S3-compatible server the S3 store tests run against, pinned by
+# tests/s3/package-lock.json. Installed only when missing.
+repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+if [ ! -f "$repo_root/tests/s3/node_modules/s3rver/bin/s3rver.js" ]; then
+  echo "install-deps: installing s3rver (npm ci in tests/s3)"
+  (cd "$repo_root/tests/s3" && npm ci --no-audit --no-fund)
+else
+  echo "install-deps: s3rver present"
+fi

@@ -1,8 +1,11 @@
 #include "cli/cli_options.h"
 
+#include <algorithm>
 #include <cstdlib>
 
 #include "store/local_store.h"
+#include "store/s3/s3_config.h"
+#include "store/s3/s3_store.h"
 #include "util/error.h"
 
 namespace unpackd {
@@ -50,7 +53,24 @@ ObjectStore& StoreSet::For(StoreScheme scheme) {
     if (!local_) local_ = MakeLocalStore(options_.LocalRoot());
     return *local_;
   }
-  throw Error(ErrorKind::kUsage, "s3:// locations need the S3 store, which this build lacks");
+  if (!s3_) s3_ = s3::MakeS3Store(ToS3Config(options_));
+  return *s3_;
+}
+
+s3::S3Config ToS3Config(const CliOptions& o) {
+  // Environment first (AWS_ENDPOINT_URL_S3, AWS_REGION, AWS_PROFILE, ...), flags override.
+  s3::S3Config config = s3::S3ConfigFromEnvironment();
+  if (!o.endpoint.empty()) config.endpoint = o.endpoint;
+  if (!o.region.empty()) config.region = o.region;
+  if (!o.profile.empty()) config.profile = o.profile;
+  if (o.path_style == "on") config.path_style = true;
+  if (o.path_style == "off") config.path_style = false;
+  // The other half of --memory is the reader's (see ToExtractOptions).
+  config.memory_budget = (o.memory_mib << 20) / 2;
+  // Every job may hold a ranged GET and a part upload at once; leave room for both.
+  config.max_connections = std::max<size_t>(
+      config.max_connections, 2 * static_cast<size_t>(o.jobs) + config.upload_concurrency);
+  return config;
 }
 
 ExtractOptions ToExtractOptions(const CliOptions& o) {

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "pipeline/extractor.h"
+#include "store/s3/s3_config.h"
 #include "store/store_locator.h"
 
 namespace unpackd {
@@ -40,6 +41,10 @@ class StoreSet {
   const CliOptions& options_;
   std::unique_ptr<ObjectStore> local_, s3_;
 };
+
+// The S3 store's configuration: environment, then --endpoint/--region/--profile/--path-style,
+// with half of --memory for part buffers.
+s3::S3Config ToS3Config(const CliOptions& options);
 
 // Translates CLI options into the pipeline's; throws Error(kUsage) on bad values.
 ExtractOptions ToExtractOptions(const CliOptions& options);

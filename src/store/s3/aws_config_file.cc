@@ -1,0 +1,86 @@
+#include "store/s3/aws_config_file.h"
+
+#include <cstdlib>
+#include <fstream>
+
+#include "util/error.h"
+
+namespace unpackd::s3 {
+namespace {
+
+std::string Trim(const std::string& s) {
+  size_t b = s.find_first_not_of(" \t\r\n");
+  if (b == std::string::npos) return {};
+  size_t e = s.find_last_not_of(" \t\r\n");
+  return s.substr(b, e - b + 1);
+}
+
+std::string Env(const char* name) {
+  const char* value = std::getenv(name);
+  return value == nullptr ? std::string() : std::string(value);
+}
+
+std::string HomeFile(const char* relative) {
+  std::string home = Env("HOME");
+  return (home.empty() ? std::string(".") : home) + "/" + relative;
+}
+
+}  // namespace
+
+std::optional<AwsConfigSections> ReadAwsConfigFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return std::nullopt;
+  AwsConfigSections sections;
+  std::string line;
+  std::string section;
+  bool in_section = false;
+  while (std::getline(in, line)) {
+    std::string t = Trim(line);
+    if (t.empty() || t[0] == '#' || t[0] == ';') continue;
+    if (t.front() == '[') {
+      size_t close = t.find(']');
+      if (close == std::string::npos) continue;
+      section = Trim(t.substr(1, close - 1));
+      sections[section];
+      in_section = true;
+      continue;
+    }
+    size_t eq = t.find('=');
+    if (!in_section || eq == std::string::npos) continue;
+    std::string key = Trim(t.substr(0, eq));
+    for (char& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    sections[section][key] = Trim(t.substr(eq + 1));
+  }
+  if (in.bad()) throw Error(ErrorKind::kIo, "cannot read AWS config file " + path);
+  return sections;
+}
+
+std::string AwsSharedCredentialsFilePath() {
+  std::string path = Env("AWS_SHARED_CREDENTIALS_FILE");
+  return path.empty() ? HomeFile(".aws/credentials") : path;
+}
+
+std::string AwsConfigFilePath() {
+  std::string path = Env("AWS_CONFIG_FILE");
+  return path.empty() ? HomeFile(".aws/config") : path;
+}
+
+std::string DefaultAwsProfileName() {
+  std::string profile = Env("AWS_PROFILE");
+  return profile.empty() ? std::string("default") : profile;
+}
+
+std::string RegionFromAwsConfig(const std::string& profile) {
+  auto config = ReadAwsConfigFile(AwsConfigFilePath());
+  if (!config) return {};
+  for (const std::string& name : {"profile " + profile, profile}) {
+    if (name == profile && profile != "default") continue;  // only [default] is bare there
+    auto it = config->find(name);
+    if (it == config->end()) continue;
+    auto region = it->second.find("region");
+    if (region != it->second.end()) return region->second;
+  }
+  return {};
+}
+
+}  // namespace unpackd::s3

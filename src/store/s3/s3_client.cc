@@ -1,0 +1,356 @@
+#include "store/s3/s3_client.h"
+
+#include <chrono>
+#include <pugixml.hpp>
+#include <sstream>
+#include <thread>
+
+#include "store/s3/aws_config_file.h"
+#include "store/s3/credentials_chain.h"
+#include "store/s3/hashing.h"
+#include "store/s3/s3_error.h"
+#include "util/error.h"
+
+namespace unpackd::s3 {
+namespace {
+
+constexpr char kEmptySha256[] = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+
+std::string ResolveRegion(const S3Config& config) {
+  if (!config.region.empty()) return config.region;
+  std::string from_profile =
+      RegionFromAwsConfig(config.profile.empty() ? DefaultAwsProfileName() : config.profile);
+  return from_profile.empty() ? std::string("us-east-1") : from_profile;
+}
+
+HttpClientOptions HttpOptionsFor(const S3Config& config) {
+  HttpClientOptions options;
+  options.max_connections = config.max_connections;
+  options.connect_timeout = config.connect_timeout;
+  options.stall_timeout = config.stall_timeout;
+  options.ca_bundle = config.ca_bundle;
+  return options;
+}
+
+std::mt19937_64& ThreadRandom() {
+  thread_local std::mt19937_64 random(std::random_device{}());
+  return random;
+}
+
+// Metadata names and values go into HTTP headers verbatim, so they must be plain printable
+// ASCII (what S3 itself accepts without RFC 2047 encoding).
+void ValidateMetadata(const ObjectRef& ref, const WriteOptions& options) {
+  for (const auto& [name, value] : options.metadata) {
+    bool ok = !name.empty();
+    for (char c : name) {
+      if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_')) ok = false;
+    }
+    for (char c : value) {
+      if (c < 0x20 || c > 0x7e) ok = false;
+    }
+    if (!ok) {
+      throw Error(ErrorKind::kUsage, "metadata '" + name + "' of s3://" + ref.ToString() +
+                                         " must have a lower-case [a-z0-9-_] name and a "
+                                         "printable ASCII value");
+    }
+  }
+  for (char c : options.content_type) {
+    if (c < 0x20 || c > 0x7e) {
+      throw Error(ErrorKind::kUsage,
+                  "Content-Type of s3://" + ref.ToString() + " must be printable ASCII");
+    }
+  }
+}
+
+void AddWriteHeaders(HeaderList& headers, const WriteOptions& options) {
+  headers.emplace_back("Content-Type", options.content_type.empty()
+                                           ? std::string("application/octet-stream")
+                                           : options.content_type);
+  for (const auto& [name, value] : options.metadata) {
+    headers.emplace_back("x-amz-meta-" + name, value);
+  }
+}
+
+std::string ContentMd5(std::span<const std::byte> body) { return Base64Encode(Md5(body)); }
+
+pugi::xml_document ParseXml(const HttpResponse& response, const S3Call& call) {
+  pugi::xml_document doc;
+  if (!doc.load_buffer(response.body.data(), response.body.size())) {
+    throw Error(ErrorKind::kIo, call.operation + " s3://" + call.bucket + "/" + call.key +
+                                    ": the server's answer is not XML");
+  }
+  return doc;
+}
+
+uint64_t ParseSize(const std::string& text) {
+  try {
+    return text.empty() ? 0 : std::stoull(text);
+  } catch (const std::exception&) {
+    return 0;
+  }
+}
+
+}  // namespace
+
+std::string UnquoteEtag(const std::string& etag) {
+  if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"') {
+    return etag.substr(1, etag.size() - 2);
+  }
+  return etag;
+}
+
+ObjectInfo ObjectInfoFromHeaders(const HttpResponse& response) {
+  ObjectInfo info;
+  info.etag = UnquoteEtag(response.Header("etag"));
+  info.version_id = response.Header("x-amz-version-id");
+  if (info.version_id == "null") info.version_id.clear();
+  info.content_type = response.Header("content-type");
+  for (const auto& [name, value] : response.headers) {
+    if (name.rfind("x-amz-meta-", 0) == 0) info.metadata[name.substr(11)] = value;
+  }
+  return info;
+}
+
+S3Client::S3Client(const S3Config& config)
+    : config_(config),
+      addressing_(config.endpoint, ResolveRegion(config), config.path_style),
+      signer_(ResolveRegion(config), "s3"),
+      credentials_(config.credentials ? config.credentials
+                                      : MakeDefaultCredentialsChain(config.profile)),
+      http_(HttpOptionsFor(config)) {}
+
+bool S3Client::ShouldSignPayload() const {
+  return config_.sign_payload.value_or(!addressing_.is_https());
+}
+
+AwsCredentials S3Client::CurrentCredentials() {
+  std::optional<AwsCredentials> credentials = credentials_->Fetch();
+  if (!credentials) {
+    throw Error(ErrorKind::kAccessDenied,
+                "no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or "
+                "configure a profile in ~/.aws/credentials (AWS_PROFILE), or run with a "
+                "container or EC2 instance role");
+  }
+  return *credentials;
+}
+
+HttpResponse S3Client::Execute(const S3Call& call) {
+  const S3Target target = addressing_.For(call.bucket, call.key, call.query);
+  std::string payload_hash = "UNSIGNED-PAYLOAD";
+  if (call.body.empty()) {
+    payload_hash = kEmptySha256;
+  } else if (ShouldSignPayload()) {
+    payload_hash = Sha256Hex(call.body);
+  }
+  bool refreshed_credentials = false;
+  const int max_attempts = std::max(1, config_.retry.max_attempts);
+  for (int attempt = 1;; ++attempt) {
+    const AwsCredentials credentials = CurrentCredentials();
+    SigningRequest signing;
+    signing.method = call.method;
+    signing.canonical_uri = target.canonical_uri;
+    signing.query = call.query;
+    signing.headers = call.headers;
+    if (call.before_attempt) call.before_attempt(signing.headers);
+    signing.headers.emplace_back("host", target.host);
+    signing.payload_hash = payload_hash;
+    std::string authorization =
+        signer_.AddAuthHeaders(signing, credentials, std::chrono::system_clock::now());
+
+    HttpRequest request;
+    request.method = call.method;
+    request.url = target.url;
+    request.headers = std::move(signing.headers);
+    request.headers.emplace_back("Authorization", std::move(authorization));
+    request.body = call.body;
+    request.on_body = call.on_body;
+    request.on_response_start = call.on_response_start;
+
+    S3RequestContext context{call.operation, call.bucket, call.key, credentials.access_key_id};
+    std::optional<Error> failure;
+    try {
+      HttpResponse response = http_.Perform(request);
+      if (response.status >= 200 && response.status < 300) {
+        if (!call.body_may_hold_error || ParseS3ErrorDocument(response.body).code.empty()) {
+          return response;
+        }
+        response.status = 500;  // classify the embedded error like a server failure
+      }
+      const S3ErrorDocument doc = S3ErrorOf(response);
+      if (!refreshed_credentials &&
+          (doc.code == "ExpiredToken" || doc.code == "TokenRefreshRequired")) {
+        // Temporary credentials ran out between our refresh check and the server: refetch.
+        if (auto* caching = dynamic_cast<CachingCredentialsProvider*>(credentials_.get())) {
+          caching->Invalidate();
+          refreshed_credentials = true;
+          --attempt;
+          continue;
+        }
+      }
+      Error error = MakeS3Error(context, response);
+      if (error.kind() != ErrorKind::kTransient) throw error;
+      failure = error;
+    } catch (const Error& e) {
+      if (e.kind() != ErrorKind::kTransient) throw;
+      failure = e;
+    }
+    if (attempt >= max_attempts) {
+      throw Error(ErrorKind::kTransient, std::string(failure->what()) + " (gave up after " +
+                                             std::to_string(attempt) + " attempts)");
+    }
+    std::this_thread::sleep_for(config_.retry.Backoff(attempt - 1, ThreadRandom()));
+  }
+}
+
+ObjectInfo S3Client::HeadObject(const std::string& bucket, const std::string& key) {
+  S3Call call = NewS3Call("HeadObject", "HEAD", bucket, key);
+  HttpResponse response = Execute(call);
+  ObjectInfo info = ObjectInfoFromHeaders(response);
+  info.size = ParseSize(response.Header("content-length"));
+  return info;
+}
+
+PutResult S3Client::PutObject(const std::string& bucket, const std::string& key,
+                              std::span<const std::byte> body, const WriteOptions& options) {
+  ValidateMetadata(ObjectRef{bucket, key}, options);
+  S3Call call = NewS3Call("PutObject", "PUT", bucket, key);
+  AddWriteHeaders(call.headers, options);
+  call.headers.emplace_back("Content-MD5", ContentMd5(body));
+  call.body = body;
+  HttpResponse response = Execute(call);
+  return PutResult{UnquoteEtag(response.Header("etag")), response.Header("x-amz-version-id")};
+}
+
+std::string S3Client::CreateMultipartUpload(const std::string& bucket, const std::string& key,
+                                            const WriteOptions& options) {
+  ValidateMetadata(ObjectRef{bucket, key}, options);
+  S3Call call = NewS3Call("CreateMultipartUpload", "POST", bucket, key);
+  call.query = {{"uploads", ""}};
+  AddWriteHeaders(call.headers, options);
+  HttpResponse response = Execute(call);
+  pugi::xml_document doc = ParseXml(response, call);
+  std::string upload_id = doc.child("InitiateMultipartUploadResult").child_value("UploadId");
+  if (upload_id.empty()) {
+    throw Error(ErrorKind::kIo, "CreateMultipartUpload s3://" + bucket + "/" + key +
+                                    ": the answer has no UploadId");
+  }
+  return upload_id;
+}
+
+std::string S3Client::UploadPart(const std::string& bucket, const std::string& key,
+                                 const std::string& upload_id, int part_number,
+                                 std::span<const std::byte> body) {
+  S3Call call = NewS3Call("UploadPart " + std::to_string(part_number), "PUT", bucket, key);
+  call.query = {{"partNumber", std::to_string(part_number)}, {"uploadId", upload_id}};
+  call.headers.emplace_back("Content-MD5", ContentMd5(body));
+  call.body = body;
+  HttpResponse response = Execute(call);
+  std::string etag = response.Header("etag");
+  if (etag.empty()) {
+    throw Error(ErrorKind::kIo,
+                call.operation + " s3://" + bucket + "/" + key + ": the answer has no ETag");
+  }
+  return etag;
+}
+
+PutResult S3Client::CompleteMultipartUpload(const std::string& bucket, const std::string& key,
+                                            const std::string& upload_id,
+                                            const std::vector<std::pair<int, std::string>>& parts) {
+  pugi::xml_document request_doc;
+  pugi::xml_node root = request_doc.append_child("CompleteMultipartUpload");
+  root.append_attribute("xmlns") = "http://s3.amazonaws.com/doc/2006-03-01/";
+  for (const auto& [number, etag] : parts) {
+    pugi::xml_node part = root.append_child("Part");
+    part.append_child("PartNumber").text().set(number);
+    part.append_child("ETag").text().set(etag.c_str());
+  }
+  std::ostringstream xml;
+  request_doc.save(xml, "", pugi::format_raw);
+  const std::string body = xml.str();
+
+  S3Call call = NewS3Call("CompleteMultipartUpload", "POST", bucket, key);
+  call.query = {{"uploadId", upload_id}};
+  call.headers.emplace_back("Content-Type", "application/xml");
+  auto bytes = std::as_bytes(std::span(body.data(), body.size()));
+  call.headers.emplace_back("Content-MD5", ContentMd5(bytes));
+  call.body = bytes;
+  call.body_may_hold_error = true;
+  HttpResponse response = Execute(call);
+  PutResult result;
+  pugi::xml_document doc;
+  if (doc.load_buffer(response.body.data(), response.body.size())) {
+    result.etag = UnquoteEtag(doc.child("CompleteMultipartUploadResult").child_value("ETag"));
+  }
+  if (result.etag.empty()) result.etag = UnquoteEtag(response.Header("etag"));
+  result.version_id = response.Header("x-amz-version-id");
+  return result;
+}
+
+void S3Client::AbortMultipartUpload(const std::string& bucket, const std::string& key,
+                                    const std::string& upload_id) {
+  S3Call call = NewS3Call("AbortMultipartUpload", "DELETE", bucket, key);
+  call.query = {{"uploadId", upload_id}};
+  Execute(call);
+}
+
+ListPage S3Client::ListObjectsV2(const std::string& bucket, const std::string& prefix,
+                                 const std::string& continuation_token, int max_keys) {
+  S3Call call = NewS3Call("ListObjectsV2", "GET", bucket, "");
+  call.query = {
+      {"list-type", "2"}, {"encoding-type", "url"}, {"max-keys", std::to_string(max_keys)}};
+  if (!prefix.empty()) call.query.emplace_back("prefix", prefix);
+  if (!continuation_token.empty())
+    call.query.emplace_back("continuation-token", continuation_token);
+  HttpResponse response = Execute(call);
+  pugi::xml_document doc = ParseXml(response, call);
+  pugi::xml_node result = doc.child("ListBucketResult");
+  // Keys come percent-encoded only if the server honoured encoding-type=url and says so.
+  const bool encoded = std::string(result.child_value("EncodingType")) == "url";
+  ListPage page;
+  for (pugi::xml_node contents : result.children("Contents")) {
+    ListEntry entry;
+    entry.key = contents.child_value("Key");
+    if (encoded) entry.key = UriDecode(entry.key, /*plus_is_space=*/true);
+    entry.size = ParseSize(contents.child_value("Size"));
+    entry.etag = UnquoteEtag(contents.child_value("ETag"));
+    page.entries.push_back(std::move(entry));
+  }
+  if (std::string(result.child_value("IsTruncated")) == "true") {
+    page.next_continuation_token = result.child_value("NextContinuationToken");
+    if (page.next_continuation_token.empty()) {
+      throw Error(ErrorKind::kIo, "ListObjectsV2 s3://" + bucket +
+                                      ": truncated listing without NextContinuationToken");
+    }
+  }
+  return page;
+}
+
+std::vector<MultipartUploadListing> S3Client::ListMultipartUploads(const std::string& bucket,
+                                                                   const std::string& prefix) {
+  S3Call call = NewS3Call("ListMultipartUploads", "GET", bucket, "");
+  call.query = {{"uploads", ""}};
+  if (!prefix.empty()) call.query.emplace_back("prefix", prefix);
+  HttpResponse response = Execute(call);
+  pugi::xml_document doc = ParseXml(response, call);
+  std::vector<MultipartUploadListing> uploads;
+  for (pugi::xml_node upload : doc.child("ListMultipartUploadsResult").children("Upload")) {
+    uploads.push_back({upload.child_value("Key"), upload.child_value("UploadId")});
+  }
+  return uploads;
+}
+
+void S3Client::DeleteObject(const std::string& bucket, const std::string& key) {
+  S3Call call = NewS3Call("DeleteObject", "DELETE", bucket, key);
+  try {
+    Execute(call);
+  } catch (const Error& e) {
+    // Absent objects are not an error (S3 itself answers 204; some servers say 404), but an
+    // absent bucket is.
+    if (e.kind() != ErrorKind::kNotFound ||
+        std::string(e.what()).find("NoSuchBucket") != std::string::npos) {
+      throw;
+    }
+  }
+}
+
+}  // namespace unpackd::s3

@@ -1,0 +1,121 @@
+// S3Client: the S3 REST operations unpackd uses, signed, retried and with S3's errors turned
+// into unpackd::Error. Stateless apart from its connection pool and credential cache; every
+// method is thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <random>
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "store/object_store.h"
+#include "store/s3/aws_credentials.h"
+#include "store/s3/http_client.h"
+#include "store/s3/s3_addressing.h"
+#include "store/s3/s3_config.h"
+#include "store/s3/sigv4_signer.h"
+
+namespace unpackd::s3 {
+
+// One S3 request, as the retry loop needs it.
+struct S3Call {
+  std::string operation;  // "GetObject", ... for messages
+  std::string method;
+  std::string bucket;
+  std::string key;
+  QueryParams query;
+  HeaderList headers;
+  std::span<const std::byte> body;  // not owned
+  // 2xx bodies go here chunk by chunk instead of into HttpResponse::body (see HttpRequest).
+  std::function<void(std::span<const std::byte>)> on_body;
+  // Runs before every attempt with the headers to send; lets a download move its Range past
+  // bytes already received before a connection broke.
+  std::function<void(HeaderList&)> before_attempt;
+  // See HttpRequest::on_response_start; runs on every attempt.
+  std::function<void(const HttpResponse&)> on_response_start;
+  // S3 can answer 200 and still fail (CompleteMultipartUpload): inspect the body for <Error>.
+  bool body_may_hold_error = false;
+};
+
+inline S3Call NewS3Call(std::string operation, std::string method, std::string bucket,
+                        std::string key) {
+  S3Call call;
+  call.operation = std::move(operation);
+  call.method = std::move(method);
+  call.bucket = std::move(bucket);
+  call.key = std::move(key);
+  return call;
+}
+
+struct PutResult {
+  std::string etag;  // without quotes
+  std::string version_id;
+};
+
+struct ListPage {
+  std::vector<ListEntry> entries;
+  std::string next_continuation_token;  // empty when this was the last page
+};
+
+struct MultipartUploadListing {
+  std::string key;
+  std::string upload_id;
+};
+
+class S3Client {
+ public:
+  // Throws kUsage for a malformed endpoint.
+  explicit S3Client(const S3Config& config);
+
+  // Signs and sends `call`, retrying transient failures per the config's RetryPolicy.
+  // Returns the 2xx response; throws unpackd::Error (see MakeS3Error) otherwise.
+  HttpResponse Execute(const S3Call& call);
+
+  // HEAD the object. kNotFound if absent.
+  ObjectInfo HeadObject(const std::string& bucket, const std::string& key);
+  PutResult PutObject(const std::string& bucket, const std::string& key,
+                      std::span<const std::byte> body, const WriteOptions& options);
+  std::string CreateMultipartUpload(const std::string& bucket, const std::string& key,
+                                    const WriteOptions& options);
+  // Returns the part's ETag (quotes kept, as CompleteMultipartUpload wants them).
+  std::string UploadPart(const std::string& bucket, const std::string& key,
+                         const std::string& upload_id, int part_number,
+                         std::span<const std::byte> body);
+  // `parts`: (part number, ETag) in ascending part order.
+  PutResult CompleteMultipartUpload(const std::string& bucket, const std::string& key,
+                                    const std::string& upload_id,
+                                    const std::vector<std::pair<int, std::string>>& parts);
+  void AbortMultipartUpload(const std::string& bucket, const std::string& key,
+                            const std::string& upload_id);
+  ListPage ListObjectsV2(const std::string& bucket, const std::string& prefix,
+                         const std::string& continuation_token, int max_keys);
+  // Incomplete multipart uploads under `prefix` (first 1000); used to prove none is orphaned.
+  std::vector<MultipartUploadListing> ListMultipartUploads(const std::string& bucket,
+                                                           const std::string& prefix);
+  void DeleteObject(const std::string& bucket, const std::string& key);
+
+  const S3Config& config() const { return config_; }
+
+ private:
+  AwsCredentials CurrentCredentials();
+  bool ShouldSignPayload() const;
+
+  S3Config config_;
+  S3Addressing addressing_;
+  SigV4Signer signer_;
+  std::shared_ptr<CredentialsProvider> credentials_;
+  HttpClient http_;
+};
+
+// Strips the surrounding quotes S3 puts around ETags.
+std::string UnquoteEtag(const std::string& etag);
+
+// Fills ObjectInfo fields from GET/HEAD response headers (not the size).
+ObjectInfo ObjectInfoFromHeaders(const HttpResponse& response);
+
+}  // namespace unpackd::s3

@@ -1,0 +1,61 @@
+// S3Config: everything that shapes how the S3 store talks to its server.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "store/s3/aws_credentials.h"
+#include "store/s3/retry_policy.h"
+
+namespace unpackd::s3 {
+
+struct S3Config {
+  // Signing region. Empty: taken from the profile's config, else "us-east-1".
+  std::string region;
+  // "https://host[:port][/base]" of an S3-compatible server. Empty: AWS
+  // (https://s3.<region>.amazonaws.com).
+  std::string endpoint;
+  // Profile in ~/.aws/credentials and ~/.aws/config. Empty: AWS_PROFILE, else "default".
+  std::string profile;
+  // Path-style (https://host/bucket/key) vs virtual-hosted (https://bucket.host/key).
+  // nullopt: path style for custom endpoints and for bucket names that are not plain DNS
+  // labels (dots, capitals, underscores), virtual-hosted otherwise.
+  std::optional<bool> path_style;
+
+  // Concurrent requests (and thus connections) per store.
+  size_t max_connections = 64;
+  // Smallest multipart part; members are uploaded with one PutObject when they fit in one.
+  // Grows automatically so that a member of up to 5 TiB fits in 10,000 parts.
+  uint64_t part_size = 16ull << 20;
+  // Parts in flight at once across all writers of the store.
+  size_t upload_concurrency = 16;
+  // Bytes of part buffers (filling and in flight) across all writers of the store.
+  uint64_t memory_budget = 512ull << 20;
+
+  RetryPolicy retry;
+  std::chrono::milliseconds connect_timeout{10'000};
+  std::chrono::seconds stall_timeout{30};
+  // PEM bundle of CAs to trust for https; empty: the system CA store.
+  std::string ca_bundle;
+
+  // Sign the SHA-256 of every body (true) or send "UNSIGNED-PAYLOAD" (false). nullopt: sign
+  // over plain http, skip over https (TLS already protects integrity, and Content-MD5 still
+  // guards every body end to end).
+  std::optional<bool> sign_payload;
+
+  // Where credentials come from. nullptr: the AWS SDKs' default chain (environment, profile
+  // files, container endpoint, EC2 instance metadata).
+  std::shared_ptr<CredentialsProvider> credentials;
+};
+
+// A default S3Config with endpoint, region and profile filled from the environment:
+// endpoint from AWS_ENDPOINT_URL_S3, else AWS_ENDPOINT_URL; region from AWS_REGION, else
+// AWS_DEFAULT_REGION; profile from AWS_PROFILE; ca_bundle from AWS_CA_BUNDLE. Unset variables
+// leave fields empty.
+S3Config S3ConfigFromEnvironment();
+
+}  // namespace unpackd::s3

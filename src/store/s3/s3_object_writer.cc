@@ -1,0 +1,171 @@
+#include "store/s3/s3_object_writer.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "util/error.h"
+
+namespace unpackd::s3 {
+
+S3ObjectWriter::S3ObjectWriter(std::shared_ptr<S3StoreContext> context, ObjectRef ref,
+                               WriteOptions options)
+    : context_(std::move(context)),
+      ref_(std::move(ref)),
+      options_(std::move(options)),
+      plan_(context_->client.config().part_size, options_.size_hint) {}
+
+S3ObjectWriter::~S3ObjectWriter() { Abort(); }
+
+void S3ObjectWriter::StartBuffer() {
+  uint64_t capacity = plan_.PartSize(next_part_);
+  if (options_.size_hint && *options_.size_hint >= total_bytes_) {
+    // Small members only hold what they announced, so many can be in flight at once.
+    capacity = std::min(capacity, *options_.size_hint - total_bytes_);
+  }
+  context_->budget.Acquire(capacity);
+  buffer_.reservation = BudgetReservation(&context_->budget, capacity);
+  buffer_.bytes.clear();
+  buffer_.bytes.reserve(capacity);
+  buffer_started_ = true;
+}
+
+void S3ObjectWriter::Append(std::span<const std::byte> data) {
+  if (finished_)
+    throw Error(ErrorKind::kInternal, "Append on a finished writer for " + ref_.ToString());
+  try {
+    ThrowIfFailed();
+    while (!data.empty()) {
+      if (!buffer_started_) StartBuffer();
+      const uint64_t part_size = plan_.PartSize(next_part_);
+      const size_t take =
+          static_cast<size_t>(std::min<uint64_t>(data.size(), part_size - buffer_.bytes.size()));
+      const uint64_t needed = buffer_.bytes.size() + take;
+      if (needed > buffer_.reservation.bytes()) {
+        buffer_.reservation.GrowWithoutWaiting(needed - buffer_.reservation.bytes());
+      }
+      buffer_.bytes.insert(buffer_.bytes.end(), data.begin(), data.begin() + take);
+      data = data.subspan(take);
+      total_bytes_ += take;
+      if (buffer_.bytes.size() == part_size) SubmitPart();
+    }
+  } catch (...) {
+    FailAndRethrow();
+  }
+}
+
+void S3ObjectWriter::SubmitPart() {
+  if (upload_id_.empty()) {
+    upload_id_ = context_->client.CreateMultipartUpload(ref_.bucket, ref_.key, options_);
+  }
+  const int number = next_part_++;
+  auto part = std::make_shared<Buffer>(std::move(buffer_));
+  buffer_ = Buffer{};
+  buffer_started_ = false;
+  {
+    std::lock_guard lock(uploads_->mutex);
+    ++uploads_->in_flight;
+  }
+  // The task owns the part's bytes and reservation; it captures the shared Uploads state and
+  // the context (never `this`), and the writer waits for it before it goes away.
+  context_->uploads.Submit(
+      [context = context_, uploads = uploads_, part, number, ref = ref_, upload_id = upload_id_]() {
+        std::string etag;
+        std::exception_ptr error;
+        bool skip = false;
+        {
+          std::lock_guard lock(uploads->mutex);
+          skip = uploads->first_error != nullptr;  // another part failed: don't bother
+        }
+        if (!skip) {
+          try {
+            etag = context->client.UploadPart(ref.bucket, ref.key, upload_id, number, part->bytes);
+          } catch (...) {
+            error = std::current_exception();
+          }
+        }
+        part->bytes = {};
+        part->reservation.Reset();
+        std::lock_guard lock(uploads->mutex);
+        if (error && !uploads->first_error) uploads->first_error = error;
+        if (!error && !skip) uploads->etags[number] = std::move(etag);
+        --uploads->in_flight;
+        uploads->changed.notify_all();
+      });
+}
+
+void S3ObjectWriter::WaitForParts() {
+  std::unique_lock lock(uploads_->mutex);
+  uploads_->changed.wait(lock, [&] { return uploads_->in_flight == 0; });
+}
+
+void S3ObjectWriter::ThrowIfFailed() {
+  std::lock_guard lock(uploads_->mutex);
+  if (uploads_->first_error) std::rethrow_exception(uploads_->first_error);
+}
+
+void S3ObjectWriter::FailAndRethrow() {
+  Abort();
+  try {
+    throw;
+  } catch (const Error& e) {
+    throw e.WithContext("writing s3://" + ref_.ToString());
+  }
+}
+
+ObjectInfo S3ObjectWriter::Commit() {
+  if (finished_)
+    throw Error(ErrorKind::kInternal, "Commit on a finished writer for " + ref_.ToString());
+  try {
+    ThrowIfFailed();
+    ObjectInfo info;
+    info.size = total_bytes_;
+    info.content_type =
+        options_.content_type.empty() ? "application/octet-stream" : options_.content_type;
+    info.metadata = options_.metadata;
+    PutResult result;
+    if (upload_id_.empty()) {
+      result = context_->client.PutObject(ref_.bucket, ref_.key, buffer_.bytes, options_);
+      buffer_ = Buffer{};
+    } else {
+      if (!buffer_.bytes.empty()) SubmitPart();
+      WaitForParts();
+      ThrowIfFailed();
+      std::vector<std::pair<int, std::string>> parts(uploads_->etags.begin(),
+                                                     uploads_->etags.end());
+      result = context_->client.CompleteMultipartUpload(ref_.bucket, ref_.key, upload_id_, parts);
+      upload_id_.clear();
+    }
+    finished_ = true;
+    info.etag = result.etag;
+    info.version_id = result.version_id;
+    return info;
+  } catch (...) {
+    FailAndRethrow();
+  }
+}
+
+void S3ObjectWriter::Abort() noexcept {
+  if (finished_) return;
+  finished_ = true;
+  {
+    std::lock_guard lock(uploads_->mutex);
+    // Parts still queued see this and skip their upload.
+    if (!uploads_->first_error) {
+      uploads_->first_error =
+          std::make_exception_ptr(Error(ErrorKind::kIo, "aborted: " + ref_.ToString()));
+    }
+  }
+  WaitForParts();
+  buffer_ = Buffer{};
+  if (!upload_id_.empty()) {
+    try {
+      context_->client.AbortMultipartUpload(ref_.bucket, ref_.key, upload_id_);
+    } catch (...) {
+      // Nothing more can be done here; the retries inside have already been spent. Servers
+      // expire abandoned uploads by lifecycle rule.
+    }
+    upload_id_.clear();
+  }
+}
+
+}  // namespace unpackd::s3

@@ -1,0 +1,66 @@
+// S3ObjectWriter: streams one object into S3. Data that fits one part goes up with a single
+// PutObject at Commit; anything bigger becomes a multipart upload whose parts are uploaded
+// concurrently on the store's TaskPool while the caller keeps appending, within the store's
+// MemoryBudget, completed in part order, and aborted on any failure.
+#pragma once
+
+#include <condition_variable>
+#include <exception>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "store/object_store.h"
+#include "store/s3/memory_budget.h"
+#include "store/s3/part_size_plan.h"
+#include "store/s3/s3_store_context.h"
+
+namespace unpackd::s3 {
+
+class S3ObjectWriter : public ObjectWriter {
+ public:
+  S3ObjectWriter(std::shared_ptr<S3StoreContext> context, ObjectRef ref, WriteOptions options);
+  // Aborts unless committed (waits for parts in flight, then AbortMultipartUpload).
+  ~S3ObjectWriter() override;
+
+  void Append(std::span<const std::byte> data) override;
+  ObjectInfo Commit() override;
+  void Abort() noexcept override;
+
+ private:
+  // The buffer being filled, and what it holds from the budget.
+  struct Buffer {
+    std::vector<std::byte> bytes;
+    BudgetReservation reservation;
+  };
+  // State shared with part-upload tasks.
+  struct Uploads {
+    std::mutex mutex;
+    std::condition_variable changed;
+    int in_flight = 0;
+    std::map<int, std::string> etags;  // part number -> ETag
+    std::exception_ptr first_error;
+  };
+
+  void StartBuffer();
+  void SubmitPart();
+  void WaitForParts();
+  void ThrowIfFailed();
+  // Aborts and rethrows the current exception.
+  [[noreturn]] void FailAndRethrow();
+
+  std::shared_ptr<S3StoreContext> context_;
+  const ObjectRef ref_;
+  const WriteOptions options_;
+  const PartSizePlan plan_;
+  Buffer buffer_;
+  bool buffer_started_ = false;
+  uint64_t total_bytes_ = 0;
+  int next_part_ = 1;
+  std::string upload_id_;  // empty until the object outgrows one part
+  std::shared_ptr<Uploads> uploads_ = std::make_shared<Uploads>();
+  bool finished_ = false;  // committed or aborted
+};
+
+}  // namespace unpackd::s3

@@ -1,0 +1,90 @@
+// `unpackd extract s3://...` end to end: the archive lives in s3rver, every member is written
+// back to it, and boto3 reads the results.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "store/s3/hashing.h"
+#include "store/s3/s3_store.h"
+#include "store_s3/s3_test_support.h"
+#include "support/archive_maker.h"
+#include "support/file_object.h"
+#include "support/s3rver_fixture.h"
+#include "support/temp_dir.h"
+
+namespace unpackd::s3 {
+namespace {
+
+using testing::S3rverFixture;
+using testing::ShellQuote;
+
+class CliS3Test : public ::testing::Test {
+ protected:
+  CliS3Test() : server_({"bkt"}) {}
+
+  void Upload(const std::string& key, const std::filesystem::path& file) {
+    S3Store store(testing::TestS3Config(server_.endpoint()));
+    auto writer = store.NewWriter({"bkt", key}, {});
+    auto bytes = testing::ReadFileBytes(file);
+    writer->Append(bytes);
+    writer->Commit();
+  }
+
+  int Unpackd(const std::string& args, const std::string& key_id = "S3RVER") {
+    const auto out = dir_.path() / "stdout", err = dir_.path() / "stderr";
+    const std::string cmd =
+        "HOME=" + ShellQuote(dir_.path().string()) + " AWS_ACCESS_KEY_ID=" + key_id +
+        " AWS_SECRET_ACCESS_KEY=S3RVER AWS_EC2_METADATA_DISABLED=true " +
+        std::string(UNPACKD_BIN_PATH) + " --endpoint " + server_.endpoint() +
+        " --region us-east-1 --no-progress " + args + " >" + ShellQuote(out.string()) + " 2>" +
+        ShellQuote(err.string()) + " </dev/null";
+    int code = testing::RunCommand(cmd);
+    out_ = testing::ReadFileString(out);
+    err_ = testing::ReadFileString(err);
+    return code;
+  }
+
+  nlohmann::json Boto3(const std::string& key, const std::string& command) {
+    return nlohmann::json::parse(testing::RunBoto3(server_.endpoint(), "bkt", key, command));
+  }
+
+  testing::TempDir dir_;
+  S3rverFixture server_;
+  std::string out_, err_;
+};
+
+TEST_F(CliS3Test, ExtractsAnArchiveFromS3BackIntoS3) {
+  const std::string big = testing::RandomBytes(6 << 20, 5);
+  const auto zip = dir_.path() / "result.zip";
+  testing::MakeZipWithPython(
+      zip, {{"a.txt", "안녕하세요"}, {"폴더/데이터 1.json", "{\"k\": 1}"}, {"big.bin", big}});
+  Upload("user-1/project-1/result.zip", zip);
+
+  ASSERT_EQ(Unpackd("extract s3://bkt/user-1/project-1/result.zip"), 0) << err_ << out_;
+  nlohmann::json a = Boto3("user-1/project-1/result/a.txt", "head");
+  EXPECT_EQ(a["size"], 15);
+  EXPECT_EQ(a["content_type"], "text/plain; charset=utf-8");
+  EXPECT_EQ(Boto3("user-1/project-1/result/a.txt", "sha256")["sha256"],
+            Sha256Hex(std::string_view("안녕하세요")));
+  EXPECT_EQ(Boto3("user-1/project-1/result/폴더/데이터 1.json", "head")["content_type"],
+            "application/json");
+  EXPECT_EQ(Boto3("user-1/project-1/result/big.bin", "sha256")["sha256"],
+            Sha256Hex(std::string_view(big)));
+}
+
+TEST_F(CliS3Test, WrongCredentialsExitWithAccessDenied) {
+  const auto zip = dir_.path() / "r.zip";
+  testing::MakeZipWithPython(zip, {{"a.txt", "x"}});
+  Upload("r.zip", zip);
+  EXPECT_EQ(Unpackd("extract s3://bkt/r.zip", "AKIAWRONG"), 5) << err_;
+  EXPECT_NE(err_.find("AKIAWRONG"), std::string::npos) << err_;
+  EXPECT_EQ(err_.find("S3RVER"), std::string::npos) << "the secret must never be printed: " << err_;
+}
+
+TEST_F(CliS3Test, MissingArchiveIsAStoreError) {
+  EXPECT_EQ(Unpackd("extract s3://bkt/nope.zip"), 4) << err_;
+  EXPECT_NE(err_.find("nope.zip"), std::string::npos) << err_;
+}
+
+}  // namespace
+}  // namespace unpackd::s3

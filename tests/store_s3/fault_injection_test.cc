@@ -1,0 +1,335 @@
+// Retries, resumption and cleanup under injected faults, against FakeS3Server (see there why a
+// fake is needed for these).
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+
+#include "store/s3/credentials_chain.h"
+#include "store/s3/s3_store.h"
+#include "store_s3/fake_s3_server.h"
+#include "store_s3/s3_test_support.h"
+#include "util/error.h"
+
+namespace unpackd::s3 {
+namespace {
+
+using testing::Bytes;
+using testing::ErrorResponse;
+using testing::FakeS3Server;
+using testing::FillPattern;
+using testing::LoopbackRequest;
+using testing::LoopbackResponse;
+using testing::TestS3Config;
+
+constexpr char kBucket[] = "bucket";
+
+class FaultInjectionTest : public ::testing::Test {
+ protected:
+  std::unique_ptr<S3Store> NewStore(int max_attempts = 3) {
+    S3Config config = TestS3Config(fake_.endpoint(), "AKIDFAKE", "fake-secret");
+    config.retry.max_attempts = max_attempts;
+    config.stall_timeout = std::chrono::seconds(1);
+    config.part_size = 5 << 20;
+    config.upload_concurrency = 3;
+    config.memory_budget = 20 << 20;
+    return std::make_unique<S3Store>(config);
+  }
+
+  // Fails the first `times` requests matching `method` with `response`.
+  void FailFirst(const std::string& method, int times, LoopbackResponse response) {
+    auto remaining = std::make_shared<std::atomic<int>>(times);
+    fake_.set_fault_hook([=](const LoopbackRequest& r, int) -> std::optional<LoopbackResponse> {
+      if (r.method == method && remaining->fetch_sub(1) > 0) return response;
+      return std::nullopt;
+    });
+  }
+
+  int CountRequests(const std::string& method) {
+    int n = 0;
+    for (const auto& r : fake_.requests()) n += r.method == method;
+    return n;
+  }
+
+  FakeS3Server fake_;
+};
+
+TEST_F(FaultInjectionTest, SlowDownIsRetriedWithBackoffThenSucceeds) {
+  FailFirst("PUT", 2, ErrorResponse(503, "SlowDown"));
+  auto store = NewStore();
+  auto writer = store->NewWriter({kBucket, "k"}, {});
+  writer->Append(Bytes("payload"));
+  writer->Commit();
+  EXPECT_EQ(CountRequests("PUT"), 3);
+  ASSERT_TRUE(fake_.GetObject("k"));
+  EXPECT_EQ(fake_.GetObject("k")->data, "payload");
+}
+
+TEST_F(FaultInjectionTest, ThrottlingAndGatewayErrorsAreRetried) {
+  for (int status : {429, 500, 502, 504}) {
+    fake_.PutObject("k", "v");
+    FailFirst("HEAD", 1, ErrorResponse(status, status == 429 ? "TooManyRequests" : "X"));
+    EXPECT_EQ(NewStore()->Stat({kBucket, "k"}).size, 1u) << status;
+  }
+}
+
+TEST_F(FaultInjectionTest, ConnectionResetIsRetried) {
+  fake_.PutObject("k", "value");
+  LoopbackResponse reset;
+  reset.fault = LoopbackResponse::Fault::kReset;
+  FailFirst("HEAD", 2, reset);
+  EXPECT_EQ(NewStore()->Stat({kBucket, "k"}).size, 5u);
+  EXPECT_EQ(CountRequests("HEAD"), 3);
+}
+
+TEST_F(FaultInjectionTest, RetriesAreBoundedAndTheErrorSaysSo) {
+  fake_.PutObject("k", "value");
+  FailFirst("HEAD", 1000, ErrorResponse(503, "SlowDown"));
+  try {
+    NewStore(4)->Stat({kBucket, "k"});
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kTransient);
+    EXPECT_NE(std::string(e.what()).find("gave up after 4 attempts"), std::string::npos)
+        << e.what();
+  }
+  EXPECT_EQ(CountRequests("HEAD"), 4);
+}
+
+TEST_F(FaultInjectionTest, ClientErrorsFailAtOnce) {
+  fake_.PutObject("k", "value");
+  FailFirst("HEAD", 1000, ErrorResponse(403, "AccessDenied"));
+  try {
+    NewStore()->Stat({kBucket, "k"});
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kAccessDenied);
+    EXPECT_NE(std::string(e.what()).find("AKIDFAKE"), std::string::npos) << e.what();
+    EXPECT_EQ(std::string(e.what()).find("fake-secret"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(CountRequests("HEAD"), 1);
+}
+
+TEST_F(FaultInjectionTest, RequestsAreSignedWithPayloadHashAndContentMd5) {
+  auto store = NewStore();
+  auto writer = store->NewWriter({kBucket, "signed"}, {});
+  writer->Append(Bytes("abc"));
+  writer->Commit();
+  const LoopbackRequest put = fake_.requests().back();
+  EXPECT_EQ(put.Header("x-amz-content-sha256"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");  // sha256("abc")
+  EXPECT_EQ(put.Header("content-md5"), "kAFQmDzST7DWlj99KOF/cg==");               // md5("abc")
+  EXPECT_EQ(put.Header("authorization").rfind("AWS4-HMAC-SHA256 Credential=AKIDFAKE/", 0), 0u)
+      << put.Header("authorization");
+  EXPECT_NE(put.Header("authorization").find("x-amz-content-sha256"), std::string::npos);
+  EXPECT_EQ(put.Header("content-type"), "application/octet-stream");
+}
+
+TEST_F(FaultInjectionTest, BrokenDownloadResumesFromTheLastByteReceived) {
+  std::string data(200000, '\0');
+  FillPattern(1, 0, std::as_writable_bytes(std::span(data.data(), data.size())));
+  fake_.PutObject("k", data);
+  auto store = NewStore();
+  auto reader = store->OpenForRead({kBucket, "k"});
+  auto gets = std::make_shared<std::atomic<int>>(0);
+  fake_.set_fault_hook([&, gets](const LoopbackRequest& r, int) -> std::optional<LoopbackResponse> {
+    if (r.method != "GET" || ++*gets > 1) return std::nullopt;
+    // Serve the first attempt properly but cut it off after 12345 bytes.
+    LoopbackResponse full;
+    full.status = 206;
+    full.headers = {{"ETag", "\"" + fake_.GetObject("k")->etag + "\""},
+                    {"Content-Range", "bytes 1000-150999/200000"}};
+    full.body = data.substr(1000, 150000);
+    full.fault = LoopbackResponse::Fault::kTruncateBody;
+    full.truncate_at = 12345;
+    return full;
+  });
+  std::string got(150000, '\0');
+  ASSERT_EQ(reader->ReadAt(1000, std::as_writable_bytes(std::span(got.data(), got.size()))),
+            got.size());
+  EXPECT_EQ(got, data.substr(1000, 150000));
+  std::vector<std::string> ranges;
+  for (const auto& r : fake_.requests()) {
+    if (r.method == "GET") ranges.push_back(r.Header("range"));
+  }
+  EXPECT_EQ(ranges, (std::vector<std::string>{"bytes=1000-150999", "bytes=13345-150999"}));
+  for (const auto& r : fake_.requests()) {
+    if (r.method == "GET")
+      EXPECT_EQ(r.Header("if-match"), "\"" + fake_.GetObject("k")->etag + "\"");
+  }
+}
+
+TEST_F(FaultInjectionTest, StalledDownloadTimesOutAndResumes) {
+  std::string data(50000, 'z');
+  fake_.PutObject("k", data);
+  auto store = NewStore();
+  auto reader = store->OpenForRead({kBucket, "k"});
+  auto gets = std::make_shared<std::atomic<int>>(0);
+  fake_.set_fault_hook([&, gets](const LoopbackRequest& r, int) -> std::optional<LoopbackResponse> {
+    if (r.method != "GET" || ++*gets > 1) return std::nullopt;
+    LoopbackResponse stalled;
+    stalled.status = 206;
+    stalled.headers = {{"ETag", "\"" + fake_.GetObject("k")->etag + "\""},
+                       {"Content-Range", "bytes 0-49999/50000"}};
+    stalled.body = data;
+    stalled.fault = LoopbackResponse::Fault::kStallBody;
+    // Headers, then silence: curl's averaged transfer speed is zero from the start, so the
+    // stall is detected after stall_timeout rather than after its averaging window.
+    stalled.truncate_at = 0;
+    return stalled;
+  });
+  std::string got(50000, '\0');
+  auto start = std::chrono::steady_clock::now();
+  ASSERT_EQ(reader->ReadAt(0, std::as_writable_bytes(std::span(got.data(), got.size()))), 50000u);
+  EXPECT_EQ(got, data);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
+  EXPECT_EQ(*gets, 2);
+}
+
+TEST_F(FaultInjectionTest, IfMatchFailureIsAPreconditionError) {
+  fake_.PutObject("archive.zip", "version one");
+  auto store = NewStore();
+  auto reader = store->OpenForRead({kBucket, "archive.zip"});
+  fake_.PutObject("archive.zip", "version two");
+  std::vector<std::byte> buf(4);
+  try {
+    reader->ReadAt(0, buf);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kPrecondition) << e.what();
+  }
+}
+
+TEST_F(FaultInjectionTest, MultipartPartsGoConcurrentlyAndCompleteInOrder) {
+  auto store = NewStore();
+  const size_t size = (23 << 20) + 17;
+  std::string data(size, '\0');
+  FillPattern(9, 0, std::as_writable_bytes(std::span(data.data(), data.size())));
+  WriteOptions options;
+  options.size_hint = size;
+  auto writer = store->NewWriter({kBucket, "big"}, options);
+  for (size_t off = 0; off < size; off += 777777) {
+    auto piece = std::as_bytes(std::span(data.data() + off, std::min<size_t>(777777, size - off)));
+    writer->Append(piece);
+  }
+  ObjectInfo info = writer->Commit();
+  EXPECT_EQ(info.size, size);
+  EXPECT_NE(info.etag.find("-5"), std::string::npos) << info.etag;  // 4 x 5 MiB + the rest
+  ASSERT_TRUE(fake_.GetObject("big"));
+  EXPECT_TRUE(fake_.GetObject("big")->data == data);
+  EXPECT_TRUE(fake_.uploads().empty());
+}
+
+TEST_F(FaultInjectionTest, FailedPartAbortsTheUploadAndLeavesNothing) {
+  auto store = NewStore();
+  fake_.set_fault_hook([](const LoopbackRequest& r, int) -> std::optional<LoopbackResponse> {
+    if (r.method == "PUT" && r.target.find("partNumber=3") != std::string::npos) {
+      return ErrorResponse(400, "InvalidRequest");
+    }
+    return std::nullopt;
+  });
+  auto writer = store->NewWriter({kBucket, "doomed"}, {});
+  std::vector<std::byte> chunk(1 << 20);
+  bool failed = false;
+  try {
+    for (int i = 0; i < 40; ++i) {
+      FillPattern(i, 0, chunk);
+      writer->Append(chunk);
+    }
+    writer->Commit();
+  } catch (const Error& e) {
+    failed = true;
+    EXPECT_NE(std::string(e.what()).find("UploadPart 3"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("doomed"), std::string::npos) << e.what();
+  }
+  EXPECT_TRUE(failed);
+  EXPECT_EQ(fake_.aborted_uploads(), 1);
+  EXPECT_FALSE(fake_.GetObject("doomed"));
+  // ListMultipartUploads, through the client, shows nothing left behind.
+  EXPECT_TRUE(store->client().ListMultipartUploads(kBucket, "").empty());
+  EXPECT_EQ(store->budget().in_use(), 0u);
+}
+
+TEST_F(FaultInjectionTest, WriterDroppedMidUploadAbortsIt) {
+  auto store = NewStore();
+  {
+    auto writer = store->NewWriter({kBucket, "dropped"}, {});
+    std::vector<std::byte> chunk(11 << 20);
+    writer->Append(chunk);
+    ASSERT_EQ(store->client().ListMultipartUploads(kBucket, "").size(), 1u);
+  }
+  EXPECT_TRUE(store->client().ListMultipartUploads(kBucket, "").empty());
+  EXPECT_EQ(fake_.aborted_uploads(), 1);
+  EXPECT_FALSE(fake_.GetObject("dropped"));
+}
+
+TEST_F(FaultInjectionTest, CompleteAnswering200WithAnErrorIsRetried) {
+  auto completes = std::make_shared<std::atomic<int>>(0);
+  fake_.set_fault_hook(
+      [completes](const LoopbackRequest& r, int) -> std::optional<LoopbackResponse> {
+        if (r.method == "POST" && r.target.find("uploadId=") != std::string::npos &&
+            ++*completes == 1) {
+          LoopbackResponse r200 = ErrorResponse(200, "InternalError");
+          return r200;
+        }
+        return std::nullopt;
+      });
+  auto store = NewStore();
+  auto writer = store->NewWriter({kBucket, "k"}, {});
+  std::vector<std::byte> chunk(6 << 20);
+  writer->Append(chunk);
+  writer->Commit();
+  EXPECT_EQ(*completes, 2);
+  ASSERT_TRUE(fake_.GetObject("k"));
+  EXPECT_EQ(fake_.GetObject("k")->data.size(), chunk.size());
+}
+
+// Hands out a new temporary key id on every fetch, like a credential endpoint after rotation.
+class RotatingCredentials : public CredentialsProvider {
+ public:
+  std::optional<AwsCredentials> Fetch() override {
+    AwsCredentials c;
+    c.access_key_id = "ASIAROTATED" + std::to_string(++fetches);
+    c.secret_access_key = "s";
+    c.session_token = "t";
+    c.expiration = std::chrono::system_clock::now() + std::chrono::hours(1);
+    return c;
+  }
+  std::atomic<int> fetches{0};
+};
+
+TEST_F(FaultInjectionTest, ExpiredTokenRefreshesCredentialsAndRetriesOnce) {
+  fake_.PutObject("k", "v");
+  fake_.set_fault_hook([](const LoopbackRequest& r, int) -> std::optional<LoopbackResponse> {
+    if (r.method == "GET" && r.Header("authorization").find("ASIAROTATED1/") != std::string::npos) {
+      return ErrorResponse(400, "ExpiredToken");
+    }
+    return std::nullopt;
+  });
+  auto rotating = std::make_unique<RotatingCredentials>();
+  RotatingCredentials* counter = rotating.get();
+  S3Config config = TestS3Config(fake_.endpoint());
+  config.credentials = std::make_shared<CachingCredentialsProvider>(std::move(rotating));
+  S3Store store(config);
+  auto reader = store.OpenForRead({kBucket, "k"});
+  std::vector<std::byte> buf(1);
+  EXPECT_EQ(reader->ReadAt(0, buf), 1u);
+  EXPECT_EQ(counter->fetches.load(), 2);
+  EXPECT_EQ(fake_.requests().back().Header("x-amz-security-token"), "t");
+}
+
+TEST_F(FaultInjectionTest, UrlEncodedListingsAreDecodedLikeS3Does) {
+  const std::vector<std::string> keys = {"a b+c.txt", "a%2Bb.txt", "한국어 파일.txt", "x&y=z?.txt"};
+  for (const auto& key : keys) fake_.PutObject(key, "v");
+  std::vector<std::string> listed;
+  NewStore()->List(kBucket, "", [&](const ListEntry& e) {
+    listed.push_back(e.key);
+    return true;
+  });
+  std::vector<std::string> expected = keys;
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(listed, expected);
+}
+
+}  // namespace
+}  // namespace unpackd::s3
