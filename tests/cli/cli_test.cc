@@ -118,8 +118,9 @@ TEST_F(CliTest, MissingArchiveAndNotAZip) {
 // A local header whose name is not UTF-8 is refused with a printable reason, in JSON too.
 TEST_F(CliTest, InvalidUtf8InALocalHeaderIsReportedNotACrash) {
   const std::string spec = dir_.path() / "spec.json";
-  std::ofstream(spec) << R"({"entries":[{"name":"ok.txt","data":"fine"},)"
-                      << R"({"name":"bad.txt","data":"x","local":{"name":{"hex":"b0e1b0fa2e747874ff"}}}]})";
+  std::ofstream(spec)
+      << R"({"entries":[{"name":"ok.txt","data":"fine"},)"
+      << R"({"name":"bad.txt","data":"x","local":{"name":{"hex":"b0e1b0fa2e747874ff"}}}]})";
   ASSERT_EQ(testing::RunCommand(testing::Python() + " " + testing::ToolPath("zipcraft.py") +
                                 " --spec " + spec + " " + Archive("x.zip")),
             0);

@@ -80,8 +80,8 @@ TEST_F(PipelineS3Test, KoreanSpacedKeysAndAMultipartMember) {
         nlohmann::json::parse(testing::RunBoto3(server_.endpoint(), "bkt", key, "sha256"));
     EXPECT_EQ(sha["sha256"], Sha256Hex(std::string_view(content))) << key;
   }
-  const auto head = nlohmann::json::parse(
-      testing::RunBoto3(server_.endpoint(), "bkt", "사용자 1/프로젝트/result/결과 요약.txt", "head"));
+  const auto head = nlohmann::json::parse(testing::RunBoto3(
+      server_.endpoint(), "bkt", "사용자 1/프로젝트/result/결과 요약.txt", "head"));
   EXPECT_EQ(head["content_type"], "text/plain; charset=utf-8");
   EXPECT_EQ(head["metadata"]["unpackd-source"],
             "bkt/%EC%82%AC%EC%9A%A9%EC%9E%90%201/%ED%94%84%EB%A1%9C%EC%A0%9D%ED%8A%B8/result.zip");
