@@ -223,8 +223,8 @@ TEST_F(LocalStoreFolderCacheTest, TinyCacheEvictsWithoutLosingAnything) {
   auto small = MakeLocalStore(dir_.path(), options);
   for (int round = 0; round < 2; ++round) {
     for (int i = 0; i < 30; ++i) {
-      const std::string key = "f" + std::to_string(i % 7) + "/g" + std::to_string(i % 3) + "/k" +
-                              std::to_string(i);
+      const std::string key =
+          "f" + std::to_string(i % 7) + "/g" + std::to_string(i % 3) + "/k" + std::to_string(i);
       Put(*small, key, key + std::to_string(round));
     }
   }
