@@ -29,6 +29,12 @@ std::string ChildPath(const std::string& parent_path, const std::string& name) {
   return path;
 }
 
+std::string FolderPath(const std::string& base_path, std::span<const std::string> names) {
+  std::string path = base_path;
+  for (const std::string& name : names) path = ChildPath(path, name);
+  return path;
+}
+
 FolderCache::FolderCache(UniqueFd root_fd, size_t capacity)
     : root_fd_(std::move(root_fd)), capacity_(capacity) {}
 
@@ -80,6 +86,12 @@ FolderPtr FolderCache::Insert(FolderPtr folder) {
     lru_.pop_back();
   }
   return folder;
+}
+
+bool FolderCache::Contains(const std::string& path) {
+  if (capacity_ == 0) return false;
+  std::lock_guard lock(mu_);
+  return by_path_.contains(path);
 }
 
 void FolderCache::Forget(const std::string& path) {

@@ -75,6 +75,9 @@ class FolderCache {
   // the deepest one still cached. With `create`, missing folders are made (mode 0755).
   FolderWalk Walk(const FolderPtr& base, std::span<const std::string> names, bool create);
 
+  // True if the folder at `path` is cached. Unchecked: a hint, not a promise.
+  bool Contains(const std::string& path);
+
   // Drops the folder at `path` and everything below it (after it was found removed or
   // replaced, or was removed by us).
   void Forget(const std::string& path);
@@ -104,5 +107,8 @@ class FolderCache {
 
 // `parent_path` + "/" + `name` (just `name` below the root).
 std::string ChildPath(const std::string& parent_path, const std::string& name);
+
+// `base_path` + "/" + the names joined with '/'.
+std::string FolderPath(const std::string& base_path, std::span<const std::string> names);
 
 }  // namespace unpackd

@@ -148,7 +148,8 @@ struct StoreState {
   StoreState(UniqueFd root_fd, const LocalStoreOptions& options)
       : folders(std::move(root_fd), options.max_open_folders),
         fsync(options.fsync),
-        temp_prefix(std::string(kTempPrefix) + RandomHex() + "-") {}
+        temp_prefix(std::string(kTempPrefix) + RandomHex() + "-"),
+        link_method(options.unnamed_temp_files ? LinkMethod::kUnknownYet : LinkMethod::kNone) {}
 
   // A temp file name no other writer of this store uses: a random prefix per store (so other
   // processes rarely collide; O_EXCL catches it when they do) plus a counter, which costs no
@@ -189,7 +190,7 @@ struct StoreState {
     return LinkMethod::kNone;
   }
 
-  std::atomic<LinkMethod> link_method{LinkMethod::kUnknownYet};
+  std::atomic<LinkMethod> link_method;
 };
 
 // Creates a new, empty temp file in `dir_fd`; returns its fd and sets `name`.
@@ -571,20 +572,22 @@ class LocalWriter : public ObjectWriter {
                                           DescribeBlockedFolder(data.folder->fd.get(), segments_,
                                                                 data.depth, *data.failure));
         }
-        struct stat existing;
-        const bool has_existing =
-            ::fstatat(data.folder->fd.get(), leaf, &existing, AT_SYMLINK_NOFOLLOW) == 0;
-        if (has_existing && S_ISDIR(existing.st_mode)) {
-          throw Error(ErrorKind::kIo, context + ": \"" + EscapeForMessage(ref_.key) +
-                                          "\" is a folder holding other keys (\"" +
-                                          EscapeForMessage(ref_.key) +
-                                          "/...\"), so it cannot also be an object");
-        }
         // 2. The sidecar, before the data: once the data is visible its metadata is in place.
+        //    Where the key has no sidecar yet, whatever is under it has no entry to carry over
+        //    (and a folder of other keys has sidecars below it, so the sidecar cannot land):
+        //    the new entry is linked without looking at the data tree.
         if (!meta_parent) {
+          meta_parent = PlaceSidecar(bucket, context, SerializeSidecar({entry}), true);
+        }
+        if (!meta_parent) {
+          struct stat existing;
+          const bool has_existing =
+              ::fstatat(data.folder->fd.get(), leaf, &existing, AT_SYMLINK_NOFOLLOW) == 0;
+          if (has_existing && S_ISDIR(existing.st_mode)) ThrowKeyIsFolder(context);
           meta_parent = PlaceSidecar(
               bucket, context,
-              SerializeSidecar(NextSidecar(bucket, has_existing ? &existing : nullptr, entry)));
+              SerializeSidecar(NextSidecar(bucket, has_existing ? &existing : nullptr, entry)),
+              false);
         }
         // 3. The data: an unnamed file is linked under the key unless something is there.
         if (anonymous_) {
@@ -598,6 +601,11 @@ class LocalWriter : public ObjectWriter {
           }
           // Replacing an object: name the file as a temp file, then rename it over the old one
           // (atomic, unlike unlink + link).
+          struct stat existing;
+          if (::fstatat(data.folder->fd.get(), leaf, &existing, AT_SYMLINK_NOFOLLOW) == 0 &&
+              S_ISDIR(existing.st_mode)) {
+            ThrowKeyIsFolder(context);
+          }
           temp_name_ = state_->NextTempName();
           if (LinkAnonymous(link_method_, temp_fd_.get(), bucket_->fd.get(), temp_name_.c_str()) !=
               0) {
@@ -636,6 +644,13 @@ class LocalWriter : public ObjectWriter {
     return info;
   }
 
+  [[noreturn]] void ThrowKeyIsFolder(const std::string& context) const {
+    throw Error(ErrorKind::kIo, context + ": \"" + EscapeForMessage(ref_.key) +
+                                    "\" is a folder holding other keys (\"" +
+                                    EscapeForMessage(ref_.key) +
+                                    "/...\"), so it cannot also be an object");
+  }
+
   // The sidecar to write for `entry`: it, plus the entry of `current` (the data file now under
   // the key, if any), for readers that open that data after our sidecar lands.
   Sidecar NextSidecar(const FolderPtr& bucket, const struct stat* current,
@@ -653,9 +668,11 @@ class LocalWriter : public ObjectWriter {
 
   // Writes the sidecar atomically and returns its folder: as an unnamed file linked into
   // place when there is no sidecar yet (one syscall less than temp file + rename), else as a
-  // named temp file renamed over the old one.
+  // named temp file renamed over the old one. With `only_if_absent`, returns null instead of
+  // replacing anything (and when unnamed files are not available).
   FolderPtr PlaceSidecar(const FolderPtr& bucket, const std::string& context,
-                         const std::string& text) {
+                         const std::string& text, bool only_if_absent) {
+    if (only_if_absent && link_method_ == LinkMethod::kNone) return nullptr;
     const auto fail = [&](const std::string& what, int err) {
       ThrowErrno(
           ErrorKind::kIo, context,
@@ -702,6 +719,7 @@ class LocalWriter : public ObjectWriter {
       std::string temp_name;
       UniqueFd fd;
       if (link_method_ != LinkMethod::kNone) fd = OpenAnonymous(dir_fd);
+      if (!fd.valid() && only_if_absent) return nullptr;
       if (fd.valid()) {
         if (!WriteAll(fd.get(), text.data(), text.size()) ||
             (state_->fsync && ::fsync(fd.get()) != 0)) {
@@ -713,6 +731,7 @@ class LocalWriter : public ObjectWriter {
           continue;
         }
         if (errno != EEXIST) fail("linking into place", errno);
+        if (only_if_absent) return nullptr;
         // A sidecar is there already: name ours as a temp file and rename it over that one.
         temp_name = state_->NextTempName();
         if (LinkAnonymous(link_method_, fd.get(), dir_fd, temp_name.c_str()) != 0) {
@@ -773,12 +792,16 @@ class LocalStore : public ObjectStore {
     const std::string context = Context("write", ref);
     FolderPtr bucket = OpenBucketFolder(state_->folders, root_, ref.bucket, context);
     // Fail early on a key clash; Commit checks again since the tree may change meanwhile.
+    // A folder in the cache was there a moment ago: no need to look again for a hint.
     const auto segments = SplitKey(ref.key);
-    const FolderWalk walk = state_->folders.Walk(bucket, KeyFolders(segments), false);
-    if (walk.failure && *walk.failure != ENOENT) {
-      throw Error(ErrorKind::kIo, context + ": " +
-                                      DescribeBlockedFolder(walk.folder->fd.get(), segments,
-                                                            walk.depth, *walk.failure));
+    const auto folders = KeyFolders(segments);
+    if (!folders.empty() && !state_->folders.Contains(FolderPath(bucket->path, folders))) {
+      const FolderWalk walk = state_->folders.Walk(bucket, folders, false);
+      if (walk.failure && *walk.failure != ENOENT) {
+        throw Error(ErrorKind::kIo, context + ": " +
+                                        DescribeBlockedFolder(walk.folder->fd.get(), segments,
+                                                              walk.depth, *walk.failure));
+      }
     }
     return std::make_unique<LocalWriter>(ref, options, state_, root_, std::move(bucket));
   }

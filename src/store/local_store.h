@@ -62,6 +62,10 @@ struct LocalStoreOptions {
   // operations, so a key's folders are walked once rather than once per object (see "Folder
   // cache" above). Each costs one file descriptor. 0 disables the cache.
   size_t max_open_folders = 256;
+  // Write new data and sidecars to unnamed files (O_TMPFILE) linked into place where the
+  // filesystem and kernel allow (probed once per store); otherwise, or when false, to named
+  // temp files renamed into place. Both are atomic; unnamed ones save a rename per file.
+  bool unnamed_temp_files = true;
 };
 
 // A store over `root`, which must be an existing directory (kNotFound otherwise). The root

@@ -265,3 +265,60 @@ TEST_F(LocalStoreFolderCacheTest, RepeatedListsSeeEverything) {
 
 }  // namespace
 }  // namespace unpackd
+
+namespace unpackd {
+namespace {
+
+TEST_F(LocalStoreFolderCacheTest, NamedTempFilesWhenUnnamedOnesAreOff) {
+  LocalStoreOptions options;
+  options.unnamed_temp_files = false;
+  auto named = MakeLocalStore(dir_.path(), options);
+  {
+    auto writer = named->NewWriter({"b", "n/k"}, {});
+    const std::string data = "partial";
+    writer->Append(std::as_bytes(std::span(data.data(), data.size())));
+    // The named temp file sits at the top of the bucket while writing.
+    EXPECT_THAT(Tree(bucket()), ::testing::Contains(::testing::StartsWith(".unpackd-tmp-")));
+  }
+  EXPECT_TRUE(Tree(bucket()).empty());
+  const ObjectInfo first = Put(*named, "n/k", "one", "text/one");
+  const ObjectInfo second = Put(*named, "n/k", "two", "text/two");
+  EXPECT_NE(first.etag, second.etag);
+  EXPECT_EQ(Get(*named, "n/k"), "two");
+  EXPECT_EQ(named->Stat({"b", "n/k"}).content_type, "text/two");
+  EXPECT_EQ(store_->Stat({"b", "n/k"}).content_type, "text/two");
+  named->Delete({"b", "n/k"});
+  EXPECT_THAT(Tree(bucket()), ::testing::ElementsAre(".unpackd-meta"));
+}
+
+TEST_F(LocalStoreFolderCacheTest, ReplacingKeepsTheOldEntryForReadersOfTheOldData) {
+  // The first sidecar of a key is linked without looking at the data; a replacement must
+  // still carry the old data's entry so a reader that opens the old data late finds it.
+  Put(*store_, "r/k", "old", "text/old");
+  auto old_reader = store_->OpenForRead({"b", "r/k"});
+  Put(*store_, "r/k", "new", "text/new");
+  EXPECT_EQ(old_reader->info().content_type, "text/old");
+  const std::string sidecar = ReadFile(bucket() / ".unpackd-meta" / "r" / "k");
+  EXPECT_THAT(sidecar, HasSubstr("text/old"));
+  EXPECT_THAT(sidecar, HasSubstr("text/new"));
+  EXPECT_EQ(Catch([&] {
+              std::string out(3, '\0');
+              old_reader->ReadAt(0, std::as_writable_bytes(std::span(out.data(), out.size())));
+            }).kind(),
+            ErrorKind::kPrecondition);
+}
+
+TEST_F(LocalStoreFolderCacheTest, KeyThatIsAFolderOfForeignFilesIsRefused) {
+  // No sidecars below the folder (put there by another tool): the clash shows only when the
+  // data is linked, and must still be refused with the folder named.
+  fs::create_directories(bucket() / "f");
+  WriteFile(bucket() / "f" / "inside", "foreign");
+  const Error error = Catch([&] { Put(*store_, "f", "object"); });
+  EXPECT_EQ(error.kind(), ErrorKind::kIo);
+  EXPECT_THAT(error.what(), HasSubstr("folder holding other keys"));
+  EXPECT_EQ(ReadFile(bucket() / "f" / "inside"), "foreign");
+  EXPECT_EQ(Get(*store_, "f/inside"), "foreign");
+}
+
+}  // namespace
+}  // namespace unpackd
