@@ -136,7 +136,10 @@ FolderPtr FolderCache::OpenChild(const FolderPtr& parent, const std::string& nam
 
 FolderPtr FolderCache::OpenTop(const std::string& name) {
   if (FolderPtr hit = Lookup(name)) {
-    if (FirstStale(*hit, nullptr) == nullptr) return hit;
+    // Also checked for removal: below a top folder removed and made again with the same inode
+    // number, nothing could be created until it is walked again (Walk only recovers below
+    // its base).
+    if (FirstStale(*hit, nullptr) == nullptr && !Removed(*hit)) return hit;
     Forget(name);
   }
   bool created = false;

@@ -702,10 +702,9 @@ class LocalWriter : public ObjectWriter {
         }
       }
       const bool may_retry = attempt < kFolderRaceAttempts;
-      const auto forget = [&] {
-        cache.Forget(folders.empty() ? meta_root.folder->path
-                                     : ChildPath(meta_root.folder->path, folders[0]));
-      };
+      // The sidecar tree's root too: if it was removed and made again with the same inode
+      // number, only walking it again by name finds the live one.
+      const auto forget = [&] { cache.Forget(meta_root.folder->path); };
       if (chain.failure) {
         if (*chain.failure == ENOENT && may_retry) {
           forget();

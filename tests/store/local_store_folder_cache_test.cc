@@ -103,6 +103,22 @@ TEST_F(LocalStoreFolderCacheTest, FolderRecreatedBehindTheStoresBackIsFoundByNam
   EXPECT_FALSE(fs::exists(bucket() / "d"));
 }
 
+TEST_F(LocalStoreFolderCacheTest, BucketRemovedAndMadeAgainKeepsWorking) {
+  // Several rounds, so that the new folders get the old inode numbers at least sometimes.
+  for (int round = 0; round < 5; ++round) {
+    Put(*store_, "top", "t");
+    Put(*store_, "x/y", "xy", "text/xy");
+    fs::remove_all(bucket());
+    CreateBucket(dir_.path(), "b");
+    EXPECT_EQ(Catch([&] { store_->Stat({"b", "x/y"}); }).kind(), ErrorKind::kNotFound);
+  }
+  Put(*store_, "top", "t");
+  Put(*store_, "x/y", "xy", "text/xy");
+  EXPECT_EQ(Get(*store_, "top"), "t");
+  EXPECT_EQ(store_->Stat({"b", "x/y"}).content_type, "text/xy");
+  EXPECT_EQ(ReadFile(bucket() / "x" / "y"), "xy");
+}
+
 TEST_F(LocalStoreFolderCacheTest, OtherStoreDeletingSharedFoldersDoesNotBreakCommits) {
   // Two stores over one root have separate caches, like two processes.
   auto other = MakeLocalStore(dir_.path());
