@@ -5,7 +5,9 @@
 //   <root>/<bucket>/<key>                object data; '/' in keys become sub-folders
 //   <root>/<bucket>/.unpackd-meta/<key>  sidecar JSON: {"versions": [{"data_etag",
 //                                        "content_type", "metadata"}, ...]}
-//   <root>/<bucket>/.unpackd-tmp-<hex>   data being written (never a valid key)
+//   <root>/<bucket>/.unpackd-tmp-<hex>   data being written, where unnamed (O_TMPFILE) files
+//                                        are not available or an object is replaced (never a
+//                                        valid key)
 //
 // Keys are checked by ValidateObjectKey (store/key_validation.h): every accepted key stays
 // inside its bucket folder. Nothing below the root is ever followed through a symbolic link:
@@ -13,7 +15,9 @@
 //
 // Writes are atomic: data goes to a temp file at the top of the bucket folder (same
 // filesystem as its destination, and an aborted write leaves no empty folders behind) and is
-// renamed into place on Commit. The sidecar is renamed into place BEFORE the data, so whenever
+// put in place on Commit only once complete: an unnamed (O_TMPFILE) temp file is linked under
+// the key when nothing is there (linkat never replaces), else named and renamed over the old
+// object; a named temp file is renamed into place. The sidecar is renamed into place BEFORE the data, so whenever
 // a data file is visible its metadata already is. A sidecar is a list of entries keyed by the
 // ETag of the data file each describes: the new data's entry plus the entry of the data it is
 // about to replace, so a reader that opens the old data after the new sidecar landed still
