@@ -17,11 +17,11 @@
 // filesystem as its destination, and an aborted write leaves no empty folders behind) and is
 // put in place on Commit only once complete: an unnamed (O_TMPFILE) temp file is linked under
 // the key when nothing is there (linkat never replaces), else named and renamed over the old
-// object; a named temp file is renamed into place. The sidecar is renamed into place BEFORE the data, so whenever
-// a data file is visible its metadata already is. A sidecar is a list of entries keyed by the
-// ETag of the data file each describes: the new data's entry plus the entry of the data it is
-// about to replace, so a reader that opens the old data after the new sidecar landed still
-// finds its metadata. A data file with no entry (overwritten by another tool, or concurrent
+// object; a named temp file is renamed into place. The sidecar is renamed into place BEFORE the
+// data, so whenever a data file is visible its metadata already is. A sidecar is a list of entries
+// keyed by the ETag of the data file each describes: the new data's entry plus the entry of the
+// data it is about to replace, so a reader that opens the old data after the new sidecar landed
+// still finds its metadata. A data file with no entry (overwritten by another tool, or concurrent
 // writers of one key racing) is re-checked briefly and then read with empty content type and
 // metadata, exactly like files put there by other tools.
 //
