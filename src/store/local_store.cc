@@ -6,18 +6,21 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cinttypes>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <span>
 #include <string_view>
 #include <system_error>
 #include <thread>
 #include <utility>
 #include <vector>
 
+#include "store/folder_cache.h"
 #include "store/key_validation.h"
 #include "store/unique_fd.h"
 #include "util/error.h"
@@ -110,8 +113,6 @@ int OpenDirNoFollow(int dir_fd, const char* name) {
   return ::openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 }
 
-UniqueFd Dup(int fd) { return UniqueFd(::fcntl(fd, F_DUPFD_CLOEXEC, 0)); }
-
 std::string RandomHex() {
   std::random_device device;
   const uint64_t value = (static_cast<uint64_t>(device()) << 32) ^ device();
@@ -120,10 +121,82 @@ std::string RandomHex() {
   return text;
 }
 
+// How this process gives an unnamed (O_TMPFILE) file a name.
+enum class LinkMethod {
+  kEmptyPath,  // linkat(fd, "", AT_EMPTY_PATH): root, or Linux >= 6.10 for our own files
+  kProcFd,     // linkat("/proc/self/fd/N", AT_SYMLINK_FOLLOW): needs /proc
+  kNone,       // no O_TMPFILE on this filesystem, or neither works: named temp files only
+  kUnknownYet,
+};
+
+// An unnamed file in `dir_fd`, or an invalid fd (errno set) if the filesystem has none.
+UniqueFd OpenAnonymous(int dir_fd) {
+  return UniqueFd(::openat(dir_fd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644));
+}
+
+// Gives the unnamed file `fd` the name `name` in `dir_fd`, atomically with all its content;
+// fails with EEXIST rather than replace anything. 0, or -1 with errno set.
+int LinkAnonymous(LinkMethod method, int fd, int dir_fd, const char* name) {
+  if (method == LinkMethod::kEmptyPath) return ::linkat(fd, "", dir_fd, name, AT_EMPTY_PATH);
+  char path[40];
+  std::snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+  return ::linkat(AT_FDCWD, path, dir_fd, name, AT_SYMLINK_FOLLOW);
+}
+
+// What a store shares with its writers (which may outlive it).
+struct StoreState {
+  StoreState(UniqueFd root_fd, const LocalStoreOptions& options)
+      : folders(std::move(root_fd), options.max_open_folders),
+        fsync(options.fsync),
+        temp_prefix(std::string(kTempPrefix) + RandomHex() + "-"),
+        link_method(options.unnamed_temp_files ? LinkMethod::kUnknownYet : LinkMethod::kNone) {}
+
+  // A temp file name no other writer of this store uses: a random prefix per store (so other
+  // processes rarely collide; O_EXCL catches it when they do) plus a counter, which costs no
+  // syscall, unlike asking the kernel for randomness per file.
+  std::string NextTempName() {
+    char text[17];
+    std::snprintf(text, sizeof text, "%" PRIx64, temp_counter.fetch_add(1));
+    return temp_prefix + text;
+  }
+
+  // How unnamed files can be linked into `dir_fd`'s filesystem (a bucket folder); found out
+  // once per store by linking a probe file (kernel version, capabilities and /proc decide).
+  LinkMethod LinkMethodFor(int dir_fd) {
+    LinkMethod method = link_method.load();
+    if (method == LinkMethod::kUnknownYet) {
+      method = Probe(dir_fd);
+      link_method.store(method);
+    }
+    return method;
+  }
+
+  FolderCache folders;
+  const bool fsync;
+  const std::string temp_prefix;
+  std::atomic<uint64_t> temp_counter{0};
+
+ private:
+  LinkMethod Probe(int dir_fd) {
+    for (const LinkMethod method : {LinkMethod::kEmptyPath, LinkMethod::kProcFd}) {
+      const UniqueFd fd = OpenAnonymous(dir_fd);
+      if (!fd.valid()) return LinkMethod::kNone;
+      const std::string name = NextTempName();
+      if (LinkAnonymous(method, fd.get(), dir_fd, name.c_str()) == 0) {
+        ::unlinkat(dir_fd, name.c_str(), 0);
+        return method;
+      }
+    }
+    return LinkMethod::kNone;
+  }
+
+  std::atomic<LinkMethod> link_method;
+};
+
 // Creates a new, empty temp file in `dir_fd`; returns its fd and sets `name`.
-UniqueFd CreateTempFile(int dir_fd, std::string& name) {
+UniqueFd CreateTempFile(StoreState& state, int dir_fd, std::string& name) {
   for (int attempt = 0; attempt < 16; ++attempt) {
-    name = std::string(kTempPrefix) + RandomHex();
+    name = state.NextTempName();
     const int fd =
         ::openat(dir_fd, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
     if (fd >= 0) return UniqueFd(fd);
@@ -148,13 +221,6 @@ bool WriteAll(int fd, const void* data, size_t size) {
   return true;
 }
 
-// The folders from a base folder down to a key's parent: chain[0] is the base, chain[i] the
-// folder named by the first i segments.
-struct DirChain {
-  std::vector<UniqueFd> fds;
-  int parent() const { return fds.back().get(); }
-};
-
 // Why segments[failed] could not be entered as a folder under `parent_fd`, for messages.
 std::string DescribeBlockedFolder(int parent_fd, const std::vector<std::string>& segments,
                                   size_t failed, int err) {
@@ -174,45 +240,36 @@ std::string DescribeBlockedFolder(int parent_fd, const std::vector<std::string>&
   return "cannot open folder \"" + EscapeForMessage(path) + "\": " + ErrnoText(err);
 }
 
-struct WalkFailure {
-  size_t index;  // the segment that could not be entered (or created)
-  int err;
-};
-
-// Walks (and with `create`, makes) the folders segments[0..count) below `base_fd`, one openat
-// with O_NOFOLLOW at a time. On success returns nullopt and fills `chain`; `created` (if
-// given) receives the indexes of folders this call made.
-std::optional<WalkFailure> WalkFolders(int base_fd, const std::vector<std::string>& segments,
-                                       size_t count, bool create, DirChain& chain,
-                                       std::vector<size_t>* created = nullptr) {
-  chain.fds.clear();
-  chain.fds.push_back(Dup(base_fd));
-  if (!chain.fds.back().valid()) return WalkFailure{0, errno};
-  for (size_t i = 0; i < count; ++i) {
-    const char* name = segments[i].c_str();
-    int fd = OpenDirNoFollow(chain.parent(), name);
-    if (fd < 0 && errno == ENOENT && create) {
-      if (::mkdirat(chain.parent(), name, 0755) == 0) {
-        if (created) created->push_back(i);
-      } else if (errno != EEXIST) {
-        return WalkFailure{i, errno};
-      }
-      fd = OpenDirNoFollow(chain.parent(), name);
-    }
-    if (fd < 0) return WalkFailure{i, errno};
-    chain.fds.emplace_back(fd);
-  }
-  return std::nullopt;
+// The folders of a key: every segment but the last.
+std::span<const std::string> KeyFolders(const std::vector<std::string>& segments) {
+  return std::span(segments).first(segments.size() - 1);
 }
 
-// Removes the folders segments[0..count) below chain[0] from the deepest up, as long as they
-// are empty. Best effort: a folder someone just wrote into stays.
-void RemoveEmptyFolders(const DirChain& chain, const std::vector<std::string>& segments,
-                        size_t count) {
-  count = std::min(count, chain.fds.size() - 1);  // a partial walk holds fewer folders
-  for (size_t i = count; i-- > 0;) {
-    if (::unlinkat(chain.fds[i].get(), segments[i].c_str(), AT_REMOVEDIR) != 0) return;
+// The one-name path from a bucket folder to its sidecar tree.
+std::span<const std::string> MetaRootName() {
+  static const std::string kName[] = {kMetaDirName};
+  return kName;
+}
+
+// Removes `levels` folders from `deepest` upwards, as long as they are empty. Best effort: a
+// folder someone just wrote into stays.
+void RemoveEmptyFolders(FolderCache& cache, const FolderPtr& deepest, size_t levels) {
+  const OpenFolder* folder = deepest.get();
+  for (size_t i = 0; i < levels && folder->parent; ++i, folder = folder->parent.get()) {
+    if (::unlinkat(folder->parent->fd.get(), folder->name.c_str(), AT_REMOVEDIR) != 0) return;
+    cache.Forget(folder->path);
   }
+}
+
+// After a name was not found in `walk.folder` (reached through `folders` below `base`): if
+// that folder was removed meanwhile (a cached folder a concurrent Delete emptied, whose inode
+// number a new folder of the same name reuses), forgets it and returns true so the caller
+// looks again by name.
+bool ForgetIfRemoved(FolderCache& cache, const FolderWalk& walk, const FolderPtr& base,
+                     std::span<const std::string> folders) {
+  if (walk.depth == 0 || !FolderCache::Removed(*walk.folder)) return false;
+  cache.Forget(ChildPath(base->path, folders[0]));
+  return true;
 }
 
 // What a sidecar says about one version of the data file.
@@ -246,15 +303,24 @@ const SidecarEntry* FindEntry(const Sidecar& sidecar, const std::string& data_et
 
 // Reads the sidecar for `segments` under the bucket's sidecar tree; empty when there is none
 // or it is unreadable (it only describes the data; the data is what matters).
-Sidecar ReadSidecar(int bucket_fd, const std::vector<std::string>& segments) {
-  UniqueFd meta_root(OpenDirNoFollow(bucket_fd, kMetaDirName));
-  if (!meta_root.valid()) return {};
-  DirChain chain;
-  if (WalkFolders(meta_root.get(), segments, segments.size() - 1, false, chain)) return {};
-  UniqueFd fd(::openat(chain.parent(), segments.back().c_str(),
-                       O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
-  if (!fd.valid()) return {};
+Sidecar ReadSidecar(FolderCache& cache, const FolderPtr& bucket,
+                    const std::vector<std::string>& segments) {
+  const FolderWalk meta_root = cache.Walk(bucket, MetaRootName(), false);
+  if (meta_root.failure) return {};
+  const auto folders = KeyFolders(segments);
+  UniqueFd fd;
+  for (int attempt = 1; !fd.valid(); ++attempt) {
+    const FolderWalk chain = cache.Walk(meta_root.folder, folders, false);
+    if (chain.failure) return {};
+    fd.reset(::openat(chain.folder->fd.get(), segments.back().c_str(),
+                      O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+    if (!fd.valid() && (errno != ENOENT || attempt > 1 ||
+                        !ForgetIfRemoved(cache, chain, meta_root.folder, folders))) {
+      return {};
+    }
+  }
   struct stat st;
+  if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > (1 << 20)) return {};
   if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > (1 << 20)) return {};
   std::string text(static_cast<size_t>(st.st_size), '\0');
   size_t done = 0;
@@ -306,12 +372,30 @@ void ValidateWriteOptions(const ObjectRef& ref, const WriteOptions& options) {
 
 // One opened data file plus what readers need to recheck it.
 struct OpenedObject {
-  UniqueFd parent;  // the folder holding the file, to recheck what the key names now
+  FolderPtr parent;  // the folder holding the file, to recheck what the key names now
   UniqueFd fd;
   struct stat st;
   std::string leaf;
   ObjectInfo info;
 };
+
+// The folder of `bucket` (validated, never through a symlink). Throws kNotFound if absent.
+FolderPtr OpenBucketFolder(FolderCache& cache, const std::filesystem::path& root,
+                           const std::string& bucket, const std::string& context) {
+  ValidateBucketName(bucket);
+  FolderPtr folder = cache.OpenTop(bucket);
+  if (!folder) {
+    const int err = errno;
+    if (err == ENOENT || err == ENOTDIR || err == ELOOP) {
+      throw Error(ErrorKind::kNotFound, context + ": bucket \"" + EscapeForMessage(bucket) +
+                                            "\" does not exist (no folder " +
+                                            (root / bucket).string() + ")");
+    }
+    ThrowErrno(KindForErrno(err), context, "opening bucket folder " + (root / bucket).string(),
+               err);
+  }
+  return folder;
+}
 
 class LocalRandomAccessObject : public RandomAccessObject {
  public:
@@ -359,7 +443,8 @@ class LocalRandomAccessObject : public RandomAccessObject {
                       opened_.info.etag + " -> " + EtagOf(now) + ")");
     }
     struct stat named;
-    if (::fstatat(opened_.parent.get(), opened_.leaf.c_str(), &named, AT_SYMLINK_NOFOLLOW) != 0) {
+    if (::fstatat(opened_.parent->fd.get(), opened_.leaf.c_str(), &named, AT_SYMLINK_NOFOLLOW) !=
+        0) {
       if (errno == ENOENT) {
         throw Error(ErrorKind::kPrecondition,
                     Context("read", ref_) + ": the object was deleted since it was opened");
@@ -380,13 +465,22 @@ class LocalRandomAccessObject : public RandomAccessObject {
 
 class LocalWriter : public ObjectWriter {
  public:
-  LocalWriter(ObjectRef ref, WriteOptions options, UniqueFd bucket_fd, bool fsync)
+  LocalWriter(ObjectRef ref, WriteOptions options, std::shared_ptr<StoreState> state,
+              std::filesystem::path root, FolderPtr bucket)
       : ref_(std::move(ref)),
         options_(std::move(options)),
         segments_(SplitKey(ref_.key)),
-        bucket_fd_(std::move(bucket_fd)),
-        fsync_(fsync) {
-    temp_fd_ = CreateTempFile(bucket_fd_.get(), temp_name_);
+        state_(std::move(state)),
+        root_(std::move(root)),
+        bucket_(std::move(bucket)),
+        link_method_(state_->LinkMethodFor(bucket_->fd.get())) {
+    // An unnamed file when the filesystem allows: it needs no rename when the key is new, and
+    // an aborted (or crashed) write leaves nothing behind at all.
+    if (link_method_ != LinkMethod::kNone) {
+      temp_fd_ = OpenAnonymous(bucket_->fd.get());
+      anonymous_ = temp_fd_.valid();
+    }
+    if (!anonymous_) temp_fd_ = CreateTempFile(*state_, bucket_->fd.get(), temp_name_);
     if (!temp_fd_.valid()) {
       ThrowErrno(KindForErrno(errno) == ErrorKind::kAccessDenied ? ErrorKind::kAccessDenied
                                                                  : ErrorKind::kIo,
@@ -418,7 +512,7 @@ class LocalWriter : public ObjectWriter {
   void Abort() noexcept override {
     if (!temp_fd_.valid()) return;
     temp_fd_.reset();
-    ::unlinkat(bucket_fd_.get(), temp_name_.c_str(), 0);
+    if (!anonymous_) ::unlinkat(bucket_->fd.get(), temp_name_.c_str(), 0);
   }
 
  private:
@@ -431,7 +525,7 @@ class LocalWriter : public ObjectWriter {
 
   ObjectInfo CommitOrThrow() {
     const std::string context = Context("commit", ref_);
-    if (fsync_ && ::fsync(temp_fd_.get()) != 0) {
+    if (state_->fsync && ::fsync(temp_fd_.get()) != 0) {
       ThrowErrno(ErrorKind::kIo, context, "fsync of the temp file", errno);
     }
     struct stat st;
@@ -443,55 +537,101 @@ class LocalWriter : public ObjectWriter {
         options_.content_type.empty() ? kDefaultContentType : options_.content_type;
     entry.metadata = options_.metadata;
 
-    const size_t folder_count = segments_.size() - 1;
+    // The temp file sits in the folder we opened as the bucket; it must still be the bucket
+    // (checked by name, without following symlinks), or the rename would land elsewhere.
+    const FolderPtr bucket = OpenBucketFolder(state_->folders, root_, ref_.bucket, context);
+    if (bucket->dev != bucket_->dev || bucket->ino != bucket_->ino) {
+      throw Error(ErrorKind::kIo,
+                  context + ": the bucket folder was replaced while the object was written");
+    }
+
+    FolderCache& cache = state_->folders;
+    const auto folders = KeyFolders(segments_);
     const char* leaf = segments_.back().c_str();
-    DirChain data_chain;
+    FolderWalk data;
     std::vector<size_t> created;
-    UniqueFd meta_parent;
+    FolderPtr meta_parent;
+    // Forgets the cached data folders, to walk them again by name.
+    const auto forget_folders = [&] {
+      if (!folders.empty()) cache.Forget(ChildPath(bucket->path, folders[0]));
+    };
     try {
       // A concurrent Delete may remove a folder that was empty between our walk and our rename
       // (ENOENT); walking again recreates it.
       for (int attempt = 1;; ++attempt) {
         // 1. The data folders, checked (and made) before the sidecar is touched, so that a key
         //    clash fails without harming the metadata of the object in the way.
-        if (auto failure = WalkFolders(bucket_fd_.get(), segments_, folder_count, true, data_chain,
-                                       &created)) {
-          if (failure->err == ENOENT && attempt < kFolderRaceAttempts) continue;
+        data = cache.Walk(bucket, folders, true);
+        created.insert(created.end(), data.created.begin(), data.created.end());
+        if (data.failure) {
+          if (*data.failure == ENOENT && attempt < kFolderRaceAttempts) {
+            forget_folders();
+            continue;
+          }
           throw Error(ErrorKind::kIo, context + ": " +
-                                          DescribeBlockedFolder(data_chain.parent(), segments_,
-                                                                failure->index, failure->err));
-        }
-        struct stat existing;
-        if (::fstatat(data_chain.parent(), leaf, &existing, AT_SYMLINK_NOFOLLOW) == 0 &&
-            S_ISDIR(existing.st_mode)) {
-          throw Error(ErrorKind::kIo, context + ": \"" + EscapeForMessage(ref_.key) +
-                                          "\" is a folder holding other keys (\"" +
-                                          EscapeForMessage(ref_.key) +
-                                          "/...\"), so it cannot also be an object");
+                                          DescribeBlockedFolder(data.folder->fd.get(), segments_,
+                                                                data.depth, *data.failure));
         }
         // 2. The sidecar, before the data: once the data is visible its metadata is in place.
-        if (!meta_parent.valid()) {
-          meta_parent = PlaceSidecar(context, SerializeSidecar(NextSidecar(data_chain, entry)));
+        //    Where the key has no sidecar yet, whatever is under it has no entry to carry over
+        //    (and a folder of other keys has sidecars below it, so the sidecar cannot land):
+        //    the new entry is linked without looking at the data tree.
+        if (!meta_parent) {
+          meta_parent = PlaceSidecar(bucket, context, SerializeSidecar({entry}), true);
         }
-        // 3. The data.
-        if (::renameat(bucket_fd_.get(), temp_name_.c_str(), data_chain.parent(), leaf) == 0) {
+        if (!meta_parent) {
+          struct stat existing;
+          const bool has_existing =
+              ::fstatat(data.folder->fd.get(), leaf, &existing, AT_SYMLINK_NOFOLLOW) == 0;
+          if (has_existing && S_ISDIR(existing.st_mode)) ThrowKeyIsFolder(context);
+          meta_parent = PlaceSidecar(
+              bucket, context,
+              SerializeSidecar(NextSidecar(bucket, has_existing ? &existing : nullptr, entry)),
+              false);
+        }
+        // 3. The data: an unnamed file is linked under the key unless something is there.
+        if (anonymous_) {
+          if (LinkAnonymous(link_method_, temp_fd_.get(), data.folder->fd.get(), leaf) == 0) break;
+          if (errno == ENOENT && attempt < kFolderRaceAttempts) {
+            forget_folders();
+            continue;
+          }
+          if (errno != EEXIST) {
+            ThrowErrno(ErrorKind::kIo, context, "linking the new file into place", errno);
+          }
+          // Replacing an object: name the file as a temp file, then rename it over the old one
+          // (atomic, unlike unlink + link).
+          struct stat existing;
+          if (::fstatat(data.folder->fd.get(), leaf, &existing, AT_SYMLINK_NOFOLLOW) == 0 &&
+              S_ISDIR(existing.st_mode)) {
+            ThrowKeyIsFolder(context);
+          }
+          temp_name_ = state_->NextTempName();
+          if (LinkAnonymous(link_method_, temp_fd_.get(), bucket_->fd.get(), temp_name_.c_str()) !=
+              0) {
+            ThrowErrno(ErrorKind::kIo, context, "naming the temp file", errno);
+          }
+          anonymous_ = false;
+        }
+        if (::renameat(bucket_->fd.get(), temp_name_.c_str(), data.folder->fd.get(), leaf) == 0) {
           break;
         }
         if (errno != ENOENT || attempt == kFolderRaceAttempts) {
           ThrowErrno(ErrorKind::kIo, context, "renaming the temp file into place", errno);
         }
+        forget_folders();
       }
     } catch (...) {
       // Leave no folders this commit made. (If the sidecar was already replaced, it does not
       // match the old data's ETag, so the old object reads as having no metadata; only a
       // failing rename of the data gets there.)
-      if (!created.empty()) RemoveEmptyFolders(data_chain, segments_, folder_count);
+      if (!created.empty() && data.folder) RemoveEmptyFolders(cache, data.folder, data.depth);
       throw;
     }
     temp_fd_.reset();  // committed: Abort() must not remove anything now
-    if (fsync_) {
-      if (::fsync(data_chain.parent()) != 0 || ::fsync(meta_parent.get()) != 0 ||
-          ::fsync(bucket_fd_.get()) != 0) {
+    if (state_->fsync) {
+      if (::fsync(data.folder->fd.get()) != 0 || ::fsync(meta_parent->fd.get()) != 0 ||
+          ::fsync(bucket_->fd.get()) != 0) {
         ThrowErrno(ErrorKind::kIo, context, "fsync of the object's folders", errno);
       }
     }
@@ -504,85 +644,131 @@ class LocalWriter : public ObjectWriter {
     return info;
   }
 
-  // The sidecar to write for `entry`: it, plus the entry of the data file currently under the
-  // key (if known), for readers that open that data after our sidecar lands.
-  Sidecar NextSidecar(const DirChain& data_chain, const SidecarEntry& entry) const {
+  [[noreturn]] void ThrowKeyIsFolder(const std::string& context) const {
+    throw Error(ErrorKind::kIo, context + ": \"" + EscapeForMessage(ref_.key) +
+                                    "\" is a folder holding other keys (\"" +
+                                    EscapeForMessage(ref_.key) +
+                                    "/...\"), so it cannot also be an object");
+  }
+
+  // The sidecar to write for `entry`: it, plus the entry of `current` (the data file now under
+  // the key, if any), for readers that open that data after our sidecar lands.
+  Sidecar NextSidecar(const FolderPtr& bucket, const struct stat* current,
+                      const SidecarEntry& entry) const {
     Sidecar next;
-    struct stat current;
-    if (::fstatat(data_chain.parent(), segments_.back().c_str(), &current, AT_SYMLINK_NOFOLLOW) ==
-            0 &&
-        S_ISREG(current.st_mode)) {
-      const Sidecar previous = ReadSidecar(bucket_fd_.get(), segments_);
-      if (const SidecarEntry* found = FindEntry(previous, EtagOf(current))) next.push_back(*found);
+    if (current != nullptr && S_ISREG(current->st_mode)) {
+      const Sidecar previous = ReadSidecar(state_->folders, bucket, segments_);
+      if (const SidecarEntry* found = FindEntry(previous, EtagOf(*current))) {
+        next.push_back(*found);
+      }
     }
     next.push_back(entry);
     return next;
   }
 
-  // Writes the sidecar atomically (temp file + rename) and returns its folder.
-  UniqueFd PlaceSidecar(const std::string& context, const std::string& text) {
+  // Writes the sidecar atomically and returns its folder: as an unnamed file linked into
+  // place when there is no sidecar yet (one syscall less than temp file + rename), else as a
+  // named temp file renamed over the old one. With `only_if_absent`, returns null instead of
+  // replacing anything (and when unnamed files are not available).
+  FolderPtr PlaceSidecar(const FolderPtr& bucket, const std::string& context,
+                         const std::string& text, bool only_if_absent) {
+    if (only_if_absent && link_method_ == LinkMethod::kNone) return nullptr;
     const auto fail = [&](const std::string& what, int err) {
       ThrowErrno(
           ErrorKind::kIo, context,
           "sidecar " + std::string(kMetaDirName) + "/" + EscapeForMessage(ref_.key) + ": " + what,
           err);
     };
-    if (::mkdirat(bucket_fd_.get(), kMetaDirName, 0755) != 0 && errno != EEXIST) {
-      fail("mkdir", errno);
-    }
-    UniqueFd meta_root(OpenDirNoFollow(bucket_fd_.get(), kMetaDirName));
-    if (!meta_root.valid()) fail("opening the sidecar folder", errno);
-    DirChain chain;
-    std::string temp_name;
-    UniqueFd fd;
-    // Retried on ENOENT: a concurrent Delete may remove a folder that was empty until our temp
-    // file landed in it.
-    for (int attempt = 1; !fd.valid(); ++attempt) {
-      std::optional<WalkFailure> failure;
+    FolderCache& cache = state_->folders;
+    const auto folders = KeyFolders(segments_);
+    const char* leaf = segments_.back().c_str();
+    // Retried on ENOENT: a concurrent Delete may remove a folder that was empty until our
+    // sidecar landed in it.
+    for (int attempt = 1;; ++attempt) {
+      const FolderWalk meta_root = cache.Walk(bucket, MetaRootName(), true);
+      if (meta_root.failure) fail("opening the sidecar folder", *meta_root.failure);
+      FolderWalk chain;
       // A plain file where the sidecar tree needs a folder is a stale sidecar (the data tree has
       // a folder there, we just walked it): remove it and walk again, once per level.
       for (size_t level = 0; level <= segments_.size(); ++level) {
-        failure = WalkFolders(meta_root.get(), segments_, segments_.size() - 1, true, chain);
-        if (!failure) break;
+        chain = cache.Walk(meta_root.folder, folders, true);
+        if (!chain.failure) break;
         struct stat st;
-        const char* name = segments_[failure->index].c_str();
-        if (failure->err != ENOTDIR ||
-            ::fstatat(chain.parent(), name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
-            !S_ISREG(st.st_mode) || ::unlinkat(chain.parent(), name, 0) != 0) {
+        const char* name = segments_[chain.depth].c_str();
+        if (*chain.failure != ENOTDIR ||
+            ::fstatat(chain.folder->fd.get(), name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+            !S_ISREG(st.st_mode) || ::unlinkat(chain.folder->fd.get(), name, 0) != 0) {
           break;
         }
       }
-      if (failure) {
-        if (failure->err == ENOENT && attempt < kFolderRaceAttempts) continue;
+      const bool may_retry = attempt < kFolderRaceAttempts;
+      // The sidecar tree's root too: if it was removed and made again with the same inode
+      // number, only walking it again by name finds the live one.
+      const auto forget = [&] { cache.Forget(meta_root.folder->path); };
+      if (chain.failure) {
+        if (*chain.failure == ENOENT && may_retry) {
+          forget();
+          continue;
+        }
         throw Error(ErrorKind::kIo, context + ": sidecar tree: " +
-                                        DescribeBlockedFolder(chain.parent(), segments_,
-                                                              failure->index, failure->err));
+                                        DescribeBlockedFolder(chain.folder->fd.get(), segments_,
+                                                              chain.depth, *chain.failure));
       }
-      fd = CreateTempFile(chain.parent(), temp_name);
-      if (!fd.valid() && (errno != ENOENT || attempt == kFolderRaceAttempts)) {
-        fail("creating a temp file", errno);
+      const int dir_fd = chain.folder->fd.get();
+      std::string temp_name;
+      UniqueFd fd;
+      if (link_method_ != LinkMethod::kNone) fd = OpenAnonymous(dir_fd);
+      if (!fd.valid() && only_if_absent) return nullptr;
+      if (fd.valid()) {
+        if (!WriteAll(fd.get(), text.data(), text.size()) ||
+            (state_->fsync && ::fsync(fd.get()) != 0)) {
+          fail("writing", errno);
+        }
+        if (LinkAnonymous(link_method_, fd.get(), dir_fd, leaf) == 0) return chain.folder;
+        if (errno == ENOENT && may_retry) {
+          forget();
+          continue;
+        }
+        if (errno != EEXIST) fail("linking into place", errno);
+        if (only_if_absent) return nullptr;
+        // A sidecar is there already: name ours as a temp file and rename it over that one.
+        temp_name = state_->NextTempName();
+        if (LinkAnonymous(link_method_, fd.get(), dir_fd, temp_name.c_str()) != 0) {
+          fail("naming the temp file", errno);
+        }
+      } else {
+        fd = CreateTempFile(*state_, dir_fd, temp_name);
+        if (!fd.valid()) {
+          if (errno == ENOENT && may_retry) {
+            forget();
+            continue;
+          }
+          fail("creating a temp file", errno);
+        }
+        if (!WriteAll(fd.get(), text.data(), text.size()) ||
+            (state_->fsync && ::fsync(fd.get()) != 0)) {
+          const int err = errno;
+          ::unlinkat(dir_fd, temp_name.c_str(), 0);
+          fail("writing", err);
+        }
       }
+      if (::renameat(dir_fd, temp_name.c_str(), dir_fd, leaf) != 0) {
+        const int err = errno;
+        ::unlinkat(dir_fd, temp_name.c_str(), 0);
+        fail("renaming into place (a folder of stale sidecars in the way?)", err);
+      }
+      return chain.folder;
     }
-    const auto drop_temp = [&] { ::unlinkat(chain.parent(), temp_name.c_str(), 0); };
-    if (!WriteAll(fd.get(), text.data(), text.size()) || (fsync_ && ::fsync(fd.get()) != 0)) {
-      const int err = errno;
-      drop_temp();
-      fail("writing", err);
-    }
-    if (::renameat(chain.parent(), temp_name.c_str(), chain.parent(), segments_.back().c_str()) !=
-        0) {
-      const int err = errno;
-      drop_temp();
-      fail("renaming into place (a folder of stale sidecars in the way?)", err);
-    }
-    return std::move(chain.fds.back());
   }
 
   const ObjectRef ref_;
   const WriteOptions options_;
   const std::vector<std::string> segments_;
-  const UniqueFd bucket_fd_;
-  const bool fsync_;
+  const std::shared_ptr<StoreState> state_;
+  const std::filesystem::path root_;
+  const FolderPtr bucket_;  // holds the temp file
+  const LinkMethod link_method_;
+  bool anonymous_ = false;  // temp_fd_ is an unnamed file (O_TMPFILE), temp_name_ unused
   std::string temp_name_;
   UniqueFd temp_fd_;  // valid until committed or aborted
 };
@@ -590,7 +776,7 @@ class LocalWriter : public ObjectWriter {
 class LocalStore : public ObjectStore {
  public:
   LocalStore(std::filesystem::path root, UniqueFd root_fd, LocalStoreOptions options)
-      : root_(std::move(root)), root_fd_(std::move(root_fd)), options_(options) {}
+      : root_(std::move(root)), state_(std::make_shared<StoreState>(std::move(root_fd), options)) {}
 
   ObjectInfo Stat(const ObjectRef& ref) override { return OpenObject(ref, "stat").info; }
 
@@ -602,17 +788,21 @@ class LocalStore : public ObjectStore {
                                           const WriteOptions& options) override {
     ValidateObjectKey(ref.bucket, ref.key);
     ValidateWriteOptions(ref, options);
-    UniqueFd bucket = OpenBucket(ref.bucket, Context("write", ref));
+    const std::string context = Context("write", ref);
+    FolderPtr bucket = OpenBucketFolder(state_->folders, root_, ref.bucket, context);
     // Fail early on a key clash; Commit checks again since the tree may change meanwhile.
+    // A folder in the cache was there a moment ago: no need to look again for a hint.
     const auto segments = SplitKey(ref.key);
-    DirChain chain;
-    if (auto failure = WalkFolders(bucket.get(), segments, segments.size() - 1, false, chain);
-        failure && failure->err != ENOENT) {
-      throw Error(ErrorKind::kIo, Context("write", ref) + ": " +
-                                      DescribeBlockedFolder(chain.parent(), segments,
-                                                            failure->index, failure->err));
+    const auto folders = KeyFolders(segments);
+    if (!folders.empty() && !state_->folders.Contains(FolderPath(bucket->path, folders))) {
+      const FolderWalk walk = state_->folders.Walk(bucket, folders, false);
+      if (walk.failure && *walk.failure != ENOENT) {
+        throw Error(ErrorKind::kIo, context + ": " +
+                                        DescribeBlockedFolder(walk.folder->fd.get(), segments,
+                                                              walk.depth, *walk.failure));
+      }
     }
-    return std::make_unique<LocalWriter>(ref, options, std::move(bucket), options_.fsync);
+    return std::make_unique<LocalWriter>(ref, options, state_, root_, std::move(bucket));
   }
 
   void List(const std::string& bucket, const std::string& prefix,
@@ -620,9 +810,9 @@ class LocalStore : public ObjectStore {
     ValidateBucketName(bucket);
     const std::string context =
         "local store: list " + EscapeForMessage(bucket) + "/" + EscapeForMessage(prefix) + "*";
-    UniqueFd bucket_fd = OpenBucket(bucket, context);
+    const FolderPtr folder = OpenBucketFolder(state_->folders, root_, bucket, context);
     std::vector<ListEntry> entries;
-    CollectEntries(bucket_fd.get(), "", prefix, context, entries);
+    CollectEntries(folder->fd.get(), "", prefix, context, entries);
     std::sort(entries.begin(), entries.end(),
               [](const ListEntry& a, const ListEntry& b) { return a.key < b.key; });
     for (const ListEntry& entry : entries) {
@@ -633,63 +823,59 @@ class LocalStore : public ObjectStore {
   void Delete(const ObjectRef& ref) override {
     ValidateObjectKey(ref.bucket, ref.key);
     const std::string context = Context("delete", ref);
-    UniqueFd bucket = OpenBucket(ref.bucket, context);
+    FolderCache& cache = state_->folders;
+    const FolderPtr bucket = OpenBucketFolder(cache, root_, ref.bucket, context);
     const auto segments = SplitKey(ref.key);
-    const size_t folder_count = segments.size() - 1;
+    const auto folders = KeyFolders(segments);
     const char* leaf = segments.back().c_str();
 
     // Data first, then the sidecar: a visible data file always has its metadata.
-    DirChain data_chain;
-    if (!WalkFolders(bucket.get(), segments, folder_count, false, data_chain)) {
+    for (int attempt = 1; attempt <= 2; ++attempt) {
+      const FolderWalk data = cache.Walk(bucket, folders, false);
+      if (data.failure) break;
       struct stat st;
-      if (::fstatat(data_chain.parent(), leaf, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-          S_ISREG(st.st_mode)) {
-        if (::unlinkat(data_chain.parent(), leaf, 0) != 0 && errno != ENOENT) {
+      if (::fstatat(data.folder->fd.get(), leaf, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+        if (errno == ENOENT && attempt == 1 && ForgetIfRemoved(cache, data, bucket, folders)) {
+          continue;
+        }
+      } else if (S_ISREG(st.st_mode)) {
+        if (::unlinkat(data.folder->fd.get(), leaf, 0) != 0 && errno != ENOENT) {
           ThrowErrno(KindForErrno(errno) == ErrorKind::kAccessDenied ? ErrorKind::kAccessDenied
                                                                      : ErrorKind::kIo,
                      context, "unlink", errno);
         }
       }
-      RemoveEmptyFolders(data_chain, segments, folder_count);
+      RemoveEmptyFolders(cache, data.folder, data.depth);
+      break;
     }
-    UniqueFd meta_root(OpenDirNoFollow(bucket.get(), kMetaDirName));
-    DirChain meta_chain;
-    if (meta_root.valid() &&
-        !WalkFolders(meta_root.get(), segments, folder_count, false, meta_chain)) {
+    const FolderWalk meta_root = cache.Walk(bucket, MetaRootName(), false);
+    if (meta_root.failure) return;
+    for (int attempt = 1; attempt <= 2; ++attempt) {
+      const FolderWalk meta = cache.Walk(meta_root.folder, folders, false);
+      if (meta.failure) return;
       struct stat st;
-      if (::fstatat(meta_chain.parent(), leaf, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-          S_ISREG(st.st_mode)) {
-        ::unlinkat(meta_chain.parent(), leaf, 0);  // a leftover sidecar is ignored anyway
+      if (::fstatat(meta.folder->fd.get(), leaf, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+        if (errno == ENOENT && attempt == 1 &&
+            ForgetIfRemoved(cache, meta, meta_root.folder, folders)) {
+          continue;
+        }
+      } else if (S_ISREG(st.st_mode)) {
+        ::unlinkat(meta.folder->fd.get(), leaf, 0);  // a leftover sidecar is ignored anyway
       }
-      RemoveEmptyFolders(meta_chain, segments, folder_count);
+      RemoveEmptyFolders(cache, meta.folder, meta.depth);
+      return;
     }
   }
 
  private:
-  UniqueFd OpenBucket(const std::string& bucket, const std::string& context) const {
-    ValidateBucketName(bucket);
-    UniqueFd fd(OpenDirNoFollow(root_fd_.get(), bucket.c_str()));
-    if (!fd.valid()) {
-      const int err = errno;
-      if (err == ENOENT || err == ENOTDIR || err == ELOOP) {
-        throw Error(ErrorKind::kNotFound, context + ": bucket \"" + EscapeForMessage(bucket) +
-                                              "\" does not exist (no folder " +
-                                              (root_ / bucket).string() + ")");
-      }
-      ThrowErrno(KindForErrno(err), context, "opening bucket folder " + (root_ / bucket).string(),
-                 err);
-    }
-    return fd;
-  }
-
   OpenedObject OpenObject(const ObjectRef& ref, const char* operation) const {
     ValidateObjectKey(ref.bucket, ref.key);
     const std::string context = Context(operation, ref);
-    UniqueFd bucket = OpenBucket(ref.bucket, context);
+    const FolderPtr bucket = OpenBucketFolder(state_->folders, root_, ref.bucket, context);
     const auto segments = SplitKey(ref.key);
     for (int attempt = 1;; ++attempt) {
-      OpenedObject opened = OpenData(bucket.get(), segments, context);
-      const Sidecar sidecar = ReadSidecar(bucket.get(), segments);
+      OpenedObject opened = OpenData(bucket, segments, context);
+      const Sidecar sidecar = ReadSidecar(state_->folders, bucket, segments);
       const SidecarEntry* entry = FindEntry(sidecar, opened.info.etag);
       if (entry || sidecar.empty() || attempt == kSidecarAttempts) {
         if (entry) {
@@ -704,35 +890,46 @@ class LocalStore : public ObjectStore {
     }
   }
 
-  static OpenedObject OpenData(int bucket_fd, const std::vector<std::string>& segments,
-                               const std::string& context) {
+  OpenedObject OpenData(const FolderPtr& bucket, const std::vector<std::string>& segments,
+                        const std::string& context) const {
     const auto not_found = [&](const std::string& why) {
       throw Error(ErrorKind::kNotFound, context + ": no such object" + why);
     };
-    DirChain chain;
-    if (auto failure = WalkFolders(bucket_fd, segments, segments.size() - 1, false, chain)) {
-      if (failure->err == ENOENT) not_found("");
-      not_found(" (" +
-                DescribeBlockedFolder(chain.parent(), segments, failure->index, failure->err) +
-                ")");
-    }
+    FolderCache& cache = state_->folders;
+    const auto folders = KeyFolders(segments);
     OpenedObject opened;
     opened.leaf = segments.back();
-    // O_NONBLOCK: a FIFO planted under a key must not hang the open.
-    opened.fd.reset(::openat(chain.parent(), opened.leaf.c_str(),
-                             O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
-    if (!opened.fd.valid()) {
-      const int err = errno;
-      if (err == ENOENT) not_found("");
-      if (err == ELOOP) not_found(" (it is a symbolic link, which the local store never follows)");
-      ThrowErrno(KindForErrno(err), context, "open", err);
+    FolderWalk walk;
+    for (int attempt = 1; !opened.fd.valid(); ++attempt) {
+      walk = cache.Walk(bucket, folders, false);
+      if (walk.failure) {
+        if (*walk.failure == ENOENT) not_found("");
+        not_found(
+            " (" +
+            DescribeBlockedFolder(walk.folder->fd.get(), segments, walk.depth, *walk.failure) +
+            ")");
+      }
+      // O_NONBLOCK: a FIFO planted under a key must not hang the open.
+      opened.fd.reset(::openat(walk.folder->fd.get(), opened.leaf.c_str(),
+                               O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+      if (!opened.fd.valid()) {
+        const int err = errno;
+        if (err == ENOENT) {
+          if (attempt == 1 && ForgetIfRemoved(cache, walk, bucket, folders)) continue;
+          not_found("");
+        }
+        if (err == ELOOP) {
+          not_found(" (it is a symbolic link, which the local store never follows)");
+        }
+        ThrowErrno(KindForErrno(err), context, "open", err);
+      }
     }
     if (::fstat(opened.fd.get(), &opened.st) != 0) {
       ThrowErrno(ErrorKind::kIo, context, "fstat", errno);
     }
     if (S_ISDIR(opened.st.st_mode)) not_found(" (it is a folder of other keys)");
     if (!S_ISREG(opened.st.st_mode)) not_found(" (it is not a regular file)");
-    opened.parent = std::move(chain.fds.back());
+    opened.parent = walk.folder;
     opened.info.size = static_cast<uint64_t>(opened.st.st_size);
     opened.info.etag = EtagOf(opened.st);
     return opened;
@@ -741,7 +938,9 @@ class LocalStore : public ObjectStore {
   // Adds every object below `dir_fd` (whose keys start with `key_prefix`) matching `prefix`.
   void CollectEntries(int dir_fd, const std::string& key_prefix, const std::string& prefix,
                       const std::string& context, std::vector<ListEntry>& entries) const {
-    UniqueFd own = Dup(dir_fd);
+    // A new open file description of the folder, not a dup: a dup would share the read
+    // offset with the cached folder descriptor, which other Lists read too.
+    UniqueFd own(OpenDirNoFollow(dir_fd, "."));
     DIR* dir = own.valid() ? ::fdopendir(own.get()) : nullptr;
     if (dir == nullptr) {
       ThrowErrno(ErrorKind::kIo, context, "reading folder \"" + key_prefix + "\"", errno);
@@ -775,8 +974,7 @@ class LocalStore : public ObjectStore {
   }
 
   const std::filesystem::path root_;
-  const UniqueFd root_fd_;
-  const LocalStoreOptions options_;
+  const std::shared_ptr<StoreState> state_;
 };
 
 }  // namespace
