@@ -111,6 +111,8 @@ def zipcraft_archives(out_dir, source_dir):
         "bzip2-descriptor": {"entries": [{"name": "b", "data": "x" * 500, "method": 12,
                                           "data_descriptor": {"signature": False}}]},
         "lzma": {"entries": [{"name": "l", "data": "abc" * 300, "method": 14}]},
+        "zstd-xz": {"entries": [{"name": "z", "data": "zstd" * 300, "method": 93},
+                                {"name": "x", "data": "xz" * 300, "method": 95}]},
         "zip64-everything": {"zip64": True, "entries": [
             {"name": "z", "data": "zip64", "method": 8, "zip64": True,
              "data_descriptor": {"zip64": True}}]},

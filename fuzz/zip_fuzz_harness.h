@@ -6,6 +6,8 @@
 // sanitizer report, another exception type, a hang, unbounded memory) is a bug.
 #pragma once
 
+#include <zlib.h>
+
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -14,8 +16,6 @@
 #include <span>
 #include <string>
 #include <vector>
-
-#include <zlib.h>
 
 #include "archive/name_decoding.h"
 #include "archive/zip_archive.h"
@@ -104,8 +104,8 @@ inline void FuzzMemberStreams(std::span<const uint8_t> input) {
 // mode (flags, forced encoding); the rest is split at '\n' into names.
 inline void FuzzNameDecoding(std::span<const uint8_t> input) {
   if (input.empty()) return;
-  static constexpr const char* kForced[] = {"", "", "", "", "cp949", "shift_jis", "gbk", "utf-8",
-                                            "gb18030", "big5", "cp437", "euc-jp"};
+  static constexpr const char* kForced[] = {"",    "",      "",        "",     "cp949", "shift_jis",
+                                            "gbk", "utf-8", "gb18030", "big5", "cp437", "euc-jp"};
   const uint8_t mode = input[0];
   NameDecodingOptions options;
   options.forced_encoding = kForced[mode % std::size(kForced)];
@@ -122,10 +122,10 @@ inline void FuzzNameDecoding(std::span<const uint8_t> input) {
         // The previous name as the extra's UTF-8 name; its CRC matches when bit 6 says so.
         e.unicode_path = previous;
         e.unicode_path_name_crc =
-            (mode & 0x40) != 0 ? static_cast<uint32_t>(crc32(
-                                     0, reinterpret_cast<const Bytef*>(current.data()),
-                                     static_cast<uInt>(current.size())))
-                               : 0;
+            (mode & 0x40) != 0
+                ? static_cast<uint32_t>(crc32(0, reinterpret_cast<const Bytef*>(current.data()),
+                                              static_cast<uInt>(current.size())))
+                : 0;
       }
       previous = current;
       entries.push_back(std::move(e));

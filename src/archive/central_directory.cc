@@ -170,7 +170,6 @@ std::vector<ZipEntry> ReadCentralDirectory(RandomAccessObject& source, const Zip
     }
     entries.push_back(std::move(e));
   }
-  DecodeEntryNames(entries, options.names);
   return entries;
 }
 

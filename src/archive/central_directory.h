@@ -8,7 +8,8 @@
 
 namespace unpackd {
 
-// Throws Error(kArchiveRefused) on a malformed or truncated directory.
+// Throws Error(kArchiveRefused) on a malformed or truncated directory. Names are left raw
+// (ZipArchive::Open decodes them for the whole archive at once).
 std::vector<ZipEntry> ReadCentralDirectory(RandomAccessObject& source, const ZipArchiveInfo& info,
                                            const ZipOpenOptions& options);
 

@@ -17,7 +17,9 @@ struct DecompressorParams {
   uint16_t method = 0;
   uint16_t flags = 0;              // general-purpose flags (LZMA's end-marker bit 1)
   uint64_t uncompressed_size = 0;  // from the central directory; LZMA without end marker needs it
-  uint64_t max_dictionary = uint64_t{512} << 20;  // refuse streams asking for more memory
+  // Refuse streams asking for more memory: 64 MiB covers xz -9, 7-Zip LZMA ultra and zstd
+  // --ultra up to level 22 windows of 64 MiB, while several members in flight stay in budget.
+  uint64_t max_dictionary = uint64_t{64} << 20;
 };
 
 class Decompressor {

@@ -1,10 +1,11 @@
 #include "archive/name_decoding.h"
 
-#include <zlib.h>
+#include <unicode/utf8.h>
 
-#include <optional>
+#include <span>
 
 #include "archive/charset_detection.h"
+#include "archive/crc32.h"
 #include "archive/legacy_charsets.h"
 #include "util/error.h"
 
@@ -18,20 +19,9 @@ bool IsAscii(std::string_view s) {
   return true;
 }
 
-uint32_t Crc32Of(std::string_view bytes) {
-  // zlib's crc32 takes a uInt length; names are far below 4 GiB (max_name_bytes), but feed in
-  // chunks anyway so no length is ever truncated.
-  uLong crc = crc32(0L, Z_NULL, 0);
-  while (!bytes.empty()) {
-    const size_t n = std::min<size_t>(bytes.size(), 1u << 30);
-    crc = crc32(crc, reinterpret_cast<const Bytef*>(bytes.data()), static_cast<uInt>(n));
-    bytes.remove_prefix(n);
-  }
-  return static_cast<uint32_t>(crc);
-}
-
 bool HasValidUnicodePath(const ZipEntry& e) {
-  return e.unicode_path.has_value() && Crc32Of(e.raw_name) == e.unicode_path_name_crc;
+  return e.unicode_path.has_value() &&
+         Crc32Update(0, std::as_bytes(std::span(e.raw_name))) == e.unicode_path_name_crc;
 }
 
 // Decodes with `decoder`, records lossy results, and sets name/name_encoding.
@@ -100,6 +90,32 @@ NameDecodingReport DecodeEntryNames(std::vector<ZipEntry>& entries,
                                      : std::string_view(report.legacy_encoding);
   for (ZipEntry* e : legacy) Apply(*e, e->raw_name, decoder, label, report);
   return report;
+}
+
+std::string PrintableRawName(std::string_view raw, size_t max_bytes) {
+  static const char kHex[] = "0123456789abcdef";
+  const auto escape = [](std::string& out, unsigned char byte) {
+    out += "\\x";
+    out.push_back(kHex[byte >> 4]);
+    out.push_back(kHex[byte & 15]);
+  };
+  const bool cut = raw.size() > max_bytes;
+  if (cut) raw = raw.substr(0, max_bytes);
+  std::string out;
+  const auto* bytes = reinterpret_cast<const uint8_t*>(raw.data());
+  const auto length = static_cast<int32_t>(raw.size());
+  for (int32_t i = 0; i < length;) {
+    const int32_t start = i;
+    UChar32 c;
+    U8_NEXT(bytes, i, length, c);
+    if (c < 0 || c < 0x20 || c == 0x7F || (c >= 0x80 && c < 0xA0)) {
+      for (int32_t j = start; j < i; ++j) escape(out, bytes[j]);
+    } else {
+      out.append(raw.substr(static_cast<size_t>(start), static_cast<size_t>(i - start)));
+    }
+  }
+  if (cut) out += "...";
+  return out;
 }
 
 }  // namespace unpackd

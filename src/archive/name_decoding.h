@@ -63,4 +63,11 @@ void ValidateNameDecodingOptions(const NameDecodingOptions& options);
 NameDecodingReport DecodeEntryNames(std::vector<ZipEntry>& entries,
                                     const NameDecodingOptions& options);
 
+// `raw` (a name as stored, any bytes) made safe for an error message, log line or JSON string:
+// valid UTF-8 is kept, while invalid bytes and control characters become "\xNN" escapes, so
+// the result is always valid UTF-8 without control characters. Input beyond `max_bytes` is
+// cut and marked with "...". Use it wherever an archive's raw bytes reach a message (for
+// instance a local-header name that disagrees with the central directory).
+std::string PrintableRawName(std::string_view raw, size_t max_bytes = 256);
+
 }  // namespace unpackd

@@ -6,6 +6,7 @@
 #include "archive/end_record.h"
 #include "archive/little_endian.h"
 #include "archive/member_reader.h"
+#include "archive/name_decoding.h"
 #include "archive/read_ahead_source.h"
 #include "archive/zip_format.h"
 #include "util/error.h"
@@ -16,7 +17,7 @@ namespace {
 using namespace zipfmt;
 
 std::string MemberLabel(const ZipEntry& entry) {
-  return "member '" + (entry.name.empty() ? entry.raw_name : entry.name) + "'";
+  return "member '" + (entry.name.empty() ? PrintableRawName(entry.raw_name) : entry.name) + "'";
 }
 
 std::vector<std::byte> ReadUpTo(RandomAccessObject& source, uint64_t offset, size_t n) {
@@ -45,6 +46,7 @@ std::unique_ptr<ZipArchive> ZipArchive::Open(RandomAccessObject& source,
                 "multi-disk (split or spanned) archives are not supported");
   }
   auto entries = ReadCentralDirectory(source, info, options);
+  info.names = DecodeEntryNames(entries, options.names);
   return std::make_unique<ZipArchive>(source, std::move(info), std::move(entries));
 }
 
@@ -74,7 +76,8 @@ MemberExtent ZipArchive::LocateMember(const ZipEntry& entry, RandomAccessObject&
   ApplyExtraFields(std::span<const std::byte>(variable).subspan(name_len), true, local);
 
   if (local_name != entry.raw_name) {
-    Refuse(entry, "local header names '" + local_name + "', central directory disagrees");
+    Refuse(entry, "local header names '" + PrintableRawName(local_name) +
+                      "', central directory disagrees");
   }
   // AES entries record method 99 locally too; compare the method the extra field resolved.
   if (local.method != entry.method) {

@@ -27,6 +27,7 @@ struct ZipArchiveInfo {
   uint64_t entry_count = 0;
   std::string comment;  // raw bytes
   bool multi_disk = false;
+  NameDecodingReport names;  // which legacy encoding decoded the names, and why
 };
 
 struct ZipOpenOptions {

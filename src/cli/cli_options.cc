@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include "archive/name_decoding.h"
 #include "store/local_store.h"
 #include "store/s3/s3_config.h"
 #include "store/s3/s3_store.h"
@@ -82,6 +83,7 @@ ExtractOptions ToExtractOptions(const CliOptions& o) {
   e.limits.max_archive_ratio = o.limits.max_member_ratio;
   e.on_error = o.on_error == "skip" ? OnErrorPolicy::kSkip : OnErrorPolicy::kFail;
   e.open.names.forced_encoding = o.name_encoding;
+  ValidateNameDecodingOptions(e.open.names);  // a typo fails before any request is made
   e.open.max_entries = o.limits.max_members;
   return e;
 }

@@ -76,7 +76,7 @@ int RunExtract(const std::string& archive_url, const std::string& to, const CliO
                           {"seconds", result.seconds},
                           {"findings", findings},
                           {"manifest", result.manifest.ToJson()}};
-    std::cout << out.dump(2) << "\n";
+    std::cout << out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
     return kExitOk;
   }
   if (result.already_complete) {

@@ -81,15 +81,23 @@ int RunInspect(const std::string& archive_url, const CliOptions& options) {
                           {"etag", source->info().etag},
                           {"zip64", info.zip64},
                           {"prepended_bytes", info.prepended_bytes},
+                          {"name_encoding",
+                           {{"legacy", info.names.legacy_encoding},
+                            {"forced", info.names.forced},
+                            {"reason", info.names.reason}}},
                           {"members", members},
                           {"total_bytes", plan.total_bytes},
                           {"findings", findings},
                           {"safe", !refused}};
-    std::cout << out.dump(2) << "\n";
+    std::cout << out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
   } else {
     std::printf("%s: %zu members, %llu bytes uncompressed%s\n", location.ref.ToString().c_str(),
                 archive->entries().size(), static_cast<unsigned long long>(plan.total_bytes),
                 info.zip64 ? ", ZIP64" : "");
+    if (!info.names.legacy_encoding.empty()) {
+      std::printf("names: %s%s (%s)\n", info.names.legacy_encoding.c_str(),
+                  info.names.forced ? ", forced" : "", info.names.reason.c_str());
+    }
     std::printf("%-9s %-8s %14s %14s %7s  %-10s %s\n", "method", "kind", "size", "compressed",
                 "saved", "encoding", "name");
     for (const ZipEntry& e : archive->entries()) {

@@ -61,7 +61,8 @@ std::optional<Manifest> ReadManifest(ObjectStore& store, const ObjectRef& ref) {
 }
 
 void WriteManifest(ObjectStore& store, const ObjectRef& ref, const Manifest& manifest) {
-  const std::string text = manifest.ToJson().dump(2) + "\n";
+  const std::string text =
+      manifest.ToJson().dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   WriteOptions options;
   options.content_type = "application/json";
   options.size_hint = text.size();

@@ -229,6 +229,22 @@ TEST(NameDecodingTest, KoreanArchiveIsDetectedOverAllNamesTogether) {
   EXPECT_EQ(entries[2].name_encoding, "cp949");  // legacy path segment, not pure ASCII
 }
 
+TEST(NameDecodingTest, LargeArchiveIsJudgedOnASampleAndFullyDecoded) {
+  // More legacy names than the detector samples (8192); a lone Shift-JIS name in the middle is
+  // outvoted, and every Korean name is decoded.
+  const std::string korean = Encode("결과_", "cp949");
+  const std::string japanese = Encode("テスト.txt", "shift_jis");
+  std::vector<ZipEntry> entries;
+  for (uint32_t i = 0; i < 10000; ++i) {
+    entries.push_back(Entry(i, i == 5000 ? japanese : korean + std::to_string(i) + ".txt"));
+  }
+  const NameDecodingReport report = DecodeEntryNames(entries, {});
+  EXPECT_EQ(report.legacy_encoding, "cp949") << report.reason;
+  EXPECT_EQ(entries[9999].name, "결과_9999.txt");
+  EXPECT_EQ(entries[0].name_encoding, "cp949");
+  EXPECT_TRUE(IsValidUtf8(entries[5000].name));
+}
+
 TEST(NameDecodingTest, AsciiNamesStayAsciiAndDoNotVote) {
   std::vector<ZipEntry> entries{Entry(0, "readme.txt"), Entry(1, Encode("결과.txt", "cp949"))};
   const NameDecodingReport report = DecodeEntryNames(entries, {});
@@ -375,6 +391,18 @@ TEST(NameDecodingTest, ArbitraryBytesAlwaysGiveValidUtf8) {
       ASSERT_TRUE(IsValidUtf8(e.name)) << forced << " entry " << e.index;
     }
   }
+}
+
+TEST(PrintableRawNameTest, KeepsUtf8AndEscapesEverythingElse) {
+  EXPECT_EQ(PrintableRawName("보고서.txt"), "보고서.txt");
+  EXPECT_EQ(PrintableRawName(Encode("결과.txt", "cp949")), "\\xb0\\xe1\\xb0\\xfa.txt");
+  EXPECT_EQ(PrintableRawName(std::string("a\nb\0c\x7f", 6)), "a\\x0ab\\x00c\\x7f");
+  EXPECT_EQ(PrintableRawName(PythonBytes("b'\\xc2\\x85'")), "\\xc2\\x85");  // C1 control NEL
+  EXPECT_EQ(PrintableRawName("abcdef", 3), "abc...");
+  // Whatever the bytes, the result is valid UTF-8 (so JSON output cannot fail on it).
+  const std::string blob =
+      PythonBytes("bytes(__import__('random').Random(99).randrange(256) for _ in range(2000))");
+  EXPECT_TRUE(IsValidUtf8(PrintableRawName(blob, blob.size())));
 }
 
 TEST(CharsetDetectionTest, ReasonNamesScoresForLogs) {

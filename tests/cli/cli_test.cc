@@ -115,6 +115,46 @@ TEST_F(CliTest, MissingArchiveAndNotAZip) {
   EXPECT_NE(r.err.find("not a ZIP archive"), std::string::npos) << r.err;
 }
 
+// A local header whose name is not UTF-8 is refused with a printable reason, in JSON too.
+TEST_F(CliTest, InvalidUtf8InALocalHeaderIsReportedNotACrash) {
+  const std::string spec = dir_.path() / "spec.json";
+  std::ofstream(spec)
+      << R"({"entries":[{"name":"ok.txt","data":"fine"},)"
+      << R"({"name":"bad.txt","data":"x","local":{"name":{"hex":"b0e1b0fa2e747874ff"}}}]})";
+  ASSERT_EQ(testing::RunCommand(testing::Python() + " " + testing::ToolPath("zipcraft.py") +
+                                " --spec " + spec + " " + Archive("x.zip")),
+            0);
+  auto r = Unpackd("--on-error skip --json extract " + Archive("x.zip"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto json = nlohmann::json::parse(r.out);
+  ASSERT_EQ(json["manifest"]["skipped"].size(), 1u);
+  EXPECT_NE(json["manifest"]["skipped"][0]["reason"].get<std::string>().find("\\xb0"),
+            std::string::npos)
+      << json["manifest"]["skipped"][0]["reason"];
+  r = Unpackd("inspect --json " + Archive("x.zip"));
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_NO_THROW(nlohmann::json::parse(r.out));
+}
+
+TEST_F(CliTest, InspectShowsTheDetectedOrForcedNameEncoding) {
+  ASSERT_EQ(testing::RunCommand(testing::Python() + " " + testing::ToolPath("zipcraft.py") +
+                                " --example cp949-names " + Archive("kr.zip")),
+            0);
+  auto r = Unpackd("inspect " + Archive("kr.zip"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("names: cp949"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("결과.txt"), std::string::npos) << r.out;
+  r = Unpackd("inspect --json --name-encoding cp437 " + Archive("kr.zip"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto json = nlohmann::json::parse(r.out);
+  EXPECT_EQ(json["name_encoding"]["legacy"], "cp437");
+  EXPECT_TRUE(json["name_encoding"]["forced"].get<bool>());
+  EXPECT_EQ(json["members"][0]["name_encoding"], "cp437");
+  r = Unpackd("inspect --name-encoding klingon " + Archive("kr.zip"));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("klingon"), std::string::npos) << r.err;
+}
+
 // A member of 1 GiB, made on the fly, streams through in bounded memory: peak RSS of the
 // extracting process (measured by GNU time) stays under the 256 MiB default budget.
 TEST_F(CliTest, GigabyteMemberStreamsInBoundedMemory) {

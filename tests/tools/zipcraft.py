@@ -51,8 +51,9 @@ Top level (all keys optional):
 ENTRY (all keys but "name" optional):
     "name": BYTES               the raw name (a string is UTF-8)
     "data": BYTES               the uncompressed content (default empty)
-    "method": 0                 0 stored, 8 deflate, 12 bzip2, 14 lzma: compressed here; any
-                                other number needs "compressed"
+    "method": 0                 0 stored, 8 deflate, 12 bzip2, 14 lzma, 93 zstd (needs the zstd
+                                command), 95 xz: compressed here; any other number needs
+                                "compressed"
     "compressed": BYTES         use these as the compressed bytes (data then only sets crc/size)
     "utf8": false               set general-purpose bit 11
     "encrypted": false          set bit 0 (traditional encryption; data is written as given)
@@ -103,6 +104,7 @@ import json
 import lzma
 import random
 import struct
+import subprocess
 import sys
 import unicodedata
 import zlib
@@ -193,6 +195,12 @@ def compress(method, data):
         props = lzma._encode_filter_properties(filters[0])
         c = lzma.LZMACompressor(lzma.FORMAT_RAW, filters=filters)
         return struct.pack("<BBH", 9, 4, len(props)) + props + c.compress(data) + c.flush()
+    if method == 93:
+        # Zstandard frame, through the zstd command (Python has no zstd module in Debian 12).
+        return subprocess.run(["zstd", "-q", "-c", "-19"], input=data, stdout=subprocess.PIPE,
+                              check=True).stdout
+    if method == 95:
+        return lzma.compress(data, format=lzma.FORMAT_XZ)
     raise ValueError(f"method {method}: give the compressed bytes in 'compressed'")
 
 
@@ -252,7 +260,7 @@ class _Member:
         self.flags = int(spec.get("flags", flags))
         self.zip64 = bool(spec.get("zip64"))
         self.dos_datetime = int(spec.get("dos_datetime", DEFAULT_DOS_DATETIME))
-        needed = {12: 46, 14: 63}.get(real_method, 20)
+        needed = {12: 46, 14: 63, 93: 63, 95: 63}.get(real_method, 20)
         self.version_needed = int(spec.get("version_needed", max(needed, 45 if self.zip64 else 0)))
         unix = self.symlink is not None or "unix_mode" in spec
         self.version_made_by = int(spec.get("version_made_by", (UNIX << 8 | 30) if unix else 20))

@@ -110,6 +110,14 @@ TEST_F(ZipcraftTest, PlainArchiveIsReadByEveryRealReader) {
   EXPECT_EQ(py.output, "4\n");
 }
 
+TEST_F(ZipcraftTest, ZstdAndXzMembersAreReadByBsdtar) {
+  const std::string zip = Craft("zx.zip", R"({"entries": [
+      {"name": "z.txt", "data": {"repeat": "zstd!", "count": 1000}, "method": 93},
+      {"name": "x.txt", "data": {"repeat": "xz!", "count": 1000}, "method": 95}]})");
+  EXPECT_EQ(RunCommand("bsdtar -xOf " + Quote(zip) + " z.txt | wc -c").output, "5000\n");
+  EXPECT_EQ(RunCommand("bsdtar -xOf " + Quote(zip) + " x.txt | wc -c").output, "3000\n");
+}
+
 TEST_F(ZipcraftTest, WrongCrcIsReportedByUnzipAndZipfile) {
   const std::string zip = Example("bad-crc");
   EXPECT_NE(RunCommand("unzip -tq " + Quote(zip)).status, 0);
