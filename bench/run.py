@@ -254,8 +254,9 @@ class Services:
         # the client side, and s3rver creates several files per object, which on a busy
         # shared disk would make the "server" the slowest part of every S3 run.
         data = args.s3rver_dir or os.path.join(work, "s3rver-data")
-        self.data = data
+        self.data = data  # s3rver's folder below, the ceiling's extracted files beside it
         shutil.rmtree(data, ignore_errors=True)
+        data = os.path.join(data, "s3rver")
         os.makedirs(data)
         self.s3_port = free_port()
         self.s3rver_log = open(os.path.join(work, "s3rver.log"), "wb")
@@ -483,9 +484,9 @@ def build_unpackd(work):
     return os.path.join(build, "unpackd")
 
 
-def extracted_copy(meta, work):
-    """The archive extracted once (for the ceiling contender), cached beside it."""
-    dest = os.path.join(work, "extracted", os.path.basename(meta["path"])[:-4])
+def extracted_copy(meta, base):
+    """The archive extracted once (for the ceiling contender) under `base`."""
+    dest = os.path.join(base, "extracted", os.path.basename(meta["path"])[:-4])
     if not os.path.exists(dest + ".done"):
         shutil.rmtree(dest, ignore_errors=True)
         with zipfile.ZipFile(meta["path"]) as zf:
@@ -564,8 +565,11 @@ def run(args):
             if os.path.exists(local_archive):
                 os.remove(local_archive)
             os.link(meta["path"], local_archive)
-            extracted = extracted_copy(meta, work) if any(c.name == "ceiling" for c in active) \
-                else None
+            # In RAM beside s3rver's data when that is in /dev/shm: the ceiling then reads its
+            # files as unpackd reads the archive, from memory, never from a busy disk.
+            extracted = extracted_copy(meta, services.data if services.data.startswith("/dev/shm/")
+                                       else work) \
+                if any(c.name == "ceiling" for c in active) else None
             plan = []
             for c in active:
                 modes = args.modes if c.kind == "s3" else ["local"]
