@@ -108,7 +108,7 @@ std::string PrintableRawName(std::string_view raw, size_t max_bytes) {
     const int32_t start = i;
     UChar32 c;
     U8_NEXT(bytes, i, length, c);
-    if (c < 0 || c < 0x20 || c == 0x7F || (c >= 0x80 && c < 0xA0)) {
+    if (c < 0x20 || c == 0x7F || (c >= 0x80 && c < 0xA0)) {
       for (int32_t j = start; j < i; ++j) escape(out, bytes[j]);
     } else {
       out.append(raw.substr(static_cast<size_t>(start), static_cast<size_t>(i - start)));

@@ -30,7 +30,7 @@ void AddCommonOptions(CLI::App& app, CliOptions& o) {
          "S3 addressing: auto (path style for custom endpoints and dotted buckets), on, off")
       ->check(CLI::IsMember({"auto", "on", "off"}));
   app.add_option("-j,--jobs", o.jobs,
-                 "Members processed at once (default: hardware threads; 16 for S3)");
+                 "Members processed at once (default: hardware threads; 64 when S3 is involved)");
   app.add_option("--memory", o.memory_mib, "Memory budget in MiB (default 256)")
       ->check(CLI::Range(16, 1 << 20));
   app.add_option("--on-error", o.on_error,

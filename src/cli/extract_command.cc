@@ -52,7 +52,9 @@ int RunExtract(const std::string& archive_url, const std::string& to, const CliO
   ApplyDestination(to, options, archive, extract, dest_scheme);
   if (extract.jobs == 0 &&
       (archive.scheme == StoreScheme::kS3 || dest_scheme == StoreScheme::kS3)) {
-    extract.jobs = 16;  // S3 work waits on the network, not the CPU
+    // S3 work waits on round trips, not the CPU: enough members in flight to hide a
+    // Lambda-like 20 ms per request (bench/RESULTS.md).
+    extract.jobs = 64;
   }
   ProgressBar bar(!options.json && !options.no_progress);
   if (bar.active()) extract.on_progress = [&bar](const ExtractProgress& p) { bar.Update(p); };

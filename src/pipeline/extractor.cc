@@ -294,6 +294,8 @@ ExtractResult Extract(ObjectStore& source_store, const ObjectRef& archive_ref,
       static_cast<size_t>(std::clamp<uint64_t>(per_worker / 3, 64 << 10, 8 << 20));
   BatchingOptions batching;
   batching.max_batch_bytes = std::clamp<uint64_t>(per_worker / 2, 256 << 10, 8 << 20);
+  // Four batches per worker at least, so no worker idles while another writes a long run.
+  batching.max_batch_members = std::max<size_t>(1, plan.members.size() / (size_t{jobs} * 4));
   const auto batches =
       MakeReadBatches(plan, archive->entries(), archive->info().central_directory_offset, batching);
 

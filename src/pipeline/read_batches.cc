@@ -42,7 +42,8 @@ std::vector<ReadBatch> MakeReadBatches(const ExtractionPlan& plan,
       batches.push_back(ReadBatch{{i}, 0, 0});
       continue;
     }
-    const bool fits = !open.members.empty() && begin <= open_end + options.max_gap_bytes &&
+    const bool fits = !open.members.empty() && open.members.size() < options.max_batch_members &&
+                      begin <= open_end + options.max_gap_bytes &&
                       std::max(end, open_end) - open.range_begin <= options.max_batch_bytes;
     if (!fits) {
       close();

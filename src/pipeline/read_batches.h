@@ -2,6 +2,7 @@
 // archive of thousands of tiny files costs a few requests instead of thousands.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -22,6 +23,10 @@ struct BatchingOptions {
   uint64_t small_member_bytes = 256 << 10;  // compressed size up to which a member may share
   uint64_t max_batch_bytes = 8 << 20;       // largest coalesced range
   uint64_t max_gap_bytes = 64 << 10;        // unused bytes a coalesced range may span
+  // Members per coalesced range. A batch's members are written one after another by one
+  // worker, so an archive of small files must be cut into enough batches to keep every worker
+  // busy; one request per batch still saves most round trips.
+  size_t max_batch_members = SIZE_MAX;
 };
 
 std::vector<ReadBatch> MakeReadBatches(const ExtractionPlan& plan,
