@@ -812,7 +812,7 @@ def main():
     ap.add_argument("--modes", type=lambda s: s.split(","), default=["direct", "proxy"],
                     help="S3 modes: direct,proxy")
     ap.add_argument("--delay-ms", type=float, default=20.0, help="proxy delay per request")
-    ap.add_argument("--jobs", type=int, help="unpackd --jobs (default: unpackd's own: 16 for S3, "
+    ap.add_argument("--jobs", type=int, help="unpackd --jobs (default: unpackd's own: 64 for S3, "
                     "hardware threads for local)")
     ap.add_argument("--ceiling-jobs", type=int, default=16,
                     help="parallel uploads of the server-ceiling contender")
