@@ -290,14 +290,17 @@ ExtractResult Extract(ObjectStore& source_store, const ObjectRef& archive_ref,
       options.jobs ? options.jobs : std::max(1u, std::thread::hardware_concurrency());
   // Each worker holds at most two read-ahead chunks or one coalesced range.
   const uint64_t per_worker = options.read_memory_budget / jobs;
-  const size_t read_chunk =
-      static_cast<size_t>(std::clamp<uint64_t>(per_worker / 3, 64 << 10, 8 << 20));
   BatchingOptions batching;
   batching.max_batch_bytes = std::clamp<uint64_t>(per_worker / 2, 256 << 10, 8 << 20);
   // Four batches per worker at least, so no worker idles while another writes a long run.
   batching.max_batch_members = std::max<size_t>(1, plan.members.size() / (size_t{jobs} * 4));
   const auto batches =
       MakeReadBatches(plan, archive->entries(), archive->info().central_directory_offset, batching);
+  // Read-ahead chunks are sized for the workers that can actually be busy: one big member
+  // alone gets large ranges (few round trips), many members in flight share the budget.
+  const uint64_t busy_workers = std::clamp<uint64_t>(batches.size(), 1, jobs);
+  const size_t read_chunk = static_cast<size_t>(
+      std::clamp<uint64_t>(options.read_memory_budget / busy_workers / 3, 64 << 10, 8 << 20));
 
   ExtractionRun run(dest_store, archive_ref, archive_info, *archive, plan, options,
                     std::move(existing));
