@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "archive/little_endian.h"
+#include "archive/read_up_to.h"
 #include "archive/zip_format.h"
 #include "util/error.h"
 
@@ -12,18 +13,6 @@ namespace unpackd {
 namespace {
 
 using namespace zipfmt;
-
-std::vector<std::byte> ReadExactly(RandomAccessObject& source, uint64_t offset, size_t n) {
-  std::vector<std::byte> buf(n);
-  size_t got = 0;
-  while (got < n) {
-    const size_t r = source.ReadAt(offset + got, std::span(buf).subspan(got));
-    if (r == 0) break;
-    got += r;
-  }
-  buf.resize(got);
-  return buf;
-}
 
 struct EndRecord {
   uint64_t position = 0;  // of the signature in the file
@@ -55,7 +44,7 @@ std::optional<EndRecord> ParseEndRecord(std::span<const std::byte> tail, size_t 
 void ApplyZip64(RandomAccessObject& source, EndRecord& r, ZipArchiveInfo& info) {
   if (r.position < kZip64LocatorSize) return;
   const uint64_t locator_pos = r.position - kZip64LocatorSize;
-  auto loc = ReadExactly(source, locator_pos, kZip64LocatorSize);
+  auto loc = ReadUpTo(source, locator_pos, kZip64LocatorSize);
   if (loc.size() < kZip64LocatorSize || LoadLe32(loc.data()) != kZip64LocatorSignature) return;
   ByteCursor lc(loc);
   lc.U32();
@@ -72,7 +61,7 @@ void ApplyZip64(RandomAccessObject& source, EndRecord& r, ZipArchiveInfo& info) 
   }
   for (uint64_t pos : candidates) {
     if (pos >= locator_pos) continue;
-    auto rec = ReadExactly(source, pos, kZip64EndOfCentralDirSize);
+    auto rec = ReadUpTo(source, pos, kZip64EndOfCentralDirSize);
     if (rec.size() < kZip64EndOfCentralDirSize ||
         LoadLe32(rec.data()) != kZip64EndOfCentralDirSignature) {
       continue;
@@ -104,7 +93,7 @@ std::optional<uint64_t> ValidateLocation(RandomAccessObject& source, const EndRe
   if (r.cd_offset > actual_start) return std::nullopt;  // directory would overlap the end record
   const uint64_t prepended = actual_start - r.cd_offset;
   if (r.entries == 0) return prepended;
-  auto sig = ReadExactly(source, actual_start, 4);
+  auto sig = ReadUpTo(source, actual_start, 4);
   if (sig.size() < 4 || LoadLe32(sig.data()) != kCentralHeaderSignature) return std::nullopt;
   return prepended;
 }
@@ -120,7 +109,7 @@ ZipArchiveInfo LocateCentralDirectory(RandomAccessObject& source) {
   const size_t tail_len =
       static_cast<size_t>(std::min<uint64_t>(size, kEndOfCentralDirSize + kMaxCommentSize));
   const uint64_t tail_start = size - tail_len;
-  const auto tail = ReadExactly(source, tail_start, tail_len);
+  const auto tail = ReadUpTo(source, tail_start, tail_len);
   if (tail.size() != tail_len) {
     throw Error(ErrorKind::kIo, "short read of the archive's end record");
   }

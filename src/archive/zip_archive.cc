@@ -8,6 +8,7 @@
 #include "archive/member_reader.h"
 #include "archive/name_decoding.h"
 #include "archive/read_ahead_source.h"
+#include "archive/read_up_to.h"
 #include "archive/zip_format.h"
 #include "util/error.h"
 
@@ -18,18 +19,6 @@ using namespace zipfmt;
 
 std::string MemberLabel(const ZipEntry& entry) {
   return "member '" + (entry.name.empty() ? PrintableRawName(entry.raw_name) : entry.name) + "'";
-}
-
-std::vector<std::byte> ReadUpTo(RandomAccessObject& source, uint64_t offset, size_t n) {
-  std::vector<std::byte> buf(n);
-  size_t got = 0;
-  while (got < n) {
-    const size_t r = source.ReadAt(offset + got, std::span(buf).subspan(got));
-    if (r == 0) break;
-    got += r;
-  }
-  buf.resize(got);
-  return buf;
 }
 
 [[noreturn]] void Refuse(const ZipEntry& entry, const std::string& why) {

@@ -66,8 +66,9 @@ s3::S3Config ToS3Config(const CliOptions& o) {
   if (!o.profile.empty()) config.profile = o.profile;
   if (o.path_style == "on") config.path_style = true;
   if (o.path_style == "off") config.path_style = false;
-  // The other half of --memory is the reader's (see ToExtractOptions).
-  config.memory_budget = (o.memory_mib << 20) / 2;
+  // 3/8 of --memory for part buffers, 3/8 for the reader (see ToExtractOptions); the last
+  // quarter is headroom for what no budget counts: thread stacks, malloc arenas, curl.
+  config.memory_budget = (o.memory_mib << 20) * 3 / 8;
   // Every job may hold a ranged GET and a part upload at once; leave room for both.
   config.max_connections = std::max<size_t>(
       config.max_connections, 2 * static_cast<size_t>(o.jobs) + config.upload_concurrency);
@@ -77,8 +78,9 @@ s3::S3Config ToS3Config(const CliOptions& o) {
 ExtractOptions ToExtractOptions(const CliOptions& o) {
   ExtractOptions e;
   e.jobs = o.jobs;
-  // Half the budget for reading; the other half belongs to the destination store's buffers.
-  e.read_memory_budget = (o.memory_mib << 20) / 2;
+  // 3/8 of the budget for reading, 3/8 for the destination store's buffers (ToS3Config),
+  // a quarter of headroom.
+  e.read_memory_budget = (o.memory_mib << 20) * 3 / 8;
   e.limits = o.limits;
   e.limits.max_archive_ratio = o.limits.max_member_ratio;
   e.on_error = o.on_error == "skip" ? OnErrorPolicy::kSkip : OnErrorPolicy::kFail;

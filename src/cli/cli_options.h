@@ -43,7 +43,7 @@ class StoreSet {
 };
 
 // The S3 store's configuration: environment, then --endpoint/--region/--profile/--path-style,
-// with half of --memory for part buffers.
+// with 3/8 of --memory for part buffers.
 s3::S3Config ToS3Config(const CliOptions& options);
 
 // Translates CLI options into the pipeline's; throws Error(kUsage) on bad values.
