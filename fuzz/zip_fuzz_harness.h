@@ -19,30 +19,11 @@
 
 #include "archive/name_decoding.h"
 #include "archive/zip_archive.h"
+#include "store/borrowed_bytes_object.h"
 #include "store/object_store.h"
 #include "util/error.h"
 
 namespace unpackd::fuzz {
-
-// A RandomAccessObject over bytes the caller keeps alive (the fuzz input, without a copy).
-class BorrowedBytesObject final : public RandomAccessObject {
- public:
-  explicit BorrowedBytesObject(std::span<const uint8_t> bytes) : bytes_(bytes) {
-    info_.size = bytes.size();
-    info_.etag = "fuzz";
-  }
-  const ObjectInfo& info() const override { return info_; }
-  size_t ReadAt(uint64_t offset, std::span<std::byte> dst) override {
-    if (offset >= bytes_.size()) return 0;
-    const size_t n = std::min<uint64_t>(dst.size(), bytes_.size() - offset);
-    std::memcpy(dst.data(), bytes_.data() + offset, n);
-    return n;
-  }
-
- private:
-  std::span<const uint8_t> bytes_;
-  ObjectInfo info_;
-};
 
 // Small chunks and limits so one input exercises chunk boundaries and cannot run for long.
 inline ZipOpenOptions FuzzOpenOptions() {
@@ -54,7 +35,7 @@ inline ZipOpenOptions FuzzOpenOptions() {
 
 // Target (a): the end records and central directory parser, name decoding, local headers.
 inline void FuzzCentralDirectory(std::span<const uint8_t> input) {
-  BorrowedBytesObject source(input);
+  BorrowedBytesObject source(input, "fuzz");
   std::unique_ptr<ZipArchive> archive;
   try {
     archive = ZipArchive::Open(source, FuzzOpenOptions());
@@ -76,7 +57,7 @@ inline void FuzzCentralDirectory(std::span<const uint8_t> input) {
 
 // Target (b): every member streamed through decompression with CRC and size checks.
 inline void FuzzMemberStreams(std::span<const uint8_t> input) {
-  BorrowedBytesObject source(input);
+  BorrowedBytesObject source(input, "fuzz");
   std::unique_ptr<ZipArchive> archive;
   try {
     archive = ZipArchive::Open(source, FuzzOpenOptions());

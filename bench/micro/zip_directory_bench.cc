@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "archive/zip_archive.h"
+#include "store/borrowed_bytes_object.h"
 
 namespace unpackd::bench {
 namespace {
@@ -103,29 +104,11 @@ std::vector<uint8_t> MakeArchive(size_t n) {
   return zip;
 }
 
-// A RandomAccessObject over bytes in memory: no I/O, so Open()'s own cost is what is timed.
-class MemoryObject final : public RandomAccessObject {
- public:
-  explicit MemoryObject(std::vector<uint8_t> bytes) : bytes_(std::move(bytes)) {
-    info_.size = bytes_.size();
-    info_.etag = "bench";
-  }
-  const ObjectInfo& info() const override { return info_; }
-  size_t ReadAt(uint64_t offset, std::span<std::byte> dst) override {
-    if (offset >= bytes_.size()) return 0;
-    const size_t n = std::min<uint64_t>(dst.size(), bytes_.size() - offset);
-    std::memcpy(dst.data(), bytes_.data() + offset, n);
-    return n;
-  }
-
- private:
-  std::vector<uint8_t> bytes_;
-  ObjectInfo info_;
-};
-
 void BM_OpenCentralDirectory(benchmark::State& state) {
   const size_t n = static_cast<size_t>(state.range(0));
-  MemoryObject source(MakeArchive(n));
+  const std::vector<uint8_t> archive = MakeArchive(n);
+  // In memory, so Open()'s own cost is what is timed.
+  BorrowedBytesObject source(archive, "bench");
   size_t entries = 0;
   for (auto _ : state) {
     auto archive = ZipArchive::Open(source, ZipOpenOptions{});
