@@ -66,31 +66,33 @@ void S3ObjectWriter::SubmitPart() {
     ++uploads_->in_flight;
   }
   // The task owns the part's bytes and reservation; it captures the shared Uploads state and
-  // the context (never `this`), and the writer waits for it before it goes away.
-  context_->uploads.Submit(
-      [context = context_, uploads = uploads_, part, number, ref = ref_, upload_id = upload_id_]() {
-        std::string etag;
-        std::exception_ptr error;
-        bool skip = false;
-        {
-          std::lock_guard lock(uploads->mutex);
-          skip = uploads->first_error != nullptr;  // another part failed: don't bother
-        }
-        if (!skip) {
-          try {
-            etag = context->client.UploadPart(ref.bucket, ref.key, upload_id, number, part->bytes);
-          } catch (...) {
-            error = std::current_exception();
-          }
-        }
-        part->bytes = {};
-        part->reservation.Reset();
-        std::lock_guard lock(uploads->mutex);
-        if (error && !uploads->first_error) uploads->first_error = error;
-        if (!error && !skip) uploads->etags[number] = std::move(etag);
-        --uploads->in_flight;
-        uploads->changed.notify_all();
-      });
+  // the context (never `this`), and the writer waits for it before it goes away. The context is
+  // borrowed, not shared: the writer keeps it alive until in_flight drops to zero, and a task
+  // holding the last reference would destroy the pool from inside its own worker (a self-join).
+  context_->uploads.Submit([context = context_.get(), uploads = uploads_, part, number, ref = ref_,
+                            upload_id = upload_id_]() {
+    std::string etag;
+    std::exception_ptr error;
+    bool skip = false;
+    {
+      std::lock_guard lock(uploads->mutex);
+      skip = uploads->first_error != nullptr;  // another part failed: don't bother
+    }
+    if (!skip) {
+      try {
+        etag = context->client.UploadPart(ref.bucket, ref.key, upload_id, number, part->bytes);
+      } catch (...) {
+        error = std::current_exception();
+      }
+    }
+    part->bytes = {};
+    part->reservation.Reset();
+    std::lock_guard lock(uploads->mutex);
+    if (error && !uploads->first_error) uploads->first_error = error;
+    if (!error && !skip) uploads->etags[number] = std::move(etag);
+    --uploads->in_flight;
+    uploads->changed.notify_all();
+  });
 }
 
 void S3ObjectWriter::WaitForParts() {
