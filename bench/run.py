@@ -16,7 +16,10 @@ What it does, in order:
      the proxy (--delay-ms, default 20 ms per request);
   5. checks each run's output (object/file count and byte total equal the archive's), removes
      it, and prints per archive and contender: median wall time, peak RSS, peak local disk,
-     disk bytes written, requests (through the proxy) and the time ratio to unpackd.
+     disk bytes written, requests (through the proxy) and the time ratio to unpackd;
+  6. with --baseline-unpackd, also runs that (older) binary as unpackd@before and
+     unpackd-local@before, each in the same round right beside its "after" twin, and prints a
+     before/after table: median wall, ratio after/before, min-max, peak RSS, CPU.
 
 How things are measured (see bench/README.md for the why):
   wall       time.monotonic() around the process tree, from spawn to reap.
@@ -384,10 +387,13 @@ class UnpackdS3(Contender):
     name, kind, label = "unpackd", "s3", "unpackd extract S3->S3"
 
     def available(self, args):
-        return unpackd_available(args)
+        return unpackd_available(args.unpackd)
+
+    def binary(self, c):
+        return c.unpackd
 
     def command(self, c):
-        return [c.unpackd, "extract", f"s3://{BUCKET}/{c.archive_key}", "--to",
+        return [self.binary(c), "extract", f"s3://{BUCKET}/{c.archive_key}", "--to",
                 f"s3://{BUCKET}/{c.dest_prefix}{{path}}", "--endpoint", c.endpoint,
                 "--path-style", "on", "--no-progress", "--json"] + c.unpackd_jobs
 
@@ -426,12 +432,15 @@ class UnpackdLocal(Contender):
     name, kind, label = "unpackd-local", "local", "unpackd extract file->file"
 
     def available(self, args):
-        return unpackd_available(args)
+        return unpackd_available(args.unpackd)
+
+    def binary(self, c):
+        return c.unpackd
 
     def command(self, c):
         # The local store's root holds buckets as folders: <root>/<bucket>/<key>; the output
         # folder is <root>/bench/out/<run>/, so unpackd writes into the same store.
-        return [c.unpackd, "extract", "file://" + c.archive_path, "--root", c.store_root,
+        return [self.binary(c), "extract", "file://" + c.archive_path, "--root", c.store_root,
                 "--to", "file://" + c.out_dir + "/{path}", "--no-progress",
                 "--json"] + c.unpackd_jobs
 
@@ -457,15 +466,37 @@ class SevenZip(Contender):
         return ["7z", "x", "-y", "-bd", "-bso0", "-bsp0", f"-o{c.out_dir}", c.archive_path]
 
 
-CONTENDERS = [UnpackdS3(), SeedBaseline(), AwsCli(), Ceiling(),
-              UnpackdLocal(), Unzip(), Bsdtar(), SevenZip()]
+class Before:
+    """Mixin: the same contender run with --baseline-unpackd's binary (the code before a
+    change), with the same arguments and checks. `twin` names the "after" contender."""
+    twin = ""
+
+    def available(self, args):
+        return unpackd_available(args.baseline_unpackd)
+
+    def binary(self, c):
+        return c.unpackd_before
+
+
+class UnpackdS3Before(Before, UnpackdS3):
+    name, label, twin = "unpackd@before", "unpackd S3->S3, --baseline-unpackd binary", "unpackd"
+
+
+class UnpackdLocalBefore(Before, UnpackdLocal):
+    name, label, twin = ("unpackd-local@before", "unpackd file->file, --baseline-unpackd binary",
+                         "unpackd-local")
+
+
+CONTENDERS = [UnpackdS3(), UnpackdS3Before(), SeedBaseline(), AwsCli(), Ceiling(),
+              UnpackdLocal(), UnpackdLocalBefore(), Unzip(), Bsdtar(), SevenZip()]
 REFERENCE = {"s3": "unpackd", "local": "unpackd-local"}
+BEFORE = {c.twin: c.name for c in CONTENDERS if isinstance(c, Before)}  # after -> before
 
 
-def unpackd_available(args):
-    if not args.unpackd or not os.path.exists(args.unpackd):
+def unpackd_available(binary):
+    if not binary or not os.path.exists(binary):
         return False, "no unpackd binary"
-    r = subprocess.run([args.unpackd, "extract", "--help"], capture_output=True, text=True)
+    r = subprocess.run([binary, "extract", "--help"], capture_output=True, text=True)
     if r.returncode != 0:
         return False, "this unpackd has no working `extract` subcommand yet"
     return True, ""
@@ -540,7 +571,13 @@ def run(args):
         print("bench: building unpackd (Release)", flush=True)
         args.unpackd = build_unpackd(work)
 
-    chosen = [c for c in CONTENDERS if not args.contenders or c.name in args.contenders]
+    # The "@before" twins run only with --baseline-unpackd, then beside every chosen twin.
+    chosen = [c for c in CONTENDERS
+              if (not args.contenders or c.name in args.contenders) and not isinstance(c, Before)]
+    if args.baseline_unpackd:
+        picked = {c.name for c in chosen}
+        chosen = [c for c in CONTENDERS if c.name in picked
+                  or (isinstance(c, Before) and (c.twin in picked or c.name in (args.contenders or [])))]
     active, skipped = [], {}
     for c in chosen:
         ok, why = c.available(args)
@@ -570,22 +607,34 @@ def run(args):
             extracted = extracted_copy(meta, services.data if services.data.startswith("/dev/shm/")
                                        else work) \
                 if any(c.name == "ceiling" for c in active) else None
-            plan = []
+            # A slot is one contender in one mode, or an after/before pair that runs back to
+            # back: rounds rotate the slots, and a pair swaps its order every other round, so
+            # neither side always runs first.
+            by_name = {c.name: c for c in active}
+            slots = []
             for c in active:
+                if isinstance(c, Before) and c.twin in by_name:
+                    continue  # runs in its twin's slot
                 modes = args.modes if c.kind == "s3" else ["local"]
                 for m in modes:
-                    plan.append((c, m))
+                    twin = by_name.get(BEFORE.get(c.name))
+                    slots.append([(c, m)] + ([(twin, m)] if twin else []))
+            plan = [x for slot in slots for x in slot]
             print(f"\n== {meta['name']}: {meta['members']} members, "
                   f"{fmt_bytes(meta['uncompressed'])} -> {fmt_bytes(meta['compressed'])} zip",
                   flush=True)
             first_wall = {}
             for rep in range(args.reps):
-                shift = rep % len(plan)
-                for c, mode in plan[shift:] + plan[:shift]:
+                shift = rep % len(slots)
+                order = [x for slot in slots[shift:] + slots[:shift]
+                         for x in (slot[::-1] if rep % 2 else slot)]
+                for c, mode in order:
                     # Runs dominated by fixed per-request latency (the seed through the proxy
                     # takes minutes and varies by a few %) are repeated fewer times so the
-                    # default run stays within ~15 minutes.
-                    if rep >= args.slow_reps and first_wall.get((c.name, mode), 0) > args.slow_seconds:
+                    # default run stays within ~15 minutes. A before/after pair follows the
+                    # "after" side's first run, so both sides get the same number of runs.
+                    lead = getattr(c, "twin", "") or c.name
+                    if rep >= args.slow_reps and first_wall.get((lead, mode), 0) > args.slow_seconds:
                         continue
                     r = run_one(args, services, s3, meta, key, local_archive, extracted, c, mode,
                                 rep, runs_dir, logs)
@@ -613,8 +662,8 @@ def run_one(args, services, s3, meta, key, local_archive, extracted, c, mode, re
     sidecars = os.path.join(store_root, BUCKET, ".unpackd-meta", "out", tag)
     if c.kind == "local":
         os.makedirs(out_dir)
-    ctx = Ctx(unpackd=args.unpackd, archive_key=key, archive_path=local_archive,
-              store_root=store_root, dest_prefix=f"out/{tag}/", endpoint=services.endpoint(mode),
+    ctx = Ctx(unpackd=args.unpackd, unpackd_before=args.baseline_unpackd, archive_key=key,
+              archive_path=local_archive, store_root=store_root, dest_prefix=f"out/{tag}/", endpoint=services.endpoint(mode),
               jobs=args.ceiling_jobs, unpackd_jobs=["--jobs", str(args.jobs)] if args.jobs else [],
               scratch=scratch, out_dir=out_dir, extracted=extracted)
     env = dict(os.environ, **CREDS, TMPDIR=scratch, HOME=scratch)
@@ -649,7 +698,7 @@ def run_one(args, services, s3, meta, key, local_archive, extracted, c, mode, re
     shutil.rmtree(sidecars, ignore_errors=True)
     m.update({"archive": meta["name"], "contender": c.name, "mode": mode, "rep": rep, "ok": ok,
               "detail": detail})
-    print(f"  {c.name:14} {mode:6} rep {rep}: {m['wall']:8.2f} s  rss {fmt_bytes(m['peak_rss']):>10}"
+    print(f"  {c.name:20} {mode:6} rep {rep}: {m['wall']:8.2f} s  rss {fmt_bytes(m['peak_rss']):>10}"
           f"  disk {fmt_bytes(m['peak_disk']):>10}  req {m['requests'] if m['requests'] is not None else '-':>6}"
           f"  {'ok' if ok else 'FAILED: ' + detail}", flush=True)
     if not ok and m.get("error"):
@@ -668,8 +717,8 @@ def profile_one(args, services, s3, meta, key, local_archive, c, mode, work):
     sidecars = os.path.join(store_root, BUCKET, ".unpackd-meta", "out", tag + ".perf")
     os.makedirs(scratch)
     os.makedirs(out_dir)
-    ctx = Ctx(unpackd=args.unpackd, archive_key=key, archive_path=local_archive,
-              store_root=store_root, dest_prefix=f"out/{tag}.perf/",
+    ctx = Ctx(unpackd=args.unpackd, unpackd_before=args.baseline_unpackd, archive_key=key,
+              archive_path=local_archive, store_root=store_root, dest_prefix=f"out/{tag}.perf/",
               endpoint=services.endpoint(mode), jobs=args.ceiling_jobs,
               unpackd_jobs=["--jobs", str(args.jobs)] if args.jobs else [],
               scratch=scratch, out_dir=out_dir, extracted=None)
@@ -753,6 +802,63 @@ def table(rows, metas, args):
     return "\n".join(out)
 
 
+def before_after(rows):
+    """One entry per archive and mode that has both an unpackd contender and its @before twin:
+    the after/before ratios, and whether the after side is off by more than the rounds' noise.
+    "Beyond noise" means the two sides' min-max ranges do not overlap (every after run slower,
+    or faster, than every before run); with overlapping ranges the medians' difference is within
+    what the same binary varies by from round to round."""
+    by_key = {(r["archive"], r["contender"], r["mode"]): r for r in rows}
+    out = []
+    for r in rows:
+        b = by_key.get((r["archive"], BEFORE.get(r["contender"]), r["mode"]))
+        if not b:
+            continue
+        entry = {"archive": r["archive"], "mode": r["mode"], "after": r["contender"],
+                 "before": b["contender"], "ok": r["ok"] and b["ok"]}
+        if entry["ok"]:
+            if r["wall_min"] > b["wall_max"]:
+                verdict = "slower beyond noise"
+            elif r["wall_max"] < b["wall_min"]:
+                verdict = "faster beyond noise"
+            else:
+                verdict = "within noise"
+            entry.update({
+                "wall_before": b["wall_median"], "wall_after": r["wall_median"],
+                "wall_ratio": r["wall_median"] / b["wall_median"],
+                "range_before": [b["wall_min"], b["wall_max"]],
+                "range_after": [r["wall_min"], r["wall_max"]],
+                "runs_before": b["runs"], "runs_after": r["runs"],
+                "rss_before": b["peak_rss"], "rss_after": r["peak_rss"],
+                "rss_ratio": r["peak_rss"] / b["peak_rss"] if b["peak_rss"] else None,
+                "cpu_before": b["cpu"], "cpu_after": r["cpu"],
+                "requests_before": b["requests"], "requests_after": r["requests"],
+                "verdict": verdict})
+        out.append(entry)
+    return out
+
+
+def before_after_table(pairs, args):
+    out = []
+    head = ("| archive | mode | median wall before | after | after/before | min-max before | "
+            "min-max after | time | peak RSS before | after | after/before | CPU s before | after |")
+    out.append(head)
+    out.append("|" + "---|" * (head.count("|") - 1))
+    for e in pairs:
+        mode = {"direct": "S3 direct", "proxy": f"S3 +{args.delay_ms:g} ms", "local": "local"}[e["mode"]]
+        if not e["ok"]:
+            out.append(f"| {e['archive']} | {mode} | FAILED | | | | | | | | | | |")
+            continue
+        rss = "-" if e["rss_ratio"] is None else f"{e['rss_ratio']:.2f}x"
+        out.append(
+            f"| {e['archive']} | {mode} | {e['wall_before']:.2f} s | {e['wall_after']:.2f} s | "
+            f"{e['wall_ratio']:.2f}x | {e['range_before'][0]:.2f}-{e['range_before'][1]:.2f} | "
+            f"{e['range_after'][0]:.2f}-{e['range_after'][1]:.2f} | {e['verdict']} | "
+            f"{fmt_bytes(e['rss_before'])} | {fmt_bytes(e['rss_after'])} | {rss} | "
+            f"{e['cpu_before']:.1f} | {e['cpu_after']:.1f} |")
+    return "\n".join(out)
+
+
 def targets(rows, args):
     """The issue's targets, each with the measured figure and whether it is met."""
     def row(archive, contender, mode):
@@ -817,6 +923,10 @@ def main():
     ap.add_argument("--ceiling-jobs", type=int, default=16,
                     help="parallel uploads of the server-ceiling contender")
     ap.add_argument("--unpackd", help="use this binary instead of building one")
+    ap.add_argument("--baseline-unpackd", metavar="PATH",
+                    help="also run this (older) unpackd as unpackd@before / unpackd-local@before "
+                         "beside every chosen unpackd contender, same arguments and checks, in "
+                         "the same rounds; prints a before/after table")
     ap.add_argument("--no-build", action="store_true")
     ap.add_argument("--s3rver", help="path to an s3rver executable")
     ap.add_argument("--s3rver-dir", help="s3rver's data folder (default: in /dev/shm when it "
@@ -835,6 +945,8 @@ def main():
         args.reps = 1 if args.quick else 3
     if args.unpackd:
         args.unpackd = os.path.abspath(args.unpackd)
+    if args.baseline_unpackd:
+        args.baseline_unpackd = os.path.abspath(args.baseline_unpackd)
     if not args.s3rver_dir and os.path.isdir("/dev/shm"):
         st = os.statvfs("/dev/shm")
         need = (24 if args.large else 4) << 30
@@ -854,16 +966,25 @@ def main():
               f"uncompressed, {fmt_bytes(meta['compressed'])} zip")
     for n, why in skipped.items():
         print(f"  skipped {n}: {why}")
+    if args.baseline_unpackd:
+        print(f"  after:  {args.unpackd}\n  before: {args.baseline_unpackd} (the @before rows)")
     print()
     print(table(rows, metas, args))
     print("\ntime vs unpackd: contender's median wall / unpackd's median wall in the same mode "
-          "(> 1: unpackd is faster).")
+          "(> 1: unpackd is faster; for the @before rows: before/after).")
+    pairs = before_after(rows)
+    if pairs:
+        print("\nBefore/after (--baseline-unpackd), same rounds:\n")
+        print(before_after_table(pairs, args))
+        print("\nafter/before > 1: the new binary is slower / uses more. \"time\": \"beyond noise\" "
+              "when the two min-max ranges do not overlap.")
     print()
     print(targets(rows, args))
     if args.json_out:
         with open(args.json_out, "w") as f:
             json.dump({"started": started.isoformat(), "args": vars(args), "archives": metas,
-                       "runs": results, "rows": rows, "skipped": skipped}, f, indent=1)
+                       "runs": results, "rows": rows, "before_after": pairs,
+                       "skipped": skipped}, f, indent=1)
     failed = [r for r in rows if not r["ok"]]
     sys.exit(1 if failed else 0)
 

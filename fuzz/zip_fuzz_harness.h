@@ -17,17 +17,17 @@
 #include <string>
 #include <vector>
 
-#include "archive/name_decoding.h"
-#include "archive/zip_archive.h"
-#include "store/borrowed_bytes_object.h"
-#include "store/object_store.h"
+#include "archive/zip/name_decoding.h"
+#include "archive/zip/zip_archive.h"
+#include "io/borrowed_bytes.h"
+#include "io/random_access_source.h"
 #include "util/error.h"
 
 namespace unpackd::fuzz {
 
 // Small chunks and limits so one input exercises chunk boundaries and cannot run for long.
-inline ZipOpenOptions FuzzOpenOptions() {
-  ZipOpenOptions options;
+inline ArchiveOpenOptions FuzzOpenOptions() {
+  ArchiveOpenOptions options;
   options.max_entries = 65536;
   options.directory_read_chunk = 4096;
   return options;
@@ -35,7 +35,7 @@ inline ZipOpenOptions FuzzOpenOptions() {
 
 // Target (a): the end records and central directory parser, name decoding, local headers.
 inline void FuzzCentralDirectory(std::span<const uint8_t> input) {
-  BorrowedBytesObject source(input, "fuzz");
+  BorrowedBytes source(input);
   std::unique_ptr<ZipArchive> archive;
   try {
     archive = ZipArchive::Open(source, FuzzOpenOptions());
@@ -57,7 +57,7 @@ inline void FuzzCentralDirectory(std::span<const uint8_t> input) {
 
 // Target (b): every member streamed through decompression with CRC and size checks.
 inline void FuzzMemberStreams(std::span<const uint8_t> input) {
-  BorrowedBytesObject source(input, "fuzz");
+  BorrowedBytes source(input);
   std::unique_ptr<ZipArchive> archive;
   try {
     archive = ZipArchive::Open(source, FuzzOpenOptions());

@@ -12,7 +12,7 @@
 #include <memory>
 #include <span>
 
-#include "archive/deflate_decompressor.h"
+#include "codec/deflate_decompressor.h"
 #include "bench_data.h"
 
 namespace unpackd::bench {

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "store/local_store.h"
+#include "store/local/local_store.h"
 
 namespace unpackd {
 namespace {

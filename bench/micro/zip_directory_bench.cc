@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "archive/zip_archive.h"
-#include "store/borrowed_bytes_object.h"
+#include "archive/zip/zip_archive.h"
+#include "io/borrowed_bytes.h"
 
 namespace unpackd::bench {
 namespace {
@@ -108,10 +108,10 @@ void BM_OpenCentralDirectory(benchmark::State& state) {
   const size_t n = static_cast<size_t>(state.range(0));
   const std::vector<uint8_t> archive = MakeArchive(n);
   // In memory, so Open()'s own cost is what is timed.
-  BorrowedBytesObject source(archive, "bench");
+  BorrowedBytes source(archive);
   size_t entries = 0;
   for (auto _ : state) {
-    auto archive = ZipArchive::Open(source, ZipOpenOptions{});
+    auto archive = ZipArchive::Open(source, ArchiveOpenOptions{});
     entries = archive->entries().size();
     benchmark::DoNotOptimize(archive.get());
   }

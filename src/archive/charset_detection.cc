@@ -11,6 +11,7 @@
 #include <unordered_set>
 
 #include "archive/legacy_charsets.h"
+#include "util/ascii.h"
 
 namespace unpackd {
 namespace {
@@ -246,8 +247,7 @@ std::vector<std::string> DetectorOpinions(const std::vector<std::string_view>& n
   }
   std::vector<std::string> opinions;
   const auto map_name = [](std::string_view detected) -> std::string {
-    std::string lower;
-    for (char c : detected) lower.push_back(static_cast<char>(std::tolower(c)));
+    const std::string lower = AsciiLower(detected);
     if (lower == "euc-kr" || lower == "uhc" || lower == "cp949" || lower == "iso-2022-kr") {
       return "cp949";
     }

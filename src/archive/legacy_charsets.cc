@@ -7,6 +7,7 @@
 #include <cctype>
 
 #include "util/error.h"
+#include "util/ascii.h"
 
 namespace unpackd {
 namespace {
@@ -44,7 +45,7 @@ std::string Fold(std::string_view name) {
   std::string out;
   for (char c : name) {
     if (c == '-' || c == '_') continue;
-    out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+    out.push_back(AsciiLower(c));
   }
   return out;
 }

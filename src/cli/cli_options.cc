@@ -3,17 +3,15 @@
 #include <algorithm>
 #include <cstdlib>
 
-#include "archive/name_decoding.h"
-#include "store/local_store.h"
-#include "store/s3/s3_config.h"
-#include "store/s3/s3_store.h"
+#include "archive/names.h"
+#include "util/env.h"
 #include "util/error.h"
 
 namespace unpackd {
 
 std::filesystem::path CliOptions::LocalRoot() const {
   if (!root.empty()) return root;
-  if (const char* env = std::getenv("UNPACKD_ROOT"); env && *env) return env;
+  if (std::string env = GetEnv("UNPACKD_ROOT"); !env.empty()) return env;
   return std::filesystem::current_path();
 }
 
@@ -49,16 +47,16 @@ void AddCommonOptions(CLI::App& app, CliOptions& o) {
   app.add_flag("--no-progress", o.no_progress, "Never draw a progress bar");
 }
 
-ObjectStore& StoreSet::For(StoreScheme scheme) {
-  if (scheme == StoreScheme::kLocal) {
-    if (!local_) local_ = MakeLocalStore(options_.LocalRoot());
-    return *local_;
-  }
-  if (!s3_) s3_ = s3::MakeS3Store(ToS3Config(options_));
-  return *s3_;
+MemoryPlan ToMemoryPlan(const CliOptions& o, bool remote_store, bool remote_destination) {
+  MemoryPlanRequest request;
+  request.memory_bytes = o.memory_mib << 20;
+  request.jobs = o.jobs;
+  request.remote_store = remote_store;
+  request.remote_destination = remote_destination;
+  return MakeMemoryPlan(request);
 }
 
-s3::S3Config ToS3Config(const CliOptions& o) {
+s3::S3Config ToS3Config(const CliOptions& o, const MemoryPlan& plan) {
   // Environment first (AWS_ENDPOINT_URL_S3, AWS_REGION, AWS_PROFILE, ...), flags override.
   s3::S3Config config = s3::S3ConfigFromEnvironment();
   if (!o.endpoint.empty()) config.endpoint = o.endpoint;
@@ -66,28 +64,27 @@ s3::S3Config ToS3Config(const CliOptions& o) {
   if (!o.profile.empty()) config.profile = o.profile;
   if (o.path_style == "on") config.path_style = true;
   if (o.path_style == "off") config.path_style = false;
-  // 3/8 of --memory for part buffers, 3/8 for the reader (see ToExtractOptions); the last
-  // quarter is headroom for what no budget counts: thread stacks, malloc arenas, curl.
-  config.memory_budget = (o.memory_mib << 20) * 3 / 8;
-  // Every job may hold a ranged GET and a part upload at once; leave room for both.
-  config.max_connections = std::max<size_t>(
-      config.max_connections, 2 * static_cast<size_t>(o.jobs) + config.upload_concurrency);
+  config.max_connections = std::max(config.max_connections, plan.max_connections);
   return config;
 }
 
-ExtractOptions ToExtractOptions(const CliOptions& o) {
-  ExtractOptions e;
-  e.jobs = o.jobs;
-  // 3/8 of the budget for reading, 3/8 for the destination store's buffers (ToS3Config),
-  // a quarter of headroom.
-  e.read_memory_budget = (o.memory_mib << 20) * 3 / 8;
-  e.limits = o.limits;
-  e.limits.max_archive_ratio = o.limits.max_member_ratio;
-  e.on_error = o.on_error == "skip" ? OnErrorPolicy::kSkip : OnErrorPolicy::kFail;
-  e.open.names.forced_encoding = o.name_encoding;
-  ValidateNameDecodingOptions(e.open.names);  // a typo fails before any request is made
-  e.open.max_entries = o.limits.max_members;
-  return e;
+ExtractJob ToExtractJob(const CliOptions& o, const ObjectRef& archive, const MemoryPlan& plan) {
+  ExtractJob job;
+  job.archive = archive;
+  job.memory = plan;
+  job.limits = o.limits;
+  job.limits.max_archive_ratio = o.limits.max_member_ratio;
+  job.on_error = o.on_error == "skip" ? OnErrorPolicy::kSkip : OnErrorPolicy::kFail;
+  job.open.names.forced_encoding = o.name_encoding;
+  ValidateNameDecodingOptions(job.open.names);  // a typo fails before any request is made
+  job.open.max_entries = o.limits.max_members;
+  return job;
 }
+
+CliRuntime::CliRuntime(const CliOptions& options, const MemoryPlan& plan)
+    : executor(plan.executor_shape()),
+      part_buffers(plan.part_buffers),
+      stores(StoreEnvironment{options.LocalRoot(), ToS3Config(options, plan), &executor,
+                              &part_buffers}) {}
 
 }  // namespace unpackd

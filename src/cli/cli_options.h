@@ -5,9 +5,11 @@
 #include <memory>
 #include <string>
 
-#include "pipeline/extractor.h"
+#include "extract/extract_job.h"
+#include "extract/memory_plan.h"
+#include "store/registry/store_registry.h"
 #include "store/s3/s3_config.h"
-#include "store/store_locator.h"
+#include "util/executor.h"
 
 namespace unpackd {
 
@@ -31,22 +33,26 @@ struct CliOptions {
 // Registers the options above on `app` (global) so they work before or after the subcommand.
 void AddCommonOptions(CLI::App& app, CliOptions& options);
 
-// Creates each kind of store once, on first use.
-class StoreSet {
- public:
-  explicit StoreSet(const CliOptions& options) : options_(options) {}
-  ObjectStore& For(StoreScheme scheme);
-
- private:
-  const CliOptions& options_;
-  std::unique_ptr<ObjectStore> local_, s3_;
-};
+// The memory plan for `--memory` and `--jobs`, given which kinds of store the work touches.
+MemoryPlan ToMemoryPlan(const CliOptions& options, bool remote_store, bool remote_destination);
 
 // The S3 store's configuration: environment, then --endpoint/--region/--profile/--path-style,
-// with 3/8 of --memory for part buffers.
-s3::S3Config ToS3Config(const CliOptions& options);
+// with the plan's connection count.
+s3::S3Config ToS3Config(const CliOptions& options, const MemoryPlan& plan);
 
-// Translates CLI options into the pipeline's; throws Error(kUsage) on bad values.
-ExtractOptions ToExtractOptions(const CliOptions& options);
+// A job for `archive` with the CLI's limits, error policy, name encoding and memory plan;
+// throws Error(kUsage) on bad values (before any request is made).
+ExtractJob ToExtractJob(const CliOptions& options, const ObjectRef& archive,
+                        const MemoryPlan& plan);
+
+// What a command runs with: the executor sized by the plan, the part-buffer share, and the
+// stores (which use both). Members are destroyed in reverse: stores first.
+struct CliRuntime {
+  CliRuntime(const CliOptions& options, const MemoryPlan& plan);
+
+  Executor executor;
+  MemoryBudget part_buffers;
+  StoreRegistry stores;
+};
 
 }  // namespace unpackd

@@ -12,6 +12,7 @@ enum ExitCode : int {
   kExitRefused = 3,   // the archive (or a member, under --on-error=fail) was refused
   kExitStore = 4,     // store or I/O error: not found, changed, network, server error
   kExitAccess = 5,    // credentials missing, wrong, or not allowed
+  kExitCancelled = 6, // stopped on request; what was written is kept, a rerun resumes
 };
 
 inline int ExitCodeFor(ErrorKind kind) {
@@ -27,6 +28,8 @@ inline int ExitCodeFor(ErrorKind kind) {
     case ErrorKind::kTransient:
     case ErrorKind::kIo:
       return kExitStore;
+    case ErrorKind::kCancelled:
+      return kExitCancelled;
     case ErrorKind::kInternal:
       return kExitInternal;
   }
@@ -36,6 +39,6 @@ inline int ExitCodeFor(ErrorKind kind) {
 inline constexpr const char* kExitCodeHelp =
     "Exit codes: 0 success; 1 internal error; 2 usage error; 3 archive refused (hostile, "
     "corrupt or unsupported); 4 store or I/O error (not found, archive changed, network, "
-    "server); 5 access denied (credentials).";
+    "server); 5 access denied (credentials); 6 cancelled (a rerun resumes).";
 
 }  // namespace unpackd

@@ -19,25 +19,33 @@ nlohmann::json FindingJson(const Finding& f) {
 
 namespace {
 
-// Splits --to into a destination bucket/template. A location ("s3://b/out/{path}", a path)
-// names another bucket; anything else is a template within the archive's bucket.
-void ApplyDestination(const std::string& to, const CliOptions& options, const Location& archive,
-                      ExtractOptions& extract, StoreScheme& dest_scheme) {
-  dest_scheme = archive.scheme;
-  if (to.empty()) return;
+// Where members go. A location in --to ("s3://b/out/{path}", a path) names another bucket,
+// and maybe another store; anything else is a key template within the archive's bucket.
+struct DestinationChoice {
+  StoreScheme scheme = StoreScheme::kLocal;
+  std::string bucket;        // empty: the archive's
+  std::string key_template;  // empty: the default
+};
+
+DestinationChoice ChooseDestination(const std::string& to, const CliOptions& options,
+                                    const Location& archive) {
+  DestinationChoice choice{archive.scheme, "", ""};
+  if (to.empty()) return choice;
   if (!LooksLikeLocation(to)) {
-    extract.destination_template = to;
-    return;
+    choice.key_template = to;
+    return choice;
   }
   const Location dest = ParseLocation(to, options.LocalRoot());
-  dest_scheme = dest.scheme;
-  extract.destination_bucket = dest.ref.bucket;
-  std::string key_template = dest.ref.key;
-  if (key_template.find("{path}") == std::string::npos) {
-    if (!key_template.empty() && !key_template.ends_with("/")) key_template += "/";
-    key_template += "{path}";
+  choice.scheme = dest.scheme;
+  choice.bucket = dest.ref.bucket;
+  choice.key_template = dest.ref.key;
+  if (choice.key_template.find("{path}") == std::string::npos) {
+    if (!choice.key_template.empty() && !choice.key_template.ends_with("/")) {
+      choice.key_template += "/";
+    }
+    choice.key_template += "{path}";
   }
-  extract.destination_template = key_template;
+  return choice;
 }
 
 }  // namespace
@@ -47,32 +55,33 @@ int RunExtract(const std::string& archive_url, const std::string& to, const CliO
   if (archive.ref.key.empty()) {
     throw Error(ErrorKind::kUsage, "'" + archive_url + "' names a bucket, not an archive");
   }
-  ExtractOptions extract = ToExtractOptions(options);
-  StoreScheme dest_scheme;
-  ApplyDestination(to, options, archive, extract, dest_scheme);
-  if (extract.jobs == 0 &&
-      (archive.scheme == StoreScheme::kS3 || dest_scheme == StoreScheme::kS3)) {
-    // S3 work waits on round trips, not the CPU: enough members in flight to hide a
-    // Lambda-like 20 ms per request (bench/RESULTS.md).
-    extract.jobs = 64;
-  }
+  const DestinationChoice destination = ChooseDestination(to, options, archive);
+  const StoreScheme dest_scheme = destination.scheme;
+  const bool remote = archive.scheme == StoreScheme::kS3 || dest_scheme == StoreScheme::kS3;
+  const MemoryPlan plan = ToMemoryPlan(options, remote, dest_scheme == StoreScheme::kS3);
+  ExtractJob job = ToExtractJob(options, archive.ref, plan);
+  job.destination_template = destination.key_template;
+  job.destination_bucket = destination.bucket;
+
   ProgressBar bar(!options.json && !options.no_progress);
-  if (bar.active()) extract.on_progress = [&bar](const ExtractProgress& p) { bar.Update(p); };
+  CliRuntime runtime(options, plan);
+  JobServices services;
+  services.source_store = &runtime.stores.For(archive.scheme);
+  services.destination_store = &runtime.stores.For(dest_scheme);
+  services.executor = &runtime.executor;
+  services.progress = bar.active() ? &bar : nullptr;
+  const ExtractResult result = RunExtractJob(job, services);
 
-  StoreSet stores(options);
-  ObjectStore& source_store = stores.For(archive.scheme);
-  ObjectStore& dest_store = stores.For(dest_scheme);
-  const ExtractResult result = Extract(source_store, archive.ref, dest_store, extract);
-
-  const Location manifest_location{dest_scheme, {result.destination_bucket, result.manifest_key}};
+  const Location manifest_location{dest_scheme, result.job.manifest};
   if (options.json) {
     nlohmann::json findings = nlohmann::json::array();
     for (const auto& f : result.findings) findings.push_back(FindingJson(f));
     nlohmann::json out = {{"status", result.already_complete ? "already-complete" : "extracted"},
                           {"archive", archive.ToUrl(options.LocalRoot())},
-                          {"manifest_key", result.manifest_key},
+                          {"job_id", result.job.id},
+                          {"manifest_key", result.job.manifest.key},
                           {"manifest_url", manifest_location.ToUrl(options.LocalRoot())},
-                          {"destination_bucket", result.destination_bucket},
+                          {"destination_bucket", result.job.manifest.bucket},
                           {"members_written", result.members_written},
                           {"members_reused", result.members_reused},
                           {"seconds", result.seconds},

@@ -21,6 +21,8 @@
 #include <span>
 #include <string>
 
+#include "io/random_access_source.h"
+
 namespace unpackd {
 
 // Names one object. `key` is any valid UTF-8 string S3 would accept (1..1024 bytes).
@@ -43,24 +45,23 @@ struct ObjectInfo {
   UserMetadata metadata;  // lower-case names, without any "x-amz-meta-" prefix
 };
 
-// A pinned, readable view of one object version.
-class RandomAccessObject {
+// A pinned, readable view of one object version. ReadAt (see RandomAccessSource): fewer bytes
+// than asked only at the end of the object; if the object was replaced since it was opened,
+// throws kPrecondition rather than mixing bytes of two versions. Safe from many threads.
+class RandomAccessObject : public RandomAccessSource {
  public:
-  virtual ~RandomAccessObject() = default;
-
   // The object as it was when opened. Never changes for the lifetime of this reader.
   virtual const ObjectInfo& info() const = 0;
 
-  // Reads up to dst.size() bytes starting at `offset` into dst and returns how many were read:
-  // fewer than dst.size() only at the end of the object (0 when offset >= size).
-  // If the object was replaced since it was opened, throws kPrecondition rather than mixing
-  // bytes of two versions. Safe to call from many threads at once.
-  virtual size_t ReadAt(uint64_t offset, std::span<std::byte> dst) = 0;
+  uint64_t size() const final { return info().size; }
 };
 
 struct WriteOptions {
   std::string content_type;  // empty: the store's default
-  UserMetadata metadata;     // names: lower-case ASCII [a-z0-9-]; values: printable ASCII
+  // One rule for every store (ValidateUserMetadata, store/key_validation.h), checked by
+  // NewWriter (kUsage, code "invalid-metadata"): names are 1 or more lower-case ASCII letters,
+  // digits, '-' and '_' ([a-z0-9_-]+); values are printable ASCII (0x20..0x7e).
+  UserMetadata metadata;
   // The caller's estimate of the final size; lets S3 choose single vs multipart upload and a
   // part size. Not trusted: the writer must accept more or fewer bytes.
   std::optional<uint64_t> size_hint;

@@ -18,6 +18,8 @@ std::string_view ErrorKindName(ErrorKind kind) {
       return "transient";
     case ErrorKind::kIo:
       return "io";
+    case ErrorKind::kCancelled:
+      return "cancelled";
     case ErrorKind::kInternal:
       return "internal";
   }
@@ -28,7 +30,7 @@ Error Error::WithContext(std::string_view context) const {
   std::string message(context);
   message += ": ";
   message += what();
-  return Error(kind_, message);
+  return Error(kind_, message, code_);
 }
 
 }  // namespace unpackd

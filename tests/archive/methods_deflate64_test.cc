@@ -7,7 +7,7 @@
 #include <cstring>
 #include <random>
 
-#include "archive/compression_method.h"
+#include "archive/zip/zip_method.h"
 #include "archive/methods_test_helpers.h"
 #include "support/file_object.h"
 #include "support/temp_dir.h"
@@ -81,9 +81,9 @@ Bytes Noise(size_t size, uint32_t seed) {
 }
 
 std::unique_ptr<Decompressor> MakeDeflate64() {
-  DecompressorParams params;
+  ZipDecoderParams params;
   params.method = 9;
-  return MakeDecompressor(params);
+  return MakeZipDecompressor(params);
 }
 
 TEST(Deflate64Test, DecodesDeflate64OnlyCodes) {

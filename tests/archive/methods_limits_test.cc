@@ -3,7 +3,7 @@
 
 #include <cstring>
 
-#include "archive/compression_method.h"
+#include "archive/zip/zip_method.h"
 #include "archive/methods_test_helpers.h"
 #include "support/file_object.h"
 #include "support/temp_dir.h"
@@ -25,40 +25,40 @@ using testing::TempDir;
 constexpr size_t kContentSize = 1'300'000;
 
 TEST(CompressionMethodTest, NamesAndSupport) {
-  EXPECT_EQ(CompressionMethodName(9), "deflate64");
-  EXPECT_EQ(CompressionMethodName(12), "bzip2");
-  EXPECT_EQ(CompressionMethodName(14), "lzma");
-  EXPECT_EQ(CompressionMethodName(93), "zstd");
-  EXPECT_EQ(CompressionMethodName(95), "xz");
+  EXPECT_EQ(ZipMethodName(9), "deflate64");
+  EXPECT_EQ(ZipMethodName(12), "bzip2");
+  EXPECT_EQ(ZipMethodName(14), "lzma");
+  EXPECT_EQ(ZipMethodName(93), "zstd");
+  EXPECT_EQ(ZipMethodName(95), "xz");
   for (const uint16_t method : {0, 8, 9, 12, 14, 93, 95}) {
-    EXPECT_TRUE(IsSupportedCompressionMethod(method)) << method;
-    DecompressorParams params;
+    EXPECT_TRUE(CodecForZipMethod(method).has_value()) << method;
+    ZipDecoderParams params;
     params.method = method;
-    EXPECT_NE(MakeDecompressor(params), nullptr) << method;
+    EXPECT_NE(MakeZipDecompressor(params), nullptr) << method;
   }
   for (const uint16_t method : {1, 6, 10, 98, 99, 17}) {
-    EXPECT_FALSE(IsSupportedCompressionMethod(method)) << method;
+    EXPECT_FALSE(CodecForZipMethod(method).has_value()) << method;
   }
 }
 
 TEST(CompressionMethodTest, RefusesOtherMethodsNamingThem) {
-  DecompressorParams params;
+  ZipDecoderParams params;
   params.method = 98;
-  ExpectRefused([&] { MakeDecompressor(params); }, "98 (ppmd)");
+  ExpectRefused([&] { MakeZipDecompressor(params); }, "98 (ppmd)");
   params.method = 6;
-  ExpectRefused([&] { MakeDecompressor(params); }, "6 (implode)");
+  ExpectRefused([&] { MakeZipDecompressor(params); }, "6 (implode)");
   params.method = 4242;
-  ExpectRefused([&] { MakeDecompressor(params); }, "4242");
+  ExpectRefused([&] { MakeZipDecompressor(params); }, "4242");
 }
 
 // No bytes at all (a null, empty span) is a truncated stream for every method with a format;
 // and empty input that is not the last makes no progress without complaint.
 TEST(CompressionMethodTest, EmptyInputIsTruncated) {
   for (const uint16_t method : {9, 12, 14, 93, 95}) {
-    SCOPED_TRACE(CompressionMethodName(method));
-    DecompressorParams params;
+    SCOPED_TRACE(ZipMethodName(method));
+    ZipDecoderParams params;
     params.method = method;
-    auto decompressor = MakeDecompressor(params);
+    auto decompressor = MakeZipDecompressor(params);
     Bytes out(64);
     const auto step = decompressor->Decompress({}, false, out);
     EXPECT_EQ(step.consumed, 0u);
@@ -89,8 +89,8 @@ class LimitsTest : public ::testing::Test {
     return testing::ReadFileBytes(output);
   }
 
-  static DecompressorParams ParamsFor(const ZipMemberData& member) {
-    DecompressorParams params;
+  static ZipDecoderParams ParamsFor(const ZipMemberData& member) {
+    ZipDecoderParams params;
     params.method = member.method;
     params.flags = member.flags;
     params.uncompressed_size = member.uncompressed_size;
@@ -104,15 +104,15 @@ class LimitsTest : public ::testing::Test {
 
 TEST_F(LimitsTest, LzmaDictionaryAboveTheLimitIsRefused) {
   const ZipMemberData member = SevenZipMember("-mm=LZMA -md=4m");
-  DecompressorParams params = ParamsFor(member);
+  ZipDecoderParams params = ParamsFor(member);
   // 7-Zip shrinks the dictionary to the content's size, which is still far above the limit.
   params.max_dictionary = 512 << 10;
-  auto decompressor = MakeDecompressor(params);
+  auto decompressor = MakeZipDecompressor(params);
   ExpectRefused([&] { DecodeInChunks(*decompressor, member.compressed, 65536, 65536); },
                 "is larger than the allowed 512 KiB");
   // The same member within the limit decodes.
   params.max_dictionary = 4 << 20;
-  auto allowed = MakeDecompressor(params);
+  auto allowed = MakeZipDecompressor(params);
   EXPECT_EQ(DecodeInChunks(*allowed, member.compressed, 65536, 65536), content_);
 }
 
@@ -121,13 +121,13 @@ TEST_F(LimitsTest, LzmaHeaderChecks) {
   {
     Bytes stream = member.compressed;
     stream[2] = std::byte{6};  // properties size must be 5
-    auto decompressor = MakeDecompressor(ParamsFor(member));
+    auto decompressor = MakeZipDecompressor(ParamsFor(member));
     ExpectRefused([&] { DecodeInChunks(*decompressor, stream, 1, 65536); }, "properties size 6");
   }
   {
     Bytes stream = member.compressed;
     stream[4] = std::byte{225};  // lc/lp/pb byte beyond (pb 4, lp 4, lc 8)
-    auto decompressor = MakeDecompressor(ParamsFor(member));
+    auto decompressor = MakeZipDecompressor(ParamsFor(member));
     ExpectRefused([&] { DecodeInChunks(*decompressor, stream, 1, 65536); },
                   "unsupported LZMA properties");
   }
@@ -137,32 +137,32 @@ TEST_F(LimitsTest, LzmaWithoutEndMarkerStopsAtTheDeclaredSize) {
   const ZipMemberData member = SevenZipMember("-mm=LZMA -md=1m -meos=off");
   ASSERT_EQ(member.flags & 2, 0);
   // A declared size shorter than the data: liblzma finds the stream does not end there.
-  DecompressorParams params = ParamsFor(member);
+  ZipDecoderParams params = ParamsFor(member);
   params.uncompressed_size = member.uncompressed_size - 1000;
-  auto shorter = MakeDecompressor(params);
+  auto shorter = MakeZipDecompressor(params);
   ExpectRefused([&] { DecodeInChunks(*shorter, member.compressed, 65536, 65536); }, "LZMA");
   // A declared size longer than the data: the input runs out first.
   params.uncompressed_size = member.uncompressed_size + 1000;
-  auto longer = MakeDecompressor(params);
+  auto longer = MakeZipDecompressor(params);
   ExpectRefused([&] { DecodeInChunks(*longer, member.compressed, 65536, 65536); }, "LZMA");
 }
 
 TEST_F(LimitsTest, ZstdWindowAboveTheLimitIsRefused) {
   const Bytes stream = Compress("zstd -q -19 -c");
-  DecompressorParams params;
+  ZipDecoderParams params;
   params.method = 93;
   params.max_dictionary = 1 << 20;  // the frame's window covers all 1.3 MB of content
-  auto decompressor = MakeDecompressor(params);
+  auto decompressor = MakeZipDecompressor(params);
   ExpectRefused([&] { DecodeInChunks(*decompressor, stream, 65536, 65536); },
                 "larger than the allowed dictionary size");
 }
 
 TEST_F(LimitsTest, XzDictionaryAboveTheLimitIsRefused) {
   const Bytes stream = Compress("xz -6 -c");  // 8 MiB dictionary
-  DecompressorParams params;
+  ZipDecoderParams params;
   params.method = 95;
   params.max_dictionary = 1 << 20;
-  auto decompressor = MakeDecompressor(params);
+  auto decompressor = MakeZipDecompressor(params);
   ExpectRefused([&] { DecodeInChunks(*decompressor, stream, 65536, 65536); },
                 "more than the allowed dictionary size");
 }
@@ -185,9 +185,9 @@ TEST_F(LimitsTest, EmptyContentDecodesToNothing) {
     SCOPED_TRACE(c.name);
     const auto output = dir_.path() / (c.name + ".out");
     RunCommandOutput(c.command + " < " + ShellQuote(empty) + " > " + ShellQuote(output));
-    DecompressorParams params;
+    ZipDecoderParams params;
     params.method = c.method;
-    auto decompressor = MakeDecompressor(params);
+    auto decompressor = MakeZipDecompressor(params);
     EXPECT_TRUE(DecodeInChunks(*decompressor, testing::ReadFileBytes(output), 1, 1).empty());
   }
   for (const std::string compression : {"ZIP_LZMA", "ZIP_BZIP2"}) {
@@ -196,7 +196,7 @@ TEST_F(LimitsTest, EmptyContentDecodesToNothing) {
     RunCommandOutput(zipfile + compression + ").write(sys.argv[2], \"empty\")' " + ShellQuote(zip) +
                      " " + ShellQuote(empty));
     const ZipMemberData member = ExtractFirstMember(zip);
-    auto decompressor = MakeDecompressor(ParamsFor(member));
+    auto decompressor = MakeZipDecompressor(ParamsFor(member));
     EXPECT_TRUE(DecodeInChunks(*decompressor, member.compressed, 1, 1).empty());
   }
 }

@@ -8,7 +8,7 @@
 #include <random>
 #include <string>
 
-#include "archive/compression_method.h"
+#include "archive/zip/zip_method.h"
 #include "archive/methods_test_helpers.h"
 #include "support/file_object.h"
 #include "support/temp_dir.h"
@@ -144,8 +144,8 @@ class MethodTest : public ::testing::TestWithParam<Sample> {
     ASSERT_GT(made_.member.compressed.size(), 16u);
   }
 
-  DecompressorParams Params() const {
-    DecompressorParams params;
+  ZipDecoderParams Params() const {
+    ZipDecoderParams params;
     params.method = made_.member.method;
     params.flags = made_.member.flags;
     params.uncompressed_size = made_.member.uncompressed_size;
@@ -165,7 +165,7 @@ TEST_P(MethodTest, DecodesInAnyChunking) {
                                   Chunking{SIZE_MAX, size_t{1} << 20}}) {
     SCOPED_TRACE("input chunk " + std::to_string(chunking.in) + ", output chunk " +
                  std::to_string(chunking.out));
-    auto decompressor = MakeDecompressor(Params());
+    auto decompressor = MakeZipDecompressor(Params());
     size_t consumed = 0;
     const Bytes out = DecodeInChunks(*decompressor, made_.member.compressed, chunking.in,
                                      chunking.out, &consumed);
@@ -185,7 +185,7 @@ TEST_P(MethodTest, RefusesTruncatedStreams) {
   const Bytes& stream = made_.member.compressed;
   for (const size_t keep : {size_t{0}, size_t{5}, stream.size() / 2, stream.size() - 1}) {
     SCOPED_TRACE("keeping " + std::to_string(keep) + " of " + std::to_string(stream.size()));
-    auto decompressor = MakeDecompressor(Params());
+    auto decompressor = MakeZipDecompressor(Params());
     const std::span<const std::byte> cut(stream.data(), keep);
     ExpectRefused([&] { DecodeInChunks(*decompressor, cut, 4096, 65536); }, "truncated");
   }
@@ -194,7 +194,7 @@ TEST_P(MethodTest, RefusesTruncatedStreams) {
 TEST_P(MethodTest, RefusesCorruptStreams) {
   Bytes stream = made_.member.compressed;
   GetParam().corrupt(stream);
-  auto decompressor = MakeDecompressor(Params());
+  auto decompressor = MakeZipDecompressor(Params());
   ExpectRefused([&] { DecodeInChunks(*decompressor, stream, 65536, 65536); },
                 GetParam().corrupt_reason);
 }
@@ -208,7 +208,7 @@ TEST_P(MethodTest, SurvivesRandomDamage) {
     for (int flips = 0; flips < 3; ++flips) {
       stream[random() % stream.size()] ^= static_cast<std::byte>(1 + random() % 255);
     }
-    auto decompressor = MakeDecompressor(Params());
+    auto decompressor = MakeZipDecompressor(Params());
     try {
       DecodeInChunks(*decompressor, stream, 4093, 65536, nullptr, 4 * kSampleSize);
     } catch (const Error& error) {

@@ -22,9 +22,39 @@
 #include <string_view>
 #include <vector>
 
-#include "archive/decompressor.h"
+#include "archive/zip/zip_method.h"
+#include "codec/codec.h"
+#include "codec/decompressor.h"
 #include "support/file_object.h"
 #include "util/error.h"
+
+namespace unpackd {
+
+// A decoder chosen the way a ZIP member chooses it: by APPNOTE method number and flags.
+struct ZipDecoderParams {
+  uint16_t method = 0;
+  uint16_t flags = 0;  // bit 1: LZMA end marker
+  uint64_t uncompressed_size = 0;
+  uint64_t max_dictionary = uint64_t{64} << 20;
+};
+
+// Throws Error(kArchiveRefused) "unsupported compression method N (name)" for methods without
+// a codec, as extraction refuses them.
+inline std::unique_ptr<Decompressor> MakeZipDecompressor(const ZipDecoderParams& zip) {
+  const auto codec = CodecForZipMethod(zip.method);
+  if (!codec) {
+    throw Error(ErrorKind::kArchiveRefused, "unsupported compression method " +
+                                                std::to_string(zip.method) + " (" +
+                                                ZipMethodName(zip.method) + ")");
+  }
+  DecompressorParams params;
+  params.lzma_end_marker = (zip.flags & 0x2) != 0;
+  params.uncompressed_size = zip.uncompressed_size;
+  params.max_dictionary = zip.max_dictionary;
+  return MakeDecompressor(*codec, params);
+}
+
+}  // namespace unpackd
 
 namespace unpackd::methods_test {
 

@@ -8,9 +8,9 @@
 #include <map>
 #include <set>
 
-#include "archive/compression_method.h"
+#include "archive/zip/zip_method.h"
 #include "archive/methods_test_helpers.h"
-#include "archive/zip_archive.h"
+#include "archive/zip/zip_archive.h"
 #include "support/file_object.h"
 #include "support/temp_dir.h"
 #include "util/error.h"
@@ -110,7 +110,7 @@ class MethodsZipTest : public ::testing::Test {
     std::set<uint16_t> seen;
     size_t checked = 0;
     for (const ZipEntry& entry : archive->entries()) {
-      SCOPED_TRACE(entry.name + " (" + CompressionMethodName(entry.method) + ")");
+      SCOPED_TRACE(entry.name + " (" + ZipMethodName(entry.method) + ")");
       seen.insert(entry.method);
       const auto expected = contents_.find(original(entry.name));
       ASSERT_NE(expected, contents_.end());

@@ -9,7 +9,7 @@
 #include <map>
 #include <string>
 
-#include "archive/zip_archive.h"
+#include "archive/zip/zip_archive.h"
 #include "support/file_object.h"
 #include "support/temp_dir.h"
 #include "util/error.h"
@@ -59,7 +59,7 @@ class NameDecodingArchiveTest : public ::testing::Test {
   std::map<std::string, std::string> Names(const std::filesystem::path& zip,
                                            const std::string& forced = "") {
     auto object = testing::OpenFileObject(zip);
-    ZipOpenOptions options;
+    ArchiveOpenOptions options;
     options.names.forced_encoding = forced;
     auto archive = ZipArchive::Open(*object, options);
     std::map<std::string, std::string> names;

@@ -4,7 +4,7 @@
 // (/usr/bin/python3, e.g. "결과.txt".encode("cp949")), and the Unicode Path CRC by Python's
 // zlib.crc32. Nothing here is a hand-typed byte string, so a wrong expectation cannot hide in
 // the fixture. NFD names are made with unicodedata.normalize("NFD", ...), as macOS writes them.
-#include "archive/name_decoding.h"
+#include "archive/zip/name_decoding.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

@@ -1,13 +1,13 @@
 // ZipArchive over archives written by real tools, and over hand-damaged bytes.
-#include "archive/zip_archive.h"
+#include "archive/zip/zip_archive.h"
 
 #include <gtest/gtest.h>
 #include <zlib.h>
 
 #include <fstream>
 
-#include "archive/crc32.h"
-#include "archive/read_ahead_source.h"
+#include "codec/crc32.h"
+#include "io/range_source.h"
 #include "support/archive_maker.h"
 #include "support/file_object.h"
 #include "support/temp_dir.h"
@@ -222,7 +222,7 @@ TEST_F(ZipArchiveTest, RefusesMemberLargerThanDeclared) {
   try {
     auto reader = archive->OpenMember(
         lying,
-        std::make_unique<ReadAheadSource>(*object, extent.data_offset, extent.data_size, 4096), {});
+        std::make_unique<RangeSource>(*object, extent.data_offset, extent.data_size, 4096), {});
     std::vector<std::byte> buf(4096);
     while (reader->Read(buf) > 0) {
     }

@@ -1,4 +1,4 @@
-// LocalStore keeps folders open between operations (store/folder_cache.h). These tests change
+// LocalStore keeps folders open between operations (store/local/folder_cache.h). These tests change
 // the tree behind a store's back after it cached folders, the way other processes (or other
 // store instances) can, and check that no guarantee of the uncached walk is lost.
 #include <gmock/gmock.h>
@@ -11,7 +11,8 @@
 #include <thread>
 #include <vector>
 
-#include "store/local_store.h"
+#include "store/local/local_store.h"
+#include "store/store_test_util.h"
 #include "support/temp_dir.h"
 #include "util/error.h"
 
@@ -20,52 +21,21 @@ namespace {
 
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
+using unpackd::testing::Catch;
+using unpackd::testing::ReadFile;
 using unpackd::testing::TempDir;
-
-std::string ReadFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-void WriteFile(const fs::path& path, std::string_view content) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << content;
-}
-
-std::vector<std::string> Tree(const fs::path& dir) {
-  std::vector<std::string> out;
-  for (const auto& entry : fs::recursive_directory_iterator(dir)) {
-    out.push_back(fs::relative(entry.path(), dir).string());
-  }
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
-template <typename Fn>
-Error Catch(Fn&& fn) {
-  try {
-    fn();
-  } catch (const Error& error) {
-    return error;
-  }
-  ADD_FAILURE() << "expected unpackd::Error";
-  return Error(ErrorKind::kInternal, "no error thrown");
-}
+using unpackd::testing::Tree;
+using unpackd::testing::WriteFile;
 
 ObjectInfo Put(ObjectStore& store, const std::string& key, std::string_view content,
                std::string content_type = "text/plain") {
   WriteOptions options;
   options.content_type = std::move(content_type);
-  auto writer = store.NewWriter({"b", key}, options);
-  writer->Append(std::as_bytes(std::span(content.data(), content.size())));
-  return writer->Commit();
+  return unpackd::testing::Put(store, {"b", key}, content, options);
 }
 
 std::string Get(ObjectStore& store, const std::string& key) {
-  auto reader = store.OpenForRead({"b", key});
-  std::string out(reader->info().size, '\0');
-  reader->ReadAt(0, std::as_writable_bytes(std::span(out.data(), out.size())));
-  return out;
+  return unpackd::testing::Get(store, {"b", key});
 }
 
 class LocalStoreFolderCacheTest : public ::testing::Test {

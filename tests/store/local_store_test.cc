@@ -1,4 +1,4 @@
-#include "store/local_store.h"
+#include "store/local/local_store.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "store/key_validation.h"
+#include "store/store_test_util.h"
 #include "support/temp_dir.h"
 #include "util/error.h"
 
@@ -21,27 +22,13 @@ namespace {
 
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
+using unpackd::testing::Bytes;
+using unpackd::testing::Catch;
+using unpackd::testing::ReadFile;
 using unpackd::testing::TempDir;
-
-std::span<const std::byte> Bytes(std::string_view text) {
-  return std::as_bytes(std::span(text.data(), text.size()));
-}
-
-std::string ReadFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-void WriteFile(const fs::path& path, std::string_view content) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << content;
-}
-
-WriteOptions Typed(std::string content_type) {
-  WriteOptions options;
-  options.content_type = std::move(content_type);
-  return options;
-}
+using unpackd::testing::Tree;
+using unpackd::testing::Typed;
+using unpackd::testing::WriteFile;
 
 WriteOptions WithMetadata(UserMetadata metadata) {
   WriteOptions options;
@@ -49,29 +36,7 @@ WriteOptions WithMetadata(UserMetadata metadata) {
   return options;
 }
 
-// Every entry below `dir`, recursively, as paths relative to it.
-std::vector<std::string> Tree(const fs::path& dir) {
-  std::vector<std::string> out;
-  for (const auto& entry : fs::recursive_directory_iterator(dir)) {
-    out.push_back(fs::relative(entry.path(), dir).string());
-  }
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
-// Runs `fn` and returns the Error it throws; fails the test if it does not throw one.
-template <typename Fn>
-Error Catch(Fn&& fn) {
-  try {
-    fn();
-  } catch (const Error& error) {
-    return error;
-  }
-  ADD_FAILURE() << "expected unpackd::Error";
-  return Error(ErrorKind::kInternal, "no error thrown");
-}
-
-class LocalStoreTest : public ::testing::Test {
+class LocalStoreTest : public unpackd::testing::OneBucketTest<> {
  protected:
   LocalStoreTest() {
     CreateBucket(dir_.path(), "b");
@@ -80,31 +45,7 @@ class LocalStoreTest : public ::testing::Test {
 
   fs::path bucket() const { return dir_.path() / "b"; }
 
-  ObjectInfo Put(const std::string& key, std::string_view content, WriteOptions options = {}) {
-    auto writer = store_->NewWriter({"b", key}, options);
-    writer->Append(Bytes(content));
-    return writer->Commit();
-  }
-
-  std::string Get(const std::string& key) {
-    auto reader = store_->OpenForRead({"b", key});
-    std::string out(reader->info().size, '\0');
-    const size_t n = reader->ReadAt(0, std::as_writable_bytes(std::span(out.data(), out.size())));
-    EXPECT_EQ(n, out.size());
-    return out;
-  }
-
-  std::vector<std::string> ListKeys(const std::string& prefix) {
-    std::vector<std::string> keys;
-    store_->List("b", prefix, [&](const ListEntry& entry) {
-      keys.push_back(entry.key);
-      return true;
-    });
-    return keys;
-  }
-
   TempDir dir_;
-  std::unique_ptr<ObjectStore> store_;
 };
 
 TEST(TempDirTest, CreatesAndRemovesItsDirectory) {
@@ -137,37 +78,6 @@ TEST_F(LocalStoreTest, RoundTripWithChunkedAppends) {
   EXPECT_EQ(stat.etag, committed.etag);
   EXPECT_FALSE(stat.etag.empty());
   EXPECT_TRUE(stat.version_id.empty());
-}
-
-TEST_F(LocalStoreTest, EmptyObject) {
-  Put("empty", "");
-  EXPECT_EQ(store_->Stat({"b", "empty"}).size, 0u);
-  auto reader = store_->OpenForRead({"b", "empty"});
-  std::byte buffer[8];
-  EXPECT_EQ(reader->ReadAt(0, buffer), 0u);
-}
-
-TEST_F(LocalStoreTest, ContentTypeAndMetadataPersistAcrossStoreInstances) {
-  WriteOptions options;
-  options.content_type = "text/plain; charset=utf-8";
-  options.metadata = {{"source-archive", "in/a.zip"}, {"crc32", "deadbeef"}};
-  const ObjectInfo committed = Put("doc.txt", "hello", options);
-  EXPECT_EQ(committed.content_type, options.content_type);
-  EXPECT_EQ(committed.metadata, options.metadata);
-
-  auto reopened = MakeLocalStore(dir_.path());
-  const ObjectInfo stat = reopened->Stat({"b", "doc.txt"});
-  EXPECT_EQ(stat.content_type, options.content_type);
-  EXPECT_EQ(stat.metadata, options.metadata);
-  auto reader = reopened->OpenForRead({"b", "doc.txt"});
-  EXPECT_EQ(reader->info().content_type, options.content_type);
-  EXPECT_EQ(reader->info().metadata, options.metadata);
-  EXPECT_EQ(reader->info().etag, committed.etag);
-}
-
-TEST_F(LocalStoreTest, DefaultContentTypeWhenNoneGiven) {
-  Put("x", "1");
-  EXPECT_EQ(store_->Stat({"b", "x"}).content_type, "application/octet-stream");
 }
 
 TEST_F(LocalStoreTest, ForeignFilesHaveNoContentTypeOrMetadata) {
@@ -235,13 +145,6 @@ TEST_F(LocalStoreTest, OverwriteReplacesContentMetadataAndEtag) {
   EXPECT_EQ(stat.etag, second.etag);
   EXPECT_EQ(stat.content_type, "text/b");
   EXPECT_THAT(Tree(bucket()), ::testing::ElementsAre(".unpackd-meta", ".unpackd-meta/k", "k"));
-}
-
-TEST_F(LocalStoreTest, EtagChangesAfterReplaceEvenWithSameSizeAndContent) {
-  const ObjectInfo first = Put("same", "12345");
-  const ObjectInfo second = Put("same", "12345");
-  EXPECT_NE(first.etag, second.etag);
-  EXPECT_EQ(store_->Stat({"b", "same"}).etag, second.etag);
 }
 
 TEST_F(LocalStoreTest, KoreanAndSpaceKeys) {
@@ -341,6 +244,21 @@ TEST_F(LocalStoreTest, RejectsBadMetadata) {
             ErrorKind::kUsage);
 }
 
+TEST_F(LocalStoreTest, MetadataFollowsTheRuleEveryStoreShares) {
+  // '_' in names: S3 keeps it, so the local store holds it too (ValidateUserMetadata).
+  const UserMetadata metadata = {{"crc_32", "deadbeef"}, {"source-archive", "a.zip"}};
+  Put("k", "x", WithMetadata(metadata));
+  EXPECT_EQ(store_->Stat({"b", "k"}).metadata, metadata);
+  const Error error = Catch([&] { store_->NewWriter({"b", "k"}, WithMetadata({{"a.b", "v"}})); });
+  EXPECT_EQ(error.kind(), ErrorKind::kUsage);
+  EXPECT_EQ(error.code(), "invalid-metadata");
+  EXPECT_THAT(error.what(), HasSubstr("local store: write b/k: "));
+  EXPECT_EQ(Catch([&] {
+              store_->NewWriter({"b", "k"}, Typed("text/\x01"));
+            }).kind(),
+            ErrorKind::kUsage);
+}
+
 TEST_F(LocalStoreTest, MissingRootIsNotFound) {
   EXPECT_EQ(Catch([&] { MakeLocalStore(dir_.path() / "absent"); }).kind(), ErrorKind::kNotFound);
 }
@@ -411,29 +329,6 @@ TEST_F(LocalStoreTest, ParentIsExistingObject) {
                                                      ".unpackd-meta/x/y", "a", "a/b", "x", "x/y"));
 }
 
-TEST_F(LocalStoreTest, ListOrderPrefixAndEarlyStop) {
-  // Created in an order unlike byte order; "a-" < "a/" < "a0" in bytes but not in a walk.
-  for (const std::string key : {"b/z", "a0", "a/y", "a-", "a/x/1", "é", "Z", "a/x0", "ab"}) {
-    Put(key, key + key);
-  }
-  EXPECT_EQ(ListKeys(""),
-            (std::vector<std::string>{"Z", "a-", "a/x/1", "a/x0", "a/y", "a0", "ab", "b/z", "é"}));
-  EXPECT_EQ(ListKeys("a/"), (std::vector<std::string>{"a/x/1", "a/x0", "a/y"}));
-  EXPECT_EQ(ListKeys("a/x"), (std::vector<std::string>{"a/x/1", "a/x0"}));
-  EXPECT_EQ(ListKeys("a"), (std::vector<std::string>{"a-", "a/x/1", "a/x0", "a/y", "a0", "ab"}));
-  EXPECT_TRUE(ListKeys("nothing").empty());
-
-  std::vector<ListEntry> seen;
-  store_->List("b", "", [&](const ListEntry& entry) {
-    seen.push_back(entry);
-    return seen.size() < 3;
-  });
-  ASSERT_EQ(seen.size(), 3u);
-  EXPECT_EQ(seen[2].key, "a/x/1");
-  EXPECT_EQ(seen[2].size, 10u);
-  EXPECT_EQ(seen[2].etag, store_->Stat({"b", "a/x/1"}).etag);
-}
-
 TEST_F(LocalStoreTest, ListSkipsTempFilesSidecarsAndSymlinks) {
   Put("kept", "1");
   auto pending = store_->NewWriter({"b", "pending"}, {});
@@ -457,118 +352,6 @@ TEST_F(LocalStoreTest, DeleteRemovesDataSidecarAndEmptyFolders) {
   Put("a/b", "x");
   store_->Delete({"b", "a"});  // "a" is a folder, not an object: nothing happens
   EXPECT_EQ(Get("a/b"), "x");
-}
-
-TEST_F(LocalStoreTest, ConcurrentWritesAndDeletesSharingFolders) {
-  // Delete removes folders that became empty while other threads commit into them: every
-  // commit must still succeed, and every surviving object must be complete.
-  std::atomic<int> failures{0};
-  std::vector<std::thread> threads;
-  for (int t = 0; t < 4; ++t) {
-    threads.emplace_back([&, t] {
-      for (int i = 0; i < 200; ++i) {
-        const std::string key = "shared/deep/t" + std::to_string(t) + "-k" + std::to_string(i % 3);
-        try {
-          Put(key, key, Typed("text/t" + std::to_string(t)));
-          if (i % 4 != 3) store_->Delete({"b", key});
-        } catch (const Error& error) {
-          ADD_FAILURE() << error.what();
-          ++failures;
-        }
-      }
-    });
-  }
-  for (auto& thread : threads) thread.join();
-  EXPECT_EQ(failures.load(), 0);
-  for (const std::string& key : ListKeys("")) {
-    EXPECT_EQ(Get(key), key);
-    EXPECT_EQ(store_->Stat({"b", key}).content_type, "text/t" + key.substr(13, 1));
-  }
-}
-
-TEST_F(LocalStoreTest, ReadersNeverSeeDataWithoutItsMetadata) {
-  // The sidecar is renamed into place before the data, and readers match them by ETag: a
-  // reader racing an overwriting writer sees each version with its own content type.
-  Put("k", "v0", Typed("type/v0"));
-  std::atomic<bool> done{false};
-  std::thread writer([&] {
-    for (int i = 1; i <= 300; ++i) {
-      const std::string version = "v" + std::to_string(i);
-      Put("k", version, Typed("type/" + version));
-    }
-    done = true;
-  });
-  int checked = 0;
-  while (!done || checked == 0) {
-    try {
-      auto reader = store_->OpenForRead({"b", "k"});
-      std::string content(reader->info().size, '\0');
-      reader->ReadAt(0, std::as_writable_bytes(std::span(content.data(), content.size())));
-      EXPECT_EQ(reader->info().content_type, "type/" + content);
-      ++checked;
-    } catch (const Error& error) {
-      // Replaced between open and read: the contract says kPrecondition, nothing else.
-      EXPECT_EQ(error.kind(), ErrorKind::kPrecondition) << error.what();
-    }
-  }
-  writer.join();
-  EXPECT_GT(checked, 0);
-}
-
-TEST_F(LocalStoreTest, ReadAtBeyondAndAcrossTheEnd) {
-  Put("k", "0123456789");
-  auto reader = store_->OpenForRead({"b", "k"});
-  std::vector<std::byte> buffer(8);
-  EXPECT_EQ(reader->ReadAt(6, buffer), 4u);
-  EXPECT_EQ(std::string(reinterpret_cast<const char*>(buffer.data()), 4), "6789");
-  EXPECT_EQ(reader->ReadAt(10, buffer), 0u);
-  EXPECT_EQ(reader->ReadAt(1'000'000, buffer), 0u);
-  EXPECT_EQ(reader->ReadAt(2, std::span(buffer).first(3)), 3u);
-  EXPECT_EQ(std::string(reinterpret_cast<const char*>(buffer.data()), 3), "234");
-}
-
-TEST_F(LocalStoreTest, ConcurrentReadAtFromThreads) {
-  std::string content(1 << 20, '\0');
-  for (size_t i = 0; i < content.size(); ++i) content[i] = static_cast<char>(i * 131 % 251);
-  Put("big", content);
-  auto reader = store_->OpenForRead({"b", "big"});
-  std::atomic<int> mismatches{0};
-  std::vector<std::thread> threads;
-  for (int t = 0; t < 8; ++t) {
-    threads.emplace_back([&, t] {
-      std::vector<std::byte> buffer(3001);
-      for (size_t offset = t * 977; offset < content.size(); offset += 8 * 3001) {
-        const size_t n = reader->ReadAt(offset, buffer);
-        if (std::string_view(reinterpret_cast<const char*>(buffer.data()), n) !=
-            std::string_view(content).substr(offset, 3001)) {
-          ++mismatches;
-        }
-      }
-    });
-  }
-  for (auto& thread : threads) thread.join();
-  EXPECT_EQ(mismatches.load(), 0);
-}
-
-TEST_F(LocalStoreTest, ReaderThrowsPreconditionAfterReplace) {
-  const ObjectInfo first = Put("archive.zip", "version one");
-  auto reader = store_->OpenForRead({"b", "archive.zip"});
-  std::vector<std::byte> buffer(4);
-  EXPECT_EQ(reader->ReadAt(0, buffer), 4u);
-
-  const ObjectInfo second = Put("archive.zip", "version two!");
-  EXPECT_NE(second.etag, first.etag);
-  const Error error = Catch([&] { reader->ReadAt(0, buffer); });
-  EXPECT_EQ(error.kind(), ErrorKind::kPrecondition);
-  EXPECT_THAT(error.what(), HasSubstr("b/archive.zip"));
-  EXPECT_THAT(error.what(), HasSubstr("replaced"));
-  EXPECT_EQ(reader->info().etag, first.etag);  // the pinned info never changes
-  EXPECT_EQ(reader->info().size, 11u);
-
-  auto fresh = store_->OpenForRead({"b", "archive.zip"});
-  EXPECT_EQ(fresh->info().etag, second.etag);
-  store_->Delete({"b", "archive.zip"});
-  EXPECT_EQ(Catch([&] { fresh->ReadAt(0, buffer); }).kind(), ErrorKind::kPrecondition);
 }
 
 TEST_F(LocalStoreTest, ReaderThrowsPreconditionAfterInPlaceModification) {

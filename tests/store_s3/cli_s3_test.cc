@@ -4,7 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "store/s3/hashing.h"
+#include "cloud/aws/hashing.h"
 #include "store/s3/s3_store.h"
 #include "store_s3/s3_test_support.h"
 #include "support/archive_maker.h"
@@ -23,7 +23,9 @@ class CliS3Test : public ::testing::Test {
   CliS3Test() : server_({"bkt"}) {}
 
   void Upload(const std::string& key, const std::filesystem::path& file) {
-    S3Store store(testing::TestS3Config(server_.endpoint()));
+    Executor executor({1, 1});
+    MemoryBudget budget(64 << 20);
+    S3Store store(testing::TestS3Config(server_.endpoint()), executor, budget);
     auto writer = store.NewWriter({"bkt", key}, {});
     auto bytes = testing::ReadFileBytes(file);
     writer->Append(bytes);
@@ -65,11 +67,11 @@ TEST_F(CliS3Test, ExtractsAnArchiveFromS3BackIntoS3) {
   EXPECT_EQ(a["size"], 15);
   EXPECT_EQ(a["content_type"], "text/plain; charset=utf-8");
   EXPECT_EQ(Boto3("user-1/project-1/result/a.txt", "sha256")["sha256"],
-            Sha256Hex(std::string_view("안녕하세요")));
+            aws::Sha256Hex(std::string_view("안녕하세요")));
   EXPECT_EQ(Boto3("user-1/project-1/result/폴더/데이터 1.json", "head")["content_type"],
             "application/json");
   EXPECT_EQ(Boto3("user-1/project-1/result/big.bin", "sha256")["sha256"],
-            Sha256Hex(std::string_view(big)));
+            aws::Sha256Hex(std::string_view(big)));
 }
 
 TEST_F(CliS3Test, WrongCredentialsExitWithAccessDenied) {

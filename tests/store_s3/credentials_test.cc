@@ -9,13 +9,13 @@
 #include <filesystem>
 #include <fstream>
 
-#include "store/s3/aws_config_file.h"
-#include "store/s3/container_credentials_provider.h"
-#include "store/s3/credentials_chain.h"
-#include "store/s3/credentials_json.h"
-#include "store/s3/environment_credentials_provider.h"
-#include "store/s3/imds_credentials_provider.h"
-#include "store/s3/profile_credentials_provider.h"
+#include "cloud/aws/aws_config_file.h"
+#include "cloud/aws/container_credentials_provider.h"
+#include "cloud/aws/credentials_chain.h"
+#include "cloud/aws/credentials_json.h"
+#include "cloud/aws/environment_credentials_provider.h"
+#include "cloud/aws/imds_credentials_provider.h"
+#include "cloud/aws/profile_credentials_provider.h"
 #include "store/s3/s3_config.h"
 #include "store_s3/scoped_env.h"
 #include "support/loopback_http_server.h"
@@ -70,7 +70,7 @@ TEST_F(CredentialsTest, EnvironmentWithSessionToken) {
   env_.Set("AWS_ACCESS_KEY_ID", "AKIDENV");
   env_.Set("AWS_SECRET_ACCESS_KEY", "env-secret");
   env_.Set("AWS_SESSION_TOKEN", "env-token");
-  auto c = EnvironmentCredentialsProvider().Fetch();
+  auto c = aws::EnvironmentCredentialsProvider().Fetch();
   ASSERT_TRUE(c);
   EXPECT_EQ(c->access_key_id, "AKIDENV");
   EXPECT_EQ(c->secret_access_key, "env-secret");
@@ -78,10 +78,10 @@ TEST_F(CredentialsTest, EnvironmentWithSessionToken) {
 }
 
 TEST_F(CredentialsTest, EnvironmentUnsetOrHalfSet) {
-  EXPECT_FALSE(EnvironmentCredentialsProvider().Fetch());
+  EXPECT_FALSE(aws::EnvironmentCredentialsProvider().Fetch());
   env_.Set("AWS_ACCESS_KEY_ID", "AKIDENV");
   try {
-    EnvironmentCredentialsProvider().Fetch();
+    aws::EnvironmentCredentialsProvider().Fetch();
     FAIL();
   } catch (const Error& e) {
     EXPECT_EQ(e.kind(), ErrorKind::kAccessDenied);
@@ -97,30 +97,30 @@ TEST_F(CredentialsTest, ProfileFromCredentialsFileThenConfigFile) {
   WriteFile(".aws/config",
             "[default]\nregion = eu-central-1\n[profile staging]\naws_access_key_id = AKIDSTAGING\n"
             "aws_secret_access_key = staging-secret\nregion = ap-northeast-2\n");
-  auto d = ProfileCredentialsProvider().Fetch();
+  auto d = aws::ProfileCredentialsProvider().Fetch();
   ASSERT_TRUE(d);
   EXPECT_EQ(d->access_key_id, "AKIDDEFAULT");
   EXPECT_EQ(d->secret_access_key, "default-secret");
 
   env_.Set("AWS_PROFILE", "dev");
-  auto dev = ProfileCredentialsProvider().Fetch();
+  auto dev = aws::ProfileCredentialsProvider().Fetch();
   ASSERT_TRUE(dev);
   EXPECT_EQ(dev->access_key_id, "AKIDDEV");
   EXPECT_EQ(dev->session_token, "dev-token");
 
-  auto staging = ProfileCredentialsProvider("staging").Fetch();
+  auto staging = aws::ProfileCredentialsProvider("staging").Fetch();
   ASSERT_TRUE(staging);
   EXPECT_EQ(staging->access_key_id, "AKIDSTAGING");
-  EXPECT_EQ(RegionFromAwsConfig("staging"), "ap-northeast-2");
-  EXPECT_EQ(RegionFromAwsConfig("default"), "eu-central-1");
-  EXPECT_EQ(RegionFromAwsConfig("dev"), "");
+  EXPECT_EQ(aws::RegionFromAwsConfig("staging"), "ap-northeast-2");
+  EXPECT_EQ(aws::RegionFromAwsConfig("default"), "eu-central-1");
+  EXPECT_EQ(aws::RegionFromAwsConfig("dev"), "");
 }
 
 TEST_F(CredentialsTest, FileLocationsAreOverridable) {
   WriteFile("elsewhere/creds",
             "[default]\naws_access_key_id=AKIDELSEWHERE\naws_secret_access_key=s\n");
   env_.Set("AWS_SHARED_CREDENTIALS_FILE", home_ + "/elsewhere/creds");
-  auto c = ProfileCredentialsProvider().Fetch();
+  auto c = aws::ProfileCredentialsProvider().Fetch();
   ASSERT_TRUE(c);
   EXPECT_EQ(c->access_key_id, "AKIDELSEWHERE");
 }
@@ -128,15 +128,15 @@ TEST_F(CredentialsTest, FileLocationsAreOverridable) {
 TEST_F(CredentialsTest, MissingNamedProfileIsAClearErrorNotAFallThrough) {
   WriteFile(".aws/credentials", "[default]\naws_access_key_id=A\naws_secret_access_key=B\n");
   try {
-    ProfileCredentialsProvider("typo").Fetch();
+    aws::ProfileCredentialsProvider("typo").Fetch();
     FAIL();
   } catch (const Error& e) {
     EXPECT_EQ(e.kind(), ErrorKind::kAccessDenied);
     EXPECT_NE(std::string(e.what()).find("'typo' not found"), std::string::npos) << e.what();
   }
-  EXPECT_TRUE(ProfileCredentialsProvider("default").Fetch().has_value());
+  EXPECT_TRUE(aws::ProfileCredentialsProvider("default").Fetch().has_value());
   fs::remove_all(home_ + "/.aws");
-  EXPECT_FALSE(ProfileCredentialsProvider().Fetch());
+  EXPECT_FALSE(aws::ProfileCredentialsProvider().Fetch());
 }
 
 TEST_F(CredentialsTest, ContainerFullUriWithAuthorizationToken) {
@@ -153,7 +153,7 @@ TEST_F(CredentialsTest, ContainerFullUriWithAuthorizationToken) {
   });
   env_.Set("AWS_CONTAINER_CREDENTIALS_FULL_URI", server.url() + "/creds");
   env_.Set("AWS_CONTAINER_AUTHORIZATION_TOKEN", "Bearer abc");
-  auto c = ContainerCredentialsProvider().Fetch();
+  auto c = aws::ContainerCredentialsProvider().Fetch();
   ASSERT_TRUE(c);
   EXPECT_EQ(c->access_key_id, "ASIACONTAINER");
   EXPECT_EQ(c->secret_access_key, "secret-ASIACONTAINER");
@@ -164,9 +164,9 @@ TEST_F(CredentialsTest, ContainerFullUriWithAuthorizationToken) {
   // The token file wins over the variable.
   WriteFile("token", "Bearer wrong\n");
   env_.Set("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", home_ + "/token");
-  EXPECT_THROW(ContainerCredentialsProvider().Fetch(), Error);
+  EXPECT_THROW(aws::ContainerCredentialsProvider().Fetch(), Error);
   WriteFile("token", "Bearer abc\n");
-  EXPECT_TRUE(ContainerCredentialsProvider().Fetch());
+  EXPECT_TRUE(aws::ContainerCredentialsProvider().Fetch());
 }
 
 TEST_F(CredentialsTest, ContainerRelativeUri) {
@@ -180,7 +180,7 @@ TEST_F(CredentialsTest, ContainerRelativeUri) {
     return response;
   });
   env_.Set("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "/v2/credentials/uuid-1");
-  auto c = ContainerCredentialsProvider(server.url()).Fetch();
+  auto c = aws::ContainerCredentialsProvider(server.url()).Fetch();
   ASSERT_TRUE(c);
   EXPECT_EQ(c->access_key_id, "ASIARELATIVE");
 }
@@ -188,7 +188,7 @@ TEST_F(CredentialsTest, ContainerRelativeUri) {
 TEST_F(CredentialsTest, ContainerFullUriMustBeLoopbackOrHttps) {
   env_.Set("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://203.0.113.9/creds");
   try {
-    ContainerCredentialsProvider().Fetch();
+    aws::ContainerCredentialsProvider().Fetch();
     FAIL();
   } catch (const Error& e) {
     EXPECT_EQ(e.kind(), ErrorKind::kAccessDenied);
@@ -204,7 +204,7 @@ TEST_F(CredentialsTest, ContainerGarbageIsAClearError) {
   });
   env_.Set("AWS_CONTAINER_CREDENTIALS_FULL_URI", server.url() + "/creds");
   try {
-    ContainerCredentialsProvider().Fetch();
+    aws::ContainerCredentialsProvider().Fetch();
     FAIL();
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("not JSON"), std::string::npos) << e.what();
@@ -252,13 +252,13 @@ TEST_F(CredentialsTest, ImdsV2RoleCredentials) {
   FakeImds imds;
   env_.Unset("AWS_EC2_METADATA_DISABLED");
   env_.Set("AWS_EC2_METADATA_SERVICE_ENDPOINT", imds.url());
-  auto c = ImdsCredentialsProvider().Fetch();
+  auto c = aws::ImdsCredentialsProvider().Fetch();
   ASSERT_TRUE(c);
   EXPECT_EQ(c->access_key_id, "ASIAIMDS1");
   EXPECT_EQ(c->session_token, "token-ASIAIMDS1");
   EXPECT_NE(c->source.find("my-role"), std::string::npos);
   env_.Set("AWS_EC2_METADATA_DISABLED", "true");
-  EXPECT_FALSE(ImdsCredentialsProvider().Fetch());
+  EXPECT_FALSE(aws::ImdsCredentialsProvider().Fetch());
 }
 
 TEST_F(CredentialsTest, ImdsUnreachableMeansNotOnEc2) {
@@ -270,7 +270,7 @@ TEST_F(CredentialsTest, ImdsUnreachableMeansNotOnEc2) {
     port = closed.port();
   }
   env_.Set("AWS_EC2_METADATA_SERVICE_ENDPOINT", "http://127.0.0.1:" + std::to_string(port));
-  EXPECT_FALSE(ImdsCredentialsProvider().Fetch());
+  EXPECT_FALSE(aws::ImdsCredentialsProvider().Fetch());
 }
 
 TEST_F(CredentialsTest, ChainOrderEnvironmentThenProfileThenContainerThenImds) {
@@ -283,19 +283,19 @@ TEST_F(CredentialsTest, ChainOrderEnvironmentThenProfileThenContainerThenImds) {
     return response;
   });
 
-  EXPECT_EQ(MakeDefaultCredentialsChain("")->Fetch()->access_key_id, "ASIAIMDS1");
+  EXPECT_EQ(aws::MakeDefaultCredentialsChain("")->Fetch()->access_key_id, "ASIAIMDS1");
   env_.Set("AWS_CONTAINER_CREDENTIALS_FULL_URI", container.url() + "/c");
-  EXPECT_EQ(MakeDefaultCredentialsChain("")->Fetch()->access_key_id, "ASIACONTAINER");
+  EXPECT_EQ(aws::MakeDefaultCredentialsChain("")->Fetch()->access_key_id, "ASIACONTAINER");
   WriteFile(".aws/credentials",
             "[default]\naws_access_key_id=AKIDPROFILE\naws_secret_access_key=p\n");
-  EXPECT_EQ(MakeDefaultCredentialsChain("")->Fetch()->access_key_id, "AKIDPROFILE");
+  EXPECT_EQ(aws::MakeDefaultCredentialsChain("")->Fetch()->access_key_id, "AKIDPROFILE");
   env_.Set("AWS_ACCESS_KEY_ID", "AKIDENV");
   env_.Set("AWS_SECRET_ACCESS_KEY", "e");
-  EXPECT_EQ(MakeDefaultCredentialsChain("")->Fetch()->access_key_id, "AKIDENV");
+  EXPECT_EQ(aws::MakeDefaultCredentialsChain("")->Fetch()->access_key_id, "AKIDENV");
 }
 
 TEST_F(CredentialsTest, NothingConfiguredGivesNothing) {
-  EXPECT_FALSE(MakeDefaultCredentialsChain("")->Fetch());
+  EXPECT_FALSE(aws::MakeDefaultCredentialsChain("")->Fetch());
 }
 
 TEST_F(CredentialsTest, TemporaryCredentialsAreCachedAndRefreshedBeforeExpiry) {
@@ -303,7 +303,7 @@ TEST_F(CredentialsTest, TemporaryCredentialsAreCachedAndRefreshedBeforeExpiry) {
   env_.Unset("AWS_EC2_METADATA_DISABLED");
   env_.Set("AWS_EC2_METADATA_SERVICE_ENDPOINT", imds.url());
   imds.valid_seconds = 3600;
-  CachingCredentialsProvider cache(std::make_unique<ImdsCredentialsProvider>(),
+  aws::CachingCredentialsProvider cache(std::make_unique<aws::ImdsCredentialsProvider>(),
                                    std::chrono::minutes(5));
   EXPECT_EQ(cache.Fetch()->access_key_id, "ASIAIMDS1");
   EXPECT_EQ(cache.Fetch()->access_key_id, "ASIAIMDS1");  // cached: an hour left
@@ -315,16 +315,16 @@ TEST_F(CredentialsTest, TemporaryCredentialsAreCachedAndRefreshedBeforeExpiry) {
 }
 
 TEST(CredentialsJson, ParsesAndRejects) {
-  AwsCredentials c = ParseCredentialsJson(
+  aws::AwsCredentials c = aws::ParseCredentialsJson(
       R"({"AccessKeyId":"A","SecretAccessKey":"S","Token":"T","Expiration":"2030-01-02T03:04:05Z"})",
       "test");
   EXPECT_EQ(c.access_key_id, "A");
   ASSERT_TRUE(c.expiration);
   EXPECT_EQ(std::chrono::system_clock::to_time_t(*c.expiration), 1893553445);
-  EXPECT_THROW(ParseCredentialsJson(R"({"AccessKeyId":"A"})", "test"), Error);
-  EXPECT_THROW(ParseCredentialsJson(R"({"Code":"Failed","Message":"no role"})", "test"), Error);
+  EXPECT_THROW(aws::ParseCredentialsJson(R"({"AccessKeyId":"A"})", "test"), Error);
+  EXPECT_THROW(aws::ParseCredentialsJson(R"({"Code":"Failed","Message":"no role"})", "test"), Error);
   try {
-    ParseCredentialsJson(R"({"AccessKeyId":"A","SecretAccessKey":"TOPSECRET","Expiration":"soon"})",
+    aws::ParseCredentialsJson(R"({"AccessKeyId":"A","SecretAccessKey":"TOPSECRET","Expiration":"soon"})",
                          "test");
     FAIL();
   } catch (const Error& e) {

@@ -15,8 +15,8 @@
 #include <string>
 #include <vector>
 
-#include "store/s3/hashing.h"
-#include "store/s3/uri_encoding.h"
+#include "cloud/aws/hashing.h"
+#include "net/uri_encoding.h"
 #include "support/loopback_http_server.h"
 
 namespace unpackd::testing {
@@ -78,7 +78,7 @@ inline void FakeS3Server::set_fault_hook(FaultHook hook) {
 inline void FakeS3Server::PutObject(const std::string& key, std::string data) {
   std::lock_guard lock(mutex_);
   auto bytes = std::as_bytes(std::span(data.data(), data.size()));
-  objects_[key] = Object{data, s3::HexEncode(s3::Md5(bytes)), "application/octet-stream"};
+  objects_[key] = Object{data, aws::HexEncode(aws::Md5(bytes)), "application/octet-stream"};
 }
 
 inline std::optional<FakeS3Server::Object> FakeS3Server::GetObject(const std::string& key) {
@@ -140,17 +140,17 @@ inline LoopbackResponse FakeS3Server::Serve(const LoopbackRequest& request) {
     size_t amp = query.find('&', pos);
     std::string pair = query.substr(pos, amp == std::string::npos ? std::string::npos : amp - pos);
     size_t eq = pair.find('=');
-    params[s3::UriDecode(pair.substr(0, eq))] =
-        eq == std::string::npos ? "" : s3::UriDecode(pair.substr(eq + 1));
+    params[net::UriDecode(pair.substr(0, eq))] =
+        eq == std::string::npos ? "" : net::UriDecode(pair.substr(eq + 1));
     if (amp == std::string::npos) break;
     pos = amp + 1;
   }
   size_t slash = path.find('/', 1);
-  std::string key = slash == std::string::npos ? "" : s3::UriDecode(path.substr(slash + 1));
+  std::string key = slash == std::string::npos ? "" : net::UriDecode(path.substr(slash + 1));
 
   if (!request.Header("content-md5").empty()) {
     auto body = std::as_bytes(std::span(request.body.data(), request.body.size()));
-    if (request.Header("content-md5") != s3::Base64Encode(s3::Md5(body))) {
+    if (request.Header("content-md5") != aws::Base64Encode(aws::Md5(body))) {
       return ErrorResponse(400, "BadDigest");
     }
   }
@@ -173,7 +173,7 @@ inline LoopbackResponse FakeS3Server::Serve(const LoopbackRequest& request) {
       if (name.rfind(params["prefix"], 0) != 0) continue;
       std::string listed = name;
       if (encode) {
-        listed = s3::UriEncodeComponent(name);
+        listed = net::UriEncodeComponent(name);
         for (size_t at; (at = listed.find("%20")) != std::string::npos;) listed.replace(at, 3, "+");
       }
       r.body += "<Contents><Key>" + listed + "</Key><Size>" + std::to_string(object.data.size()) +
@@ -196,7 +196,7 @@ inline LoopbackResponse FakeS3Server::Serve(const LoopbackRequest& request) {
       int number = std::stoi(params["partNumber"]);
       it->second.parts[number] = request.body;
       auto body = std::as_bytes(std::span(request.body.data(), request.body.size()));
-      r.headers.emplace_back("ETag", "\"" + s3::HexEncode(s3::Md5(body)) + "\"");
+      r.headers.emplace_back("ETag", "\"" + aws::HexEncode(aws::Md5(body)) + "\"");
       return r;
     }
     if (request.method == "DELETE") {
@@ -219,7 +219,7 @@ inline LoopbackResponse FakeS3Server::Serve(const LoopbackRequest& request) {
         data += it->second.parts[number];
       }
       auto bytes = std::as_bytes(std::span(data.data(), data.size()));
-      std::string etag = s3::HexEncode(s3::Md5(bytes)) + "-" + std::to_string(last);
+      std::string etag = aws::HexEncode(aws::Md5(bytes)) + "-" + std::to_string(last);
       objects_[key] = Object{data, etag, "application/octet-stream"};
       uploads_.erase(it);
       r.body = "<?xml version=\"1.0\"?><CompleteMultipartUploadResult><ETag>&quot;" + etag +
@@ -229,7 +229,7 @@ inline LoopbackResponse FakeS3Server::Serve(const LoopbackRequest& request) {
   }
   if (request.method == "PUT") {
     auto body = std::as_bytes(std::span(request.body.data(), request.body.size()));
-    std::string etag = s3::HexEncode(s3::Md5(body));
+    std::string etag = aws::HexEncode(aws::Md5(body));
     objects_[key] = Object{request.body, etag, request.Header("content-type")};
     r.headers.emplace_back("ETag", "\"" + etag + "\"");
     return r;

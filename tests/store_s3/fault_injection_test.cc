@@ -5,7 +5,7 @@
 #include <atomic>
 #include <thread>
 
-#include "store/s3/credentials_chain.h"
+#include "cloud/aws/credentials_chain.h"
 #include "store/s3/s3_store.h"
 #include "store_s3/fake_s3_server.h"
 #include "store_s3/s3_test_support.h"
@@ -26,14 +26,22 @@ constexpr char kBucket[] = "bucket";
 
 class FaultInjectionTest : public ::testing::Test {
  protected:
+  // Three part uploads at once, as a small store would run them, within 20 MiB of parts.
+  Executor executor_{ExecutorShape{1, 3}};
+  MemoryBudget budget_{20 << 20};
+  S3Config config_;  // of the last store made
+
+  // Lists uploads as an operator would, with a client of its own.
+  std::vector<MultipartUploadListing> Uploads() {
+    return S3Client(config_).ListMultipartUploads(kBucket, "");
+  }
   std::unique_ptr<S3Store> NewStore(int max_attempts = 3) {
     S3Config config = TestS3Config(fake_.endpoint(), "AKIDFAKE", "fake-secret");
     config.retry.max_attempts = max_attempts;
     config.stall_timeout = std::chrono::seconds(1);
     config.part_size = 5 << 20;
-    config.upload_concurrency = 3;
-    config.memory_budget = 20 << 20;
-    return std::make_unique<S3Store>(config);
+    config_ = config;
+    return std::make_unique<S3Store>(config, executor_, budget_);
   }
 
   // Fails the first `times` requests matching `method` with `response`.
@@ -154,8 +162,9 @@ TEST_F(FaultInjectionTest, BrokenDownloadResumesFromTheLastByteReceived) {
   }
   EXPECT_EQ(ranges, (std::vector<std::string>{"bytes=1000-150999", "bytes=13345-150999"}));
   for (const auto& r : fake_.requests()) {
-    if (r.method == "GET")
+    if (r.method == "GET") {
       EXPECT_EQ(r.Header("if-match"), "\"" + fake_.GetObject("k")->etag + "\"");
+    }
   }
 }
 
@@ -246,8 +255,8 @@ TEST_F(FaultInjectionTest, FailedPartAbortsTheUploadAndLeavesNothing) {
   EXPECT_EQ(fake_.aborted_uploads(), 1);
   EXPECT_FALSE(fake_.GetObject("doomed"));
   // ListMultipartUploads, through the client, shows nothing left behind.
-  EXPECT_TRUE(store->client().ListMultipartUploads(kBucket, "").empty());
-  EXPECT_EQ(store->budget().in_use(), 0u);
+  EXPECT_TRUE(Uploads().empty());
+  EXPECT_EQ(budget_.in_use(), 0u);
 }
 
 TEST_F(FaultInjectionTest, WriterDroppedMidUploadAbortsIt) {
@@ -256,9 +265,9 @@ TEST_F(FaultInjectionTest, WriterDroppedMidUploadAbortsIt) {
     auto writer = store->NewWriter({kBucket, "dropped"}, {});
     std::vector<std::byte> chunk(11 << 20);
     writer->Append(chunk);
-    ASSERT_EQ(store->client().ListMultipartUploads(kBucket, "").size(), 1u);
+    ASSERT_EQ(Uploads().size(), 1u);
   }
-  EXPECT_TRUE(store->client().ListMultipartUploads(kBucket, "").empty());
+  EXPECT_TRUE(Uploads().empty());
   EXPECT_EQ(fake_.aborted_uploads(), 1);
   EXPECT_FALSE(fake_.GetObject("dropped"));
 }
@@ -285,10 +294,10 @@ TEST_F(FaultInjectionTest, CompleteAnswering200WithAnErrorIsRetried) {
 }
 
 // Hands out a new temporary key id on every fetch, like a credential endpoint after rotation.
-class RotatingCredentials : public CredentialsProvider {
+class RotatingCredentials : public aws::CredentialsProvider {
  public:
-  std::optional<AwsCredentials> Fetch() override {
-    AwsCredentials c;
+  std::optional<aws::AwsCredentials> Fetch() override {
+    aws::AwsCredentials c;
     c.access_key_id = "ASIAROTATED" + std::to_string(++fetches);
     c.secret_access_key = "s";
     c.session_token = "t";
@@ -309,8 +318,8 @@ TEST_F(FaultInjectionTest, ExpiredTokenRefreshesCredentialsAndRetriesOnce) {
   auto rotating = std::make_unique<RotatingCredentials>();
   RotatingCredentials* counter = rotating.get();
   S3Config config = TestS3Config(fake_.endpoint());
-  config.credentials = std::make_shared<CachingCredentialsProvider>(std::move(rotating));
-  S3Store store(config);
+  config.credentials = std::make_shared<aws::CachingCredentialsProvider>(std::move(rotating));
+  S3Store store(config, executor_, budget_);
   auto reader = store.OpenForRead({kBucket, "k"});
   std::vector<std::byte> buf(1);
   EXPECT_EQ(reader->ReadAt(0, buf), 1u);

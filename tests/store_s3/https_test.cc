@@ -16,7 +16,9 @@ TEST(HttpsTest, TrustedCertificateWorksUntrustedIsRefused) {
 
   S3Config config = testing::TestS3Config(server.endpoint());
   config.ca_bundle = server.ca_file();
-  S3Store store(config);
+  Executor executor({1, 2});
+  MemoryBudget budget(64 << 20);
+  S3Store store(config, executor, budget);
   auto writer = store.NewWriter({"secure", "over tls/한.txt"}, {});
   writer->Append(testing::Bytes("encrypted in transit"));
   writer->Commit();
@@ -28,7 +30,7 @@ TEST(HttpsTest, TrustedCertificateWorksUntrustedIsRefused) {
   // The system store does not know this self-signed certificate.
   S3Config untrusted = testing::TestS3Config(server.endpoint());
   untrusted.retry.max_attempts = 5;
-  S3Store refused(untrusted);
+  S3Store refused(untrusted, executor, budget);
   try {
     refused.Stat({"secure", "over tls/한.txt"});
     FAIL() << "an untrusted certificate was accepted";

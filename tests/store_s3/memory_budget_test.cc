@@ -1,4 +1,4 @@
-#include "store/s3/memory_budget.h"
+#include "util/memory_budget.h"
 
 #include <gtest/gtest.h>
 

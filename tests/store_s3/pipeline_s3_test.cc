@@ -5,8 +5,8 @@
 #include <atomic>
 #include <thread>
 
-#include "pipeline/extractor.h"
-#include "store/s3/hashing.h"
+#include "support/job_runner.h"
+#include "cloud/aws/hashing.h"
 #include "store/s3/s3_store.h"
 #include "store_s3/s3_test_support.h"
 #include "support/archive_maker.h"
@@ -22,7 +22,9 @@ using testing::S3rverFixture;
 
 class PipelineS3Test : public ::testing::Test {
  protected:
-  PipelineS3Test() : server_({"bkt"}), store_(testing::TestS3Config(server_.endpoint())) {}
+  PipelineS3Test()
+      : server_({"bkt"}),
+        store_(testing::TestS3Config(server_.endpoint()), executor_, part_buffers_) {}
 
   void Upload(const std::string& key, const std::filesystem::path& file) {
     auto writer = store_.NewWriter({"bkt", key}, {});
@@ -52,6 +54,8 @@ class PipelineS3Test : public ::testing::Test {
 
   testing::TempDir dir_;
   S3rverFixture server_;
+  Executor executor_{ExecutorShape{1, 16}};
+  MemoryBudget part_buffers_{96 << 20};
   S3Store store_;
 };
 
@@ -66,9 +70,9 @@ TEST_F(PipelineS3Test, KoreanSpacedKeysAndAMultipartMember) {
   testing::MakeZipWithPython(zip, members);
   Upload("사용자 1/프로젝트/result.zip", zip);
 
-  ExtractOptions options;
+  testing::JobOptions options;
   options.jobs = 8;
-  const auto result = Extract(store_, {"bkt", "사용자 1/프로젝트/result.zip"}, store_, options);
+  const auto result = testing::RunJob(store_, {"bkt", "사용자 1/프로젝트/result.zip"}, store_, options);
   EXPECT_EQ(result.members_written, members.size());
   for (const auto& [name, content] : members) {
     const std::string key = "사용자 1/프로젝트/result/" + name;
@@ -78,7 +82,7 @@ TEST_F(PipelineS3Test, KoreanSpacedKeysAndAMultipartMember) {
     EXPECT_EQ(head["size"], content.size()) << key;
     const auto sha =
         nlohmann::json::parse(testing::RunBoto3(server_.endpoint(), "bkt", key, "sha256"));
-    EXPECT_EQ(sha["sha256"], Sha256Hex(std::string_view(content))) << key;
+    EXPECT_EQ(sha["sha256"], aws::Sha256Hex(std::string_view(content))) << key;
   }
   const auto head = nlohmann::json::parse(testing::RunBoto3(
       server_.endpoint(), "bkt", "사용자 1/프로젝트/result/결과 요약.txt", "head"));
@@ -86,7 +90,7 @@ TEST_F(PipelineS3Test, KoreanSpacedKeysAndAMultipartMember) {
   EXPECT_EQ(head["metadata"]["unpackd-source"],
             "bkt/%EC%82%AC%EC%9A%A9%EC%9E%90%201/%ED%94%84%EB%A1%9C%EC%A0%9D%ED%8A%B8/result.zip");
 
-  const auto again = Extract(store_, {"bkt", "사용자 1/프로젝트/result.zip"}, store_, options);
+  const auto again = testing::RunJob(store_, {"bkt", "사용자 1/프로젝트/result.zip"}, store_, options);
   EXPECT_TRUE(again.already_complete);
 }
 
@@ -99,15 +103,17 @@ TEST_F(PipelineS3Test, OutageMidRunLeavesNoManifestAndARerunCompletes) {
   testing::MakeZipWithPython(zip, members, "ZIP_STORED");
   Upload("u/result.zip", zip);
 
-  ExtractOptions options;
+  testing::JobOptions options;
   options.jobs = 2;
   std::atomic<bool> stopped{false};
-  options.on_progress = [&](const ExtractProgress& p) {
+  std::atomic<int> members_done{0};
+  options.on_progress = [&](const ProgressEvent& event) {
     // Pull the plug once a few members are in.
-    if (p.members_done >= 5 && !stopped.exchange(true)) server_.Stop();
+    if (event.kind != ProgressEvent::Kind::kMemberFinished) return;
+    if (++members_done >= 5 && !stopped.exchange(true)) server_.Stop();
   };
   try {
-    Extract(store_, {"bkt", "u/result.zip"}, store_, options);
+    testing::RunJob(store_, {"bkt", "u/result.zip"}, store_, options);
     FAIL() << "extraction survived a dead server";
   } catch (const Error& e) {
     EXPECT_TRUE(e.kind() == ErrorKind::kTransient || e.kind() == ErrorKind::kIo) << e.what();
@@ -118,7 +124,7 @@ TEST_F(PipelineS3Test, OutageMidRunLeavesNoManifestAndARerunCompletes) {
   EXPECT_FALSE(Exists("u/result/.unpackd/manifest.json"));
 
   options.on_progress = nullptr;
-  const auto rerun = Extract(store_, {"bkt", "u/result.zip"}, store_, options);
+  const auto rerun = testing::RunJob(store_, {"bkt", "u/result.zip"}, store_, options);
   EXPECT_GE(rerun.members_reused, 5u);
   EXPECT_EQ(rerun.members_reused + rerun.members_written, members.size());
   EXPECT_TRUE(Exists("u/result/.unpackd/manifest.json"));

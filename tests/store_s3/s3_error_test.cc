@@ -14,8 +14,8 @@ constexpr char kNoSuchKey[] = R"(<?xml version="1.0" encoding="UTF-8"?>
   <RequestId>4442587FB7D0A2F9</RequestId>
 </Error>)";
 
-HttpResponse Response(long status, std::string body) {
-  HttpResponse r;
+net::HttpResponse Response(long status, std::string body) {
+  net::HttpResponse r;
   r.status = status;
   r.body = std::move(body);
   return r;
@@ -47,7 +47,7 @@ TEST(S3Error, MessageNamesOperationObjectStatusCodeAndRequestId) {
 }
 
 TEST(S3Error, RequestIdFallsBackToTheHeader) {
-  HttpResponse r = Response(404, "");
+  net::HttpResponse r = Response(404, "");
   r.headers["x-amz-request-id"] = "HEADER-ID-1";
   std::string what = MakeS3Error(kContext, r).what();
   EXPECT_NE(what.find("HEADER-ID-1"), std::string::npos) << what;
@@ -90,7 +90,7 @@ namespace unpackd::s3 {
 namespace {
 
 TEST(S3Error, HeadErrorsFallBackToHeaders) {
-  HttpResponse r;
+  net::HttpResponse r;
   r.status = 400;
   r.headers["x-amz-error-code"] = "ExpiredToken";
   r.headers["x-amz-error-message"] = "The provided token has expired.";

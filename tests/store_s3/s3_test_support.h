@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "store/s3/s3_config.h"
-#include "store/s3/static_credentials_provider.h"
+#include "cloud/aws/static_credentials_provider.h"
 #include "support/file_object.h"
 
 namespace unpackd::testing {
@@ -23,11 +23,11 @@ inline s3::S3Config TestS3Config(const std::string& endpoint,
   s3::S3Config config;
   config.endpoint = endpoint;
   config.region = "us-east-1";
-  s3::AwsCredentials credentials;
+  aws::AwsCredentials credentials;
   credentials.access_key_id = access_key_id;
   credentials.secret_access_key = secret;
   credentials.source = "test";
-  config.credentials = std::make_shared<s3::StaticCredentialsProvider>(credentials);
+  config.credentials = std::make_shared<aws::StaticCredentialsProvider>(credentials);
   // Keep retries quick so failure tests stay fast.
   config.retry.max_attempts = 3;
   config.retry.base_delay = std::chrono::milliseconds(1);

@@ -10,14 +10,14 @@
 // Chunk" (https://docs.aws.amazon.com/AmazonS3/latest/API/sig-v4-header-based-auth.html):
 // AKIAIOSFODNN7EXAMPLE / wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY, us-east-1, s3,
 // 20130524T000000Z.
-#include "store/s3/sigv4_signer.h"
+#include "cloud/aws/sigv4_signer.h"
 
 #include <gtest/gtest.h>
 
 #include <chrono>
 
-#include "store/s3/hashing.h"
-#include "store/s3/uri_encoding.h"
+#include "cloud/aws/hashing.h"
+#include "net/uri_encoding.h"
 
 namespace unpackd::s3 {
 namespace {
@@ -31,15 +31,15 @@ system_clock::time_point S3ExampleTime() {
   return system_clock::from_time_t(1369353600);
 }  // 2013-05-24T00:00:00Z
 
-AwsCredentials SuiteCredentials() {
-  AwsCredentials c;
+aws::AwsCredentials SuiteCredentials() {
+  aws::AwsCredentials c;
   c.access_key_id = "AKIDEXAMPLE";
   c.secret_access_key = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
   return c;
 }
 
-AwsCredentials S3ExampleCredentials() {
-  AwsCredentials c;
+aws::AwsCredentials S3ExampleCredentials() {
+  aws::AwsCredentials c;
   c.access_key_id = "AKIAIOSFODNN7EXAMPLE";
   c.secret_access_key = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
   return c;
@@ -48,18 +48,18 @@ AwsCredentials S3ExampleCredentials() {
 constexpr char kEmptyHash[] = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
 TEST(SigV4Signer, FormatsAmzDate) {
-  EXPECT_EQ(AmzDate(SuiteTime()), "20150830T123600Z");
-  EXPECT_EQ(AmzDate(S3ExampleTime()), "20130524T000000Z");
+  EXPECT_EQ(aws::AmzDate(SuiteTime()), "20150830T123600Z");
+  EXPECT_EQ(aws::AmzDate(S3ExampleTime()), "20130524T000000Z");
 }
 
 TEST(SigV4Signer, SuiteGetVanilla) {
-  SigningRequest request;
+  aws::SigningRequest request;
   request.method = "GET";
   request.canonical_uri = "/";
   request.headers = {{"Host", "example.amazonaws.com"}, {"X-Amz-Date", "20150830T123600Z"}};
   request.payload_hash = kEmptyHash;
-  SigningResult result =
-      SigV4Signer("us-east-1", "service").Sign(request, SuiteCredentials(), SuiteTime());
+  aws::SigningResult result =
+      aws::SigV4Signer("us-east-1", "service").Sign(request, SuiteCredentials(), SuiteTime());
   EXPECT_EQ(
       result.canonical_request,
       "GET\n/\n\nhost:example.amazonaws.com\nx-amz-date:20150830T123600Z\n\nhost;x-amz-date\n" +
@@ -74,14 +74,14 @@ TEST(SigV4Signer, SuiteGetVanilla) {
 }
 
 TEST(SigV4Signer, SuiteGetVanillaQueryOrderKeyCase) {
-  SigningRequest request;
+  aws::SigningRequest request;
   request.method = "GET";
   request.canonical_uri = "/";
   request.query = {{"Param2", "value2"}, {"Param1", "value1"}};
   request.headers = {{"Host", "example.amazonaws.com"}, {"X-Amz-Date", "20150830T123600Z"}};
   request.payload_hash = kEmptyHash;
-  SigningResult result =
-      SigV4Signer("us-east-1", "service").Sign(request, SuiteCredentials(), SuiteTime());
+  aws::SigningResult result =
+      aws::SigV4Signer("us-east-1", "service").Sign(request, SuiteCredentials(), SuiteTime());
   EXPECT_EQ(result.canonical_request,
             "GET\n/\nParam1=value1&Param2=value2\nhost:example.amazonaws.com\n"
             "x-amz-date:20150830T123600Z\n\nhost;x-amz-date\n" +
@@ -91,17 +91,17 @@ TEST(SigV4Signer, SuiteGetVanillaQueryOrderKeyCase) {
 
 TEST(SigV4Signer, SuitePostXWwwFormUrlencoded) {
   const std::string body = "Param1=value1";
-  SigningRequest request;
+  aws::SigningRequest request;
   request.method = "POST";
   request.canonical_uri = "/";
   request.headers = {{"Content-Type", "application/x-www-form-urlencoded"},
                      {"Host", "example.amazonaws.com"},
                      {"X-Amz-Date", "20150830T123600Z"}};
-  request.payload_hash = Sha256Hex(std::string_view(body));
+  request.payload_hash = aws::Sha256Hex(std::string_view(body));
   EXPECT_EQ(request.payload_hash,
             "9095672bbd1f56dfc5b65f3e153adc8731a4a654192329106275f4c7b24d0b6e");
-  SigningResult result =
-      SigV4Signer("us-east-1", "service").Sign(request, SuiteCredentials(), SuiteTime());
+  aws::SigningResult result =
+      aws::SigV4Signer("us-east-1", "service").Sign(request, SuiteCredentials(), SuiteTime());
   EXPECT_EQ(result.authorization,
             "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, "
             "SignedHeaders=content-type;host;x-amz-date, "
@@ -109,21 +109,21 @@ TEST(SigV4Signer, SuitePostXWwwFormUrlencoded) {
 }
 
 TEST(SigV4Signer, SuitePostStsHeaderBeforeSignsTheSessionToken) {
-  AwsCredentials credentials = SuiteCredentials();
+  aws::AwsCredentials credentials = SuiteCredentials();
   credentials.session_token =
       "AQoDYXdzEPT//////////wEXAMPLEtc764bNrC9SAPBSM22wDOk4x4HIZ8j4FZTwdQWLWsKWHGBuFqwAeMicRXmxfp"
       "SPfIeoIYRqTflfKD8YUuwthAx7mSEI/qkPpKPi/kMcGdQrmGdeehM4IC1NtBmUpp2wUE8phUZampKsburEDy0KPkyQ"
       "DYwT7WZ0wq5VSXDvp75YU9HFvlRd8Tx6q6fE8YQcHNVXAkiY9q6d+xo0rKwT38xVqr7ZD0u0iPPkUL64lIZbqBAz+s"
       "cqKmlzm8FDrypNC9Yjc8fPOLn9FX9KSYvKTr4rvx3iSIlTJabIQwj2ICCR/oLxBA==";
-  SigningRequest request;
+  aws::SigningRequest request;
   request.method = "POST";
   request.canonical_uri = "/";
   request.headers = {{"Host", "example.amazonaws.com"},
                      {"X-Amz-Date", "20150830T123600Z"},
                      {"X-Amz-Security-Token", credentials.session_token}};
   request.payload_hash = kEmptyHash;
-  SigningResult result =
-      SigV4Signer("us-east-1", "service").Sign(request, credentials, SuiteTime());
+  aws::SigningResult result =
+      aws::SigV4Signer("us-east-1", "service").Sign(request, credentials, SuiteTime());
   EXPECT_EQ(result.string_to_sign,
             "AWS4-HMAC-SHA256\n20150830T123600Z\n20150830/us-east-1/service/aws4_request\n"
             "c237e1b440d4c63c32ca95b5b99481081cb7b13c7e40434868e71567c1a882f6");
@@ -134,12 +134,12 @@ TEST(SigV4Signer, SuitePostStsHeaderBeforeSignsTheSessionToken) {
 }
 
 TEST(SigV4Signer, S3ExampleGetObjectWithRange) {
-  SigningRequest request;
+  aws::SigningRequest request;
   request.method = "GET";
   request.canonical_uri = "/test.txt";
   request.headers = {{"Host", "examplebucket.s3.amazonaws.com"}, {"Range", "bytes=0-9"}};
   request.payload_hash = kEmptyHash;
-  std::string authorization = SigV4Signer("us-east-1", "s3")
+  std::string authorization = aws::SigV4Signer("us-east-1", "s3")
                                   .AddAuthHeaders(request, S3ExampleCredentials(), S3ExampleTime());
   EXPECT_EQ(authorization,
             "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request, "
@@ -149,15 +149,15 @@ TEST(SigV4Signer, S3ExampleGetObjectWithRange) {
 
 TEST(SigV4Signer, S3ExamplePutObjectWithReservedCharacterInKey) {
   const std::string body = "Welcome to Amazon S3.";
-  SigningRequest request;
+  aws::SigningRequest request;
   request.method = "PUT";
-  request.canonical_uri = UriEncodePath("/test$file.text");
+  request.canonical_uri = net::UriEncodePath("/test$file.text");
   request.headers = {{"Host", "examplebucket.s3.amazonaws.com"},
                      {"Date", "Fri, 24 May 2013 00:00:00 GMT"},
                      {"x-amz-storage-class", "REDUCED_REDUNDANCY"}};
-  request.payload_hash = Sha256Hex(std::string_view(body));
+  request.payload_hash = aws::Sha256Hex(std::string_view(body));
   EXPECT_EQ(request.canonical_uri, "/test%24file.text");
-  std::string authorization = SigV4Signer("us-east-1", "s3")
+  std::string authorization = aws::SigV4Signer("us-east-1", "s3")
                                   .AddAuthHeaders(request, S3ExampleCredentials(), S3ExampleTime());
   EXPECT_EQ(authorization,
             "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request, "
@@ -166,13 +166,13 @@ TEST(SigV4Signer, S3ExamplePutObjectWithReservedCharacterInKey) {
 }
 
 TEST(SigV4Signer, S3ExampleGetBucketLifecycleValuelessQuery) {
-  SigningRequest request;
+  aws::SigningRequest request;
   request.method = "GET";
   request.canonical_uri = "/";
   request.query = {{"lifecycle", ""}};
   request.headers = {{"Host", "examplebucket.s3.amazonaws.com"}};
   request.payload_hash = kEmptyHash;
-  SigV4Signer signer("us-east-1", "s3");
+  aws::SigV4Signer signer("us-east-1", "s3");
   std::string authorization =
       signer.AddAuthHeaders(request, S3ExampleCredentials(), S3ExampleTime());
   EXPECT_NE(authorization.find(
@@ -182,13 +182,13 @@ TEST(SigV4Signer, S3ExampleGetBucketLifecycleValuelessQuery) {
 }
 
 TEST(SigV4Signer, S3ExampleListObjects) {
-  SigningRequest request;
+  aws::SigningRequest request;
   request.method = "GET";
   request.canonical_uri = "/";
   request.query = {{"max-keys", "2"}, {"prefix", "J"}};
   request.headers = {{"Host", "examplebucket.s3.amazonaws.com"}};
   request.payload_hash = kEmptyHash;
-  std::string authorization = SigV4Signer("us-east-1", "s3")
+  std::string authorization = aws::SigV4Signer("us-east-1", "s3")
                                   .AddAuthHeaders(request, S3ExampleCredentials(), S3ExampleTime());
   EXPECT_NE(authorization.find(
                 "Signature=34b48302e7b5fa45bde8084f4b7868a86f0a534bc59db6670ed5711ef69dc6f7"),
@@ -197,15 +197,15 @@ TEST(SigV4Signer, S3ExampleListObjects) {
 }
 
 TEST(SigV4Signer, AddAuthHeadersPutsSessionTokenAndPayloadHashUnderTheSignature) {
-  AwsCredentials credentials = S3ExampleCredentials();
+  aws::AwsCredentials credentials = S3ExampleCredentials();
   credentials.session_token = "session-token-value";
-  SigningRequest request;
+  aws::SigningRequest request;
   request.method = "GET";
   request.canonical_uri = "/k";
   request.headers = {{"host", "b.example"}};
   request.payload_hash = "UNSIGNED-PAYLOAD";
   std::string authorization =
-      SigV4Signer("eu-west-1", "s3").AddAuthHeaders(request, credentials, S3ExampleTime());
+      aws::SigV4Signer("eu-west-1", "s3").AddAuthHeaders(request, credentials, S3ExampleTime());
   EXPECT_NE(authorization.find(
                 "SignedHeaders=host;x-amz-content-sha256;x-amz-date;x-amz-security-token,"),
             std::string::npos)
@@ -220,14 +220,14 @@ TEST(SigV4Signer, AddAuthHeadersPutsSessionTokenAndPayloadHashUnderTheSignature)
 }
 
 TEST(SigV4Signer, DifferentSecretGivesDifferentSignature) {
-  SigningRequest request;
+  aws::SigningRequest request;
   request.method = "GET";
   request.canonical_uri = "/";
   request.headers = {{"host", "h"}};
   request.payload_hash = kEmptyHash;
-  AwsCredentials other = S3ExampleCredentials();
+  aws::AwsCredentials other = S3ExampleCredentials();
   other.secret_access_key += "x";
-  SigV4Signer signer("us-east-1", "s3");
+  aws::SigV4Signer signer("us-east-1", "s3");
   EXPECT_NE(signer.Sign(request, S3ExampleCredentials(), S3ExampleTime()).signature,
             signer.Sign(request, other, S3ExampleTime()).signature);
 }

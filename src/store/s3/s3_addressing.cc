@@ -1,6 +1,7 @@
 #include "store/s3/s3_addressing.h"
 
 #include "util/error.h"
+#include "util/ascii.h"
 
 namespace unpackd::s3 {
 
@@ -27,8 +28,7 @@ S3Addressing::S3Addressing(const std::string& endpoint, const std::string& regio
     throw Error(ErrorKind::kUsage,
                 "S3 endpoint '" + endpoint + "' must start with http:// or https://");
   }
-  scheme_ = url.substr(0, scheme_end);
-  for (char& c : scheme_) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  scheme_ = AsciiLower(url.substr(0, scheme_end));
   if (scheme_ != "http" && scheme_ != "https") {
     throw Error(ErrorKind::kUsage,
                 "S3 endpoint '" + endpoint + "' must start with http:// or https://");
@@ -58,20 +58,20 @@ bool S3Addressing::UsesPathStyle(const std::string& bucket) const {
 }
 
 S3Target S3Addressing::For(const std::string& bucket, const std::string& key,
-                           const QueryParams& query) const {
+                           const net::QueryParams& query) const {
   S3Target target;
   std::string path = base_path_;
   if (UsesPathStyle(bucket)) {
     target.host = authority_;
-    path += "/" + UriEncodeComponent(bucket);
-    if (!key.empty()) path += "/" + UriEncodePath(key);
+    path += "/" + net::UriEncodeComponent(bucket);
+    if (!key.empty()) path += "/" + net::UriEncodePath(key);
   } else {
     target.host = bucket + "." + authority_;
-    path += "/" + UriEncodePath(key);
+    path += "/" + net::UriEncodePath(key);
   }
   target.canonical_uri = path;
   target.url = scheme_ + "://" + target.host + path;
-  std::string q = CanonicalQueryString(query);
+  std::string q = net::CanonicalQueryString(query);
   if (!q.empty()) target.url += "?" + q;
   return target;
 }

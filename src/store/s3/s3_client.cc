@@ -5,9 +5,9 @@
 #include <sstream>
 #include <thread>
 
-#include "store/s3/aws_config_file.h"
-#include "store/s3/credentials_chain.h"
-#include "store/s3/hashing.h"
+#include "cloud/aws/aws_config_file.h"
+#include "cloud/aws/credentials_chain.h"
+#include "cloud/aws/hashing.h"
 #include "store/s3/s3_error.h"
 #include "util/error.h"
 
@@ -19,12 +19,12 @@ constexpr char kEmptySha256[] = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934
 std::string ResolveRegion(const S3Config& config) {
   if (!config.region.empty()) return config.region;
   std::string from_profile =
-      RegionFromAwsConfig(config.profile.empty() ? DefaultAwsProfileName() : config.profile);
+      aws::RegionFromAwsConfig(config.profile.empty() ? aws::DefaultAwsProfileName() : config.profile);
   return from_profile.empty() ? std::string("us-east-1") : from_profile;
 }
 
-HttpClientOptions HttpOptionsFor(const S3Config& config) {
-  HttpClientOptions options;
+net::HttpClientOptions HttpOptionsFor(const S3Config& config) {
+  net::HttpClientOptions options;
   options.max_connections = config.max_connections;
   options.connect_timeout = config.connect_timeout;
   options.stall_timeout = config.stall_timeout;
@@ -62,7 +62,7 @@ void ValidateMetadata(const ObjectRef& ref, const WriteOptions& options) {
   }
 }
 
-void AddWriteHeaders(HeaderList& headers, const WriteOptions& options) {
+void AddWriteHeaders(net::HeaderList& headers, const WriteOptions& options) {
   headers.emplace_back("Content-Type", options.content_type.empty()
                                            ? std::string("application/octet-stream")
                                            : options.content_type);
@@ -71,9 +71,9 @@ void AddWriteHeaders(HeaderList& headers, const WriteOptions& options) {
   }
 }
 
-std::string ContentMd5(std::span<const std::byte> body) { return Base64Encode(Md5(body)); }
+std::string ContentMd5(std::span<const std::byte> body) { return aws::Base64Encode(aws::Md5(body)); }
 
-pugi::xml_document ParseXml(const HttpResponse& response, const S3Call& call) {
+pugi::xml_document ParseXml(const net::HttpResponse& response, const S3Call& call) {
   pugi::xml_document doc;
   if (!doc.load_buffer(response.body.data(), response.body.size())) {
     throw Error(ErrorKind::kIo, call.operation + " s3://" + call.bucket + "/" + call.key +
@@ -99,7 +99,7 @@ std::string UnquoteEtag(const std::string& etag) {
   return etag;
 }
 
-ObjectInfo ObjectInfoFromHeaders(const HttpResponse& response) {
+ObjectInfo ObjectInfoFromHeaders(const net::HttpResponse& response) {
   ObjectInfo info;
   info.etag = UnquoteEtag(response.Header("etag"));
   info.version_id = response.Header("x-amz-version-id");
@@ -116,15 +116,15 @@ S3Client::S3Client(const S3Config& config)
       addressing_(config.endpoint, ResolveRegion(config), config.path_style),
       signer_(ResolveRegion(config), "s3"),
       credentials_(config.credentials ? config.credentials
-                                      : MakeDefaultCredentialsChain(config.profile)),
+                                      : aws::MakeDefaultCredentialsChain(config.profile)),
       http_(HttpOptionsFor(config)) {}
 
 bool S3Client::ShouldSignPayload() const {
   return config_.sign_payload.value_or(!addressing_.is_https());
 }
 
-AwsCredentials S3Client::CurrentCredentials() {
-  std::optional<AwsCredentials> credentials = credentials_->Fetch();
+aws::AwsCredentials S3Client::CurrentCredentials() {
+  std::optional<aws::AwsCredentials> credentials = credentials_->Fetch();
   if (!credentials) {
     throw Error(ErrorKind::kAccessDenied,
                 "no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or "
@@ -134,19 +134,19 @@ AwsCredentials S3Client::CurrentCredentials() {
   return *credentials;
 }
 
-HttpResponse S3Client::Execute(const S3Call& call) {
+net::HttpResponse S3Client::Execute(const S3Call& call) {
   const S3Target target = addressing_.For(call.bucket, call.key, call.query);
   std::string payload_hash = "UNSIGNED-PAYLOAD";
   if (call.body.empty()) {
     payload_hash = kEmptySha256;
   } else if (ShouldSignPayload()) {
-    payload_hash = Sha256Hex(call.body);
+    payload_hash = aws::Sha256Hex(call.body);
   }
   bool refreshed_credentials = false;
   const int max_attempts = std::max(1, config_.retry.max_attempts);
   for (int attempt = 1;; ++attempt) {
-    const AwsCredentials credentials = CurrentCredentials();
-    SigningRequest signing;
+    const aws::AwsCredentials credentials = CurrentCredentials();
+    aws::SigningRequest signing;
     signing.method = call.method;
     signing.canonical_uri = target.canonical_uri;
     signing.query = call.query;
@@ -157,7 +157,7 @@ HttpResponse S3Client::Execute(const S3Call& call) {
     std::string authorization =
         signer_.AddAuthHeaders(signing, credentials, std::chrono::system_clock::now());
 
-    HttpRequest request;
+    net::HttpRequest request;
     request.method = call.method;
     request.url = target.url;
     request.headers = std::move(signing.headers);
@@ -169,7 +169,7 @@ HttpResponse S3Client::Execute(const S3Call& call) {
     S3RequestContext context{call.operation, call.bucket, call.key, credentials.access_key_id};
     std::optional<Error> failure;
     try {
-      HttpResponse response = http_.Perform(request);
+      net::HttpResponse response = http_.Perform(request);
       if (response.status >= 200 && response.status < 300) {
         if (!call.body_may_hold_error || ParseS3ErrorDocument(response.body).code.empty()) {
           return response;
@@ -180,7 +180,7 @@ HttpResponse S3Client::Execute(const S3Call& call) {
       if (!refreshed_credentials &&
           (doc.code == "ExpiredToken" || doc.code == "TokenRefreshRequired")) {
         // Temporary credentials ran out between our refresh check and the server: refetch.
-        if (auto* caching = dynamic_cast<CachingCredentialsProvider*>(credentials_.get())) {
+        if (auto* caching = dynamic_cast<aws::CachingCredentialsProvider*>(credentials_.get())) {
           caching->Invalidate();
           refreshed_credentials = true;
           --attempt;
@@ -204,7 +204,7 @@ HttpResponse S3Client::Execute(const S3Call& call) {
 
 ObjectInfo S3Client::HeadObject(const std::string& bucket, const std::string& key) {
   S3Call call = NewS3Call("HeadObject", "HEAD", bucket, key);
-  HttpResponse response = Execute(call);
+  net::HttpResponse response = Execute(call);
   ObjectInfo info = ObjectInfoFromHeaders(response);
   info.size = ParseSize(response.Header("content-length"));
   return info;
@@ -217,7 +217,7 @@ PutResult S3Client::PutObject(const std::string& bucket, const std::string& key,
   AddWriteHeaders(call.headers, options);
   call.headers.emplace_back("Content-MD5", ContentMd5(body));
   call.body = body;
-  HttpResponse response = Execute(call);
+  net::HttpResponse response = Execute(call);
   return PutResult{UnquoteEtag(response.Header("etag")), response.Header("x-amz-version-id")};
 }
 
@@ -227,7 +227,7 @@ std::string S3Client::CreateMultipartUpload(const std::string& bucket, const std
   S3Call call = NewS3Call("CreateMultipartUpload", "POST", bucket, key);
   call.query = {{"uploads", ""}};
   AddWriteHeaders(call.headers, options);
-  HttpResponse response = Execute(call);
+  net::HttpResponse response = Execute(call);
   pugi::xml_document doc = ParseXml(response, call);
   std::string upload_id = doc.child("InitiateMultipartUploadResult").child_value("UploadId");
   if (upload_id.empty()) {
@@ -244,7 +244,7 @@ std::string S3Client::UploadPart(const std::string& bucket, const std::string& k
   call.query = {{"partNumber", std::to_string(part_number)}, {"uploadId", upload_id}};
   call.headers.emplace_back("Content-MD5", ContentMd5(body));
   call.body = body;
-  HttpResponse response = Execute(call);
+  net::HttpResponse response = Execute(call);
   std::string etag = response.Header("etag");
   if (etag.empty()) {
     throw Error(ErrorKind::kIo,
@@ -275,7 +275,7 @@ PutResult S3Client::CompleteMultipartUpload(const std::string& bucket, const std
   call.headers.emplace_back("Content-MD5", ContentMd5(bytes));
   call.body = bytes;
   call.body_may_hold_error = true;
-  HttpResponse response = Execute(call);
+  net::HttpResponse response = Execute(call);
   PutResult result;
   pugi::xml_document doc;
   if (doc.load_buffer(response.body.data(), response.body.size())) {
@@ -301,7 +301,7 @@ ListPage S3Client::ListObjectsV2(const std::string& bucket, const std::string& p
   if (!prefix.empty()) call.query.emplace_back("prefix", prefix);
   if (!continuation_token.empty())
     call.query.emplace_back("continuation-token", continuation_token);
-  HttpResponse response = Execute(call);
+  net::HttpResponse response = Execute(call);
   pugi::xml_document doc = ParseXml(response, call);
   pugi::xml_node result = doc.child("ListBucketResult");
   // Keys come percent-encoded only if the server honoured encoding-type=url and says so.
@@ -310,7 +310,7 @@ ListPage S3Client::ListObjectsV2(const std::string& bucket, const std::string& p
   for (pugi::xml_node contents : result.children("Contents")) {
     ListEntry entry;
     entry.key = contents.child_value("Key");
-    if (encoded) entry.key = UriDecode(entry.key, /*plus_is_space=*/true);
+    if (encoded) entry.key = net::UriDecode(entry.key, /*plus_is_space=*/true);
     entry.size = ParseSize(contents.child_value("Size"));
     entry.etag = UnquoteEtag(contents.child_value("ETag"));
     page.entries.push_back(std::move(entry));
@@ -330,7 +330,7 @@ std::vector<MultipartUploadListing> S3Client::ListMultipartUploads(const std::st
   S3Call call = NewS3Call("ListMultipartUploads", "GET", bucket, "");
   call.query = {{"uploads", ""}};
   if (!prefix.empty()) call.query.emplace_back("prefix", prefix);
-  HttpResponse response = Execute(call);
+  net::HttpResponse response = Execute(call);
   pugi::xml_document doc = ParseXml(response, call);
   std::vector<MultipartUploadListing> uploads;
   for (pugi::xml_node upload : doc.child("ListMultipartUploadsResult").children("Upload")) {
@@ -346,8 +346,7 @@ void S3Client::DeleteObject(const std::string& bucket, const std::string& key) {
   } catch (const Error& e) {
     // Absent objects are not an error (S3 itself answers 204; some servers say 404), but an
     // absent bucket is.
-    if (e.kind() != ErrorKind::kNotFound ||
-        std::string(e.what()).find("NoSuchBucket") != std::string::npos) {
+    if (e.kind() != ErrorKind::kNotFound || e.code() == "NoSuchBucket") {
       throw;
     }
   }

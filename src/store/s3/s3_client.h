@@ -14,11 +14,11 @@
 #include <vector>
 
 #include "store/object_store.h"
-#include "store/s3/aws_credentials.h"
-#include "store/s3/http_client.h"
+#include "cloud/aws/aws_credentials.h"
+#include "net/http_client.h"
 #include "store/s3/s3_addressing.h"
 #include "store/s3/s3_config.h"
-#include "store/s3/sigv4_signer.h"
+#include "cloud/aws/sigv4_signer.h"
 
 namespace unpackd::s3 {
 
@@ -28,16 +28,16 @@ struct S3Call {
   std::string method;
   std::string bucket;
   std::string key;
-  QueryParams query;
-  HeaderList headers;
+  net::QueryParams query;
+  net::HeaderList headers;
   std::span<const std::byte> body;  // not owned
   // 2xx bodies go here chunk by chunk instead of into HttpResponse::body (see HttpRequest).
   std::function<void(std::span<const std::byte>)> on_body;
   // Runs before every attempt with the headers to send; lets a download move its Range past
   // bytes already received before a connection broke.
-  std::function<void(HeaderList&)> before_attempt;
+  std::function<void(net::HeaderList&)> before_attempt;
   // See HttpRequest::on_response_start; runs on every attempt.
-  std::function<void(const HttpResponse&)> on_response_start;
+  std::function<void(const net::HttpResponse&)> on_response_start;
   // S3 can answer 200 and still fail (CompleteMultipartUpload): inspect the body for <Error>.
   bool body_may_hold_error = false;
 };
@@ -74,7 +74,7 @@ class S3Client {
 
   // Signs and sends `call`, retrying transient failures per the config's RetryPolicy.
   // Returns the 2xx response; throws unpackd::Error (see MakeS3Error) otherwise.
-  HttpResponse Execute(const S3Call& call);
+  net::HttpResponse Execute(const S3Call& call);
 
   // HEAD the object. kNotFound if absent.
   ObjectInfo HeadObject(const std::string& bucket, const std::string& key);
@@ -102,20 +102,20 @@ class S3Client {
   const S3Config& config() const { return config_; }
 
  private:
-  AwsCredentials CurrentCredentials();
+  aws::AwsCredentials CurrentCredentials();
   bool ShouldSignPayload() const;
 
   S3Config config_;
   S3Addressing addressing_;
-  SigV4Signer signer_;
-  std::shared_ptr<CredentialsProvider> credentials_;
-  HttpClient http_;
+  aws::SigV4Signer signer_;
+  std::shared_ptr<aws::CredentialsProvider> credentials_;
+  net::HttpClient http_;
 };
 
 // Strips the surrounding quotes S3 puts around ETags.
 std::string UnquoteEtag(const std::string& etag);
 
 // Fills ObjectInfo fields from GET/HEAD response headers (not the size).
-ObjectInfo ObjectInfoFromHeaders(const HttpResponse& response);
+ObjectInfo ObjectInfoFromHeaders(const net::HttpResponse& response);
 
 }  // namespace unpackd::s3

@@ -1,19 +1,8 @@
 #include "store/s3/s3_config.h"
 
-#include <cstdlib>
+#include "util/env.h"
 
 namespace unpackd::s3 {
-namespace {
-
-std::string FirstSetEnv(std::initializer_list<const char*> names) {
-  for (const char* name : names) {
-    const char* value = std::getenv(name);
-    if (value != nullptr && *value != '\0') return value;
-  }
-  return {};
-}
-
-}  // namespace
 
 S3Config S3ConfigFromEnvironment() {
   S3Config config;

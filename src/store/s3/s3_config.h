@@ -8,8 +8,8 @@
 #include <optional>
 #include <string>
 
-#include "store/s3/aws_credentials.h"
-#include "store/s3/retry_policy.h"
+#include "cloud/aws/aws_credentials.h"
+#include "net/retry_policy.h"
 
 namespace unpackd::s3 {
 
@@ -31,12 +31,10 @@ struct S3Config {
   // Smallest multipart part; members are uploaded with one PutObject when they fit in one.
   // Grows automatically so that a member of up to 5 TiB fits in 10,000 parts.
   uint64_t part_size = 16ull << 20;
-  // Parts in flight at once across all writers of the store.
-  size_t upload_concurrency = 16;
-  // Bytes of part buffers (filling and in flight) across all writers of the store.
-  uint64_t memory_budget = 512ull << 20;
+  // Keys per ListObjectsV2 page (S3's maximum is 1000).
+  int list_page_size = 1000;
 
-  RetryPolicy retry;
+  net::RetryPolicy retry;
   std::chrono::milliseconds connect_timeout{10'000};
   std::chrono::seconds stall_timeout{30};
   // PEM bundle of CAs to trust for https; empty: the system CA store.
@@ -49,7 +47,7 @@ struct S3Config {
 
   // Where credentials come from. nullptr: the AWS SDKs' default chain (environment, profile
   // files, container endpoint, EC2 instance metadata).
-  std::shared_ptr<CredentialsProvider> credentials;
+  std::shared_ptr<aws::CredentialsProvider> credentials;
 };
 
 // A default S3Config with endpoint, region and profile filled from the environment:

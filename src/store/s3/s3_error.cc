@@ -26,7 +26,7 @@ bool IsRetryableS3Failure(long status, const std::string& code) {
          code == "ServiceUnavailable" || code == "Throttling" || code == "ThrottlingException";
 }
 
-S3ErrorDocument S3ErrorOf(const HttpResponse& response) {
+S3ErrorDocument S3ErrorOf(const net::HttpResponse& response) {
   S3ErrorDocument doc = ParseS3ErrorDocument(response.body);
   if (doc.request_id.empty()) doc.request_id = response.Header("x-amz-request-id");
   if (doc.code.empty()) doc.code = response.Header("x-amz-error-code");
@@ -34,7 +34,7 @@ S3ErrorDocument S3ErrorOf(const HttpResponse& response) {
   return doc;
 }
 
-Error MakeS3Error(const S3RequestContext& context, const HttpResponse& response) {
+Error MakeS3Error(const S3RequestContext& context, const net::HttpResponse& response) {
   const S3ErrorDocument doc = S3ErrorOf(response);
 
   ErrorKind kind = ErrorKind::kIo;
@@ -70,7 +70,7 @@ Error MakeS3Error(const S3RequestContext& context, const HttpResponse& response)
     message += " (using access key id '" + context.access_key_id + "')";
   }
   if (!doc.request_id.empty()) message += " [request id " + doc.request_id + "]";
-  return Error(kind, message);
+  return Error(kind, message, doc.code);
 }
 
 }  // namespace unpackd::s3

@@ -8,7 +8,7 @@
 
 #include <string>
 
-#include "store/s3/http_client.h"
+#include "net/http_client.h"
 #include "util/error.h"
 
 namespace unpackd::s3 {
@@ -25,7 +25,7 @@ S3ErrorDocument ParseS3ErrorDocument(const std::string& body);
 
 // The error of a failed response: the XML body, else (HEAD responses have no body) the
 // x-amz-error-code / x-amz-error-message / x-amz-request-id headers.
-S3ErrorDocument S3ErrorOf(const HttpResponse& response);
+S3ErrorDocument S3ErrorOf(const net::HttpResponse& response);
 
 // What the failing request was, for the message.
 struct S3RequestContext {
@@ -39,7 +39,7 @@ struct S3RequestContext {
 // 404 -> kNotFound; 412 -> kPrecondition; 401/403 -> kAccessDenied (credential codes get a
 // hint naming the access key id); 408, 429, 500, 502, 503, 504, SlowDown, RequestTimeout,
 // InternalError -> kTransient; everything else -> kIo.
-Error MakeS3Error(const S3RequestContext& context, const HttpResponse& response);
+Error MakeS3Error(const S3RequestContext& context, const net::HttpResponse& response);
 
 // True if an S3 response status/code is worth retrying (see MakeS3Error's kTransient list).
 bool IsRetryableS3Failure(long status, const std::string& code);

@@ -62,20 +62,20 @@ void S3ObjectWriter::SubmitPart() {
   buffer_ = Buffer{};
   buffer_started_ = false;
   {
-    std::lock_guard lock(uploads_->mutex);
+    MutexLock lock(uploads_->mutex);
     ++uploads_->in_flight;
   }
   // The task owns the part's bytes and reservation; it captures the shared Uploads state and
   // the context (never `this`), and the writer waits for it before it goes away. The context is
   // borrowed, not shared: the writer keeps it alive until in_flight drops to zero, and a task
-  // holding the last reference would destroy the pool from inside its own worker (a self-join).
-  context_->uploads.Submit([context = context_.get(), uploads = uploads_, part, number, ref = ref_,
+  // holding the last reference would destroy the store from inside an executor thread.
+  context_->executor.Submit(Lane::kIo, [context = context_.get(), uploads = uploads_, part, number, ref = ref_,
                             upload_id = upload_id_]() {
     std::string etag;
     std::exception_ptr error;
     bool skip = false;
     {
-      std::lock_guard lock(uploads->mutex);
+      MutexLock lock(uploads->mutex);
       skip = uploads->first_error != nullptr;  // another part failed: don't bother
     }
     if (!skip) {
@@ -87,21 +87,21 @@ void S3ObjectWriter::SubmitPart() {
     }
     part->bytes = {};
     part->reservation.Reset();
-    std::lock_guard lock(uploads->mutex);
+    MutexLock lock(uploads->mutex);
     if (error && !uploads->first_error) uploads->first_error = error;
     if (!error && !skip) uploads->etags[number] = std::move(etag);
     --uploads->in_flight;
-    uploads->changed.notify_all();
+    uploads->changed.NotifyAll();
   });
 }
 
 void S3ObjectWriter::WaitForParts() {
-  std::unique_lock lock(uploads_->mutex);
-  uploads_->changed.wait(lock, [&] { return uploads_->in_flight == 0; });
+  MutexLock lock(uploads_->mutex);
+  while (uploads_->in_flight > 0) uploads_->changed.Wait(uploads_->mutex);
 }
 
 void S3ObjectWriter::ThrowIfFailed() {
-  std::lock_guard lock(uploads_->mutex);
+  MutexLock lock(uploads_->mutex);
   if (uploads_->first_error) std::rethrow_exception(uploads_->first_error);
 }
 
@@ -132,8 +132,11 @@ ObjectInfo S3ObjectWriter::Commit() {
       if (!buffer_.bytes.empty()) SubmitPart();
       WaitForParts();
       ThrowIfFailed();
-      std::vector<std::pair<int, std::string>> parts(uploads_->etags.begin(),
-                                                     uploads_->etags.end());
+      std::vector<std::pair<int, std::string>> parts;
+      {
+        MutexLock lock(uploads_->mutex);
+        parts.assign(uploads_->etags.begin(), uploads_->etags.end());
+      }
       result = context_->client.CompleteMultipartUpload(ref_.bucket, ref_.key, upload_id_, parts);
       upload_id_.clear();
     }
@@ -150,7 +153,7 @@ void S3ObjectWriter::Abort() noexcept {
   if (finished_) return;
   finished_ = true;
   {
-    std::lock_guard lock(uploads_->mutex);
+    MutexLock lock(uploads_->mutex);
     // Parts still queued see this and skip their upload.
     if (!uploads_->first_error) {
       uploads_->first_error =

@@ -1,20 +1,20 @@
 // S3ObjectWriter: streams one object into S3. Data that fits one part goes up with a single
 // PutObject at Commit; anything bigger becomes a multipart upload whose parts are uploaded
-// concurrently on the store's TaskPool while the caller keeps appending, within the store's
+// concurrently on the executor's I/O lane while the caller keeps appending, within the store's
 // MemoryBudget, completed in part order, and aborted on any failure.
 #pragma once
 
-#include <condition_variable>
 #include <exception>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <vector>
 
 #include "store/object_store.h"
-#include "store/s3/memory_budget.h"
+#include "util/memory_budget.h"
 #include "store/s3/part_size_plan.h"
 #include "store/s3/s3_store_context.h"
+#include "util/memory_budget.h"
+#include "util/mutex.h"
 
 namespace unpackd::s3 {
 
@@ -36,11 +36,11 @@ class S3ObjectWriter : public ObjectWriter {
   };
   // State shared with part-upload tasks.
   struct Uploads {
-    std::mutex mutex;
-    std::condition_variable changed;
-    int in_flight = 0;
-    std::map<int, std::string> etags;  // part number -> ETag
-    std::exception_ptr first_error;
+    Mutex mutex;
+    CondVar changed;
+    int in_flight GUARDED_BY(mutex) = 0;
+    std::map<int, std::string> etags GUARDED_BY(mutex);  // part number -> ETag
+    std::exception_ptr first_error GUARDED_BY(mutex);
   };
 
   void StartBuffer();

@@ -18,7 +18,7 @@ size_t S3RandomAccessObject::ReadAt(uint64_t offset, std::span<std::byte> dst) {
   uint64_t received = 0;
 
   S3Call call = NewS3Call("GetObject", "GET", ref_.bucket, ref_.key);
-  call.before_attempt = [&](HeaderList& headers) {
+  call.before_attempt = [&](net::HeaderList& headers) {
     headers.emplace_back("Range",
                          "bytes=" + std::to_string(offset + received) + "-" + std::to_string(last));
     headers.emplace_back("If-Match", "\"" + info_.etag + "\"");
@@ -32,7 +32,7 @@ size_t S3RandomAccessObject::ReadAt(uint64_t offset, std::span<std::byte> dst) {
     received += chunk.size();
   };
   // Runs on every attempt before any byte is copied.
-  auto check_start = [&](const HttpResponse& start) {
+  auto check_start = [&](const net::HttpResponse& start) {
     std::string etag = UnquoteEtag(start.Header("etag"));
     if (!etag.empty() && etag != info_.etag) {
       throw Error(ErrorKind::kPrecondition, where +

@@ -2,20 +2,20 @@
 // stay usable however the caller orders destruction.
 #pragma once
 
-#include "store/s3/memory_budget.h"
 #include "store/s3/s3_client.h"
 #include "store/s3/s3_config.h"
-#include "store/s3/task_pool.h"
+#include "util/executor.h"
+#include "util/memory_budget.h"
 
 namespace unpackd::s3 {
 
 struct S3StoreContext {
-  explicit S3StoreContext(const S3Config& config)
-      : client(config), budget(config.memory_budget), uploads(config.upload_concurrency) {}
+  S3StoreContext(const S3Config& config, Executor& executor, MemoryBudget& part_buffers)
+      : client(config), budget(part_buffers), executor(executor) {}
 
   S3Client client;
-  MemoryBudget budget;  // part buffers of all writers
-  TaskPool uploads;     // uploads parts; declared last so it is joined first
+  MemoryBudget& budget;  // part buffers of all writers; outlives the store
+  Executor& executor;    // part uploads run on its I/O lane; outlives the store
 };
 
 }  // namespace unpackd::s3

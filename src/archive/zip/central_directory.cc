@@ -1,0 +1,176 @@
+#include "archive/zip/central_directory.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "archive/zip/little_endian.h"
+#include "archive/zip/zip_format.h"
+#include "util/error.h"
+
+namespace unpackd {
+namespace {
+
+using namespace zipfmt;
+
+// Sequential reads over [begin, end) of the source through a fixed-size buffer.
+class ChunkedReader {
+ public:
+  ChunkedReader(RandomAccessSource& source, uint64_t begin, uint64_t end, size_t chunk)
+      : source_(source), next_(begin), end_(end), chunk_(std::max<size_t>(chunk, 1 << 16)) {}
+
+  // Returns exactly n bytes (valid until the next call) or an empty span at the end.
+  std::span<const std::byte> Take(size_t n) {
+    if (buf_.size() - pos_ < n) Refill(n);
+    if (buf_.size() - pos_ < n) return {};
+    auto out = std::span<const std::byte>(buf_).subspan(pos_, n);
+    pos_ += n;
+    return out;
+  }
+
+ private:
+  void Refill(size_t need) {
+    buf_.erase(buf_.begin(), buf_.begin() + static_cast<std::ptrdiff_t>(pos_));
+    pos_ = 0;
+    const size_t want = std::max(need, chunk_);
+    while (buf_.size() < want && next_ < end_) {
+      const size_t old = buf_.size();
+      const size_t n = static_cast<size_t>(std::min<uint64_t>(want - old, end_ - next_));
+      buf_.resize(old + n);
+      const size_t got = source_.ReadAt(next_, std::span(buf_).subspan(old, n));
+      buf_.resize(old + got);
+      next_ += got;
+      if (got == 0) break;
+    }
+  }
+
+  RandomAccessSource& source_;
+  uint64_t next_;
+  uint64_t end_;
+  size_t chunk_;
+  std::vector<std::byte> buf_;
+  size_t pos_ = 0;
+};
+
+std::string ToString(std::span<const std::byte> bytes) {
+  return std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+}
+
+}  // namespace
+
+void ApplyExtraFields(std::span<const std::byte> extra, bool in_local_header, ZipEntry& entry) {
+  ByteCursor c(extra);
+  while (c.remaining() >= 4) {
+    const uint16_t id = c.U16();
+    const uint16_t len = c.U16();
+    if (c.remaining() < len) break;  // a malformed trailing field is ignored, as zip tools do
+    ByteCursor field(c.Bytes(len));
+    if (id == kExtraZip64) {
+      // Only the fields whose 32-bit slot is saturated are present, in this order.
+      if (in_local_header || entry.uncompressed_size == 0xffffffff) {
+        if (field.remaining() >= 8) entry.uncompressed_size = field.U64(), entry.zip64 = true;
+      }
+      if (in_local_header || entry.compressed_size == 0xffffffff) {
+        if (field.remaining() >= 8) entry.compressed_size = field.U64(), entry.zip64 = true;
+      }
+      if (!in_local_header && entry.local_header_offset == 0xffffffff) {
+        if (field.remaining() >= 8) entry.local_header_offset = field.U64(), entry.zip64 = true;
+      }
+      if (!in_local_header && entry.disk_start == 0xffff && field.remaining() >= 4) {
+        entry.disk_start = field.U32();
+      }
+    } else if (id == kExtraUnicodePath && !in_local_header) {
+      if (field.U8() == 1 && field.remaining() >= 4) {
+        entry.unicode_path_name_crc = field.U32();
+        entry.unicode_path = ToString(field.Bytes(field.remaining()));
+      }
+    } else if (id == kExtraWinZipAes) {
+      field.U16();  // vendor version
+      field.U16();  // "AE"
+      field.U8();   // strength
+      const uint16_t actual_method = field.U16();
+      if (field.ok() && entry.method == kMethodAes) {
+        entry.aes_encrypted = true;
+        entry.method = actual_method;
+      }
+    }
+  }
+}
+
+std::vector<ZipEntry> ReadCentralDirectory(RandomAccessSource& source, const ZipArchiveInfo& info,
+                                           const ArchiveOpenOptions& options) {
+  if (info.entry_count > options.max_entries) {
+    throw Error(ErrorKind::kArchiveRefused, "archive declares " + std::to_string(info.entry_count) +
+                                                " members, more than the limit of " +
+                                                std::to_string(options.max_entries));
+  }
+  const uint64_t begin = info.central_directory_offset;
+  const uint64_t end = begin + info.central_directory_size;
+  if (end > info.archive_size || end < begin) {
+    throw Error(ErrorKind::kArchiveRefused, "central directory lies outside the file");
+  }
+  ChunkedReader reader(source, begin, end, options.directory_read_chunk);
+  std::vector<ZipEntry> entries;
+  // Never trust the declared count for allocation: a hostile count costs no memory up front.
+  entries.reserve(static_cast<size_t>(std::min<uint64_t>(info.entry_count, 65536)));
+  for (uint64_t i = 0; i < info.entry_count; ++i) {
+    auto fixed = reader.Take(kCentralHeaderSize);
+    const std::string where = "central directory record " + std::to_string(i);
+    if (fixed.empty()) {
+      throw Error(ErrorKind::kArchiveRefused, where +
+                                                  " is missing: directory truncated (declared " +
+                                                  std::to_string(info.entry_count) + " members)");
+    }
+    ByteCursor c(fixed);
+    if (c.U32() != kCentralHeaderSignature) {
+      throw Error(ErrorKind::kArchiveRefused, where + " has a bad signature");
+    }
+    ZipEntry e;
+    e.index = static_cast<uint32_t>(i);
+    e.version_made_by = c.U16();
+    e.version_needed = c.U16();
+    e.flags = c.U16();
+    e.method = c.U16();
+    const uint16_t time = c.U16();
+    const uint16_t date = c.U16();
+    e.dos_datetime = (static_cast<uint32_t>(date) << 16) | time;
+    e.crc32 = c.U32();
+    e.compressed_size = c.U32();
+    e.uncompressed_size = c.U32();
+    const uint16_t name_len = c.U16();
+    const uint16_t extra_len = c.U16();
+    const uint16_t comment_len = c.U16();
+    e.disk_start = c.U16();
+    e.internal_attributes = c.U16();
+    e.external_attributes = c.U32();
+    e.local_header_offset = c.U32();
+    e.utf8_flag = (e.flags & kFlagUtf8) != 0;
+    if (name_len > options.max_name_bytes) {
+      throw Error(ErrorKind::kArchiveRefused, where + " has a " + std::to_string(name_len) +
+                                                  "-byte name, over the limit of " +
+                                                  std::to_string(options.max_name_bytes));
+    }
+    auto variable = reader.Take(size_t{name_len} + extra_len + comment_len);
+    if (variable.size() != size_t{name_len} + extra_len + comment_len) {
+      throw Error(ErrorKind::kArchiveRefused, where + " is truncated");
+    }
+    e.raw_name = ToString(variable.first(name_len));
+    ApplyExtraFields(variable.subspan(name_len, extra_len), false, e);
+    if (e.disk_start != 0) {
+      throw Error(ErrorKind::kArchiveRefused, where + " starts on disk " +
+                                                  std::to_string(e.disk_start) +
+                                                  ": multi-disk archives are not supported");
+    }
+    if (e.local_header_offset > UINT64_MAX - info.prepended_bytes) {
+      throw Error(ErrorKind::kArchiveRefused, where + " has an impossible local header offset");
+    }
+    e.local_header_offset += info.prepended_bytes;
+    if (e.local_header_offset >= info.central_directory_offset) {
+      throw Error(ErrorKind::kArchiveRefused,
+                  where + " points to a local header at or after the central directory");
+    }
+    entries.push_back(std::move(e));
+  }
+  return entries;
+}
+
+}  // namespace unpackd

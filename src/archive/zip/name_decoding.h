@@ -1,0 +1,32 @@
+// Decodes member names to valid, NFC-normalized UTF-8.
+//
+// Per entry, in order of authority:
+//  1. General-purpose bit 11 (the UTF-8 flag): the raw name is UTF-8. Invalid sequences become
+//     U+FFFD and the entry is reported as lossy.
+//  2. An Info-ZIP Unicode Path extra field (0x7075) whose CRC-32 matches the raw name: its
+//     UTF-8 name (a stale field, left behind when a tool renamed the entry, is ignored).
+//  3. A pure-ASCII name is taken as is.
+//  4. Otherwise the archive's legacy encoding: NameDecodingOptions::forced_encoding if set,
+//     else detected once over all remaining names together (see charset_detection.h).
+// The result is always NFC, so a name written by macOS (NFD) compares equal to the same name
+// typed on Windows or Linux.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "archive/names.h"
+#include "archive/zip/zip_entry.h"
+
+namespace unpackd {
+
+// Sets name and name_encoding for every entry and says what it did. Throws only
+// Error(kUsage), for an unknown forced encoding (checked before any entry is touched); a byte
+// that cannot be decoded becomes U+FFFD and is reported instead. Thread-safe for distinct
+// `entries`.
+NameDecodingReport DecodeEntryNames(std::vector<ZipEntry>& entries,
+                                    const NameDecodingOptions& options);
+
+}  // namespace unpackd

@@ -1,0 +1,150 @@
+#include "archive/zip/zip_archive.h"
+
+#include <vector>
+
+#include "archive/zip/central_directory.h"
+#include "archive/zip/end_record.h"
+#include "archive/zip/little_endian.h"
+#include "archive/checked_member_reader.h"
+#include "archive/zip/zip_method.h"
+#include "archive/zip/name_decoding.h"
+#include "io/range_source.h"
+#include "io/read_up_to.h"
+#include "archive/zip/zip_format.h"
+#include "util/error.h"
+
+namespace unpackd {
+namespace {
+
+using namespace zipfmt;
+
+std::string MemberLabel(const ZipEntry& entry) {
+  return "member '" + (entry.name.empty() ? PrintableRawName(entry.raw_name) : entry.name) + "'";
+}
+
+[[noreturn]] void Refuse(const ZipEntry& entry, const std::string& why) {
+  throw Error(ErrorKind::kArchiveRefused, MemberLabel(entry) + ": " + why);
+}
+
+}  // namespace
+
+std::unique_ptr<ZipArchive> ZipArchive::Open(RandomAccessSource& source,
+                                             const ArchiveOpenOptions& options) {
+  ZipArchiveInfo info = LocateCentralDirectory(source);
+  if (info.multi_disk) {
+    throw Error(ErrorKind::kArchiveRefused,
+                "multi-disk (split or spanned) archives are not supported");
+  }
+  auto entries = ReadCentralDirectory(source, info, options);
+  info.names = DecodeEntryNames(entries, options.names);
+  return std::make_unique<ZipArchive>(source, std::move(info), std::move(entries),
+                                      options.max_decoder_window);
+}
+
+MemberExtent ZipArchive::LocateMember(const ZipEntry& entry, RandomAccessSource& via) const {
+  const uint64_t at = entry.local_header_offset;
+  auto fixed = ReadUpTo(via, at, kLocalHeaderSize);
+  if (fixed.size() < kLocalHeaderSize) Refuse(entry, "local header is truncated");
+  ByteCursor c(fixed);
+  if (c.U32() != kLocalHeaderSignature) {
+    Refuse(entry, "no local header at offset " + std::to_string(at));
+  }
+  c.U16();  // version needed: tools disagree with their own central directory too often
+  const uint16_t flags = c.U16();
+  const uint16_t method = c.U16();
+  c.U32();  // time and date
+  ZipEntry local;
+  local.crc32 = c.U32();
+  local.compressed_size = c.U32();
+  local.uncompressed_size = c.U32();
+  const uint16_t name_len = c.U16();
+  const uint16_t extra_len = c.U16();
+  local.method = method;
+
+  auto variable = ReadUpTo(via, at + kLocalHeaderSize, size_t{name_len} + extra_len);
+  if (variable.size() != size_t{name_len} + extra_len) Refuse(entry, "local header is truncated");
+  const std::string local_name(reinterpret_cast<const char*>(variable.data()), name_len);
+  ApplyExtraFields(std::span<const std::byte>(variable).subspan(name_len), true, local);
+
+  if (local_name != entry.raw_name) {
+    Refuse(entry, "local header names '" + PrintableRawName(local_name) +
+                      "', central directory disagrees");
+  }
+  // AES entries record method 99 locally too; compare the method the extra field resolved.
+  if (local.method != entry.method) {
+    Refuse(entry, "local header says method " + std::to_string(local.method) +
+                      ", central directory says " + std::to_string(entry.method));
+  }
+  if ((flags & (kFlagEncrypted | kFlagDataDescriptor)) !=
+      (entry.flags & (kFlagEncrypted | kFlagDataDescriptor))) {
+    Refuse(entry, "local header flags disagree with the central directory");
+  }
+  if ((flags & kFlagDataDescriptor) == 0) {
+    if (local.crc32 != entry.crc32 || local.compressed_size != entry.compressed_size ||
+        local.uncompressed_size != entry.uncompressed_size) {
+      Refuse(entry, "local header CRC or sizes disagree with the central directory");
+    }
+  }
+  MemberExtent extent;
+  extent.data_offset = at + kLocalHeaderSize + name_len + extra_len;
+  extent.data_size = entry.compressed_size;
+  if (extent.data_size > info_.central_directory_offset ||
+      extent.data_offset > info_.central_directory_offset - extent.data_size) {
+    Refuse(entry, "data runs past the start of the central directory (truncated or malformed)");
+  }
+  return extent;
+}
+
+void ZipArchive::CheckDataDescriptor(const ZipEntry& entry, const MemberExtent& extent,
+                                     RandomAccessSource& via) const {
+  if (!entry.has_data_descriptor()) return;
+  const uint64_t at = extent.data_offset + extent.data_size;
+  auto bytes = ReadUpTo(via, at, 24);
+  // Layouts: [sig] crc csize usize, sizes 4 or 8 bytes each.
+  for (size_t skip : {size_t{4}, size_t{0}}) {
+    if (skip == 4 && (bytes.size() < 4 || LoadLe32(bytes.data()) != kDataDescriptorSignature)) {
+      continue;
+    }
+    for (size_t width : {size_t{8}, size_t{4}}) {
+      if (bytes.size() < skip + 4 + 2 * width) continue;
+      const std::byte* p = bytes.data() + skip;
+      const uint32_t crc = LoadLe32(p);
+      const uint64_t csize = width == 8 ? LoadLe64(p + 4) : LoadLe32(p + 4);
+      const uint64_t usize = width == 8 ? LoadLe64(p + 4 + width) : LoadLe32(p + 4 + width);
+      if (crc == entry.crc32 && csize == entry.compressed_size &&
+          usize == entry.uncompressed_size) {
+        return;
+      }
+    }
+  }
+  Refuse(entry, "data descriptor disagrees with the central directory");
+}
+
+std::unique_ptr<MemberReader> ZipArchive::OpenMember(
+    const ZipEntry& entry, std::unique_ptr<ByteSource> compressed,
+    const MemberStreamLimits& limits) const {
+  if (entry.is_encrypted()) {
+    Refuse(entry, std::string("is encrypted (") +
+                      (entry.aes_encrypted ? "WinZip AES" : "traditional PKWARE") +
+                      "); encrypted members are not supported");
+  }
+  DecompressorParams params;
+  params.lzma_end_marker = (entry.flags & kFlagLzmaEndMarker) != 0;
+  params.uncompressed_size = entry.uncompressed_size;
+  params.max_dictionary = max_decoder_window_;
+  return MakeCheckedMemberReader(ToArchiveEntry(entry), params, MemberLabel(entry),
+                                 std::move(compressed), limits);
+}
+
+std::unique_ptr<MemberReader> ZipArchive::OpenMember(const ZipEntry& entry,
+                                                     const MemberStreamLimits& limits,
+                                                     size_t read_chunk) const {
+  const MemberExtent extent = LocateMember(entry);
+  CheckDataDescriptor(entry, extent);
+  return OpenMember(
+      entry,
+      std::make_unique<RangeSource>(source_, extent.data_offset, extent.data_size, read_chunk),
+      limits);
+}
+
+}  // namespace unpackd

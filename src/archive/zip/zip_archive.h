@@ -1,0 +1,94 @@
+// ZipArchive: a ZIP file read through random access, never copied locally.
+//
+// Open() reads the end records and the central directory (in bounded chunks) and decodes
+// names; OpenMember() streams one member's content with CRC-32 and size checks. The archive
+// object is immutable after Open() and may be shared by many threads; each MemberReader
+// belongs to one thread.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "archive/archive_reader.h"
+#include "archive/member_reader.h"
+#include "archive/zip/name_decoding.h"
+#include "archive/zip/zip_entry.h"
+#include "io/byte_source.h"
+#include "io/random_access_source.h"
+
+namespace unpackd {
+
+struct ZipArchiveInfo {
+  uint64_t archive_size = 0;
+  uint64_t prepended_bytes = 0;  // data before the first local header (self-extractors)
+  bool zip64 = false;
+  uint64_t central_directory_offset = 0;  // as found, after adjusting for prepended bytes
+  uint64_t central_directory_size = 0;
+  uint64_t entry_count = 0;
+  std::string comment;  // raw bytes
+  bool multi_disk = false;
+  NameDecodingReport names;  // which legacy encoding decoded the names, and why
+};
+
+// Where a member's compressed bytes are, once its local header has been checked.
+struct MemberExtent {
+  uint64_t data_offset = 0;  // first compressed byte
+  uint64_t data_size = 0;    // compressed size (from the central directory)
+};
+
+class ZipArchive {
+ public:
+  // Throws Error(kArchiveRefused) with the reason when the bytes are not a readable ZIP
+  // (no end record, truncated, directory outside the file, multi-disk, too many entries).
+  // `source` must outlive the archive.
+  static std::unique_ptr<ZipArchive> Open(RandomAccessSource& source,
+                                          const ArchiveOpenOptions& options);
+
+  const ZipArchiveInfo& info() const { return info_; }
+  const std::vector<ZipEntry>& entries() const { return entries_; }
+  RandomAccessSource& source() const { return source_; }
+
+  // Reads and checks the entry's local header (signature, name, method, flags, sizes and CRC
+  // where present, data within the file). Throws Error(kArchiveRefused) on disagreement.
+  MemberExtent LocateMember(const ZipEntry& entry) const { return LocateMember(entry, source_); }
+  // The same, reading through `via` (a view of the same archive bytes, e.g. a cached range).
+  MemberExtent LocateMember(const ZipEntry& entry, RandomAccessSource& via) const;
+
+  // Checks the data descriptor that follows a member written with flag bit 3, if there is one
+  // in the file; accepts 32- and 64-bit sizes, with or without signature. Throws
+  // Error(kArchiveRefused) if present but disagreeing with the central directory.
+  void CheckDataDescriptor(const ZipEntry& entry, const MemberExtent& extent) const {
+    CheckDataDescriptor(entry, extent, source_);
+  }
+  void CheckDataDescriptor(const ZipEntry& entry, const MemberExtent& extent,
+                           RandomAccessSource& via) const;
+
+  // A reader over `compressed` (which must yield exactly the extent's bytes).
+  std::unique_ptr<MemberReader> OpenMember(const ZipEntry& entry,
+                                           std::unique_ptr<ByteSource> compressed,
+                                           const MemberStreamLimits& limits) const;
+
+  // Convenience for tools and tests: LocateMember + CheckDataDescriptor + a chunked read on
+  // the calling thread + OpenMember.
+  std::unique_ptr<MemberReader> OpenMember(const ZipEntry& entry,
+                                           const MemberStreamLimits& limits = {},
+                                           size_t read_chunk = size_t{4} << 20) const;
+
+  ZipArchive(RandomAccessSource& source, ZipArchiveInfo info, std::vector<ZipEntry> entries,
+             uint64_t max_decoder_window)
+      : source_(source),
+        info_(std::move(info)),
+        entries_(std::move(entries)),
+        max_decoder_window_(max_decoder_window) {}
+
+ private:
+  RandomAccessSource& source_;
+  ZipArchiveInfo info_;
+  std::vector<ZipEntry> entries_;
+  uint64_t max_decoder_window_;
+};
+
+}  // namespace unpackd

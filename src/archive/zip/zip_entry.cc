@@ -1,0 +1,63 @@
+#include "archive/zip/zip_entry.h"
+
+#include "archive/names.h"
+#include "archive/zip/zip_method.h"
+
+namespace unpackd {
+namespace {
+
+constexpr uint8_t kHostUnix = 3;
+constexpr uint32_t kUnixTypeMask = 0170000;
+constexpr uint32_t kUnixDirectory = 0040000;
+constexpr uint32_t kUnixRegular = 0100000;
+constexpr uint32_t kUnixSymlink = 0120000;
+constexpr uint32_t kDosDirectory = 0x10;
+
+uint32_t UnixMode(const ZipEntry& e) {
+  if ((e.version_made_by >> 8) != kHostUnix) return 0;
+  return e.external_attributes >> 16;
+}
+
+}  // namespace
+
+bool ZipEntry::is_directory() const {
+  if (!name.empty() && (name.back() == '/' || name.back() == '\\')) return true;
+  if (!raw_name.empty() && (raw_name.back() == '/' || raw_name.back() == '\\')) return true;
+  if ((UnixMode(*this) & kUnixTypeMask) == kUnixDirectory) return true;
+  return (external_attributes & kDosDirectory) != 0 && uncompressed_size == 0;
+}
+
+bool ZipEntry::is_symlink() const { return (UnixMode(*this) & kUnixTypeMask) == kUnixSymlink; }
+
+bool ZipEntry::is_special_file() const {
+  const uint32_t type = UnixMode(*this) & kUnixTypeMask;
+  return type != 0 && type != kUnixRegular && type != kUnixDirectory && type != kUnixSymlink;
+}
+
+ArchiveEntry ToArchiveEntry(const ZipEntry& entry) {
+  ArchiveEntry out;
+  out.index = entry.index;
+  out.name = entry.name;
+  out.printable_name = entry.name.empty() ? PrintableRawName(entry.raw_name) : entry.name;
+  out.name_encoding = entry.name_encoding;
+  out.kind = entry.is_directory()      ? EntryKind::kDirectory
+             : entry.is_symlink()      ? EntryKind::kSymlink
+             : entry.is_special_file() ? EntryKind::kSpecial
+                                       : EntryKind::kFile;
+  out.codec = CodecForZipMethod(entry.method);
+  out.method_name = ZipMethodName(entry.method);
+  if (!out.codec) {
+    // Unsupported methods are named with their APPNOTE number, which is what people search.
+    const std::string unknown_prefix = "method ";
+    out.method_name = out.method_name.starts_with(unknown_prefix)
+                          ? out.method_name.substr(unknown_prefix.size())
+                          : std::to_string(entry.method) + " (" + out.method_name + ")";
+  }
+  if (entry.is_encrypted()) out.encryption = entry.aes_encrypted ? "WinZip AES" : "traditional PKWARE";
+  out.size = entry.uncompressed_size;
+  out.stored_size = entry.compressed_size;
+  out.crc32 = entry.crc32;
+  return out;
+}
+
+}  // namespace unpackd

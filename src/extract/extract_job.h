@@ -1,0 +1,82 @@
+// ExtractJob: one archive to extract, described completely, and the one function that runs it.
+// The CLI's `extract` and `inspect`, and every service that starts extractions, go through
+// here; none of them assembles a pipeline of its own.
+//
+// Idempotent: a manifest for the same archive version means nothing is done; after a partial
+// run (crash, cancellation, outage), members already written from the same archive version
+// (checked by their metadata) are kept and only the rest is written. Objects appear
+// atomically, so an interruption leaves whole objects and no manifest, never a half object.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "archive/archive_reader.h"
+#include "archive/finding.h"
+#include "extract/limits.h"
+#include "extract/manifest.h"
+#include "extract/memory_plan.h"
+#include "extract/progress.h"
+#include "store/object_store.h"
+#include "util/cancellation.h"
+#include "util/executor.h"
+
+namespace unpackd {
+
+struct ExtractJob {
+  ObjectRef archive;
+  // When set, the job runs only on this version of the archive and fails with kPrecondition
+  // (code "archive-changed") if the store holds another: an event names the version it saw.
+  std::string pinned_etag;
+  // Destination: a key template (see destination.h; empty: the default) in a bucket (empty:
+  // the archive's).
+  std::string destination_template;
+  std::string destination_bucket;
+  ExtractionLimits limits;
+  OnErrorPolicy on_error = OnErrorPolicy::kFail;
+  ArchiveOpenOptions open;
+  MemoryPlan memory = MakeMemoryPlan({});
+  std::string mime_types_path = "/etc/mime.types";
+};
+
+// What a job runs with. Everything is borrowed and must outlive RunExtractJob; the stores and
+// the executor may be shared by many jobs at once.
+struct JobServices {
+  ObjectStore* source_store = nullptr;
+  ObjectStore* destination_store = nullptr;
+  Executor* executor = nullptr;
+  const CancellationToken* cancel = nullptr;  // optional
+  ProgressSink* progress = nullptr;           // optional
+};
+
+// Who the job is: the archive version it read and where its manifest is. `id` is stable for
+// the same archive version and destination, so duplicate events map to the same job.
+struct JobIdentity {
+  std::string id;  // 16 hex digits
+  ObjectRef archive;
+  std::string etag;
+  std::string version_id;
+  ObjectRef manifest;
+};
+
+struct ExtractResult {
+  JobIdentity job;
+  bool already_complete = false;  // a manifest for this archive version existed
+  Manifest manifest;
+  uint64_t members_written = 0;
+  uint64_t members_reused = 0;  // already present from an earlier, partial run
+  std::vector<Finding> findings;
+  double seconds = 0;
+};
+
+// Runs `job`. Throws Error(kArchiveRefused) when the archive (or, under kFail, any member) is
+// refused, with the reasons, before anything is written; Error(kCancelled) when `cancel` fired
+// (members in flight finish, no new one starts, no manifest: a rerun resumes); store errors
+// propagate with their kind. No manifest is written on failure.
+ExtractResult RunExtractJob(const ExtractJob& job, const JobServices& services);
+
+// The stable job id for an archive version and a manifest location.
+std::string MakeJobId(const ObjectRef& archive, const std::string& etag,
+                      const ObjectRef& manifest);
+
+}  // namespace unpackd

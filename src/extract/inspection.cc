@@ -1,0 +1,32 @@
+#include "extract/inspection.h"
+
+#include "extract/content_type.h"
+#include "extract/opened_archive.h"
+#include "util/error.h"
+
+namespace unpackd {
+
+Inspection InspectJob(const ExtractJob& job, ObjectStore& source_store) {
+  OpenedArchive opened = OpenJobArchive(job, source_store);
+  Inspection inspection;
+  inspection.source = opened.object->info();
+  inspection.plan = MakePlan(*opened.reader, opened.destination,
+                             ContentTypeMap(job.mime_types_path), job.limits);
+  // Extraction checks each member's framing as it reaches it; inspection checks them all now,
+  // so a disagreement with the directory is a finding before anything is written.
+  for (const ArchiveEntry& e : opened.reader->entries()) {
+    if (e.kind == EntryKind::kDirectory) continue;
+    try {
+      opened.reader->CheckMember(e);
+    } catch (const Error& err) {
+      if (err.kind() != ErrorKind::kArchiveRefused) throw;
+      inspection.plan.findings.push_back(
+          Finding{Severity::kRefuse, "local-header", e.index, e.printable_name, err.what()});
+    }
+  }
+  inspection.object = std::move(opened.object);
+  inspection.archive = std::move(opened.reader);
+  return inspection;
+}
+
+}  // namespace unpackd

@@ -1,0 +1,25 @@
+// Inspection: what extracting a job would do, without writing anything: the archive's
+// entries, the plan, and every finding (including each member's framing, which extraction
+// checks only as it goes).
+#pragma once
+
+#include <memory>
+
+#include "extract/extract_job.h"
+#include "extract/plan.h"
+
+namespace unpackd {
+
+struct Inspection {
+  ObjectInfo source;  // the archive version inspected
+  std::unique_ptr<RandomAccessObject> object;
+  std::unique_ptr<ArchiveReader> archive;  // reads `object`
+  ExtractionPlan plan;                     // findings include framing disagreements
+
+  bool Refused() const { return plan.Refused(OnErrorPolicy::kFail); }
+};
+
+// Throws as RunExtractJob does for an archive that cannot be opened at all.
+Inspection InspectJob(const ExtractJob& job, ObjectStore& source_store);
+
+}  // namespace unpackd

@@ -1,0 +1,39 @@
+#include "extract/memory_plan.h"
+
+#include <algorithm>
+#include <thread>
+
+namespace unpackd {
+namespace {
+
+// S3 work waits on round trips, not the CPU: enough members in flight to hide a Lambda-like
+// 20 ms per request (bench/RESULTS.md).
+constexpr unsigned kRemoteJobs = 64;
+constexpr size_t kUploadThreads = 16;
+constexpr size_t kMaxCopyBuffer = 256 << 10;
+constexpr size_t kMinCopyBuffer = 16 << 10;
+
+}  // namespace
+
+MemoryPlan MakeMemoryPlan(const MemoryPlanRequest& request) {
+  MemoryPlan plan;
+  plan.memory_bytes = request.memory_bytes;
+  plan.jobs = request.jobs ? request.jobs
+              : request.remote_store ? kRemoteJobs
+                                     : std::max(1u, std::thread::hardware_concurrency());
+  const uint64_t m = request.memory_bytes;
+  plan.read_windows = m * 3 / 8;
+  plan.part_buffers = m * 3 / 8;
+  plan.decoder_windows = m / 8;
+  plan.copy_buffer_bytes = static_cast<size_t>(
+      std::clamp<uint64_t>(m / 16 / plan.jobs, kMinCopyBuffer, kMaxCopyBuffer));
+  const uint64_t counted = plan.read_windows + plan.part_buffers + plan.decoder_windows +
+                           uint64_t{plan.copy_buffer_bytes} * plan.jobs;
+  plan.headroom = counted < m ? m - counted : 0;
+  plan.upload_threads = request.remote_destination ? kUploadThreads : 0;
+  // Every job may hold a ranged GET and a part upload at once; leave room for both.
+  plan.max_connections = 2 * size_t{plan.jobs} + kUploadThreads;
+  return plan;
+}
+
+}  // namespace unpackd

@@ -1,0 +1,33 @@
+#include "extract/opened_archive.h"
+
+#include "archive/formats/open_archive.h"
+#include "util/error.h"
+
+namespace unpackd {
+
+Destination JobDestination(const ExtractJob& job) {
+  return ExpandDestination(
+      job.destination_template.empty() ? kDefaultDestinationTemplate : job.destination_template,
+      job.destination_bucket.empty() ? job.archive.bucket : job.destination_bucket,
+      job.archive.key);
+}
+
+OpenedArchive OpenJobArchive(const ExtractJob& job, ObjectStore& source_store) {
+  OpenedArchive opened;
+  opened.destination = JobDestination(job);
+  opened.object = source_store.OpenForRead(job.archive);
+  if (!job.pinned_etag.empty() && opened.object->info().etag != job.pinned_etag) {
+    throw Error(ErrorKind::kPrecondition,
+                job.archive.ToString() + ": the archive changed: the job is for ETag " +
+                    job.pinned_etag + ", the store holds " + opened.object->info().etag,
+                "archive-changed");
+  }
+  try {
+    opened.reader = OpenArchive(*opened.object, job.open);
+  } catch (const Error& e) {
+    throw e.WithContext(job.archive.ToString());
+  }
+  return opened;
+}
+
+}  // namespace unpackd

@@ -1,0 +1,161 @@
+#include "extract/plan.h"
+
+#include <algorithm>
+#include <unordered_map>
+#include <variant>
+
+#include "extract/member_path.h"
+#include "util/ascii.h"
+
+namespace unpackd {
+namespace {
+
+Finding MemberFinding(Severity severity, std::string code, const ArchiveEntry& e,
+                      std::string message) {
+  return Finding{severity, std::move(code), e.index, e.printable_name, std::move(message)};
+}
+
+Finding ArchiveFinding(std::string code, std::string message) {
+  return Finding{Severity::kRefuse, std::move(code), std::nullopt, "", std::move(message)};
+}
+
+}  // namespace
+
+bool ExtractionPlan::Refused(OnErrorPolicy policy) const {
+  for (const auto& f : findings) {
+    if (f.severity != Severity::kRefuse) continue;
+    if (!f.member || policy == OnErrorPolicy::kFail) return true;
+  }
+  return false;
+}
+
+std::string ExtractionPlan::RefusalSummary() const {
+  std::string out;
+  int shown = 0, total = 0;
+  for (const auto& f : findings) {
+    if (f.severity != Severity::kRefuse) continue;
+    ++total;
+    if (shown < 3) {
+      if (!out.empty()) out += "; ";
+      out += f.ToString();
+      ++shown;
+    }
+  }
+  if (total > shown) out += "; and " + std::to_string(total - shown) + " more";
+  return out;
+}
+
+ExtractionPlan MakePlan(const ArchiveReader& archive, const Destination& destination,
+                        const ContentTypeMap& types, const ExtractionLimits& limits) {
+  ExtractionPlan plan;
+  plan.destination = destination;
+  const auto& entries = archive.entries();
+  auto& findings = plan.findings;
+
+  if (entries.size() > limits.max_members) {
+    findings.push_back(ArchiveFinding("too-many-members", std::to_string(entries.size()) +
+                                                              " members, over the limit of " +
+                                                              std::to_string(limits.max_members)));
+  }
+  for (Finding& f : archive.StructuralFindings()) findings.push_back(std::move(f));
+
+  std::vector<bool> refused(entries.size(), false);
+  for (const auto& f : findings) {
+    if (f.member) refused[*f.member] = true;
+  }
+  std::unordered_map<std::string, uint32_t> by_key;
+  std::unordered_map<std::string, uint32_t> by_folded_key;
+  const std::string reserved = destination.ManifestKey().substr(destination.prefix.size());
+  const std::string reserved_dir = reserved.substr(0, reserved.find('/') + 1);
+
+  for (const ArchiveEntry& e : entries) {
+    auto refuse = [&](std::string code, std::string message) {
+      findings.push_back(MemberFinding(Severity::kRefuse, std::move(code), e, std::move(message)));
+      refused[e.index] = true;
+    };
+    auto normalized = NormalizeMemberPath(e.name);
+    if (auto* unsafe = std::get_if<UnsafePath>(&normalized)) {
+      refuse("unsafe-path", unsafe->reason + "; it would land outside the destination");
+      continue;
+    }
+    const std::string path = std::get<std::string>(std::move(normalized));
+    if (e.kind == EntryKind::kDirectory) {
+      ++plan.directories;
+      continue;
+    }
+    if (e.kind == EntryKind::kSymlink) {
+      findings.push_back(
+          MemberFinding(Severity::kSkip, "symlink", e,
+                        "symbolic link skipped (links are never created or followed)"));
+      continue;
+    }
+    if (e.kind == EntryKind::kSpecial) {
+      refuse("special-file", "device, FIFO or socket entry; only regular files are extracted");
+      continue;
+    }
+    if (!e.encryption.empty()) {
+      refuse("encrypted", e.encryption + " encryption; encrypted members are not supported");
+      continue;
+    }
+    if (!e.codec) {
+      refuse("unsupported-method", "compression method " + e.method_name + " is not supported");
+      continue;
+    }
+    const std::string key = destination.KeyFor(path);
+    if (key.size() > limits.max_key_bytes) {
+      refuse("name-too-long", "destination key is " + std::to_string(key.size()) +
+                                  " bytes, over the limit of " +
+                                  std::to_string(limits.max_key_bytes));
+      continue;
+    }
+    if (static_cast<uint32_t>(std::count(path.begin(), path.end(), '/')) + 1 > limits.max_depth) {
+      refuse("path-too-deep", "more than " + std::to_string(limits.max_depth) + " path segments");
+      continue;
+    }
+    if (path == reserved || path.starts_with(reserved_dir)) {
+      refuse("reserved-name", "'" + reserved_dir + "' is reserved for unpackd's manifest");
+      continue;
+    }
+    if (e.size > limits.max_member_bytes) {
+      refuse("member-size-limit", "declares " + std::to_string(e.size) +
+                                      " bytes, over the limit of " +
+                                      std::to_string(limits.max_member_bytes));
+      continue;
+    }
+    if (auto [it, inserted] = by_key.emplace(path, e.index); !inserted) {
+      refuse("duplicate-name",
+             "normalizes to the same key as member '" + entries[it->second].printable_name + "'");
+      continue;
+    }
+    if (auto [it, inserted] = by_folded_key.emplace(AsciiLower(path), e.index); !inserted) {
+      findings.push_back(MemberFinding(
+          Severity::kWarning, "case-collision", e,
+          "differs only in case from member '" + entries[it->second].printable_name +
+              "'; both are extracted, but they collide on case-insensitive file systems"));
+    }
+    if (refused[e.index]) continue;  // overlapping data, found above
+    plan.members.push_back(PlannedMember{e.index, path, key, types.ForPath(path)});
+    plan.total_bytes += e.size;
+  }
+
+  if (plan.total_bytes > limits.max_total_bytes) {
+    findings.push_back(
+        ArchiveFinding("total-size-limit", "members declare " + std::to_string(plan.total_bytes) +
+                                               " bytes in all, over the limit of " +
+                                               std::to_string(limits.max_total_bytes)));
+  }
+  const double archive_bytes =
+      static_cast<double>(std::max<uint64_t>(archive.info().size, 1));
+  if (limits.max_archive_ratio > 0 && plan.total_bytes > (uint64_t{1} << 20) &&
+      static_cast<double>(plan.total_bytes) > limits.max_archive_ratio * archive_bytes) {
+    findings.push_back(ArchiveFinding(
+        "archive-ratio-limit", "members declare " + std::to_string(plan.total_bytes) +
+                                   " bytes from a " + std::to_string(archive.info().size) +
+                                   "-byte archive, over the ratio limit of " +
+                                   std::to_string(static_cast<int>(limits.max_archive_ratio)) +
+                                   ":1 (possible zip bomb)"));
+  }
+  return plan;
+}
+
+}  // namespace unpackd

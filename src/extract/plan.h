@@ -1,0 +1,39 @@
+// The extraction plan: which members become which objects, and everything found unsafe,
+// decided from the archive's directory alone before a single byte is written.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "archive/archive_reader.h"
+#include "archive/finding.h"
+#include "extract/content_type.h"
+#include "extract/destination.h"
+#include "extract/limits.h"
+
+namespace unpackd {
+
+struct PlannedMember {
+  uint32_t entry_index = 0;
+  std::string path;  // normalized member path
+  std::string key;   // destination key
+  std::string content_type;
+};
+
+struct ExtractionPlan {
+  Destination destination;
+  std::vector<PlannedMember> members;  // in directory order; directories excluded
+  std::vector<Finding> findings;
+  uint64_t total_bytes = 0;  // declared uncompressed bytes of planned members
+  uint32_t directories = 0;
+
+  // True if any finding refuses the archive under `policy`.
+  bool Refused(OnErrorPolicy policy) const;
+  // One line naming the first refusing findings, for error messages.
+  std::string RefusalSummary() const;
+};
+
+ExtractionPlan MakePlan(const ArchiveReader& archive, const Destination& destination,
+                        const ContentTypeMap& types, const ExtractionLimits& limits);
+
+}  // namespace unpackd

@@ -1,0 +1,363 @@
+// RunExtractJob: open -> plan -> batches -> members on the executor -> manifest.
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <ctime>
+#include <optional>
+#include <unordered_map>
+
+#include "extract/content_type.h"
+#include "extract/decoder_window.h"
+#include "extract/extract_job.h"
+#include "extract/member_metadata.h"
+#include "extract/opened_archive.h"
+#include "extract/plan.h"
+#include "extract/read_batches.h"
+#include "io/cached_range.h"
+#include "io/read_ahead_source.h"
+#include "util/error.h"
+#include "util/memory_budget.h"
+#include "util/mutex.h"
+#include "util/task_group.h"
+
+namespace unpackd {
+namespace {
+
+using Outcome = ProgressEvent::Outcome;
+
+std::string NowIso8601() {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+double SecondsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+struct MemberOutcome {
+  Outcome state = Outcome::kNone;
+  std::string error;
+};
+
+// How reads are shaped for this archive, from the memory plan's read share.
+struct ReadShape {
+  std::vector<ReadBatch> batches;
+  size_t read_chunk = 0;
+};
+
+ReadShape ShapeReads(const ExtractionPlan& plan, const ArchiveReader& archive,
+                     const MemoryPlan& memory) {
+  const unsigned jobs = memory.jobs;
+  // Each worker holds at most two read-ahead chunks or one coalesced range.
+  const uint64_t per_worker = memory.read_windows / jobs;
+  BatchingOptions batching;
+  batching.max_batch_bytes = std::clamp<uint64_t>(per_worker / 2, 256 << 10, 8 << 20);
+  // Four batches per worker at least, so no worker idles while another writes a long run.
+  batching.max_batch_members = std::max<size_t>(1, plan.members.size() / (size_t{jobs} * 4));
+  ReadShape shape;
+  shape.batches = MakeReadBatches(plan, archive, batching);
+  // Read-ahead chunks are sized for the workers that can actually be busy: one big member
+  // alone gets large ranges (few round trips), many members in flight share the budget.
+  const uint64_t busy_workers = std::clamp<uint64_t>(shape.batches.size(), 1, jobs);
+  shape.read_chunk = static_cast<size_t>(
+      std::clamp<uint64_t>(memory.read_windows / busy_workers / 3, 64 << 10, 8 << 20));
+  return shape;
+}
+
+// Everything the member tasks of one job share.
+class JobRun {
+ public:
+  JobRun(const ExtractJob& job, const JobServices& services, const OpenedArchive& opened,
+         const ExtractionPlan& plan, std::unordered_map<std::string, uint64_t> existing)
+      : job_(job),
+        services_(services),
+        archive_info_(opened.object->info()),
+        source_(opened.object.get()),
+        archive_(*opened.reader),
+        plan_(plan),
+        existing_(std::move(existing)),
+        decoder_budget_(job.memory.decoder_windows),
+        outcomes_(plan.members.size()) {}
+
+  // Runs every batch on the executor's member lane, at most `jobs` at once. Throws the first
+  // fatal error; returns normally when cancelled (members not started stay kNone).
+  void Run(const ReadShape& shape) {
+    read_chunk_ = shape.read_chunk;
+    std::atomic<size_t> next{0};
+    TaskGroup group(*services_.executor, Lane::kMembers);
+    const size_t runners = std::clamp<size_t>(shape.batches.size(), 1, job_.memory.jobs);
+    for (size_t r = 0; r < runners; ++r) {
+      group.Run([&] {
+        for (;;) {
+          if (Stopping()) return;
+          const size_t i = next.fetch_add(1);
+          if (i >= shape.batches.size()) return;
+          RunBatch(shape.batches[i]);
+        }
+      });
+    }
+    try {
+      group.Wait();
+    } catch (...) {
+      stop_ = true;
+      throw;
+    }
+  }
+
+  std::vector<MemberOutcome> TakeOutcomes() {
+    MutexLock lock(mu_);
+    return std::move(outcomes_);
+  }
+
+ private:
+  bool Stopping() const {
+    return stop_.load() || (services_.cancel && services_.cancel->cancelled());
+  }
+
+  void Emit(const ProgressEvent& event) const {
+    if (services_.progress) services_.progress->OnProgress(event);
+  }
+
+  void RunBatch(const ReadBatch& batch) {
+    if (batch.range_size == 0) {
+      for (size_t i : batch.members) {
+        if (Stopping()) return;
+        RunMember(i, nullptr);
+      }
+      return;
+    }
+    CachedRange cache(*source_, batch.range_begin, batch.range_size);
+    for (size_t i : batch.members) {
+      if (Stopping()) return;
+      RunMember(i, &cache);
+    }
+  }
+
+  void RunMember(size_t i, CachedRange* cache) {
+    const PlannedMember& member = plan_.members[i];
+    const ArchiveEntry& entry = archive_.entries()[member.entry_index];
+    Emit(ProgressEvent::MemberStarted(entry.index, member.path));
+    const ObjectRef dest{plan_.destination.bucket, member.key};
+    const ObjectRef& archive_ref = job_.archive;
+    if (auto it = existing_.find(member.key); it != existing_.end() && it->second == entry.size) {
+      if (IsFromArchive(services_.destination_store->Stat(dest), archive_ref, archive_info_.etag,
+                        entry.size, entry.crc32)) {
+        Finish(entry, member, Outcome::kReused, "", entry.size);
+        return;
+      }
+    }
+    try {
+      BudgetReservation window(&decoder_budget_,
+                               DecoderWindowBytes(entry, job_.open.max_decoder_window));
+      MemberAccess access;
+      access.via = cache ? static_cast<RandomAccessSource*>(cache) : source_;
+      access.open_range = [&](uint64_t offset, uint64_t size) -> std::unique_ptr<ByteSource> {
+        if (cache && cache->Contains(offset, size)) {
+          return std::make_unique<SpanSource>(cache->View(offset, size));
+        }
+        return std::make_unique<ReadAheadSource>(*source_, offset, size, read_chunk_,
+                                                 *services_.executor);
+      };
+      access.limits.max_uncompressed = job_.limits.max_member_bytes;
+      access.limits.max_ratio = job_.limits.max_member_ratio;
+      auto reader = archive_.OpenMember(entry, access);
+      Copy(*reader, dest, member, entry);
+      Finish(entry, member, Outcome::kWritten, "", 0);
+    } catch (const Error& e) {
+      if (e.kind() != ErrorKind::kArchiveRefused || job_.on_error == OnErrorPolicy::kFail) {
+        stop_ = true;
+        throw e.WithContext(archive_ref.ToString());
+      }
+      Finish(entry, member, Outcome::kFailed, e.what(), entry.size);
+    }
+  }
+
+  void Copy(MemberReader& reader, const ObjectRef& dest, const PlannedMember& member,
+            const ArchiveEntry& entry) {
+    WriteOptions write;
+    write.content_type = member.content_type;
+    write.metadata = MemberMetadata(job_.archive, archive_info_.etag, entry.crc32);
+    write.size_hint = entry.size;
+    auto writer = services_.destination_store->NewWriter(dest, write);
+    std::vector<std::byte> buffer(static_cast<size_t>(std::min<uint64_t>(
+        job_.memory.copy_buffer_bytes, std::max<uint64_t>(entry.size, 1))));
+    for (;;) {
+      const size_t n = reader.Read(buffer);
+      if (n == 0) break;  // size and CRC verified by the reader
+      writer->Append(std::span(buffer).first(n));
+      Emit(ProgressEvent::Bytes(entry.index, n));
+      if (stop_.load()) {
+        writer->Abort();
+        throw Error(ErrorKind::kIo, "stopped: another member failed");
+      }
+    }
+    writer->Commit();
+  }
+
+  void Finish(const ArchiveEntry& entry, const PlannedMember& member, Outcome outcome,
+              std::string error, uint64_t bytes) {
+    {
+      MutexLock lock(mu_);
+      outcomes_[&member - plan_.members.data()] = MemberOutcome{outcome, std::move(error)};
+    }
+    Emit(ProgressEvent::MemberFinished(entry.index, member.path, outcome, bytes));
+  }
+
+  const ExtractJob& job_;
+  const JobServices& services_;
+  const ObjectInfo archive_info_;
+  RandomAccessSource* const source_;
+  const ArchiveReader& archive_;
+  const ExtractionPlan& plan_;
+  const std::unordered_map<std::string, uint64_t> existing_;
+  size_t read_chunk_ = 0;
+  MemoryBudget decoder_budget_;
+  std::atomic<bool> stop_{false};
+
+  Mutex mu_;
+  std::vector<MemberOutcome> outcomes_ GUARDED_BY(mu_);
+};
+
+Manifest ManifestHeader(const ExtractJob& job, const ObjectInfo& archive,
+                        const Destination& destination) {
+  Manifest manifest;
+  manifest.source_bucket = job.archive.bucket;
+  manifest.source_key = job.archive.key;
+  manifest.source_etag = archive.etag;
+  manifest.source_version_id = archive.version_id;
+  manifest.source_size = archive.size;
+  manifest.destination_bucket = destination.bucket;
+  manifest.destination_prefix = destination.prefix;
+  manifest.created_at = NowIso8601();
+  manifest.unpackd_version = UNPACKD_VERSION;
+  return manifest;
+}
+
+}  // namespace
+
+std::string MakeJobId(const ObjectRef& archive, const std::string& etag,
+                      const ObjectRef& manifest) {
+  // FNV-1a over the fields, each terminated by a NUL so ("ab","c") differs from ("a","bc").
+  uint64_t hash = 14695981039346656037ull;
+  for (const std::string* field : {&archive.bucket, &archive.key, &etag, &manifest.bucket,
+                                   &manifest.key}) {
+    for (char c : *field) hash = (hash ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+    hash *= 1099511628211ull;
+  }
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(hash));
+  return buf;
+}
+
+ExtractResult RunExtractJob(const ExtractJob& job, const JobServices& services) {
+  if (!services.source_store || !services.destination_store || !services.executor) {
+    throw Error(ErrorKind::kInternal, "RunExtractJob needs both stores and an executor");
+  }
+  const auto started = std::chrono::steady_clock::now();
+  const OpenedArchive opened = OpenJobArchive(job, *services.source_store);
+  const ObjectInfo& archive_info = opened.object->info();
+  const Destination& destination = opened.destination;
+
+  ExtractResult result;
+  result.job.archive = job.archive;
+  result.job.etag = archive_info.etag;
+  result.job.version_id = archive_info.version_id;
+  result.job.manifest = ObjectRef{destination.bucket, destination.ManifestKey()};
+  result.job.id = MakeJobId(job.archive, archive_info.etag, result.job.manifest);
+  auto emit_finished = [&](Outcome outcome) {
+    if (services.progress) {
+      services.progress->OnProgress(ProgressEvent::JobFinished(outcome));
+    }
+  };
+
+  if (auto previous = ReadManifest(*services.destination_store, result.job.manifest);
+      previous && previous->source_etag == archive_info.etag &&
+      previous->source_bucket == job.archive.bucket && previous->source_key == job.archive.key) {
+    result.already_complete = true;
+    result.manifest = std::move(*previous);
+    result.seconds = SecondsSince(started);
+    emit_finished(Outcome::kReused);
+    return result;
+  }
+
+  const ExtractionPlan plan = MakePlan(*opened.reader, destination,
+                                       ContentTypeMap(job.mime_types_path), job.limits);
+  result.findings = plan.findings;
+  if (plan.Refused(job.on_error)) {
+    throw Error(ErrorKind::kArchiveRefused,
+                job.archive.ToString() + ": archive refused: " + plan.RefusalSummary(),
+                "archive-refused");
+  }
+  if (services.progress) {
+    services.progress->OnProgress(
+        ProgressEvent::JobStarted(plan.members.size(), plan.total_bytes));
+  }
+
+  // Objects an interrupted run may have left; only these are checked before being rewritten.
+  std::unordered_map<std::string, uint64_t> existing;
+  if (!destination.prefix.empty()) {
+    services.destination_store->List(destination.bucket, destination.prefix,
+                                     [&](const ListEntry& e) {
+                                       existing.emplace(e.key, e.size);
+                                       return true;
+                                     });
+  }
+
+  JobRun run(job, services, opened, plan, std::move(existing));
+  run.Run(ShapeReads(plan, *opened.reader, job.memory));
+  const std::vector<MemberOutcome> outcomes = run.TakeOutcomes();
+
+  Manifest& manifest = result.manifest;
+  manifest = ManifestHeader(job, archive_info, destination);
+  for (const auto& f : plan.findings) {
+    if (f.member && f.severity != Severity::kWarning) {
+      manifest.skipped.push_back({f.member_name, f.code, f.message});
+    }
+  }
+  size_t not_started = 0;
+  for (size_t i = 0; i < plan.members.size(); ++i) {
+    const PlannedMember& m = plan.members[i];
+    const ArchiveEntry& e = opened.reader->entries()[m.entry_index];
+    switch (outcomes[i].state) {
+      case Outcome::kWritten:
+        ++result.members_written;
+        break;
+      case Outcome::kReused:
+        ++result.members_reused;
+        break;
+      case Outcome::kFailed:
+        manifest.skipped.push_back({m.path, "stream-error", outcomes[i].error});
+        result.findings.push_back(
+            Finding{Severity::kRefuse, "stream-error", e.index, m.path, outcomes[i].error});
+        continue;
+      default:
+        ++not_started;
+        continue;
+    }
+    manifest.members.push_back({m.path, m.key, e.size, e.crc32, m.content_type});
+    manifest.total_bytes += e.size;
+  }
+  if (not_started > 0) {
+    if (services.cancel && services.cancel->cancelled()) {
+      emit_finished(Outcome::kCancelled);
+      throw Error(ErrorKind::kCancelled,
+                  job.archive.ToString() + ": cancelled with " + std::to_string(not_started) +
+                      " of " + std::to_string(plan.members.size()) +
+                      " members not written; run the job again to finish it",
+                  "cancelled");
+    }
+    throw Error(ErrorKind::kInternal, job.archive.ToString() + ": " +
+                                          std::to_string(not_started) +
+                                          " members were never processed");
+  }
+  WriteManifest(*services.destination_store, result.job.manifest, manifest);
+  result.seconds = SecondsSince(started);
+  emit_finished(Outcome::kWritten);
+  return result;
+}
+
+}  // namespace unpackd

@@ -1,0 +1,41 @@
+#include "store/registry/store_registry.h"
+
+#include "store/local/local_store.h"
+#include "store/s3/s3_store.h"
+#include "util/error.h"
+
+namespace unpackd {
+
+StoreRegistry::StoreRegistry(StoreEnvironment environment)
+    : environment_(std::move(environment)) {
+  MutexLock lock(mutex_);
+  factories_[StoreScheme::kLocal] = [](const StoreEnvironment& env) {
+    return MakeLocalStore(env.local_root);
+  };
+  factories_[StoreScheme::kS3] = [](const StoreEnvironment& env) -> std::unique_ptr<ObjectStore> {
+    if (!env.executor || !env.part_buffers) {
+      throw Error(ErrorKind::kInternal, "the S3 store needs an executor and a part budget");
+    }
+    return s3::MakeS3Store(env.s3, *env.executor, *env.part_buffers);
+  };
+}
+
+void StoreRegistry::Register(StoreScheme scheme, Factory factory) {
+  MutexLock lock(mutex_);
+  factories_[scheme] = std::move(factory);
+}
+
+ObjectStore& StoreRegistry::For(StoreScheme scheme) {
+  MutexLock lock(mutex_);
+  if (auto it = stores_.find(scheme); it != stores_.end()) return *it->second;
+  auto factory = factories_.find(scheme);
+  if (factory == factories_.end()) {
+    throw Error(ErrorKind::kUsage, "no store is registered for this scheme");
+  }
+  auto store = factory->second(environment_);
+  ObjectStore& result = *store;
+  stores_.emplace(scheme, std::move(store));
+  return result;
+}
+
+}  // namespace unpackd

@@ -1,0 +1,61 @@
+// Executor: the one place where unpackd's worker threads are born and owned. Everything that
+// runs concurrently (archive members, read-ahead of ranges, multipart part uploads) is a task
+// submitted here; no other code starts a thread.
+//
+// Tasks run on lanes, each with threads of its own and FIFO order:
+//   kMembers - work that may block on other tasks (a member waits for its read-ahead chunk and
+//              for its part uploads to drain within the memory budget);
+//   kIo      - leaf work that never waits for another task: one range read, one part upload.
+// Because an I/O task never waits on a member task, members blocked on I/O can never starve
+// the I/O they wait for: no deadlock, whatever the thread counts.
+//
+// Thread safety: every method may be called from any thread, including from tasks.
+#pragma once
+
+#include <cstddef>
+#include <deque>
+#include <functional>
+#include <thread>
+#include <vector>
+
+#include "util/mutex.h"
+
+namespace unpackd {
+
+enum class Lane { kMembers, kIo };
+
+struct ExecutorShape {
+  size_t member_threads = 1;
+  size_t io_threads = 1;
+};
+
+class Executor {
+ public:
+  explicit Executor(const ExecutorShape& shape);
+  // Runs every task already submitted, then joins the threads.
+  ~Executor();
+  Executor(const Executor&) = delete;
+  Executor& operator=(const Executor&) = delete;
+
+  // Queues `task` on `lane`. Tasks must not throw (they report failures through their own
+  // state: a promise, a TaskGroup); one that does terminates the process, as a bug would.
+  void Submit(Lane lane, std::function<void()> task);
+
+  size_t threads(Lane lane) const;
+
+ private:
+  struct LaneState {
+    Mutex mutex;
+    CondVar wake;
+    std::deque<std::function<void()>> tasks GUARDED_BY(mutex);
+    bool stopping GUARDED_BY(mutex) = false;
+    std::vector<std::thread> threads;
+  };
+  void Work(LaneState& lane);
+  LaneState& StateOf(Lane lane) { return lane == Lane::kMembers ? members_ : io_; }
+
+  LaneState members_;
+  LaneState io_;
+};
+
+}  // namespace unpackd

@@ -1,0 +1,223 @@
+// The ExtractJob API as a service uses it: progress events, cancellation at member boundaries
+// and resumption, pinned archive versions, stable job ids, inspection. Runs on the in-memory
+// store, so every case is about the job, not a filesystem or a server.
+#include "extract/extract_job.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <map>
+
+#include "extract/inspection.h"
+#include "store/memory/memory_store.h"
+#include "support/archive_maker.h"
+#include "support/file_object.h"
+#include "support/job_runner.h"
+#include "support/temp_dir.h"
+#include "util/error.h"
+#include "util/mutex.h"
+
+namespace unpackd {
+namespace {
+
+using testing::MemberMap;
+using Kind = ProgressEvent::Kind;
+using Outcome = ProgressEvent::Outcome;
+
+constexpr char kArchiveKey[] = "user-1/project-1/result.zip";
+constexpr char kManifestKey[] = "user-1/project-1/result/.unpackd/manifest.json";
+
+MemberMap TwelveMembers() {
+  MemberMap members;
+  for (int i = 0; i < 12; ++i) {
+    members["dir/file-" + std::to_string(i) + ".txt"] =
+        testing::TextBytes(static_cast<size_t>(1000 + 997 * i), static_cast<uint32_t>(i));
+  }
+  return members;
+}
+
+// Collects every event; thread-safe, as sinks must be.
+class RecordingSink {
+ public:
+  void Record(const ProgressEvent& e) {
+    MutexLock lock(mu_);
+    events_.push_back(e);
+  }
+  std::vector<ProgressEvent> events() {
+    MutexLock lock(mu_);
+    return events_;
+  }
+
+ private:
+  Mutex mu_;
+  std::vector<ProgressEvent> events_ GUARDED_BY(mu_);
+};
+
+class ExtractJobTest : public ::testing::Test {
+ protected:
+  void PutArchive(const MemberMap& members) {
+    const auto path = dir_.path() / "result.zip";
+    testing::MakeZipWithPython(path, members);
+    const auto bytes = testing::ReadFileBytes(path);
+    auto writer = store_.NewWriter({"bkt", kArchiveKey}, {});
+    writer->Append(bytes);
+    etag_ = writer->Commit().etag;
+  }
+
+  bool Exists(const std::string& key) {
+    try {
+      store_.Stat({"bkt", key});
+      return true;
+    } catch (const Error& e) {
+      if (e.kind() != ErrorKind::kNotFound) throw;
+      return false;
+    }
+  }
+
+  size_t CountObjects(const std::string& prefix) {
+    size_t n = 0;
+    store_.List("bkt", prefix, [&](const ListEntry&) {
+      ++n;
+      return true;
+    });
+    return n;
+  }
+
+  ExtractResult Run(testing::JobOptions options = {}) {
+    return testing::RunJob(store_, {"bkt", kArchiveKey}, store_, options);
+  }
+
+  testing::TempDir dir_;
+  MemoryStore store_;
+  std::string etag_;
+};
+
+TEST_F(ExtractJobTest, ProgressEventsTellTheWholeStory) {
+  const MemberMap members = TwelveMembers();
+  PutArchive(members);
+  RecordingSink sink;
+  testing::JobOptions options;
+  options.on_progress = [&](const ProgressEvent& e) { sink.Record(e); };
+  const ExtractResult result = Run(options);
+
+  const auto events = sink.events();
+  ASSERT_GE(events.size(), 2 + 2 * members.size());
+  EXPECT_EQ(events.front().kind, Kind::kJobStarted);
+  EXPECT_EQ(events.front().members_total, members.size());
+  EXPECT_EQ(events.back().kind, Kind::kJobFinished);
+  EXPECT_EQ(events.back().outcome, Outcome::kWritten);
+  std::map<std::string, int> started, finished;
+  uint64_t bytes = 0;
+  for (const auto& e : events) {
+    if (e.kind == Kind::kMemberStarted) ++started[e.name];
+    if (e.kind == Kind::kMemberFinished) {
+      EXPECT_EQ(e.outcome, Outcome::kWritten) << e.name;
+      ++finished[e.name];
+    }
+    if (e.kind == Kind::kBytes) bytes += e.bytes;
+  }
+  EXPECT_EQ(started.size(), members.size());
+  EXPECT_EQ(finished.size(), members.size());
+  EXPECT_EQ(bytes, events.front().bytes_total);
+  EXPECT_EQ(bytes, result.manifest.total_bytes);
+  EXPECT_EQ(result.members_written, members.size());
+}
+
+// Cancelled after three members: those stay, nothing else starts, no manifest vouches for a
+// partial result; a rerun keeps the three and writes the rest.
+TEST_F(ExtractJobTest, CancellationStopsAtAMemberBoundaryAndARerunResumes) {
+  const MemberMap members = TwelveMembers();
+  PutArchive(members);
+  CancellationToken cancel;
+  std::atomic<int> finished{0};
+  testing::JobOptions options;
+  options.jobs = 1;
+  options.cancel = &cancel;
+  options.on_progress = [&](const ProgressEvent& e) {
+    if (e.kind == Kind::kMemberFinished && ++finished == 3) cancel.Cancel();
+  };
+  try {
+    Run(options);
+    FAIL() << "a cancelled job reported success";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kCancelled) << e.what();
+    EXPECT_EQ(e.code(), "cancelled");
+    EXPECT_NE(std::string(e.what()).find("bkt/user-1/project-1/result.zip"), std::string::npos);
+  }
+  EXPECT_EQ(finished.load(), 3);
+  EXPECT_FALSE(Exists(kManifestKey));
+  EXPECT_EQ(CountObjects("user-1/project-1/result/"), 3u);
+
+  const ExtractResult rerun = Run();
+  EXPECT_EQ(rerun.members_reused, 3u);
+  EXPECT_EQ(rerun.members_written, members.size() - 3);
+  EXPECT_TRUE(Exists(kManifestKey));
+}
+
+TEST_F(ExtractJobTest, AFailedWriteLeavesNoManifestAndARerunFinishes) {
+  PutArchive(TwelveMembers());
+  store_.FailCommitsAfter(5);
+  testing::JobOptions options;
+  options.jobs = 1;
+  try {
+    Run(options);
+    FAIL() << "the job survived a failing store";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kTransient) << e.what();
+  }
+  EXPECT_FALSE(Exists(kManifestKey));
+  store_.ClearFaults();
+  const ExtractResult rerun = Run(options);
+  EXPECT_EQ(rerun.members_reused, 5u);
+  EXPECT_EQ(rerun.members_written, 7u);
+  EXPECT_TRUE(Exists(kManifestKey));
+}
+
+TEST_F(ExtractJobTest, APinnedVersionRefusesAReplacedArchive) {
+  PutArchive({{"a.txt", "first"}});
+  const std::string first = etag_;
+  PutArchive({{"a.txt", "second"}});
+  testing::JobOptions options;
+  options.pinned_etag = first;
+  try {
+    Run(options);
+    FAIL() << "the job ran on a version it was not given";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kPrecondition);
+    EXPECT_EQ(e.code(), "archive-changed");
+  }
+  EXPECT_FALSE(Exists("user-1/project-1/result/a.txt"));
+  options.pinned_etag = etag_;
+  EXPECT_EQ(Run(options).job.etag, etag_);
+}
+
+TEST_F(ExtractJobTest, TheJobIdNamesOneArchiveVersionAndDestination) {
+  PutArchive({{"a.txt", "first"}});
+  const ExtractResult first = Run();
+  const ExtractResult again = Run();
+  EXPECT_TRUE(again.already_complete);
+  EXPECT_EQ(first.job.id, again.job.id);
+  EXPECT_EQ(first.job.id.size(), 16u);
+  EXPECT_EQ(first.job.manifest.key, kManifestKey);
+
+  PutArchive({{"a.txt", "second"}});
+  const ExtractResult replaced = Run();
+  EXPECT_NE(replaced.job.id, first.job.id);
+  testing::JobOptions elsewhere;
+  elsewhere.destination_template = "other/{path}";
+  EXPECT_NE(Run(elsewhere).job.id, replaced.job.id);
+}
+
+TEST_F(ExtractJobTest, InspectionPlansWithoutWriting) {
+  PutArchive({{"ok.txt", "fine"}, {"../escape.txt", "bad"}});
+  const ExtractJob job = testing::MakeTestJob({"bkt", kArchiveKey}, {});
+  const Inspection inspection = InspectJob(job, store_);
+  EXPECT_EQ(inspection.source.etag, etag_);
+  EXPECT_EQ(inspection.archive->info().format, "zip");
+  EXPECT_EQ(inspection.archive->entries().size(), 2u);
+  EXPECT_TRUE(inspection.Refused());
+  EXPECT_EQ(CountObjects("user-1/project-1/result/"), 0u);
+}
+
+}  // namespace
+}  // namespace unpackd

@@ -1,0 +1,220 @@
+// The whole job over the local store: real archives in, objects and a manifest out.
+#include "support/job_runner.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "extract/member_metadata.h"
+#include "store/local/local_store.h"
+#include "support/archive_maker.h"
+#include "support/file_object.h"
+#include "support/temp_dir.h"
+#include "util/error.h"
+
+namespace unpackd {
+namespace {
+
+using testing::MemberMap;
+
+class ExtractorTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    CreateBucket(dir_.path(), "bkt");
+    store_ = MakeLocalStore(dir_.path());
+  }
+
+  std::filesystem::path ArchivePath(const std::string& key) { return dir_.path() / "bkt" / key; }
+
+  // Makes `key` in bucket "bkt" with Python's zipfile.
+  void PutArchive(const std::string& key, const MemberMap& members,
+                  const std::string& compression = "ZIP_DEFLATED") {
+    std::filesystem::create_directories(ArchivePath(key).parent_path());
+    testing::MakeZipWithPython(ArchivePath(key), members, compression);
+  }
+
+  std::string ReadObject(const std::string& key) {
+    auto object = store_->OpenForRead({"bkt", key});
+    std::string out(object->info().size, '\0');
+    object->ReadAt(0, std::as_writable_bytes(std::span(out)));
+    return out;
+  }
+
+  std::vector<std::string> Keys(const std::string& prefix = "") {
+    std::vector<std::string> keys;
+    store_->List("bkt", prefix, [&](const ListEntry& e) {
+      keys.push_back(e.key);
+      return true;
+    });
+    return keys;
+  }
+
+  ExtractResult Run(const std::string& key, testing::JobOptions options = {}) {
+    return testing::RunJob(*store_, {"bkt", key}, *store_, options);
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<ObjectStore> store_;
+};
+
+MemberMap ResultMembers() {
+  return {{"summary.txt", "요약: 모든 항목 처리 완료\n"},
+          {"result.json", R"({"items": [1, 2, 3], "이름": "값"})"},
+          {"images/plot.png", "\x89PNG\r\n\x1a\n" + testing::RandomBytes(70000, 4)},
+          {"nested/deep/folder/data.csv", "a,b\n1,2\n"},
+          {"결과/보고서 최종.txt", testing::TextBytes(3'000'000, 5)},
+          {"with space.txt", "spaced"},
+          {"empty.bin", ""}};
+}
+
+TEST_F(ExtractorTest, ExtractsEveryMemberWithTypesMetadataAndManifest) {
+  PutArchive("user-1/project-1/result.zip", ResultMembers());
+  const auto result = Run("user-1/project-1/result.zip");
+  EXPECT_FALSE(result.already_complete);
+  EXPECT_EQ(result.members_written, ResultMembers().size());
+  for (const auto& [name, content] : ResultMembers()) {
+    const std::string key = "user-1/project-1/result/" + name;
+    EXPECT_TRUE(ReadObject(key) == content) << key;
+  }
+  const auto info = store_->Stat({"bkt", "user-1/project-1/result/summary.txt"});
+  EXPECT_EQ(info.content_type, "text/plain; charset=utf-8");
+  EXPECT_EQ(store_->Stat({"bkt", "user-1/project-1/result/result.json"}).content_type,
+            "application/json");
+  EXPECT_EQ(store_->Stat({"bkt", "user-1/project-1/result/images/plot.png"}).content_type,
+            "image/png");
+  const auto archive_etag = store_->Stat({"bkt", "user-1/project-1/result.zip"}).etag;
+  EXPECT_EQ(info.metadata.at(kMetaSourceEtag), archive_etag);
+  EXPECT_EQ(info.metadata.at(kMetaSource), "bkt/user-1/project-1/result.zip");
+  EXPECT_EQ(info.metadata.at(kMetaCrc32).size(), 8u);
+
+  const auto manifest = nlohmann::json::parse(ReadObject(result.job.manifest.key));
+  EXPECT_EQ(result.job.manifest.key, "user-1/project-1/result/.unpackd/manifest.json");
+  EXPECT_EQ(manifest["source"]["etag"], archive_etag);
+  EXPECT_EQ(manifest["totals"]["members"], ResultMembers().size());
+  EXPECT_EQ(manifest["members"].size(), ResultMembers().size());
+}
+
+TEST_F(ExtractorTest, SecondRunDoesNothingAndSaysSo) {
+  PutArchive("a/result.zip", ResultMembers());
+  Run("a/result.zip");
+  const auto again = Run("a/result.zip");
+  EXPECT_TRUE(again.already_complete);
+  EXPECT_EQ(again.members_written, 0u);
+}
+
+TEST_F(ExtractorTest, RerunAfterPartialRunRedoesOnlyWhatIsMissing) {
+  PutArchive("a/result.zip", ResultMembers());
+  const auto first = Run("a/result.zip");
+  // Simulate a crash before the manifest and before two members were written.
+  store_->Delete({"bkt", first.job.manifest.key});
+  store_->Delete({"bkt", "a/result/summary.txt"});
+  store_->Delete({"bkt", "a/result/images/plot.png"});
+  const auto second = Run("a/result.zip");
+  EXPECT_EQ(second.members_written, 2u);
+  EXPECT_EQ(second.members_reused, ResultMembers().size() - 2);
+  EXPECT_TRUE(ReadObject("a/result/summary.txt") == ResultMembers().at("summary.txt"));
+  EXPECT_NO_THROW(store_->Stat({"bkt", first.job.manifest.key}));
+}
+
+TEST_F(ExtractorTest, ReplacedArchiveIsExtractedAgain) {
+  PutArchive("a/result.zip", {{"x.txt", "old"}});
+  Run("a/result.zip");
+  std::filesystem::remove(ArchivePath("a/result.zip"));
+  PutArchive("a/result.zip", {{"x.txt", "new!"}});
+  const auto second = Run("a/result.zip");
+  EXPECT_FALSE(second.already_complete);
+  EXPECT_EQ(second.members_written, 1u);
+  EXPECT_EQ(ReadObject("a/result/x.txt"), "new!");
+}
+
+TEST_F(ExtractorTest, ResultDoesNotDependOnJobCountOrBatching) {
+  MemberMap many;
+  for (int i = 0; i < 300; ++i)
+    many["f/" + std::to_string(i) + ".json"] = "{\"i\": " + std::to_string(i) + "}";
+  many["big.bin"] = testing::RandomBytes(1 << 20, 8);
+  PutArchive("m/result.zip", many);
+  for (unsigned jobs : {1u, 4u, 16u}) {
+    testing::JobOptions options;
+    options.jobs = jobs;
+    options.destination_template = "out-" + std::to_string(jobs) + "/{path}";
+    const auto result = Run("m/result.zip", options);
+    EXPECT_EQ(result.members_written, many.size());
+    for (const auto& [name, content] : many) {
+      ASSERT_TRUE(ReadObject("out-" + std::to_string(jobs) + "/" + name) == content) << name;
+    }
+  }
+}
+
+TEST_F(ExtractorTest, RefusedArchiveWritesNothing) {
+  PutArchive("h/evil.zip", {{"ok.txt", "fine"}, {"../../escape.txt", "gotcha"}});
+  try {
+    Run("h/evil.zip");
+    FAIL() << "a traversal archive was extracted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kArchiveRefused);
+    EXPECT_NE(std::string(e.what()).find("../../escape.txt"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("path traversal"), std::string::npos) << e.what();
+  }
+  EXPECT_TRUE(Keys("h/evil/").empty());
+  EXPECT_FALSE(std::filesystem::exists(dir_.path() / "escape.txt"));
+  EXPECT_FALSE(std::filesystem::exists(dir_.path() / "bkt" / "escape.txt"));
+}
+
+TEST_F(ExtractorTest, SkipPolicyExtractsTheRestAndReportsTheRefused) {
+  PutArchive("h/mixed.zip", {{"ok.txt", "fine"}, {"/abs.txt", "no"}});
+  testing::JobOptions options;
+  options.on_error = OnErrorPolicy::kSkip;
+  const auto result = Run("h/mixed.zip", options);
+  EXPECT_EQ(Keys("h/mixed/"),
+            (std::vector<std::string>{"h/mixed/.unpackd/manifest.json", "h/mixed/ok.txt"}));
+  ASSERT_EQ(result.manifest.skipped.size(), 1u);
+  EXPECT_EQ(result.manifest.skipped[0].code, "unsafe-path");
+}
+
+TEST_F(ExtractorTest, CrcMismatchLeavesNoBadObjectAndNoManifest) {
+  PutArchive("c/result.zip", {{"good.txt", "good content"}, {"bad.txt", "the quick brown fox"}},
+             "ZIP_STORED");
+  {
+    std::fstream f(ArchivePath("c/result.zip"), std::ios::in | std::ios::out | std::ios::binary);
+    std::string bytes((std::istreambuf_iterator<char>(f)), {});
+    const size_t at = bytes.find("quick");
+    f.seekp(static_cast<std::streamoff>(at));
+    f.put('Q');
+  }
+  try {
+    Run("c/result.zip");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("CRC-32 mismatch"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("bad.txt"), std::string::npos) << e.what();
+  }
+  for (const auto& key : Keys("c/result/")) {
+    EXPECT_NE(key, "c/result/bad.txt");
+    EXPECT_NE(key, "c/result/.unpackd/manifest.json");
+  }
+}
+
+TEST_F(ExtractorTest, ReservedManifestNameIsRefused) {
+  PutArchive("r/result.zip", {{".unpackd/manifest.json", "{}"}});
+  EXPECT_THROW(Run("r/result.zip"), Error);
+}
+
+TEST_F(ExtractorTest, SymlinksAreSkippedAndReported) {
+  const auto tree = dir_.path() / "tree";
+  testing::WriteTree(tree, {{"real.txt", "real"}});
+  std::filesystem::create_symlink("/etc/passwd", tree / "link");
+  std::filesystem::create_directories(ArchivePath("s").parent_path() / "s");
+  ASSERT_EQ(testing::RunCommand("cd " + testing::ShellQuote(tree.string()) + " && zip -qy " +
+                                testing::ShellQuote(ArchivePath("s/links.zip").string()) +
+                                " real.txt link"),
+            0);
+  const auto result = Run("s/links.zip");
+  EXPECT_EQ(result.members_written, 1u);
+  ASSERT_EQ(result.manifest.skipped.size(), 1u);
+  EXPECT_EQ(result.manifest.skipped[0].code, "symlink");
+  EXPECT_EQ(Keys("s/links/"),
+            (std::vector<std::string>{"s/links/.unpackd/manifest.json", "s/links/real.txt"}));
+}
+
+}  // namespace
+}  // namespace unpackd

@@ -1,0 +1,217 @@
+// Hostile and damaged archives: each is refused with its reason, and afterwards the store
+// holds nothing the archive did not legitimately produce. Archives come from real tools
+// (Info-ZIP zip, 7z) where those can make them, and from tests/tools/zipcraft.py otherwise.
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "support/job_runner.h"
+#include "store/local/local_store.h"
+#include "support/archive_maker.h"
+#include "support/file_object.h"
+#include "support/temp_dir.h"
+#include "util/error.h"
+
+namespace unpackd {
+namespace {
+
+class HostileArchiveTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::filesystem::create_directories(root_);
+    std::filesystem::create_directories(scratch_);
+    CreateBucket(root_, "bkt");
+    store_ = MakeLocalStore(root_);
+  }
+
+  std::filesystem::path ArchivePath(const std::string& key) { return root_ / "bkt" / key; }
+
+  // Builds `key` from a zipcraft spec (JSON text).
+  void Craft(const std::string& key, const std::string& spec_json) {
+    const auto spec = scratch_ / (key + ".spec.json");
+    std::ofstream(spec) << spec_json;
+    ASSERT_EQ(testing::RunCommand(testing::Python() + " " + testing::ToolPath("zipcraft.py") +
+                                  " --spec " + testing::ShellQuote(spec.string()) + " " +
+                                  testing::ShellQuote(ArchivePath(key).string())),
+              0);
+  }
+
+  void CraftExample(const std::string& key, const std::string& example) {
+    ASSERT_EQ(testing::RunCommand(testing::Python() + " " + testing::ToolPath("zipcraft.py") +
+                                  " --example " + example + " " +
+                                  testing::ShellQuote(ArchivePath(key).string())),
+              0);
+  }
+
+  std::vector<std::string> KeysUnder(const std::string& prefix) {
+    std::vector<std::string> keys;
+    store_->List("bkt", prefix, [&](const ListEntry& e) {
+      keys.push_back(e.key);
+      return true;
+    });
+    return keys;
+  }
+
+  // Every key in the bucket other than the archives themselves.
+  std::vector<std::string> ProducedKeys() {
+    std::vector<std::string> keys;
+    for (auto& k : KeysUnder("")) {
+      if (!k.ends_with(".zip")) keys.push_back(k);
+    }
+    return keys;
+  }
+
+  // Extracts and expects a refusal whose message contains every one of `needles`; then checks
+  // that nothing at all was written.
+  void ExpectRefused(const std::string& key, std::vector<std::string> needles,
+                     testing::JobOptions options = {}) {
+    try {
+      testing::RunJob(*store_, {"bkt", key}, *store_, options);
+      ADD_FAILURE() << key << " was extracted";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.kind(), ErrorKind::kArchiveRefused) << e.what();
+      for (const auto& n : needles) {
+        EXPECT_NE(std::string(e.what()).find(n), std::string::npos)
+            << "'" << n << "' not in: " << e.what();
+      }
+    }
+    EXPECT_EQ(ProducedKeys(), std::vector<std::string>{}) << key;
+    // Nothing may appear outside the bucket either.
+    for (const auto& entry : std::filesystem::directory_iterator(root_)) {
+      EXPECT_EQ(entry.path().filename(), "bkt") << "unexpected " << entry.path();
+    }
+  }
+
+  testing::TempDir dir_;
+  const std::filesystem::path root_ = dir_.path() / "store";       // the store: only archives
+  const std::filesystem::path scratch_ = dir_.path() / "scratch";  // specs, trees, inner zips
+  std::unique_ptr<ObjectStore> store_;
+};
+
+TEST_F(HostileArchiveTest, EveryTraversalSpellingIsRefusedByName) {
+  CraftExample("traversal.zip", "traversal");
+  ExpectRefused("traversal.zip", {"unsafe-path", "../evil.txt", "path traversal"});
+  for (const char* name : {"..\\\\evil.txt", "/etc/evil.txt", "C:\\\\evil.txt",
+                           "\\\\\\\\host\\\\share\\\\evil.txt", "a//b.txt"}) {
+    Craft("one.zip", std::string(R"({"entries": [{"name": "ok.txt", "data": "ok"}, {"name": ")") +
+                         name + R"(", "data": "x"}]})");
+    ExpectRefused("one.zip", {"unsafe-path"});
+  }
+}
+
+TEST_F(HostileArchiveTest, SkipPolicyKeepsTheSafeMembersOnly) {
+  CraftExample("traversal.zip", "traversal");
+  testing::JobOptions options;
+  options.on_error = OnErrorPolicy::kSkip;
+  const auto result = testing::RunJob(*store_, {"bkt", "traversal.zip"}, *store_, options);
+  // Only the look-alike names are safe: "./a/./b.txt" and "a/\u2025/evil.txt".
+  EXPECT_EQ(KeysUnder("traversal/"),
+            (std::vector<std::string>{"traversal/.unpackd/manifest.json", "traversal/a/b.txt",
+                                      "traversal/a/\u2025/evil.txt"}));
+  EXPECT_GE(result.manifest.skipped.size(), 15u);
+}
+
+TEST_F(HostileArchiveTest, DuplicateAndCaseCollidingNames) {
+  Craft("dup.zip",
+        R"({"entries": [{"name": "a.txt", "data": "1"}, {"name": "./a.txt", "data": "2"}]})");
+  ExpectRefused("dup.zip", {"duplicate-name", "./a.txt"});
+  Craft("case.zip",
+        R"({"entries": [{"name": "A.txt", "data": "1"}, {"name": "a.txt", "data": "2"}]})");
+  const auto result = testing::RunJob(*store_, {"bkt", "case.zip"}, *store_, {});
+  EXPECT_EQ(result.members_written, 2u);
+  ASSERT_EQ(result.findings.size(), 1u);
+  EXPECT_EQ(result.findings[0].code, "case-collision");
+}
+
+TEST_F(HostileArchiveTest, EncryptedMembersFromRealToolsAreRefused) {
+  const auto tree = scratch_ / "tree";
+  testing::WriteTree(tree, {{"secret.txt", "top secret"}});
+  ASSERT_EQ(
+      testing::RunCommand("cd " + testing::ShellQuote(tree.string()) + " && zip -q -P pw " +
+                          testing::ShellQuote(ArchivePath("pkware.zip").string()) + " secret.txt"),
+      0);
+  ExpectRefused("pkware.zip", {"encrypted", "traditional PKWARE", "secret.txt"});
+  ASSERT_EQ(testing::RunCommand(
+                "cd " + testing::ShellQuote(tree.string()) + " && 7z a -tzip -ppw -mem=AES256 " +
+                testing::ShellQuote(ArchivePath("aes.zip").string()) + " secret.txt >/dev/null"),
+            0);
+  ExpectRefused("aes.zip", {"encrypted", "WinZip AES", "secret.txt"});
+}
+
+TEST_F(HostileArchiveTest, SpecialFilesAndUnknownMethods) {
+  Craft("dev.zip", R"({"entries": [{"name": "dev/null", "unix_mode": "020666", "data": ""}]})");
+  ExpectRefused("dev.zip", {"special-file", "dev/null"});
+  CraftExample("m.zip", "unknown-method");
+  ExpectRefused("m.zip", {"unsupported-method", "compression method 17"});
+}
+
+TEST_F(HostileArchiveTest, OverlappingDataIsRefusedBeforeAnyWork) {
+  Craft("fifield.zip", R"({"entries": [
+      {"name": "kernel.bin", "data": {"repeat": "A", "count": 1048576}, "method": 8},
+      {"name": "copy1.bin", "same_data_as": 0}, {"name": "copy2.bin", "same_data_as": 0}]})");
+  ExpectRefused("fifield.zip", {"overlapping-data", "copy1.bin"});
+}
+
+TEST_F(HostileArchiveTest, StructuralDamageIsRefusedWithItsReason) {
+  CraftExample("multi.zip", "multi-disk");
+  ExpectRefused("multi.zip", {"multi-disk"});
+  CraftExample("outside.zip", "cd-outside-file");
+  ExpectRefused("outside.zip", {"central directory"});
+  CraftExample("trunc.zip", "truncated");
+  ExpectRefused("trunc.zip", {});
+  CraftExample("lh.zip", "local-central-name-mismatch");
+  ExpectRefused("lh.zip", {"local header", "hello.txt"});
+  CraftExample("crc.zip", "bad-crc");
+  ExpectRefused("crc.zip", {"CRC-32 mismatch", "hello.txt"});
+  Craft("size.zip", R"({"entries": [{"name": "s.txt", "data": "twelve bytes", "method": 8,
+                                      "local": {"uncompressed_size": 5},
+                                      "central": {"uncompressed_size": 5}}]})");
+  ExpectRefused("size.zip", {"s.txt"});
+}
+
+TEST_F(HostileArchiveTest, OddButValidLayoutsAreRead) {
+  for (const char* example : {"sfx", "sfx-unadjusted", "fake-eocd-in-comment", "zip64",
+                              "descriptor", "descriptor-nosig-64"}) {
+    CraftExample(std::string(example) + ".zip", example);
+    const auto result = testing::RunJob(*store_, {"bkt", std::string(example) + ".zip"}, *store_, {});
+    EXPECT_EQ(result.members_written, 1u) << example;
+  }
+}
+
+TEST_F(HostileArchiveTest, LimitsStopBombs) {
+  // An honest bzip2 bomb: 64 MiB of zeros in a few hundred bytes.
+  Craft("bomb.zip", R"({"entries": [{"name": "zeros.bin", "method": 12,
+                                      "data": {"repeat": "\u0000", "count": 67108864}}]})");
+  ExpectRefused("bomb.zip", {"ratio"});
+  // A lying one: declares 1 KiB, inflates to 64 MiB; stopped at the lie.
+  Craft("liar.zip", R"({"entries": [{"name": "zeros.bin", "method": 8,
+                                      "local": {"uncompressed_size": 1024},
+                                      "central": {"uncompressed_size": 1024},
+                                      "data": {"repeat": "\u0000", "count": 67108864}}]})");
+  ExpectRefused("liar.zip", {"larger than its declared size"});
+  // Too many members for the configured limit.
+  std::string entries;
+  for (int i = 0; i < 20; ++i)
+    entries +=
+        std::string(i ? "," : "") + R"({"name": "f)" + std::to_string(i) + R"(.txt", "data": "x"})";
+  Craft("many.zip", R"({"entries": [)" + entries + "]}");
+  testing::JobOptions options;
+  options.limits.max_members = 10;
+  options.open.max_entries = 10;
+  ExpectRefused("many.zip", {"20 members", "10"}, options);
+}
+
+TEST_F(HostileArchiveTest, NestedArchivesAreNotRecursed) {
+  // 42.zip's trick needs an extractor that recurses; unpackd extracts one level only, so inner
+  // archives are ordinary objects.
+  testing::MakeZipWithPython(scratch_ / "inner.zip", {{"zeros.bin", std::string(1 << 20, '\0')}});
+  testing::MakeZipWithPython(ArchivePath("outer.zip"),
+                             {{"inner.zip", testing::ReadFileString(scratch_ / "inner.zip")}});
+  const auto result = testing::RunJob(*store_, {"bkt", "outer.zip"}, *store_, {});
+  EXPECT_EQ(KeysUnder("outer/"),
+            (std::vector<std::string>{"outer/.unpackd/manifest.json", "outer/inner.zip"}));
+  EXPECT_EQ(store_->Stat({"bkt", "outer/inner.zip"}).content_type, "application/zip");
+}
+
+}  // namespace
+}  // namespace unpackd

@@ -1,0 +1,64 @@
+#include "extract/memory_plan.h"
+
+#include <gtest/gtest.h>
+
+#include "extract/decoder_window.h"
+
+namespace unpackd {
+namespace {
+
+TEST(MemoryPlanTest, EveryShareFitsTheBudget) {
+  for (const unsigned jobs : {1u, 4u, 64u, 256u}) {
+    for (const uint64_t mib : {16u, 256u, 4096u}) {
+      MemoryPlanRequest request;
+      request.memory_bytes = mib << 20;
+      request.jobs = jobs;
+      request.remote_destination = true;
+      const MemoryPlan plan = MakeMemoryPlan(request);
+      SCOPED_TRACE(std::to_string(jobs) + " jobs, " + std::to_string(mib) + " MiB");
+      EXPECT_EQ(plan.jobs, jobs);
+      EXPECT_EQ(plan.read_windows + plan.part_buffers + plan.decoder_windows +
+                    uint64_t{plan.copy_buffer_bytes} * jobs + plan.headroom,
+                std::max<uint64_t>(request.memory_bytes,
+                                   plan.read_windows + plan.part_buffers + plan.decoder_windows +
+                                       uint64_t{plan.copy_buffer_bytes} * jobs));
+      EXPECT_GE(plan.copy_buffer_bytes, size_t{16} << 10);
+      EXPECT_LE(plan.copy_buffer_bytes, size_t{256} << 10);
+    }
+  }
+}
+
+// The connection pool and the I/O lane follow the jobs actually used: S3's default of 64
+// gets as many connections as --jobs 64 given explicitly.
+TEST(MemoryPlanTest, RemoteDefaultJobsSizeConnectionsAndThreads) {
+  MemoryPlanRequest defaulted;
+  defaulted.remote_store = true;
+  defaulted.remote_destination = true;
+  MemoryPlanRequest explicit64 = defaulted;
+  explicit64.jobs = 64;
+  const MemoryPlan a = MakeMemoryPlan(defaulted);
+  const MemoryPlan b = MakeMemoryPlan(explicit64);
+  EXPECT_EQ(a.jobs, 64u);
+  EXPECT_EQ(a.max_connections, b.max_connections);
+  EXPECT_GE(a.max_connections, 2u * 64);
+  EXPECT_EQ(a.executor_shape().member_threads, 64u);
+  EXPECT_EQ(a.executor_shape().io_threads, 64u + a.upload_threads);
+}
+
+TEST(MemoryPlanTest, DecoderWindowsFollowCodecAndContent) {
+  ArchiveEntry e;
+  e.size = 10 << 20;
+  e.codec = Codec::kStored;
+  EXPECT_EQ(DecoderWindowBytes(e, 64 << 20), 0u);
+  e.codec = Codec::kDeflate;
+  EXPECT_LE(DecoderWindowBytes(e, 64 << 20), 256u << 10);
+  e.codec = Codec::kXz;
+  EXPECT_EQ(DecoderWindowBytes(e, 64 << 20), 10u << 20);  // no more than the content
+  e.size = uint64_t{1} << 30;
+  EXPECT_EQ(DecoderWindowBytes(e, 64 << 20), 64u << 20);  // no more than the decoder allows
+  e.codec.reset();
+  EXPECT_EQ(DecoderWindowBytes(e, 64 << 20), 0u);
+}
+
+}  // namespace
+}  // namespace unpackd

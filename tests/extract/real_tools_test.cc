@@ -1,0 +1,62 @@
+// Archives written by the tools people actually use, extracted end to end and compared byte
+// for byte with the files they were made from.
+#include <gtest/gtest.h>
+
+#include "support/job_runner.h"
+#include "store/local/local_store.h"
+#include "support/archive_maker.h"
+#include "support/file_object.h"
+#include "support/temp_dir.h"
+
+namespace unpackd {
+namespace {
+
+testing::MemberMap TreeMembers() {
+  return {{"readme.txt", "plain text\n"},
+          {"data/result.json", R"({"결과": [1, 2, 3]})"},
+          {"data/blob.bin", testing::RandomBytes(200'000, 11)},
+          {"big/text.log", testing::TextBytes(3'000'000, 12)},
+          {"한글 폴더/파일 이름.txt", "한국어 내용\n"},
+          {"empty.txt", ""}};
+}
+
+class RealToolsTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(RealToolsTest, ExtractsEveryMemberByteForByte) {
+  testing::TempDir dir;
+  const auto tree = dir.path() / "tree";
+  const auto root = dir.path() / "store";
+  testing::WriteTree(tree, TreeMembers());
+  std::filesystem::create_directories(root);
+  CreateBucket(root, "bkt");
+  const auto archive = (root / "bkt" / "result.zip").string();
+  const std::string cd = "cd " + testing::ShellQuote(tree.string()) + " && ";
+  ASSERT_EQ(
+      testing::RunCommand(cd + GetParam() + " " + testing::ShellQuote(archive) + " * >/dev/null"),
+      0)
+      << GetParam();
+
+  auto store = MakeLocalStore(root);
+  const auto result = testing::RunJob(*store, {"bkt", "result.zip"}, *store, {});
+  EXPECT_EQ(result.manifest.members.size(), TreeMembers().size());
+  for (const auto& [name, content] : TreeMembers()) {
+    const auto path = root / "bkt" / "result" / name;
+    ASSERT_TRUE(std::filesystem::exists(path)) << name;
+    EXPECT_TRUE(testing::ReadFileString(path) == content) << name;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Tools, RealToolsTest,
+    ::testing::Values("zip -qr", "zip -qr -0", "bsdtar --format zip -cf",
+                      "bsdtar --format zip --options zip:compression=store -cf",
+                      "7z a -tzip -mm=Deflate", "7z a -tzip -mm=Deflate64", "7z a -tzip -mm=BZip2",
+                      "7z a -tzip -mm=LZMA", "7z a -tzip -mm=Copy"),
+    [](const ::testing::TestParamInfo<std::string>& info) {
+      std::string name;
+      for (char c : info.param) name += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+      return name;
+    });
+
+}  // namespace
+}  // namespace unpackd
