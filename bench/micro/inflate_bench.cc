@@ -12,8 +12,8 @@
 #include <memory>
 #include <span>
 
-#include "codec/deflate_decompressor.h"
 #include "bench_data.h"
+#include "codec/deflate_decompressor.h"
 
 namespace unpackd::bench {
 namespace {

@@ -73,8 +73,7 @@ class CheckedMemberReader final : public MemberReader {
     // stopped at the lie, not after it has filled the disk or the bucket.
     if (bytes_out_ > declared_size_) {
       throw Error(ErrorKind::kArchiveRefused, "member is larger than its declared size of " +
-                                                  std::to_string(declared_size_) +
-                                                  " bytes");
+                                                  std::to_string(declared_size_) + " bytes");
     }
     if (bytes_out_ > limits_.max_uncompressed) {
       throw Error(ErrorKind::kArchiveRefused, "member exceeds the size limit of " +

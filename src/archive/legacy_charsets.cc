@@ -6,8 +6,8 @@
 #include <array>
 #include <cctype>
 
-#include "util/error.h"
 #include "util/ascii.h"
+#include "util/error.h"
 
 namespace unpackd {
 namespace {

@@ -7,12 +7,12 @@ namespace unpackd {
 
 enum ExitCode : int {
   kExitOk = 0,
-  kExitInternal = 1,  // a bug: please report it
-  kExitUsage = 2,     // bad command line, URL or option
-  kExitRefused = 3,   // the archive (or a member, under --on-error=fail) was refused
-  kExitStore = 4,     // store or I/O error: not found, changed, network, server error
-  kExitAccess = 5,    // credentials missing, wrong, or not allowed
-  kExitCancelled = 6, // stopped on request; what was written is kept, a rerun resumes
+  kExitInternal = 1,   // a bug: please report it
+  kExitUsage = 2,      // bad command line, URL or option
+  kExitRefused = 3,    // the archive (or a member, under --on-error=fail) was refused
+  kExitStore = 4,      // store or I/O error: not found, changed, network, server error
+  kExitAccess = 5,     // credentials missing, wrong, or not allowed
+  kExitCancelled = 6,  // stopped on request; what was written is kept, a rerun resumes
 };
 
 inline int ExitCodeFor(ErrorKind kind) {

@@ -89,8 +89,8 @@ int RunInspect(const std::string& archive_url, const CliOptions& options) {
     std::printf("%-9s %-8s %14s %14s %7s  %-10s %s\n", "method", "kind", "size", "compressed",
                 "saved", "encoding", "name");
     for (const ArchiveEntry& e : archive.entries()) {
-      std::printf("%-9s %-8s %14llu %14llu %7s  %-10s %s\n",
-                  e.method_name.c_str(), Kind(e), static_cast<unsigned long long>(e.size),
+      std::printf("%-9s %-8s %14llu %14llu %7s  %-10s %s\n", e.method_name.c_str(), Kind(e),
+                  static_cast<unsigned long long>(e.size),
                   static_cast<unsigned long long>(e.stored_size), Ratio(e).c_str(),
                   e.name_encoding.c_str(), e.name.c_str());
     }

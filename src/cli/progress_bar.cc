@@ -45,10 +45,9 @@ void ProgressBar::OnProgress(const ProgressEvent& event) noexcept {
 void ProgressBar::Draw() {
   constexpr int kWidth = 30;
   const double fraction =
-      bytes_total_ ? static_cast<double>(bytes_done_) / static_cast<double>(bytes_total_)
-      : members_total_
-          ? static_cast<double>(members_done_) / static_cast<double>(members_total_)
-          : 1;
+      bytes_total_     ? static_cast<double>(bytes_done_) / static_cast<double>(bytes_total_)
+      : members_total_ ? static_cast<double>(members_done_) / static_cast<double>(members_total_)
+                       : 1;
   const int filled = static_cast<int>(fraction * kWidth);
   std::string bar(static_cast<size_t>(std::clamp(filled, 0, kWidth)), '#');
   bar.resize(kWidth, ' ');

@@ -11,8 +11,8 @@
 namespace unpackd {
 namespace {
 
-constexpr size_t kPrefixSize = 4;            // SDK version (2) + properties size (2)
-constexpr size_t kPropertiesSize = 5;        // the only size LZMA1 properties have
+constexpr size_t kPrefixSize = 4;      // SDK version (2) + properties size (2)
+constexpr size_t kPropertiesSize = 5;  // the only size LZMA1 properties have
 
 // "4 MiB", "1300 KiB" or "1234567 bytes": exact, as the numbers are compared in the message.
 std::string SizeText(uint64_t bytes) {

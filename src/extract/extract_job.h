@@ -76,7 +76,6 @@ struct ExtractResult {
 ExtractResult RunExtractJob(const ExtractJob& job, const JobServices& services);
 
 // The stable job id for an archive version and a manifest location.
-std::string MakeJobId(const ObjectRef& archive, const std::string& etag,
-                      const ObjectRef& manifest);
+std::string MakeJobId(const ObjectRef& archive, const std::string& etag, const ObjectRef& manifest);
 
 }  // namespace unpackd

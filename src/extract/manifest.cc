@@ -63,8 +63,7 @@ Manifest Manifest::FromJson(const nlohmann::json& json) {
       mm.key = j.at("key").get<std::string>();
       mm.size = j.at("size").get<uint64_t>();
       if (j.contains("crc32")) {
-        mm.crc32 =
-            static_cast<uint32_t>(std::stoul(j.at("crc32").get<std::string>(), nullptr, 16));
+        mm.crc32 = static_cast<uint32_t>(std::stoul(j.at("crc32").get<std::string>(), nullptr, 16));
       }
       mm.content_type = j.at("content_type").get<std::string>();
       m.members.push_back(std::move(mm));

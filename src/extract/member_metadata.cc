@@ -15,15 +15,13 @@ std::string EncodedSource(const ObjectRef& archive) {
 
 UserMetadata MemberMetadata(const ObjectRef& archive, const std::string& archive_etag,
                             std::optional<uint32_t> crc32) {
-  UserMetadata metadata = {{kMetaSource, EncodedSource(archive)},
-                           {kMetaSourceEtag, archive_etag}};
+  UserMetadata metadata = {{kMetaSource, EncodedSource(archive)}, {kMetaSourceEtag, archive_etag}};
   if (crc32) metadata[kMetaCrc32] = Crc32Hex(*crc32);
   return metadata;
 }
 
 bool IsFromArchive(const ObjectInfo& info, const ObjectRef& archive,
-                   const std::string& archive_etag, uint64_t size,
-                   std::optional<uint32_t> crc32) {
+                   const std::string& archive_etag, uint64_t size, std::optional<uint32_t> crc32) {
   auto get = [&](const char* name) {
     auto it = info.metadata.find(name);
     return it == info.metadata.end() ? std::string() : it->second;

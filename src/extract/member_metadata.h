@@ -22,7 +22,6 @@ UserMetadata MemberMetadata(const ObjectRef& archive, const std::string& archive
 // True if `info` describes an object this archive version already produced for a member
 // with this size and CRC.
 bool IsFromArchive(const ObjectInfo& info, const ObjectRef& archive,
-                   const std::string& archive_etag, uint64_t size,
-                   std::optional<uint32_t> crc32);
+                   const std::string& archive_etag, uint64_t size, std::optional<uint32_t> crc32);
 
 }  // namespace unpackd

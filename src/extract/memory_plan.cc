@@ -18,15 +18,15 @@ constexpr size_t kMinCopyBuffer = 16 << 10;
 MemoryPlan MakeMemoryPlan(const MemoryPlanRequest& request) {
   MemoryPlan plan;
   plan.memory_bytes = request.memory_bytes;
-  plan.jobs = request.jobs ? request.jobs
+  plan.jobs = request.jobs           ? request.jobs
               : request.remote_store ? kRemoteJobs
                                      : std::max(1u, std::thread::hardware_concurrency());
   const uint64_t m = request.memory_bytes;
   plan.read_windows = m * 3 / 8;
   plan.part_buffers = m * 3 / 8;
   plan.decoder_windows = m / 8;
-  plan.copy_buffer_bytes = static_cast<size_t>(
-      std::clamp<uint64_t>(m / 16 / plan.jobs, kMinCopyBuffer, kMaxCopyBuffer));
+  plan.copy_buffer_bytes =
+      static_cast<size_t>(std::clamp<uint64_t>(m / 16 / plan.jobs, kMinCopyBuffer, kMaxCopyBuffer));
   const uint64_t counted = plan.read_windows + plan.part_buffers + plan.decoder_windows +
                            uint64_t{plan.copy_buffer_bytes} * plan.jobs;
   plan.headroom = counted < m ? m - counted : 0;

@@ -18,8 +18,8 @@ namespace unpackd {
 
 struct MemoryPlanRequest {
   uint64_t memory_bytes = uint64_t{256} << 20;
-  unsigned jobs = 0;           // members in flight; 0: the default for the stores involved
-  bool remote_store = false;   // an S3 store is involved (default jobs: 64, not the CPUs)
+  unsigned jobs = 0;                // members in flight; 0: the default for the stores involved
+  bool remote_store = false;        // an S3 store is involved (default jobs: 64, not the CPUs)
   bool remote_destination = false;  // parts are uploaded (I/O threads for them)
 };
 
@@ -39,6 +39,5 @@ struct MemoryPlan {
 };
 
 MemoryPlan MakeMemoryPlan(const MemoryPlanRequest& request);
-
 
 }  // namespace unpackd

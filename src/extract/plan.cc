@@ -144,16 +144,14 @@ ExtractionPlan MakePlan(const ArchiveReader& archive, const Destination& destina
                                                " bytes in all, over the limit of " +
                                                std::to_string(limits.max_total_bytes)));
   }
-  const double archive_bytes =
-      static_cast<double>(std::max<uint64_t>(archive.info().size, 1));
+  const double archive_bytes = static_cast<double>(std::max<uint64_t>(archive.info().size, 1));
   if (limits.max_archive_ratio > 0 && plan.total_bytes > (uint64_t{1} << 20) &&
       static_cast<double>(plan.total_bytes) > limits.max_archive_ratio * archive_bytes) {
     findings.push_back(ArchiveFinding(
-        "archive-ratio-limit", "members declare " + std::to_string(plan.total_bytes) +
-                                   " bytes from a " + std::to_string(archive.info().size) +
-                                   "-byte archive, over the ratio limit of " +
-                                   std::to_string(static_cast<int>(limits.max_archive_ratio)) +
-                                   ":1 (possible zip bomb)"));
+        "archive-ratio-limit",
+        "members declare " + std::to_string(plan.total_bytes) + " bytes from a " +
+            std::to_string(archive.info().size) + "-byte archive, over the ratio limit of " +
+            std::to_string(static_cast<int>(limits.max_archive_ratio)) + ":1 (possible zip bomb)"));
   }
   return plan;
 }

@@ -183,8 +183,8 @@ class JobRun {
     write.metadata = MemberMetadata(job_.archive, archive_info_.etag, entry.crc32);
     write.size_hint = entry.size;
     auto writer = services_.destination_store->NewWriter(dest, write);
-    std::vector<std::byte> buffer(static_cast<size_t>(std::min<uint64_t>(
-        job_.memory.copy_buffer_bytes, std::max<uint64_t>(entry.size, 1))));
+    std::vector<std::byte> buffer(static_cast<size_t>(
+        std::min<uint64_t>(job_.memory.copy_buffer_bytes, std::max<uint64_t>(entry.size, 1))));
     for (;;) {
       const size_t n = reader.Read(buffer);
       if (n == 0) break;  // size and CRC verified by the reader
@@ -243,8 +243,8 @@ std::string MakeJobId(const ObjectRef& archive, const std::string& etag,
                       const ObjectRef& manifest) {
   // FNV-1a over the fields, each terminated by a NUL so ("ab","c") differs from ("a","bc").
   uint64_t hash = 14695981039346656037ull;
-  for (const std::string* field : {&archive.bucket, &archive.key, &etag, &manifest.bucket,
-                                   &manifest.key}) {
+  for (const std::string* field :
+       {&archive.bucket, &archive.key, &etag, &manifest.bucket, &manifest.key}) {
     for (char c : *field) hash = (hash ^ static_cast<unsigned char>(c)) * 1099511628211ull;
     hash *= 1099511628211ull;
   }
@@ -284,8 +284,8 @@ ExtractResult RunExtractJob(const ExtractJob& job, const JobServices& services) 
     return result;
   }
 
-  const ExtractionPlan plan = MakePlan(*opened.reader, destination,
-                                       ContentTypeMap(job.mime_types_path), job.limits);
+  const ExtractionPlan plan =
+      MakePlan(*opened.reader, destination, ContentTypeMap(job.mime_types_path), job.limits);
   result.findings = plan.findings;
   if (plan.Refused(job.on_error)) {
     throw Error(ErrorKind::kArchiveRefused,
@@ -293,8 +293,7 @@ ExtractResult RunExtractJob(const ExtractJob& job, const JobServices& services) 
                 "archive-refused");
   }
   if (services.progress) {
-    services.progress->OnProgress(
-        ProgressEvent::JobStarted(plan.members.size(), plan.total_bytes));
+    services.progress->OnProgress(ProgressEvent::JobStarted(plan.members.size(), plan.total_bytes));
   }
 
   // Objects an interrupted run may have left; only these are checked before being rewritten.
@@ -350,8 +349,7 @@ ExtractResult RunExtractJob(const ExtractJob& job, const JobServices& services) 
                       " members not written; run the job again to finish it",
                   "cancelled");
     }
-    throw Error(ErrorKind::kInternal, job.archive.ToString() + ": " +
-                                          std::to_string(not_started) +
+    throw Error(ErrorKind::kInternal, job.archive.ToString() + ": " + std::to_string(not_started) +
                                           " members were never processed");
   }
   WriteManifest(*services.destination_store, result.job.manifest, manifest);

@@ -16,7 +16,10 @@ namespace unpackd {
 class RangeSource final : public ByteSource {
  public:
   RangeSource(RandomAccessSource& source, uint64_t offset, uint64_t size, size_t chunk_size)
-      : source_(source), next_(offset), end_(offset + size), chunk_(std::max<size_t>(chunk_size, 1)) {}
+      : source_(source),
+        next_(offset),
+        end_(offset + size),
+        chunk_(std::max<size_t>(chunk_size, 1)) {}
 
   std::span<const std::byte> Next() override {
     if (next_ >= end_) return {};

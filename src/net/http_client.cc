@@ -6,8 +6,8 @@
 #include <exception>
 #include <memory>
 
-#include "util/error.h"
 #include "util/ascii.h"
+#include "util/error.h"
 
 namespace unpackd::net {
 namespace {
@@ -45,8 +45,7 @@ size_t OnHeader(char* data, size_t size, size_t count, void* user) {
   }
   size_t colon = line.find(':');
   if (colon != std::string_view::npos) {
-    state->response.headers[AsciiLower(Trim(line.substr(0, colon)))] =
-        Trim(line.substr(colon + 1));
+    state->response.headers[AsciiLower(Trim(line.substr(0, colon)))] = Trim(line.substr(colon + 1));
   }
   return size * count;
 }

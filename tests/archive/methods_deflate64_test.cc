@@ -7,8 +7,8 @@
 #include <cstring>
 #include <random>
 
-#include "archive/zip/zip_method.h"
 #include "archive/methods_test_helpers.h"
+#include "archive/zip/zip_method.h"
 #include "support/file_object.h"
 #include "support/temp_dir.h"
 

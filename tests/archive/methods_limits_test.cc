@@ -3,8 +3,8 @@
 
 #include <cstring>
 
-#include "archive/zip/zip_method.h"
 #include "archive/methods_test_helpers.h"
+#include "archive/zip/zip_method.h"
 #include "support/file_object.h"
 #include "support/temp_dir.h"
 #include "util/error.h"

@@ -8,8 +8,8 @@
 #include <random>
 #include <string>
 
-#include "archive/zip/zip_method.h"
 #include "archive/methods_test_helpers.h"
+#include "archive/zip/zip_method.h"
 #include "support/file_object.h"
 #include "support/temp_dir.h"
 #include "util/error.h"

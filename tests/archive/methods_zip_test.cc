@@ -8,9 +8,9 @@
 #include <map>
 #include <set>
 
-#include "archive/zip/zip_method.h"
 #include "archive/methods_test_helpers.h"
 #include "archive/zip/zip_archive.h"
+#include "archive/zip/zip_method.h"
 #include "support/file_object.h"
 #include "support/temp_dir.h"
 #include "util/error.h"

@@ -221,8 +221,8 @@ TEST_F(ZipArchiveTest, RefusesMemberLargerThanDeclared) {
   lying.uncompressed_size = 1000;
   try {
     auto reader = archive->OpenMember(
-        lying,
-        std::make_unique<RangeSource>(*object, extent.data_offset, extent.data_size, 4096), {});
+        lying, std::make_unique<RangeSource>(*object, extent.data_offset, extent.data_size, 4096),
+        {});
     std::vector<std::byte> buf(4096);
     while (reader->Read(buf) > 0) {
     }

@@ -1,6 +1,4 @@
 // The whole job over the local store: real archives in, objects and a manifest out.
-#include "support/job_runner.h"
-
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -9,6 +7,7 @@
 #include "store/local/local_store.h"
 #include "support/archive_maker.h"
 #include "support/file_object.h"
+#include "support/job_runner.h"
 #include "support/temp_dir.h"
 #include "util/error.h"
 

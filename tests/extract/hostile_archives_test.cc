@@ -5,10 +5,10 @@
 
 #include <fstream>
 
-#include "support/job_runner.h"
 #include "store/local/local_store.h"
 #include "support/archive_maker.h"
 #include "support/file_object.h"
+#include "support/job_runner.h"
 #include "support/temp_dir.h"
 #include "util/error.h"
 
@@ -173,7 +173,8 @@ TEST_F(HostileArchiveTest, OddButValidLayoutsAreRead) {
   for (const char* example : {"sfx", "sfx-unadjusted", "fake-eocd-in-comment", "zip64",
                               "descriptor", "descriptor-nosig-64"}) {
     CraftExample(std::string(example) + ".zip", example);
-    const auto result = testing::RunJob(*store_, {"bkt", std::string(example) + ".zip"}, *store_, {});
+    const auto result =
+        testing::RunJob(*store_, {"bkt", std::string(example) + ".zip"}, *store_, {});
     EXPECT_EQ(result.members_written, 1u) << example;
   }
 }

@@ -2,10 +2,10 @@
 // for byte with the files they were made from.
 #include <gtest/gtest.h>
 
-#include "support/job_runner.h"
 #include "store/local/local_store.h"
 #include "support/archive_maker.h"
 #include "support/file_object.h"
+#include "support/job_runner.h"
 #include "support/temp_dir.h"
 
 namespace unpackd {

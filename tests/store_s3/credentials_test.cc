@@ -304,7 +304,7 @@ TEST_F(CredentialsTest, TemporaryCredentialsAreCachedAndRefreshedBeforeExpiry) {
   env_.Set("AWS_EC2_METADATA_SERVICE_ENDPOINT", imds.url());
   imds.valid_seconds = 3600;
   aws::CachingCredentialsProvider cache(std::make_unique<aws::ImdsCredentialsProvider>(),
-                                   std::chrono::minutes(5));
+                                        std::chrono::minutes(5));
   EXPECT_EQ(cache.Fetch()->access_key_id, "ASIAIMDS1");
   EXPECT_EQ(cache.Fetch()->access_key_id, "ASIAIMDS1");  // cached: an hour left
   EXPECT_EQ(imds.credential_fetches.load(), 1);
@@ -322,10 +322,11 @@ TEST(CredentialsJson, ParsesAndRejects) {
   ASSERT_TRUE(c.expiration);
   EXPECT_EQ(std::chrono::system_clock::to_time_t(*c.expiration), 1893553445);
   EXPECT_THROW(aws::ParseCredentialsJson(R"({"AccessKeyId":"A"})", "test"), Error);
-  EXPECT_THROW(aws::ParseCredentialsJson(R"({"Code":"Failed","Message":"no role"})", "test"), Error);
+  EXPECT_THROW(aws::ParseCredentialsJson(R"({"Code":"Failed","Message":"no role"})", "test"),
+               Error);
   try {
-    aws::ParseCredentialsJson(R"({"AccessKeyId":"A","SecretAccessKey":"TOPSECRET","Expiration":"soon"})",
-                         "test");
+    aws::ParseCredentialsJson(
+        R"({"AccessKeyId":"A","SecretAccessKey":"TOPSECRET","Expiration":"soon"})", "test");
     FAIL();
   } catch (const Error& e) {
     EXPECT_EQ(std::string(e.what()).find("TOPSECRET"), std::string::npos);

@@ -5,12 +5,12 @@
 #include <atomic>
 #include <thread>
 
-#include "support/job_runner.h"
 #include "cloud/aws/hashing.h"
 #include "store/s3/s3_store.h"
 #include "store_s3/s3_test_support.h"
 #include "support/archive_maker.h"
 #include "support/file_object.h"
+#include "support/job_runner.h"
 #include "support/s3rver_fixture.h"
 #include "support/temp_dir.h"
 #include "util/error.h"
@@ -72,7 +72,8 @@ TEST_F(PipelineS3Test, KoreanSpacedKeysAndAMultipartMember) {
 
   testing::JobOptions options;
   options.jobs = 8;
-  const auto result = testing::RunJob(store_, {"bkt", "사용자 1/프로젝트/result.zip"}, store_, options);
+  const auto result =
+      testing::RunJob(store_, {"bkt", "사용자 1/프로젝트/result.zip"}, store_, options);
   EXPECT_EQ(result.members_written, members.size());
   for (const auto& [name, content] : members) {
     const std::string key = "사용자 1/프로젝트/result/" + name;
@@ -90,7 +91,8 @@ TEST_F(PipelineS3Test, KoreanSpacedKeysAndAMultipartMember) {
   EXPECT_EQ(head["metadata"]["unpackd-source"],
             "bkt/%EC%82%AC%EC%9A%A9%EC%9E%90%201/%ED%94%84%EB%A1%9C%EC%A0%9D%ED%8A%B8/result.zip");
 
-  const auto again = testing::RunJob(store_, {"bkt", "사용자 1/프로젝트/result.zip"}, store_, options);
+  const auto again =
+      testing::RunJob(store_, {"bkt", "사용자 1/프로젝트/result.zip"}, store_, options);
   EXPECT_TRUE(again.already_complete);
 }
 

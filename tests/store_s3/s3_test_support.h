@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "store/s3/s3_config.h"
 #include "cloud/aws/static_credentials_provider.h"
+#include "store/s3/s3_config.h"
 #include "support/file_object.h"
 
 namespace unpackd::testing {

@@ -81,8 +81,8 @@ TEST(TaskGroupTest, WaitRethrowsTheFirstErrorAfterEveryTaskEnded) {
 }
 
 TEST(ErrorTest, ContextKeepsKindAndCode) {
-  const Error e = Error(ErrorKind::kNotFound, "HeadObject failed", "NoSuchBucket")
-                      .WithContext("bucket/key");
+  const Error e =
+      Error(ErrorKind::kNotFound, "HeadObject failed", "NoSuchBucket").WithContext("bucket/key");
   EXPECT_EQ(e.kind(), ErrorKind::kNotFound);
   EXPECT_EQ(e.code(), "NoSuchBucket");
   EXPECT_STREQ(e.what(), "bucket/key: HeadObject failed");

@@ -5,8 +5,8 @@
 #include <vector>
 
 #include "archive/zip/little_endian.h"
-#include "io/read_up_to.h"
 #include "archive/zip/zip_format.h"
+#include "io/read_up_to.h"
 #include "util/error.h"
 
 namespace unpackd {

@@ -5,8 +5,8 @@
 #include <span>
 
 #include "archive/charset_detection.h"
-#include "codec/crc32.h"
 #include "archive/legacy_charsets.h"
+#include "codec/crc32.h"
 #include "util/error.h"
 
 namespace unpackd {

@@ -2,15 +2,15 @@
 
 #include <vector>
 
+#include "archive/checked_member_reader.h"
 #include "archive/zip/central_directory.h"
 #include "archive/zip/end_record.h"
 #include "archive/zip/little_endian.h"
-#include "archive/checked_member_reader.h"
-#include "archive/zip/zip_method.h"
 #include "archive/zip/name_decoding.h"
+#include "archive/zip/zip_format.h"
+#include "archive/zip/zip_method.h"
 #include "io/range_source.h"
 #include "io/read_up_to.h"
-#include "archive/zip/zip_format.h"
 #include "util/error.h"
 
 namespace unpackd {
@@ -120,9 +120,9 @@ void ZipArchive::CheckDataDescriptor(const ZipEntry& entry, const MemberExtent& 
   Refuse(entry, "data descriptor disagrees with the central directory");
 }
 
-std::unique_ptr<MemberReader> ZipArchive::OpenMember(
-    const ZipEntry& entry, std::unique_ptr<ByteSource> compressed,
-    const MemberStreamLimits& limits) const {
+std::unique_ptr<MemberReader> ZipArchive::OpenMember(const ZipEntry& entry,
+                                                     std::unique_ptr<ByteSource> compressed,
+                                                     const MemberStreamLimits& limits) const {
   if (entry.is_encrypted()) {
     Refuse(entry, std::string("is encrypted (") +
                       (entry.aes_encrypted ? "WinZip AES" : "traditional PKWARE") +

@@ -53,7 +53,8 @@ ArchiveEntry ToArchiveEntry(const ZipEntry& entry) {
                           ? out.method_name.substr(unknown_prefix.size())
                           : std::to_string(entry.method) + " (" + out.method_name + ")";
   }
-  if (entry.is_encrypted()) out.encryption = entry.aes_encrypted ? "WinZip AES" : "traditional PKWARE";
+  if (entry.is_encrypted())
+    out.encryption = entry.aes_encrypted ? "WinZip AES" : "traditional PKWARE";
   out.size = entry.uncompressed_size;
   out.stored_size = entry.compressed_size;
   out.crc32 = entry.crc32;

@@ -1,6 +1,5 @@
 #include "archive/zip/zip_method.h"
 
-
 namespace unpackd {
 
 std::string ZipMethodName(uint16_t method) {

@@ -3,9 +3,9 @@
 #include <cstdlib>
 #include <fstream>
 
-#include "util/error.h"
 #include "util/ascii.h"
 #include "util/env.h"
+#include "util/error.h"
 
 namespace unpackd::aws {
 namespace {

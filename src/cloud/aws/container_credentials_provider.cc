@@ -6,8 +6,8 @@
 
 #include "cloud/aws/credentials_json.h"
 #include "net/http_client.h"
-#include "util/error.h"
 #include "util/env.h"
+#include "util/error.h"
 
 namespace unpackd::aws {
 namespace {

@@ -2,8 +2,8 @@
 
 #include <cstdlib>
 
-#include "util/error.h"
 #include "util/env.h"
+#include "util/error.h"
 
 namespace unpackd::aws {
 std::optional<AwsCredentials> EnvironmentCredentialsProvider::Fetch() {

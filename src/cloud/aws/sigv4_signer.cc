@@ -59,8 +59,8 @@ SigningResult SigV4Signer::Sign(const SigningRequest& request, const AwsCredenti
 
   SigningResult result;
   result.canonical_request = request.method + "\n" + request.canonical_uri + "\n" +
-                             net::CanonicalQueryString(request.query) + "\n" + canonical_headers + "\n" +
-                             signed_headers + "\n" + request.payload_hash;
+                             net::CanonicalQueryString(request.query) + "\n" + canonical_headers +
+                             "\n" + signed_headers + "\n" + request.payload_hash;
 
   const std::string amz_date = AmzDate(when);
   const std::string date = amz_date.substr(0, 8);

@@ -25,7 +25,7 @@ using net::QueryParams;
 struct SigningRequest {
   std::string method;         // "GET", "PUT", ...
   std::string canonical_uri;  // the request path, already percent-encoded ("/bucket/a%20b")
-  net::QueryParams query;          // raw (not yet encoded) names and values
+  net::QueryParams query;     // raw (not yet encoded) names and values
   // Every header to sign; must include "host". Names in any case; values are trimmed and
   // inner runs of spaces collapsed, as SigV4 requires.
   net::HeaderList headers;

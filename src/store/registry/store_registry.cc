@@ -6,8 +6,7 @@
 
 namespace unpackd {
 
-StoreRegistry::StoreRegistry(StoreEnvironment environment)
-    : environment_(std::move(environment)) {
+StoreRegistry::StoreRegistry(StoreEnvironment environment) : environment_(std::move(environment)) {
   MutexLock lock(mutex_);
   factories_[StoreScheme::kLocal] = [](const StoreEnvironment& env) {
     return MakeLocalStore(env.local_root);

@@ -21,9 +21,9 @@ namespace unpackd {
 
 // What the built-in factories need.
 struct StoreEnvironment {
-  std::filesystem::path local_root;  // the local store's root
-  s3::S3Config s3;                   // the S3 store's configuration
-  Executor* executor = nullptr;      // for stores that run I/O tasks; must outlive the registry
+  std::filesystem::path local_root;      // the local store's root
+  s3::S3Config s3;                       // the S3 store's configuration
+  Executor* executor = nullptr;          // for stores that run I/O tasks; must outlive the registry
   MemoryBudget* part_buffers = nullptr;  // upload buffers (S3 parts); must outlive it too
 };
 

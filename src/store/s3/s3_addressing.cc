@@ -1,7 +1,7 @@
 #include "store/s3/s3_addressing.h"
 
-#include "util/error.h"
 #include "util/ascii.h"
+#include "util/error.h"
 
 namespace unpackd::s3 {
 

@@ -24,7 +24,8 @@ class S3Addressing {
                std::optional<bool> path_style);
 
   // The target for `bucket` (and `key`, which may be empty for bucket-level calls).
-  S3Target For(const std::string& bucket, const std::string& key, const net::QueryParams& query) const;
+  S3Target For(const std::string& bucket, const std::string& key,
+               const net::QueryParams& query) const;
 
   bool UsesPathStyle(const std::string& bucket) const;
   bool is_https() const { return scheme_ == "https"; }

@@ -37,31 +37,6 @@ std::mt19937_64& ThreadRandom() {
   return random;
 }
 
-// Metadata names and values go into HTTP headers verbatim, so they must be plain printable
-// ASCII (what S3 itself accepts without RFC 2047 encoding).
-void ValidateMetadata(const ObjectRef& ref, const WriteOptions& options) {
-  for (const auto& [name, value] : options.metadata) {
-    bool ok = !name.empty();
-    for (char c : name) {
-      if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_')) ok = false;
-    }
-    for (char c : value) {
-      if (c < 0x20 || c > 0x7e) ok = false;
-    }
-    if (!ok) {
-      throw Error(ErrorKind::kUsage, "metadata '" + name + "' of s3://" + ref.ToString() +
-                                         " must have a lower-case [a-z0-9-_] name and a "
-                                         "printable ASCII value");
-    }
-  }
-  for (char c : options.content_type) {
-    if (c < 0x20 || c > 0x7e) {
-      throw Error(ErrorKind::kUsage,
-                  "Content-Type of s3://" + ref.ToString() + " must be printable ASCII");
-    }
-  }
-}
-
 void AddWriteHeaders(net::HeaderList& headers, const WriteOptions& options) {
   headers.emplace_back("Content-Type", options.content_type.empty()
                                            ? std::string("application/octet-stream")
@@ -212,7 +187,6 @@ ObjectInfo S3Client::HeadObject(const std::string& bucket, const std::string& ke
 
 PutResult S3Client::PutObject(const std::string& bucket, const std::string& key,
                               std::span<const std::byte> body, const WriteOptions& options) {
-  ValidateMetadata(ObjectRef{bucket, key}, options);
   S3Call call = NewS3Call("PutObject", "PUT", bucket, key);
   AddWriteHeaders(call.headers, options);
   call.headers.emplace_back("Content-MD5", ContentMd5(body));
@@ -223,7 +197,6 @@ PutResult S3Client::PutObject(const std::string& bucket, const std::string& key,
 
 std::string S3Client::CreateMultipartUpload(const std::string& bucket, const std::string& key,
                                             const WriteOptions& options) {
-  ValidateMetadata(ObjectRef{bucket, key}, options);
   S3Call call = NewS3Call("CreateMultipartUpload", "POST", bucket, key);
   call.query = {{"uploads", ""}};
   AddWriteHeaders(call.headers, options);

@@ -13,12 +13,12 @@
 #include <utility>
 #include <vector>
 
-#include "store/object_store.h"
 #include "cloud/aws/aws_credentials.h"
+#include "cloud/aws/sigv4_signer.h"
 #include "net/http_client.h"
+#include "store/object_store.h"
 #include "store/s3/s3_addressing.h"
 #include "store/s3/s3_config.h"
-#include "cloud/aws/sigv4_signer.h"
 
 namespace unpackd::s3 {
 

@@ -69,8 +69,8 @@ void S3ObjectWriter::SubmitPart() {
   // the context (never `this`), and the writer waits for it before it goes away. The context is
   // borrowed, not shared: the writer keeps it alive until in_flight drops to zero, and a task
   // holding the last reference would destroy the store from inside an executor thread.
-  context_->executor.Submit(Lane::kIo, [context = context_.get(), uploads = uploads_, part, number, ref = ref_,
-                            upload_id = upload_id_]() {
+  context_->executor.Submit(Lane::kIo, [context = context_.get(), uploads = uploads_, part, number,
+                                        ref = ref_, upload_id = upload_id_]() {
     std::string etag;
     std::exception_ptr error;
     bool skip = false;

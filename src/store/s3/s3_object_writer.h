@@ -10,7 +10,6 @@
 #include <vector>
 
 #include "store/object_store.h"
-#include "util/memory_budget.h"
 #include "store/s3/part_size_plan.h"
 #include "store/s3/s3_store_context.h"
 #include "util/memory_budget.h"

@@ -13,8 +13,8 @@ void ValidateRef(const ObjectRef& ref) {
     throw Error(ErrorKind::kUsage, "empty bucket name for key '" + ref.key + "'");
   }
   if (auto problem = S3KeyProblem(ref.key)) {
-    throw Error(ErrorKind::kUsage, "s3://" + ref.bucket + "/" + EscapeForMessage(ref.key) + ": " +
-                                       *problem);
+    throw Error(ErrorKind::kUsage,
+                "s3://" + ref.bucket + "/" + EscapeForMessage(ref.key) + ": " + *problem);
   }
 }
 
@@ -40,7 +40,9 @@ std::unique_ptr<RandomAccessObject> S3Store::OpenForRead(const ObjectRef& ref) {
 std::unique_ptr<ObjectWriter> S3Store::NewWriter(const ObjectRef& ref,
                                                  const WriteOptions& options) {
   ValidateRef(ref);
+  // Names and values go into HTTP headers verbatim: checked before any request is made.
   ValidateUserMetadata(options.metadata, "write s3://" + ref.ToString());
+  ValidateContentType(options.content_type, "write s3://" + ref.ToString());
   return std::make_unique<S3ObjectWriter>(context_, ref, options);
 }
 
