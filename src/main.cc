@@ -1,6 +1,7 @@
 // unpackd: every member of an archive in a bucket becomes an object of its own.
 #include <CLI/CLI.hpp>
 #include <iostream>
+#include <nlohmann/json.hpp>
 
 #include "cli/cli_options.h"
 #include "cli/commands.h"
@@ -42,6 +43,15 @@ int main(int argc, char** argv) {
     return RunInspect(archive_url, options);
   } catch (const Error& e) {
     std::cerr << "unpackd: error: " << e.what() << "\n";
+    if (options.json) {
+      // Programs read what failed from stdout without parsing the message.
+      const nlohmann::json out = {{"status", "error"},
+                                  {"kind", ErrorKindName(e.kind())},
+                                  {"code", e.code()},
+                                  {"message", e.what()},
+                                  {"exit_code", ExitCodeFor(e.kind())}};
+      std::cout << out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    }
     return ExitCodeFor(e.kind());
   } catch (const std::exception& e) {
     std::cerr << "unpackd: internal error: " << e.what() << "\n";

@@ -10,26 +10,6 @@
 
 namespace unpackd {
 
-std::string_view CodecName(Codec codec) {
-  switch (codec) {
-    case Codec::kStored:
-      return "stored";
-    case Codec::kDeflate:
-      return "deflate";
-    case Codec::kDeflate64:
-      return "deflate64";
-    case Codec::kBzip2:
-      return "bzip2";
-    case Codec::kLzma:
-      return "lzma";
-    case Codec::kZstd:
-      return "zstd";
-    case Codec::kXz:
-      return "xz";
-  }
-  return "unknown";
-}
-
 std::unique_ptr<Decompressor> MakeDecompressor(Codec codec, const DecompressorParams& params) {
   switch (codec) {
     case Codec::kStored:

@@ -3,16 +3,12 @@
 #pragma once
 
 #include <memory>
-#include <string_view>
 
 #include "codec/decompressor.h"
 
 namespace unpackd {
 
 enum class Codec { kStored, kDeflate, kDeflate64, kBzip2, kLzma, kZstd, kXz };
-
-// "stored", "deflate", "deflate64", "bzip2", "lzma", "zstd", "xz".
-std::string_view CodecName(Codec codec);
 
 // A fresh decompressor. Throws Error(kArchiveRefused) when `params` ask for more than the
 // decoder allows (a dictionary beyond params.max_dictionary).

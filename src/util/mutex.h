@@ -2,7 +2,6 @@
 // capability annotations libstdc++ lacks, so GUARDED_BY state is checked at compile time.
 #pragma once
 
-#include <chrono>
 #include <condition_variable>
 #include <mutex>
 
@@ -40,10 +39,6 @@ class SCOPED_CAPABILITY MutexLock {
 class CondVar {
  public:
   void Wait(Mutex& mutex) REQUIRES(mutex) { cv_.wait(mutex); }
-  // Returns false on timeout.
-  bool WaitFor(Mutex& mutex, std::chrono::nanoseconds timeout) REQUIRES(mutex) {
-    return cv_.wait_for(mutex, timeout) == std::cv_status::no_timeout;
-  }
   void NotifyOne() { cv_.notify_one(); }
   void NotifyAll() { cv_.notify_all(); }
 

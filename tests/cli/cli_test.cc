@@ -109,6 +109,14 @@ TEST_F(CliTest, RefusedArchiveExitCodeAndInspectFindings) {
 TEST_F(CliTest, MissingArchiveAndNotAZip) {
   auto r = Unpackd("extract " + Archive("nope.zip"));
   EXPECT_EQ(r.exit_code, 4) << r.err;
+  // With --json, what failed is on stdout for programs: kind, code, message, exit code.
+  r = Unpackd("extract --json " + Archive("nope.zip"));
+  EXPECT_EQ(r.exit_code, 4) << r.err;
+  const auto error = nlohmann::json::parse(r.out);
+  EXPECT_EQ(error["status"], "error");
+  EXPECT_EQ(error["kind"], "not-found");
+  EXPECT_EQ(error["exit_code"], 4);
+  EXPECT_NE(error["message"].get<std::string>().find("nope.zip"), std::string::npos);
   std::ofstream(Archive("junk.zip")) << "this is not a zip file at all, just text";
   r = Unpackd("extract " + Archive("junk.zip"));
   EXPECT_EQ(r.exit_code, 3);

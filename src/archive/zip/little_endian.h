@@ -36,7 +36,6 @@ class ByteCursor {
     pos_ += n;
     return out;
   }
-  void Skip(size_t n) { Has(n) ? void(pos_ += n) : void(Fail<int>(n)); }
 
   bool ok() const { return ok_; }
   size_t remaining() const { return bytes_.size() - pos_; }
