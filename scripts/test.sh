@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Quickstart 2: installs what is missing, builds, and runs every test: the normal build, then
-# the same suite under AddressSanitizer + UndefinedBehaviorSanitizer, then a short fuzz run.
+# Quickstart 2: installs what is missing, builds, and runs every test: the normal build, the
+# lint (clang-format, clang-tidy), the same suite under AddressSanitizer +
+# UndefinedBehaviorSanitizer, then a short fuzz run (its clang build also checks the
+# thread-safety annotations).
 # Fresh Debian 12 machine (as root) to tested, in one command. `.ci/run` calls this.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,6 +12,9 @@ JOBS=${JOBS:-$(nproc)}
 echo "== build and test (RelWithDebInfo)"
 BUILD_DIR=build bash scripts/build.sh
 ctest --test-dir build -j"$JOBS" --timeout 900
+
+echo "== lint: clang-format and clang-tidy"
+bash scripts/lint.sh
 
 echo "== build and test under AddressSanitizer + UndefinedBehaviorSanitizer"
 BUILD_DIR=build-asan BUILD_TYPE=Debug bash scripts/build.sh -DUNPACKD_SANITIZE=ON -DUNPACKD_BENCH=OFF

@@ -35,7 +35,8 @@ const char* Kind(const ArchiveEntry& e) {
 
 int RunInspect(const std::string& archive_url, const CliOptions& options) {
   const Location location = ParseLocation(archive_url, options.LocalRoot());
-  const MemoryPlan plan = ToMemoryPlan(options, location.scheme == StoreScheme::kS3, false);
+  MemoryPlan plan = ToMemoryPlan(options, location.scheme == StoreScheme::kS3, false);
+  plan.jobs = 1;  // inspect reads the directory and headers on this thread; no member streams
   CliRuntime runtime(options, plan);
   const Inspection inspection =
       InspectJob(ToExtractJob(options, location.ref, plan), runtime.stores.For(location.scheme));

@@ -105,8 +105,11 @@ TEST_F(PipelineS3Test, OutageMidRunLeavesNoManifestAndARerunCompletes) {
   testing::MakeZipWithPython(zip, members, "ZIP_STORED");
   Upload("u/result.zip", zip);
 
+  // One member at a time, so the server is stopped between requests: s3rver killed in the
+  // middle of a PutObject can keep a half-written object that fails its later listings with
+  // 500 (an artifact of the fake; S3 has no such state), which is not the outage under test.
   testing::JobOptions options;
-  options.jobs = 2;
+  options.jobs = 1;
   std::atomic<bool> stopped{false};
   std::atomic<int> members_done{0};
   options.on_progress = [&](const ProgressEvent& event) {
@@ -126,6 +129,7 @@ TEST_F(PipelineS3Test, OutageMidRunLeavesNoManifestAndARerunCompletes) {
   EXPECT_FALSE(Exists("u/result/.unpackd/manifest.json"));
 
   options.on_progress = nullptr;
+  options.jobs = 8;
   const auto rerun = testing::RunJob(store_, {"bkt", "u/result.zip"}, store_, options);
   EXPECT_GE(rerun.members_reused, 5u);
   EXPECT_EQ(rerun.members_reused + rerun.members_written, members.size());

@@ -18,8 +18,8 @@ constexpr char kEmptySha256[] = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934
 
 std::string ResolveRegion(const S3Config& config) {
   if (!config.region.empty()) return config.region;
-  std::string from_profile =
-      aws::RegionFromAwsConfig(config.profile.empty() ? aws::DefaultAwsProfileName() : config.profile);
+  std::string from_profile = aws::RegionFromAwsConfig(
+      config.profile.empty() ? aws::DefaultAwsProfileName() : config.profile);
   return from_profile.empty() ? std::string("us-east-1") : from_profile;
 }
 
@@ -46,7 +46,9 @@ void AddWriteHeaders(net::HeaderList& headers, const WriteOptions& options) {
   }
 }
 
-std::string ContentMd5(std::span<const std::byte> body) { return aws::Base64Encode(aws::Md5(body)); }
+std::string ContentMd5(std::span<const std::byte> body) {
+  return aws::Base64Encode(aws::Md5(body));
+}
 
 pugi::xml_document ParseXml(const net::HttpResponse& response, const S3Call& call) {
   pugi::xml_document doc;
