@@ -3,6 +3,7 @@
 #include <atomic>
 #include <chrono>
 #include <ctime>
+#include <exception>
 #include <optional>
 #include <unordered_map>
 
@@ -83,8 +84,9 @@ class JobRun {
         decoder_budget_(job.memory.decoder_windows),
         outcomes_(plan.members.size()) {}
 
-  // Runs every batch on the executor's member lane, at most `jobs` at once. Throws the first
-  // fatal error; returns normally when cancelled (members not started stay kNone).
+  // Runs every batch on the executor's member lane, at most `jobs` at once. Throws the error
+  // that stopped the job (not the "stopped" of members it interrupted); returns normally when
+  // cancelled (members not started stay kNone).
   void Run(const ReadShape& shape) {
     read_chunk_ = shape.read_chunk;
     std::atomic<size_t> next{0};
@@ -100,12 +102,15 @@ class JobRun {
         }
       });
     }
+    std::exception_ptr other;
     try {
       group.Wait();
     } catch (...) {
-      stop_ = true;
-      throw;
+      other = std::current_exception();  // an error no member recorded: a bug, or bad_alloc
     }
+    MutexLock lock(mu_);
+    if (fatal_) std::rethrow_exception(fatal_);
+    if (other) std::rethrow_exception(other);
   }
 
   std::vector<MemberOutcome> TakeOutcomes() {
@@ -116,6 +121,16 @@ class JobRun {
  private:
   bool Stopping() const {
     return stop_.load() || (services_.cancel && services_.cancel->cancelled());
+  }
+
+  // Records the first error that ends the job, then tells the other members to stop: in that
+  // order, so the error a member throws on seeing the stop never takes its place.
+  void StopWith(const Error& e) {
+    {
+      MutexLock lock(mu_);
+      if (!fatal_) fatal_ = std::make_exception_ptr(e);
+    }
+    stop_ = true;
   }
 
   void Emit(const ProgressEvent& event) const {
@@ -169,8 +184,8 @@ class JobRun {
       Finish(entry, member, Outcome::kWritten, "", 0);
     } catch (const Error& e) {
       if (e.kind() != ErrorKind::kArchiveRefused || job_.on_error == OnErrorPolicy::kFail) {
-        stop_ = true;
-        throw e.WithContext(archive_ref.ToString());
+        StopWith(e.WithContext(archive_ref.ToString()));
+        throw;
       }
       Finish(entry, member, Outcome::kFailed, e.what(), entry.size);
     }
@@ -220,6 +235,7 @@ class JobRun {
 
   Mutex mu_;
   std::vector<MemberOutcome> outcomes_ GUARDED_BY(mu_);
+  std::exception_ptr fatal_ GUARDED_BY(mu_);
 };
 
 Manifest ManifestHeader(const ExtractJob& job, const ObjectInfo& archive,
@@ -274,8 +290,8 @@ ExtractResult RunExtractJob(const ExtractJob& job, const JobServices& services) 
     }
   };
 
-  if (auto previous = ReadManifest(*services.destination_store, result.job.manifest);
-      previous && previous->source_etag == archive_info.etag &&
+  std::optional<Manifest> previous = ReadManifest(*services.destination_store, result.job.manifest);
+  if (previous && previous->source_etag == archive_info.etag &&
       previous->source_bucket == job.archive.bucket && previous->source_key == job.archive.key) {
     result.already_complete = true;
     result.manifest = std::move(*previous);
@@ -295,6 +311,11 @@ ExtractResult RunExtractJob(const ExtractJob& job, const JobServices& services) 
   if (services.progress) {
     services.progress->OnProgress(ProgressEvent::JobStarted(plan.members.size(), plan.total_bytes));
   }
+
+  // A manifest of another archive version vouches for objects this run is about to replace:
+  // it goes before the first of them is written, so the destination never claims a
+  // completeness it does not have. (A refusal above leaves it: nothing was written.)
+  if (previous) services.destination_store->Delete(result.job.manifest);
 
   // Objects an interrupted run may have left; only these are checked before being rewritten.
   std::unordered_map<std::string, uint64_t> existing;

@@ -173,6 +173,40 @@ TEST_F(ExtractJobTest, AFailedWriteLeavesNoManifestAndARerunFinishes) {
   EXPECT_TRUE(Exists(kManifestKey));
 }
 
+// v1 extracted, then v2 fails midway: v1's manifest must not stay over a mix of v1 and v2
+// objects; once v2 completes, its own manifest is there.
+TEST_F(ExtractJobTest, AStaleManifestGoesBeforeTheFirstObjectOfANewVersion) {
+  PutArchive(TwelveMembers());
+  Run();
+  ASSERT_TRUE(Exists(kManifestKey));
+  MemberMap changed = TwelveMembers();
+  for (auto& [name, data] : changed) data += " (v2)";
+  PutArchive(changed);
+  store_.FailCommitsAfter(2);
+  testing::JobOptions options;
+  options.jobs = 1;
+  EXPECT_THROW(Run(options), Error);
+  EXPECT_FALSE(Exists(kManifestKey));
+  store_.ClearFaults();
+  const ExtractResult v2 = Run(options);
+  EXPECT_EQ(v2.manifest.source_etag, etag_);
+  EXPECT_EQ(v2.members_reused, 2u);  // the two v2 members the failed run wrote
+  EXPECT_TRUE(Exists(kManifestKey));
+}
+
+// A refusal happens before any write, so the complete v1 result and its manifest stay.
+TEST_F(ExtractJobTest, ARefusedNewVersionLeavesTheOldResultVouchedFor) {
+  PutArchive({{"a.txt", "v1"}});
+  Run();
+  PutArchive({{"a.txt", "v2"}, {"../escape.txt", "bad"}});
+  EXPECT_THROW(Run(), Error);
+  ASSERT_TRUE(Exists(kManifestKey));
+  auto object = store_.OpenForRead({"bkt", "user-1/project-1/result/a.txt"});
+  std::string text(object->size(), '\0');
+  object->ReadAt(0, std::as_writable_bytes(std::span(text)));
+  EXPECT_EQ(text, "v1");
+}
+
 TEST_F(ExtractJobTest, APinnedVersionRefusesAReplacedArchive) {
   PutArchive({{"a.txt", "first"}});
   const std::string first = etag_;
