@@ -27,8 +27,11 @@ void AddCommonOptions(CLI::App& app, CliOptions& o) {
          "--path-style", o.path_style,
          "S3 addressing: auto (path style for custom endpoints and dotted buckets), on, off")
       ->check(CLI::IsMember({"auto", "on", "off"}));
+  // Each job is a thread of the executor's member lane and one of its I/O lane.
   app.add_option("-j,--jobs", o.jobs,
-                 "Members processed at once (default: hardware threads; 64 when S3 is involved)");
+                 "Members processed at once, 1 to 1024 (default: hardware threads; 64 when S3 "
+                 "is involved)")
+      ->check(CLI::Range(1u, 1024u));
   app.add_option("--memory", o.memory_mib, "Memory budget in MiB (default 256)")
       ->check(CLI::Range(16, 1 << 20));
   app.add_option("--on-error", o.on_error,

@@ -106,6 +106,12 @@ TEST_F(CliTest, RefusedArchiveExitCodeAndInspectFindings) {
   EXPECT_NE(r.out.find("refuse: unsafe-path in member '../evil.txt'"), std::string::npos) << r.out;
 }
 
+// Every job is a thread: --jobs is bounded, and a value outside the bound is a usage error.
+TEST_F(CliTest, JobsAreBounded) {
+  EXPECT_EQ(Unpackd("extract --jobs 100000 " + Archive("any.zip")).exit_code, 2);
+  EXPECT_EQ(Unpackd("extract --jobs 0 " + Archive("any.zip")).exit_code, 2);
+}
+
 TEST_F(CliTest, MissingArchiveAndNotAZip) {
   auto r = Unpackd("extract " + Archive("nope.zip"));
   EXPECT_EQ(r.exit_code, 4) << r.err;
