@@ -802,13 +802,18 @@ def table(rows, metas, args):
     return "\n".join(out)
 
 
-def before_after(rows):
+def before_after(rows, results):
     """One entry per archive and mode that has both an unpackd contender and its @before twin:
     the after/before ratios, and whether the after side is off by more than the rounds' noise.
     "Beyond noise" means the two sides' min-max ranges do not overlap (every after run slower,
     or faster, than every before run); with overlapping ranges the medians' difference is within
-    what the same binary varies by from round to round."""
+    what the same binary varies by from round to round. The paired figures compare the two runs
+    of each round (back to back, so they share the machine's state and load): their geometric
+    mean, and in how many rounds the after run was the slower one. Drift across rounds widens
+    both min-max ranges, so a steady few % shows in the pairs before the ranges separate."""
     by_key = {(r["archive"], r["contender"], r["mode"]): r for r in rows}
+    walls = {(x["archive"], x["contender"], x["mode"], x["rep"]): x["wall"] for x in results
+             if x["ok"]}
     out = []
     for r in rows:
         b = by_key.get((r["archive"], BEFORE.get(r["contender"]), r["mode"]))
@@ -823,7 +828,15 @@ def before_after(rows):
                 verdict = "faster beyond noise"
             else:
                 verdict = "within noise"
+            pairs = [walls[(r["archive"], r["contender"], r["mode"], k)] /
+                     walls[(r["archive"], b["contender"], r["mode"], k)]
+                     for k in sorted({x["rep"] for x in results})
+                     if (r["archive"], r["contender"], r["mode"], k) in walls
+                     and (r["archive"], b["contender"], r["mode"], k) in walls]
             entry.update({
+                "paired_ratios": pairs,
+                "paired_geomean": statistics.geometric_mean(pairs) if pairs else None,
+                "rounds_after_slower": sum(1 for x in pairs if x > 1),
                 "wall_before": b["wall_median"], "wall_after": r["wall_median"],
                 "wall_ratio": r["wall_median"] / b["wall_median"],
                 "range_before": [b["wall_min"], b["wall_max"]],
@@ -841,19 +854,22 @@ def before_after(rows):
 def before_after_table(pairs, args):
     out = []
     head = ("| archive | mode | median wall before | after | after/before | min-max before | "
-            "min-max after | time | peak RSS before | after | after/before | CPU s before | after |")
+            "min-max after | time | paired after/before (rounds slower) | peak RSS before | after | "
+            "after/before | CPU s before | after |")
     out.append(head)
     out.append("|" + "---|" * (head.count("|") - 1))
     for e in pairs:
         mode = {"direct": "S3 direct", "proxy": f"S3 +{args.delay_ms:g} ms", "local": "local"}[e["mode"]]
         if not e["ok"]:
-            out.append(f"| {e['archive']} | {mode} | FAILED | | | | | | | | | | |")
+            out.append(f"| {e['archive']} | {mode} | FAILED | | | | | | | | | | | |")
             continue
         rss = "-" if e["rss_ratio"] is None else f"{e['rss_ratio']:.2f}x"
+        paired = "-" if e["paired_geomean"] is None else (
+            f"{e['paired_geomean']:.2f}x ({e['rounds_after_slower']}/{len(e['paired_ratios'])})")
         out.append(
             f"| {e['archive']} | {mode} | {e['wall_before']:.2f} s | {e['wall_after']:.2f} s | "
             f"{e['wall_ratio']:.2f}x | {e['range_before'][0]:.2f}-{e['range_before'][1]:.2f} | "
-            f"{e['range_after'][0]:.2f}-{e['range_after'][1]:.2f} | {e['verdict']} | "
+            f"{e['range_after'][0]:.2f}-{e['range_after'][1]:.2f} | {e['verdict']} | {paired} | "
             f"{fmt_bytes(e['rss_before'])} | {fmt_bytes(e['rss_after'])} | {rss} | "
             f"{e['cpu_before']:.1f} | {e['cpu_after']:.1f} |")
     return "\n".join(out)
@@ -972,12 +988,13 @@ def main():
     print(table(rows, metas, args))
     print("\ntime vs unpackd: contender's median wall / unpackd's median wall in the same mode "
           "(> 1: unpackd is faster; for the @before rows: before/after).")
-    pairs = before_after(rows)
+    pairs = before_after(rows, results)
     if pairs:
         print("\nBefore/after (--baseline-unpackd), same rounds:\n")
         print(before_after_table(pairs, args))
         print("\nafter/before > 1: the new binary is slower / uses more. \"time\": \"beyond noise\" "
-              "when the two min-max ranges do not overlap.")
+              "when the two min-max ranges do not overlap. Paired: geometric mean of each round's "
+              "after/before (the two ran back to back), and in how many rounds after was slower.")
     print()
     print(targets(rows, args))
     if args.json_out:

@@ -17,8 +17,8 @@ ReadAheadSource::ReadAheadSource(RandomAccessSource& source, uint64_t offset, ui
 }
 
 ReadAheadSource::~ReadAheadSource() {
-  // A read still in flight references source_; wait for it (and drop any error) before the
-  // members it uses go away.
+  // A read still in flight writes into buffers_; wait for it (and drop any error) before they
+  // go away.
   if (pending_.valid()) {
     try {
       pending_.get();
@@ -27,15 +27,13 @@ ReadAheadSource::~ReadAheadSource() {
   }
 }
 
-std::vector<std::byte> ReadAheadSource::Fetch(uint64_t offset, size_t n) {
-  std::vector<std::byte> buf(n);
-  const size_t got = source_.ReadAt(offset, buf);
-  if (got < n) {
+void ReadAheadSource::Fetch(std::span<std::byte> into, uint64_t offset) {
+  const size_t got = source_.ReadAt(offset, into);
+  if (got < into.size()) {
     throw Error(ErrorKind::kArchiveRefused, "archive is truncated: member data ends at byte " +
                                                 std::to_string(offset + got) + " of " +
                                                 std::to_string(source_.size()));
   }
-  return buf;
 }
 
 void ReadAheadSource::StartNext() {
@@ -43,31 +41,36 @@ void ReadAheadSource::StartNext() {
   const auto n = static_cast<size_t>(std::min<uint64_t>(chunk_size_, end_ - next_offset_));
   const uint64_t offset = next_offset_;
   next_offset_ += n;
-  auto ready = std::make_shared<std::promise<std::vector<std::byte>>>();
+  // Sized here, on the consumer's thread, and reused chunk after chunk: the I/O task only
+  // fills it, so no chunk-sized allocation happens per read or on an I/O thread.
+  std::vector<std::byte>& buffer = buffers_[filling_];
+  buffer.resize(n);
+  auto ready = std::make_shared<std::promise<void>>();
   pending_ = ready->get_future();
-  auto fetch = [this, ready, offset, n] {
+  auto fetch = [this, ready, into = std::span(buffer), offset] {
     try {
-      ready->set_value(Fetch(offset, n));
+      Fetch(into, offset);
+      ready->set_value();
     } catch (...) {
       ready->set_exception(std::current_exception());
     }
   };
   // Small members are read inline: a hand-off per tiny read costs more than it hides.
-  if (n < chunk_size_ && current_.empty()) {
+  if (n < chunk_size_ && !started_) {
     fetch();
   } else {
     executor_.Submit(Lane::kIo, std::move(fetch));
   }
+  started_ = true;
 }
 
 std::span<const std::byte> ReadAheadSource::Next() {
-  if (!pending_.valid()) {
-    current_.clear();
-    return {};
-  }
-  current_ = pending_.get();
-  StartNext();
-  return current_;
+  if (!pending_.valid()) return {};
+  pending_.get();
+  const int ready = filling_;
+  filling_ ^= 1;
+  StartNext();  // fills the other buffer while the caller works on this one
+  return buffers_[ready];
 }
 
 }  // namespace unpackd

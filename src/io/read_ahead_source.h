@@ -3,6 +3,7 @@
 // current one, so store latency overlaps CPU work.
 #pragma once
 
+#include <array>
 #include <future>
 #include <vector>
 
@@ -14,8 +15,9 @@ namespace unpackd {
 
 class ReadAheadSource final : public ByteSource {
  public:
-  // Holds at most two chunks of `chunk_size`. `source` and `executor` must outlive this object.
-  // A range that ends before `size` bytes throws Error(kArchiveRefused) ("truncated").
+  // Holds two chunk buffers of `chunk_size`, allocated once and reused. `source` and `executor`
+  // must outlive this object. A range that ends before `size` bytes throws Error(kArchiveRefused)
+  // ("truncated").
   ReadAheadSource(RandomAccessSource& source, uint64_t offset, uint64_t size, size_t chunk_size,
                   Executor& executor);
   // Waits for a read still in flight (it writes into this object's buffers).
@@ -24,7 +26,7 @@ class ReadAheadSource final : public ByteSource {
   std::span<const std::byte> Next() override;
 
  private:
-  std::vector<std::byte> Fetch(uint64_t offset, size_t n);
+  void Fetch(std::span<std::byte> into, uint64_t offset);
   void StartNext();
 
   RandomAccessSource& source_;
@@ -32,8 +34,11 @@ class ReadAheadSource final : public ByteSource {
   uint64_t next_offset_;
   uint64_t end_;
   size_t chunk_size_;
-  std::vector<std::byte> current_;
-  std::future<std::vector<std::byte>> pending_;
+  // Two chunks: the one the caller holds and the one being read.
+  std::array<std::vector<std::byte>, 2> buffers_;
+  int filling_ = 0;
+  bool started_ = false;
+  std::future<void> pending_;
 };
 
 }  // namespace unpackd

@@ -1,27 +1,21 @@
 #include "util/executor.h"
 
-#include <algorithm>
-
 namespace unpackd {
 
-Executor::Executor(const ExecutorShape& shape) {
-  for (size_t i = 0; i < std::max<size_t>(1, shape.member_threads); ++i) {
-    members_.threads.emplace_back([this] { Work(members_); });
-  }
-  for (size_t i = 0; i < std::max<size_t>(1, shape.io_threads); ++i) {
-    io_.threads.emplace_back([this] { Work(io_); });
-  }
-}
+Executor::Executor(const ExecutorShape& shape)
+    : members_(shape.member_threads), io_(shape.io_threads) {}
 
 Executor::~Executor() {
   // Members first: their tasks may still queue I/O, which the I/O lane then drains.
   for (LaneState* lane : {&members_, &io_}) {
+    std::vector<std::thread> threads;
     {
       MutexLock lock(lane->mutex);
       lane->stopping = true;
+      threads.swap(lane->threads);
     }
     lane->wake.NotifyAll();
-    for (auto& thread : lane->threads) thread.join();
+    for (auto& thread : threads) thread.join();
   }
 }
 
@@ -30,12 +24,17 @@ void Executor::Submit(Lane lane, std::function<void()> task) {
   {
     MutexLock lock(state.mutex);
     state.tasks.push_back(std::move(task));
+    // Every thread busy and room for one more: start it (it takes the task at once).
+    if (state.idle == 0 && state.threads.size() < state.max_threads) {
+      state.threads.emplace_back([this, &state] { Work(state); });
+      return;
+    }
   }
   state.wake.NotifyOne();
 }
 
 size_t Executor::threads(Lane lane) const {
-  return (lane == Lane::kMembers ? members_ : io_).threads.size();
+  return (lane == Lane::kMembers ? members_ : io_).max_threads;
 }
 
 void Executor::Work(LaneState& lane) {
@@ -43,7 +42,11 @@ void Executor::Work(LaneState& lane) {
     std::function<void()> task;
     {
       MutexLock lock(lane.mutex);
-      while (lane.tasks.empty() && !lane.stopping) lane.wake.Wait(lane.mutex);
+      while (lane.tasks.empty() && !lane.stopping) {
+        ++lane.idle;
+        lane.wake.Wait(lane.mutex);
+        --lane.idle;
+      }
       if (lane.tasks.empty()) return;  // stopping and drained
       task = std::move(lane.tasks.front());
       lane.tasks.pop_front();

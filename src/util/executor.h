@@ -7,11 +7,14 @@
 //              for its part uploads to drain within the memory budget);
 //   kIo      - leaf work that never waits for another task: one range read, one part upload.
 // Because an I/O task never waits on a member task, members blocked on I/O can never starve
-// the I/O they wait for: no deadlock, whatever the thread counts.
+// the I/O they wait for: no deadlock, whatever the thread counts. A lane starts its threads
+// as work arrives, up to its size, so a run that needs few (an archive of small members, read
+// inline) never pays for the rest.
 //
 // Thread safety: every method may be called from any thread, including from tasks.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <deque>
 #include <functional>
@@ -24,6 +27,7 @@ namespace unpackd {
 
 enum class Lane { kMembers, kIo };
 
+// The most threads each lane may run (at least 1).
 struct ExecutorShape {
   size_t member_threads = 1;
   size_t io_threads = 1;
@@ -41,15 +45,19 @@ class Executor {
   // state: a promise, a TaskGroup); one that does terminates the process, as a bug would.
   void Submit(Lane lane, std::function<void()> task);
 
+  // The most threads `lane` may run.
   size_t threads(Lane lane) const;
 
  private:
   struct LaneState {
+    explicit LaneState(size_t max) : max_threads(std::max<size_t>(1, max)) {}
+    const size_t max_threads;
     Mutex mutex;
     CondVar wake;
     std::deque<std::function<void()>> tasks GUARDED_BY(mutex);
+    size_t idle GUARDED_BY(mutex) = 0;  // threads waiting for a task
     bool stopping GUARDED_BY(mutex) = false;
-    std::vector<std::thread> threads;
+    std::vector<std::thread> threads GUARDED_BY(mutex);
   };
   void Work(LaneState& lane);
   LaneState& StateOf(Lane lane) { return lane == Lane::kMembers ? members_ : io_; }
