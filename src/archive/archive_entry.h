@@ -19,10 +19,9 @@ enum class EntryKind {
 };
 
 struct ArchiveEntry {
-  uint32_t index = 0;          // position in the archive's directory (or stream)
-  std::string name;            // decoded: valid UTF-8, NFC; not yet normalized or checked
-  std::string printable_name;  // for messages: `name`, or the raw bytes escaped when empty
-  std::string name_encoding;   // what decoded it: "utf-8", "cp949", "ascii", ...
+  uint32_t index = 0;         // position in the archive's directory (or stream)
+  std::string name;           // decoded: valid UTF-8 (safe in messages), NFC; not yet normalized
+  std::string name_encoding;  // what decoded it: "utf-8", "cp949", "ascii", ...
   EntryKind kind = EntryKind::kFile;
 
   // How the member's bytes are stored: the codec when unpackd can decode it, and the format's

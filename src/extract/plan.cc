@@ -12,7 +12,7 @@ namespace {
 
 Finding MemberFinding(Severity severity, std::string code, const ArchiveEntry& e,
                       std::string message) {
-  return Finding{severity, std::move(code), e.index, e.printable_name, std::move(message)};
+  return Finding{severity, std::move(code), e.index, e.name, std::move(message)};
 }
 
 Finding ArchiveFinding(std::string code, std::string message) {
@@ -124,13 +124,13 @@ ExtractionPlan MakePlan(const ArchiveReader& archive, const Destination& destina
     }
     if (auto [it, inserted] = by_key.emplace(path, e.index); !inserted) {
       refuse("duplicate-name",
-             "normalizes to the same key as member '" + entries[it->second].printable_name + "'");
+             "normalizes to the same key as member '" + entries[it->second].name + "'");
       continue;
     }
     if (auto [it, inserted] = by_folded_key.emplace(AsciiLower(path), e.index); !inserted) {
       findings.push_back(MemberFinding(
           Severity::kWarning, "case-collision", e,
-          "differs only in case from member '" + entries[it->second].printable_name +
+          "differs only in case from member '" + entries[it->second].name +
               "'; both are extracted, but they collide on case-insensitive file systems"));
     }
     if (refused[e.index]) continue;  // overlapping data, found above

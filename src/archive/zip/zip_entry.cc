@@ -1,6 +1,5 @@
 #include "archive/zip/zip_entry.h"
 
-#include "archive/names.h"
 #include "archive/zip/zip_method.h"
 
 namespace unpackd {
@@ -38,7 +37,6 @@ ArchiveEntry ToArchiveEntry(const ZipEntry& entry) {
   ArchiveEntry out;
   out.index = entry.index;
   out.name = entry.name;
-  out.printable_name = entry.name.empty() ? PrintableRawName(entry.raw_name) : entry.name;
   out.name_encoding = entry.name_encoding;
   out.kind = entry.is_directory()      ? EntryKind::kDirectory
              : entry.is_symlink()      ? EntryKind::kSymlink

@@ -47,8 +47,8 @@ std::vector<Finding> ZipReader::StructuralFindings() const {
                               prev.raw_name.size() + prev.compressed_size;
     if (cur.local_header_offset < prev_end) {
       findings.push_back(Finding{
-          Severity::kRefuse, "overlapping-data", cur.index, entries_[cur.index].printable_name,
-          "its data overlaps member '" + entries_[prev.index].printable_name +
+          Severity::kRefuse, "overlapping-data", cur.index, entries_[cur.index].name,
+          "its data overlaps member '" + entries_[prev.index].name +
               "' (a non-recursive zip bomb reuses data this way)"});
     }
   }
