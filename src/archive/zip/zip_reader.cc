@@ -46,10 +46,10 @@ std::vector<Finding> ZipReader::StructuralFindings() const {
     const uint64_t prev_end = prev.local_header_offset + zipfmt::kLocalHeaderSize +
                               prev.raw_name.size() + prev.compressed_size;
     if (cur.local_header_offset < prev_end) {
-      findings.push_back(Finding{
-          Severity::kRefuse, "overlapping-data", cur.index, entries_[cur.index].name,
-          "its data overlaps member '" + entries_[prev.index].name +
-              "' (a non-recursive zip bomb reuses data this way)"});
+      findings.push_back(Finding{Severity::kRefuse, "overlapping-data", cur.index,
+                                 entries_[cur.index].name,
+                                 "its data overlaps member '" + entries_[prev.index].name +
+                                     "' (a non-recursive zip bomb reuses data this way)"});
     }
   }
   return findings;
