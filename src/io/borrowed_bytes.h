@@ -17,7 +17,7 @@ class BorrowedBytes final : public RandomAccessSource {
   explicit BorrowedBytes(std::span<const uint8_t> bytes) : bytes_(bytes) {}
   uint64_t size() const override { return bytes_.size(); }
   size_t ReadAt(uint64_t offset, std::span<std::byte> dst) override {
-    if (offset >= bytes_.size()) return 0;
+    if (offset >= bytes_.size() || dst.empty()) return 0;
     const size_t n = std::min<uint64_t>(dst.size(), bytes_.size() - offset);
     std::memcpy(dst.data(), bytes_.data() + offset, n);
     return n;

@@ -28,6 +28,7 @@ std::span<const std::byte> CachedRange::View(uint64_t offset, uint64_t size) con
 }
 
 size_t CachedRange::ReadAt(uint64_t offset, std::span<std::byte> dst) {
+  if (dst.empty()) return 0;
   if (offset >= begin_ && offset < begin_ + bytes_.size()) {
     const size_t n = std::min<size_t>(dst.size(), begin_ + bytes_.size() - offset);
     std::memcpy(dst.data(), bytes_.data() + (offset - begin_), n);

@@ -17,9 +17,9 @@ class RandomAccessSource {
   virtual uint64_t size() const = 0;
 
   // Reads up to dst.size() bytes starting at `offset` into dst and returns how many were read:
-  // fewer than dst.size() only at the end of the source (0 when offset >= size()), so callers
-  // never loop. Throws unpackd::Error on failure (see the implementation's contract). Safe to
-  // call from many threads at once.
+  // fewer than dst.size() only at the end of the source (0 when offset >= size() or dst is
+  // empty), so callers never loop. Throws unpackd::Error on failure (see the implementation's
+  // contract). Safe to call from many threads at once.
   virtual size_t ReadAt(uint64_t offset, std::span<std::byte> dst) = 0;
 };
 

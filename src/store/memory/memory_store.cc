@@ -155,7 +155,7 @@ class MemoryObject : public RandomAccessObject {
   size_t ReadAt(uint64_t offset, std::span<std::byte> dst) override {
     state_->CheckCurrent(ref_, version_.info.etag);
     const std::string& data = *version_.data;
-    if (offset >= data.size()) return 0;
+    if (offset >= data.size() || dst.empty()) return 0;
     const size_t n = static_cast<size_t>(std::min<uint64_t>(dst.size(), data.size() - offset));
     std::memcpy(dst.data(), data.data() + offset, n);
     return n;
