@@ -42,14 +42,15 @@ inline void FuzzCentralDirectory(std::span<const uint8_t> input) {
   } catch (const Error&) {
     return;  // refused: expected for most inputs
   }
-  for (const ZipEntry& entry : archive->entries()) {
+  for (const ArchiveEntry& entry : archive->entries()) {
     // The classification helpers read attributes and names; they must not trip on any value.
-    volatile bool sink = entry.is_directory() || entry.is_symlink() || entry.is_special_file() ||
-                         entry.is_encrypted() || entry.name.empty();
+    const ZipEntry& record = archive->record(entry);
+    volatile bool sink = record.is_symlink() || record.is_special_file() || record.is_encrypted() ||
+                         archive->RawName(entry).empty();
     (void)sink;
     try {
       const MemberExtent extent = archive->LocateMember(entry);
-      if (entry.has_data_descriptor()) archive->CheckDataDescriptor(entry, extent);
+      if (record.has_data_descriptor()) archive->CheckDataDescriptor(entry, extent);
     } catch (const Error&) {
     }
   }
@@ -70,7 +71,7 @@ inline void FuzzMemberStreams(std::span<const uint8_t> input) {
   limits.ratio_grace_bytes = uint64_t{1} << 20;
   std::vector<std::byte> buffer(16 * 1024);
   size_t members = 0;
-  for (const ZipEntry& entry : archive->entries()) {
+  for (const ArchiveEntry& entry : archive->entries()) {
     if (++members > 256) break;  // overlapping-entry inputs: 256 streams are plenty
     try {
       std::unique_ptr<MemberReader> reader = archive->OpenMember(entry, limits, 64 * 1024);
@@ -90,33 +91,36 @@ inline void FuzzNameDecoding(std::span<const uint8_t> input) {
   const uint8_t mode = input[0];
   NameDecodingOptions options;
   options.forced_encoding = kForced[mode % std::size(kForced)];
-  std::vector<ZipEntry> entries;
+  std::vector<ZipEntry> records;
+  std::vector<UnicodePathExtra> unicode_paths;
   std::string current;
   std::string previous;
   for (size_t i = 1; i <= input.size(); ++i) {
     if (i == input.size() || input[i] == '\n') {
+      const auto index = static_cast<uint32_t>(records.size());
       ZipEntry e;
-      e.index = static_cast<uint32_t>(entries.size());
       e.raw_name = current;
-      e.utf8_flag = (mode & 0x10) != 0 && entries.size() % 2 == 0;
+      if ((mode & 0x10) != 0 && index % 2 == 0) e.flags |= 0x0800;  // UTF-8 flag
       if ((mode & 0x20) != 0) {
         // The previous name as the extra's UTF-8 name; its CRC matches when bit 6 says so.
-        e.unicode_path = previous;
-        e.unicode_path_name_crc =
+        const uint32_t crc =
             (mode & 0x40) != 0
                 ? static_cast<uint32_t>(crc32(0, reinterpret_cast<const Bytef*>(current.data()),
                                               static_cast<uInt>(current.size())))
                 : 0;
+        unicode_paths.push_back(UnicodePathExtra{index, crc, previous});
       }
       previous = current;
-      entries.push_back(std::move(e));
+      records.push_back(std::move(e));
       current.clear();
-      if (entries.size() > 4096) break;
+      if (records.size() > 4096) break;
     } else {
       current.push_back(static_cast<char>(input[i]));
     }
   }
-  DecodeEntryNames(entries, options);
+  std::vector<ArchiveEntry> entries(records.size());
+  for (uint32_t i = 0; i < entries.size(); ++i) entries[i].index = i;
+  DecodeEntryNames(records, unicode_paths, entries, options);
 }
 
 }  // namespace unpackd::fuzz

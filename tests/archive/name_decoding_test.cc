@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -70,12 +71,46 @@ std::string Hex(const std::string& bytes) {
   return out;
 }
 
-ZipEntry Entry(uint32_t index, std::string raw, bool utf8_flag = false) {
-  ZipEntry e;
+// One central record's name fields as the test sets them, and what decoding made of them.
+struct RawEntry {
+  uint32_t index = 0;
+  std::string raw_name;
+  bool utf8_flag = false;
+  std::optional<std::string> unicode_path;
+  uint32_t unicode_path_name_crc = 0;
+  std::string name;           // decoded
+  std::string name_encoding;  // decoded
+};
+
+RawEntry Entry(uint32_t index, std::string raw, bool utf8_flag = false) {
+  RawEntry e;
   e.index = index;
   e.raw_name = std::move(raw);
   e.utf8_flag = utf8_flag;
   return e;
+}
+
+// DecodeEntryNames over records, extras and entries made from `raw`; the results are copied
+// back into `raw`.
+NameDecodingReport DecodeNames(std::vector<RawEntry>& raw, const NameDecodingOptions& options) {
+  std::vector<ZipEntry> records(raw.size());
+  std::vector<UnicodePathExtra> extras;
+  std::vector<ArchiveEntry> entries(raw.size());
+  for (size_t i = 0; i < raw.size(); ++i) {
+    records[i].raw_name = raw[i].raw_name;
+    records[i].flags = raw[i].utf8_flag ? 0x0800 : 0;
+    entries[i].index = raw[i].index;
+    if (raw[i].unicode_path) {
+      extras.push_back(UnicodePathExtra{static_cast<uint32_t>(i), raw[i].unicode_path_name_crc,
+                                        *raw[i].unicode_path});
+    }
+  }
+  NameDecodingReport report = DecodeEntryNames(records, extras, entries, options);
+  for (size_t i = 0; i < raw.size(); ++i) {
+    raw[i].name = entries[i].name;
+    raw[i].name_encoding = entries[i].name_encoding;
+  }
+  return report;
 }
 
 bool IsValidUtf8(const std::string& s) {
@@ -87,16 +122,16 @@ bool IsValidUtf8(const std::string& s) {
 }
 
 std::string DecodeOne(const std::string& raw, const NameDecodingOptions& options = {}) {
-  std::vector<ZipEntry> entries{Entry(0, raw)};
-  DecodeEntryNames(entries, options);
+  std::vector<RawEntry> entries{Entry(0, raw)};
+  DecodeNames(entries, options);
   return entries[0].name;
 }
 
 // ---- UTF-8 flag -------------------------------------------------------------------------
 
 TEST(NameDecodingTest, Utf8FlagNameIsTakenAsUtf8) {
-  std::vector<ZipEntry> entries{Entry(0, Encode("보고서 최종.json", "utf-8"), true)};
-  const NameDecodingReport report = DecodeEntryNames(entries, {});
+  std::vector<RawEntry> entries{Entry(0, Encode("보고서 최종.json", "utf-8"), true)};
+  const NameDecodingReport report = DecodeNames(entries, {});
   EXPECT_EQ(entries[0].name, "보고서 최종.json");
   EXPECT_EQ(entries[0].name_encoding, "utf-8");
   EXPECT_TRUE(report.lossy_entries.empty());
@@ -107,16 +142,16 @@ TEST(NameDecodingTest, NfdNameFromMacosIsNormalizedToNfc) {
   const std::string nfd = Nfd("결과 résumé.txt");
   const std::string nfc = Encode("결과 résumé.txt", "utf-8");
   ASSERT_NE(nfd, nfc);  // the fixture really is decomposed
-  std::vector<ZipEntry> entries{Entry(0, nfd, /*utf8_flag=*/true)};
-  DecodeEntryNames(entries, {});
+  std::vector<RawEntry> entries{Entry(0, nfd, /*utf8_flag=*/true)};
+  DecodeNames(entries, {});
   EXPECT_EQ(entries[0].name, nfc);
 }
 
 TEST(NameDecodingTest, InvalidUtf8UnderFlagBecomesReplacementCharacterAndIsReported) {
   // A CP949 name stored with the UTF-8 flag set (a buggy tool): not valid UTF-8.
   const std::string raw = Encode("결과.txt", "cp949");
-  std::vector<ZipEntry> entries{Entry(7, raw, true), Entry(8, "ok.txt", true)};
-  const NameDecodingReport report = DecodeEntryNames(entries, {});
+  std::vector<RawEntry> entries{Entry(7, raw, true), Entry(8, "ok.txt", true)};
+  const NameDecodingReport report = DecodeNames(entries, {});
   EXPECT_TRUE(IsValidUtf8(entries[0].name));
   EXPECT_NE(entries[0].name.find("\xEF\xBF\xBD"), std::string::npos);  // U+FFFD
   EXPECT_THAT(entries[0].name, ::testing::EndsWith(".txt"));
@@ -127,9 +162,9 @@ TEST(NameDecodingTest, InvalidUtf8UnderFlagBecomesReplacementCharacterAndIsRepor
 
 TEST(NameDecodingTest, OverlongAndSurrogateUtf8AreRejected) {
   // Overlong "/" (C0 AF) and an encoded surrogate (ED A0 80) must never reach a key.
-  std::vector<ZipEntry> entries{Entry(0, PythonBytes("b'a\\xc0\\xafb'"), true),
+  std::vector<RawEntry> entries{Entry(0, PythonBytes("b'a\\xc0\\xafb'"), true),
                                 Entry(1, PythonBytes("b'x\\xed\\xa0\\x80y'"), true)};
-  const NameDecodingReport report = DecodeEntryNames(entries, {});
+  const NameDecodingReport report = DecodeNames(entries, {});
   EXPECT_EQ(entries[0].name.find('/'), std::string::npos);
   EXPECT_TRUE(IsValidUtf8(entries[0].name));
   EXPECT_TRUE(IsValidUtf8(entries[1].name));
@@ -141,11 +176,11 @@ TEST(NameDecodingTest, OverlongAndSurrogateUtf8AreRejected) {
 TEST(NameDecodingTest, UnicodePathExtraWithMatchingCrcWins) {
   // What Info-ZIP zip writes on a CP437 system: a legacy name plus the real name in 0x7075.
   const std::string raw = Encode("Bericht_", "cp437") + PythonBytes("b'\\x81'");
-  ZipEntry e = Entry(3, raw);
+  RawEntry e = Entry(3, raw);
   e.unicode_path = Encode("Bericht_결과.txt", "utf-8");
   e.unicode_path_name_crc = PythonCrc32(Hex(raw));
-  std::vector<ZipEntry> entries{e};
-  const NameDecodingReport report = DecodeEntryNames(entries, {});
+  std::vector<RawEntry> entries{e};
+  const NameDecodingReport report = DecodeNames(entries, {});
   EXPECT_EQ(entries[0].name, "Bericht_결과.txt");
   EXPECT_EQ(entries[0].name_encoding, "unicode-path-extra");
   EXPECT_TRUE(report.stale_unicode_path_entries.empty());
@@ -154,11 +189,11 @@ TEST(NameDecodingTest, UnicodePathExtraWithMatchingCrcWins) {
 TEST(NameDecodingTest, UnicodePathExtraWithMismatchedCrcIsIgnored) {
   // The entry was renamed by a tool that did not update the extra: the CRC is of another name.
   const std::string raw = Encode("결과.txt", "cp949");
-  ZipEntry e = Entry(4, raw);
+  RawEntry e = Entry(4, raw);
   e.unicode_path = Encode("old-name.txt", "utf-8");
   e.unicode_path_name_crc = PythonCrc32(Hex(Encode("old-name.txt", "cp949")));
-  std::vector<ZipEntry> entries{e};
-  const NameDecodingReport report = DecodeEntryNames(entries, {});
+  std::vector<RawEntry> entries{e};
+  const NameDecodingReport report = DecodeNames(entries, {});
   EXPECT_EQ(entries[0].name, "결과.txt");
   EXPECT_EQ(entries[0].name_encoding, "cp949");
   EXPECT_THAT(report.stale_unicode_path_entries, ::testing::ElementsAre(4u));
@@ -166,11 +201,11 @@ TEST(NameDecodingTest, UnicodePathExtraWithMismatchedCrcIsIgnored) {
 
 TEST(NameDecodingTest, UnicodePathExtraIsNormalizedAndValidated) {
   const std::string raw = "x.txt";
-  ZipEntry e = Entry(0, raw);
+  RawEntry e = Entry(0, raw);
   e.unicode_path = Nfd("café.txt");
   e.unicode_path_name_crc = PythonCrc32(Hex(raw));
-  std::vector<ZipEntry> entries{e};
-  DecodeEntryNames(entries, {});
+  std::vector<RawEntry> entries{e};
+  DecodeNames(entries, {});
   EXPECT_EQ(entries[0].name, Encode("café.txt", "utf-8"));
 }
 
@@ -186,8 +221,8 @@ class SingleNameDetectionTest : public ::testing::TestWithParam<DetectionCase> {
 
 TEST_P(SingleNameDetectionTest, ShortNameAloneIsDetected) {
   const DetectionCase& c = GetParam();
-  std::vector<ZipEntry> entries{Entry(0, Encode(c.text, c.codec))};
-  const NameDecodingReport report = DecodeEntryNames(entries, {});
+  std::vector<RawEntry> entries{Entry(0, Encode(c.text, c.codec))};
+  const NameDecodingReport report = DecodeNames(entries, {});
   EXPECT_EQ(entries[0].name_encoding, c.expected) << report.reason;
   EXPECT_EQ(entries[0].name, c.text) << report.reason;
   EXPECT_FALSE(report.forced);
@@ -216,14 +251,14 @@ INSTANTIATE_TEST_SUITE_P(Names, SingleNameDetectionTest,
 
 TEST(NameDecodingTest, KoreanArchiveIsDetectedOverAllNamesTogether) {
   // A typical ALZip/Bandizip archive: directories, ASCII files, Korean files.
-  std::vector<ZipEntry> entries;
+  std::vector<RawEntry> entries;
   const std::vector<std::string> texts = {"프로젝트/", "프로젝트/결과.txt", "프로젝트/README.md",
                                           "프로젝트/데이터/보고서 최종.json",
                                           "프로젝트/사진/여행 1.jpg"};
   for (size_t i = 0; i < texts.size(); ++i) {
     entries.push_back(Entry(static_cast<uint32_t>(i), Encode(texts[i], "cp949")));
   }
-  const NameDecodingReport report = DecodeEntryNames(entries, {});
+  const NameDecodingReport report = DecodeNames(entries, {});
   EXPECT_EQ(report.legacy_encoding, "cp949") << report.reason;
   for (size_t i = 0; i < texts.size(); ++i) EXPECT_EQ(entries[i].name, texts[i]);
   EXPECT_EQ(entries[2].name_encoding, "cp949");  // legacy path segment, not pure ASCII
@@ -234,11 +269,11 @@ TEST(NameDecodingTest, LargeArchiveIsJudgedOnASampleAndFullyDecoded) {
   // outvoted, and every Korean name is decoded.
   const std::string korean = Encode("결과_", "cp949");
   const std::string japanese = Encode("テスト.txt", "shift_jis");
-  std::vector<ZipEntry> entries;
+  std::vector<RawEntry> entries;
   for (uint32_t i = 0; i < 10000; ++i) {
     entries.push_back(Entry(i, i == 5000 ? japanese : korean + std::to_string(i) + ".txt"));
   }
-  const NameDecodingReport report = DecodeEntryNames(entries, {});
+  const NameDecodingReport report = DecodeNames(entries, {});
   EXPECT_EQ(report.legacy_encoding, "cp949") << report.reason;
   EXPECT_EQ(entries[9999].name, "결과_9999.txt");
   EXPECT_EQ(entries[0].name_encoding, "cp949");
@@ -246,8 +281,8 @@ TEST(NameDecodingTest, LargeArchiveIsJudgedOnASampleAndFullyDecoded) {
 }
 
 TEST(NameDecodingTest, AsciiNamesStayAsciiAndDoNotVote) {
-  std::vector<ZipEntry> entries{Entry(0, "readme.txt"), Entry(1, Encode("결과.txt", "cp949"))};
-  const NameDecodingReport report = DecodeEntryNames(entries, {});
+  std::vector<RawEntry> entries{Entry(0, "readme.txt"), Entry(1, Encode("결과.txt", "cp949"))};
+  const NameDecodingReport report = DecodeNames(entries, {});
   EXPECT_EQ(entries[0].name, "readme.txt");
   EXPECT_EQ(entries[0].name_encoding, "ascii");
   EXPECT_EQ(entries[1].name_encoding, "cp949");
@@ -255,8 +290,8 @@ TEST(NameDecodingTest, AsciiNamesStayAsciiAndDoNotVote) {
 
 TEST(NameDecodingTest, UnflaggedUtf8FromMacosIsDetectedAndNormalized) {
   // macOS Archive Utility writes decomposed UTF-8 without the flag.
-  std::vector<ZipEntry> entries{Entry(0, Nfd("결과.txt")), Entry(1, Nfd("Überblick.pdf"))};
-  const NameDecodingReport report = DecodeEntryNames(entries, {});
+  std::vector<RawEntry> entries{Entry(0, Nfd("결과.txt")), Entry(1, Nfd("Überblick.pdf"))};
+  const NameDecodingReport report = DecodeNames(entries, {});
   EXPECT_EQ(report.legacy_encoding, "utf-8") << report.reason;
   EXPECT_EQ(entries[0].name_encoding, "utf-8 (unflagged)");
   EXPECT_EQ(entries[0].name, Encode("결과.txt", "utf-8"));
@@ -264,17 +299,17 @@ TEST(NameDecodingTest, UnflaggedUtf8FromMacosIsDetectedAndNormalized) {
 }
 
 TEST(NameDecodingTest, UnflaggedUtf8JapaneseIsDetected) {
-  std::vector<ZipEntry> entries{Entry(0, Encode("テスト.txt", "utf-8"))};
-  const NameDecodingReport report = DecodeEntryNames(entries, {});
+  std::vector<RawEntry> entries{Entry(0, Encode("テスト.txt", "utf-8"))};
+  const NameDecodingReport report = DecodeNames(entries, {});
   EXPECT_EQ(report.legacy_encoding, "utf-8") << report.reason;
   EXPECT_EQ(entries[0].name, "テスト.txt");
 }
 
 TEST(NameDecodingTest, MixedFlaggedAndLegacyNamesEachUseTheirOwnRule) {
-  std::vector<ZipEntry> entries{Entry(0, Encode("結果.txt", "utf-8"), true),
+  std::vector<RawEntry> entries{Entry(0, Encode("結果.txt", "utf-8"), true),
                                 Entry(1, Encode("テスト.txt", "shift_jis")),
                                 Entry(2, Encode("結果.txt", "shift_jis"))};
-  const NameDecodingReport report = DecodeEntryNames(entries, {});
+  const NameDecodingReport report = DecodeNames(entries, {});
   EXPECT_EQ(entries[0].name_encoding, "utf-8");
   EXPECT_EQ(report.legacy_encoding, "shift_jis") << report.reason;
   EXPECT_EQ(entries[1].name, "テスト.txt");
@@ -284,8 +319,8 @@ TEST(NameDecodingTest, MixedFlaggedAndLegacyNamesEachUseTheirOwnRule) {
 TEST(NameDecodingTest, UndecodableBytesFallBackToCp437WhichNeverLoses) {
   // Bytes invalid in every double-byte candidate and in UTF-8: CP437 maps all 256 bytes.
   const std::string raw = PythonBytes("bytes([0x41, 0x82, 0x2e, 0xff, 0x80])");
-  std::vector<ZipEntry> entries{Entry(0, raw)};
-  const NameDecodingReport report = DecodeEntryNames(entries, {});
+  std::vector<RawEntry> entries{Entry(0, raw)};
+  const NameDecodingReport report = DecodeNames(entries, {});
   EXPECT_EQ(entries[0].name_encoding, "cp437") << report.reason;
   EXPECT_EQ(entries[0].name, PythonBytes("bytes([0x41, 0x82, 0x2e, 0xff, 0x80]).decode('cp437')"
                                          ".encode('utf-8')"));
@@ -299,8 +334,8 @@ TEST(NameDecodingTest, ForcedEncodingOverridesDetection) {
   const std::string raw = Encode("결과.txt", "cp949");
   NameDecodingOptions options;
   options.forced_encoding = "gbk";
-  std::vector<ZipEntry> entries{Entry(0, raw)};
-  const NameDecodingReport report = DecodeEntryNames(entries, options);
+  std::vector<RawEntry> entries{Entry(0, raw)};
+  const NameDecodingReport report = DecodeNames(entries, options);
   EXPECT_TRUE(report.forced);
   EXPECT_EQ(entries[0].name_encoding, "gbk");
   EXPECT_EQ(entries[0].name,
@@ -339,8 +374,8 @@ TEST(NameDecodingTest, WrongForcedEncodingIsLossyAndReported) {
   NameDecodingOptions options;
   options.forced_encoding = "shift_jis";
   // CP949 bytes B0 E1 B0 FA: E1 B0 is a Shift-JIS pair, then FA 2E is not.
-  std::vector<ZipEntry> entries{Entry(5, Encode("결과.txt", "cp949"))};
-  const NameDecodingReport report = DecodeEntryNames(entries, options);
+  std::vector<RawEntry> entries{Entry(5, Encode("결과.txt", "cp949"))};
+  const NameDecodingReport report = DecodeNames(entries, options);
   EXPECT_TRUE(IsValidUtf8(entries[0].name));
   EXPECT_EQ(entries[0].name_encoding, "shift_jis (lossy)");
   EXPECT_THAT(report.lossy_entries, ::testing::ElementsAre(5u));
@@ -349,9 +384,9 @@ TEST(NameDecodingTest, WrongForcedEncodingIsLossyAndReported) {
 TEST(NameDecodingTest, UnknownForcedEncodingIsAUsageError) {
   NameDecodingOptions options;
   options.forced_encoding = "klingon-8";
-  std::vector<ZipEntry> entries{Entry(0, "a.txt")};
+  std::vector<RawEntry> entries{Entry(0, "a.txt")};
   try {
-    DecodeEntryNames(entries, options);
+    DecodeNames(entries, options);
     FAIL() << "expected Error";
   } catch (const Error& e) {
     EXPECT_EQ(e.kind(), ErrorKind::kUsage);
@@ -365,8 +400,8 @@ TEST(NameDecodingTest, UnknownForcedEncodingIsAUsageError) {
 TEST(NameDecodingTest, ForcedEncodingDoesNotOverrideUtf8Flag) {
   NameDecodingOptions options;
   options.forced_encoding = "cp949";
-  std::vector<ZipEntry> entries{Entry(0, Encode("テスト.txt", "utf-8"), true)};
-  DecodeEntryNames(entries, options);
+  std::vector<RawEntry> entries{Entry(0, Encode("テスト.txt", "utf-8"), true)};
+  DecodeNames(entries, options);
   EXPECT_EQ(entries[0].name, "テスト.txt");
   EXPECT_EQ(entries[0].name_encoding, "utf-8");
 }
@@ -379,15 +414,15 @@ TEST(NameDecodingTest, ArbitraryBytesAlwaysGiveValidUtf8) {
       PythonBytes("bytes(__import__('random').Random(1234).randrange(256) for _ in range(4096))");
   ASSERT_EQ(blob.size(), 4096u);
   for (const char* forced : {"", "cp949", "shift_jis", "gbk", "big5", "utf-8", "gb18030"}) {
-    std::vector<ZipEntry> entries;
+    std::vector<RawEntry> entries;
     for (size_t i = 0; i + 16 <= blob.size(); i += 16) {
       entries.push_back(
           Entry(static_cast<uint32_t>(i), blob.substr(i, 1 + (i / 16) % 15), (i / 16) % 5 == 0));
     }
     NameDecodingOptions options;
     options.forced_encoding = forced;
-    DecodeEntryNames(entries, options);
-    for (const ZipEntry& e : entries) {
+    DecodeNames(entries, options);
+    for (const RawEntry& e : entries) {
       ASSERT_TRUE(IsValidUtf8(e.name)) << forced << " entry " << e.index;
     }
   }

@@ -57,7 +57,9 @@ std::string ToString(std::span<const std::byte> bytes) {
 
 }  // namespace
 
-void ApplyExtraFields(std::span<const std::byte> extra, bool in_local_header, ZipEntry& entry) {
+std::optional<UnicodePathExtra> ApplyExtraFields(std::span<const std::byte> extra,
+                                                 bool in_local_header, ZipEntry& entry) {
+  std::optional<UnicodePathExtra> unicode_path;
   ByteCursor c(extra);
   while (c.remaining() >= 4) {
     const uint16_t id = c.U16();
@@ -80,8 +82,9 @@ void ApplyExtraFields(std::span<const std::byte> extra, bool in_local_header, Zi
       }
     } else if (id == kExtraUnicodePath && !in_local_header) {
       if (field.U8() == 1 && field.remaining() >= 4) {
-        entry.unicode_path_name_crc = field.U32();
-        entry.unicode_path = ToString(field.Bytes(field.remaining()));
+        unicode_path.emplace();
+        unicode_path->name_crc = field.U32();
+        unicode_path->name = ToString(field.Bytes(field.remaining()));
       }
     } else if (id == kExtraWinZipAes) {
       field.U16();  // vendor version
@@ -94,10 +97,11 @@ void ApplyExtraFields(std::span<const std::byte> extra, bool in_local_header, Zi
       }
     }
   }
+  return unicode_path;
 }
 
-std::vector<ZipEntry> ReadCentralDirectory(RandomAccessSource& source, const ZipArchiveInfo& info,
-                                           const ArchiveOpenOptions& options) {
+CentralDirectory ReadCentralDirectory(RandomAccessSource& source, const ZipArchiveInfo& info,
+                                      const ArchiveOpenOptions& options) {
   if (info.entry_count > options.max_entries) {
     throw Error(ErrorKind::kArchiveRefused, "archive declares " + std::to_string(info.entry_count) +
                                                 " members, more than the limit of " +
@@ -109,7 +113,8 @@ std::vector<ZipEntry> ReadCentralDirectory(RandomAccessSource& source, const Zip
     throw Error(ErrorKind::kArchiveRefused, "central directory lies outside the file");
   }
   ChunkedReader reader(source, begin, end, options.directory_read_chunk);
-  std::vector<ZipEntry> entries;
+  CentralDirectory directory;
+  std::vector<ZipEntry>& entries = directory.records;
   // Never trust the declared count for allocation: a hostile count costs no memory up front.
   entries.reserve(static_cast<size_t>(std::min<uint64_t>(info.entry_count, 65536)));
   for (uint64_t i = 0; i < info.entry_count; ++i) {
@@ -125,14 +130,11 @@ std::vector<ZipEntry> ReadCentralDirectory(RandomAccessSource& source, const Zip
       throw Error(ErrorKind::kArchiveRefused, where + " has a bad signature");
     }
     ZipEntry e;
-    e.index = static_cast<uint32_t>(i);
     e.version_made_by = c.U16();
-    e.version_needed = c.U16();
+    c.U16();  // version needed: tools disagree with their own central directory too often
     e.flags = c.U16();
     e.method = c.U16();
-    const uint16_t time = c.U16();
-    const uint16_t date = c.U16();
-    e.dos_datetime = (static_cast<uint32_t>(date) << 16) | time;
+    c.U32();  // time and date: objects carry the extraction's time, not the archive's
     e.crc32 = c.U32();
     e.compressed_size = c.U32();
     e.uncompressed_size = c.U32();
@@ -140,10 +142,9 @@ std::vector<ZipEntry> ReadCentralDirectory(RandomAccessSource& source, const Zip
     const uint16_t extra_len = c.U16();
     const uint16_t comment_len = c.U16();
     e.disk_start = c.U16();
-    e.internal_attributes = c.U16();
+    c.U16();  // internal attributes
     e.external_attributes = c.U32();
     e.local_header_offset = c.U32();
-    e.utf8_flag = (e.flags & kFlagUtf8) != 0;
     if (name_len > options.max_name_bytes) {
       throw Error(ErrorKind::kArchiveRefused, where + " has a " + std::to_string(name_len) +
                                                   "-byte name, over the limit of " +
@@ -154,7 +155,10 @@ std::vector<ZipEntry> ReadCentralDirectory(RandomAccessSource& source, const Zip
       throw Error(ErrorKind::kArchiveRefused, where + " is truncated");
     }
     e.raw_name = ToString(variable.first(name_len));
-    ApplyExtraFields(variable.subspan(name_len, extra_len), false, e);
+    if (auto unicode_path = ApplyExtraFields(variable.subspan(name_len, extra_len), false, e)) {
+      unicode_path->index = static_cast<uint32_t>(i);
+      directory.unicode_paths.push_back(std::move(*unicode_path));
+    }
     if (e.disk_start != 0) {
       throw Error(ErrorKind::kArchiveRefused, where + " starts on disk " +
                                                   std::to_string(e.disk_start) +
@@ -170,7 +174,7 @@ std::vector<ZipEntry> ReadCentralDirectory(RandomAccessSource& source, const Zip
     }
     entries.push_back(std::move(e));
   }
-  return entries;
+  return directory;
 }
 
 }  // namespace unpackd

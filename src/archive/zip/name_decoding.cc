@@ -19,13 +19,12 @@ bool IsAscii(std::string_view s) {
   return true;
 }
 
-bool HasValidUnicodePath(const ZipEntry& e) {
-  return e.unicode_path.has_value() &&
-         Crc32Update(0, std::as_bytes(std::span(e.raw_name))) == e.unicode_path_name_crc;
+bool MatchesRawName(const UnicodePathExtra& extra, std::string_view raw_name) {
+  return Crc32Update(0, std::as_bytes(std::span(raw_name))) == extra.name_crc;
 }
 
 // Decodes with `decoder`, records lossy results, and sets name/name_encoding.
-void Apply(ZipEntry& e, std::string_view bytes, CharsetDecoder& decoder, std::string_view label,
+void Apply(ArchiveEntry& e, std::string_view bytes, CharsetDecoder& decoder, std::string_view label,
            NameDecodingReport& report) {
   size_t replaced = 0;
   e.name = ToNfcUtf8(decoder.Decode(bytes, &replaced));
@@ -38,26 +37,37 @@ void Apply(ZipEntry& e, std::string_view bytes, CharsetDecoder& decoder, std::st
 
 }  // namespace
 
-NameDecodingReport DecodeEntryNames(std::vector<ZipEntry>& entries,
+NameDecodingReport DecodeEntryNames(std::span<const ZipEntry> records,
+                                    std::span<const UnicodePathExtra> unicode_paths,
+                                    std::span<ArchiveEntry> entries,
                                     const NameDecodingOptions& options) {
+  if (records.size() != entries.size()) {
+    throw Error(ErrorKind::kInternal, "name decoding: records and entries differ in number");
+  }
   ValidateNameDecodingOptions(options);
   NameDecodingReport report;
   CharsetDecoder utf8(kNameEncodingUtf8Flag);
 
   // First pass: everything that does not depend on the archive's legacy encoding.
-  std::vector<ZipEntry*> legacy;
-  for (ZipEntry& e : entries) {
-    if (e.utf8_flag) {
-      Apply(e, e.raw_name, utf8, kNameEncodingUtf8Flag, report);
-    } else if (HasValidUnicodePath(e)) {
-      Apply(e, *e.unicode_path, utf8, kNameEncodingUnicodePathExtra, report);
+  std::vector<size_t> legacy;
+  auto extra = unicode_paths.begin();
+  for (size_t i = 0; i < records.size(); ++i) {
+    const ZipEntry& record = records[i];
+    ArchiveEntry& entry = entries[i];
+    while (extra != unicode_paths.end() && extra->index < i) ++extra;
+    const UnicodePathExtra* unicode_path =
+        extra != unicode_paths.end() && extra->index == i ? &*extra : nullptr;
+    if (record.utf8_flag()) {
+      Apply(entry, record.raw_name, utf8, kNameEncodingUtf8Flag, report);
+    } else if (unicode_path != nullptr && MatchesRawName(*unicode_path, record.raw_name)) {
+      Apply(entry, unicode_path->name, utf8, kNameEncodingUnicodePathExtra, report);
     } else {
-      if (e.unicode_path.has_value()) report.stale_unicode_path_entries.push_back(e.index);
-      if (IsAscii(e.raw_name)) {
-        e.name = e.raw_name;
-        e.name_encoding = std::string(kNameEncodingAscii);
+      if (unicode_path != nullptr) report.stale_unicode_path_entries.push_back(entry.index);
+      if (IsAscii(record.raw_name)) {
+        entry.name = record.raw_name;
+        entry.name_encoding = std::string(kNameEncodingAscii);
       } else {
-        legacy.push_back(&e);
+        legacy.push_back(i);
       }
     }
   }
@@ -70,7 +80,7 @@ NameDecodingReport DecodeEntryNames(std::vector<ZipEntry>& entries,
   } else {
     std::vector<std::string_view> names;
     names.reserve(legacy.size());
-    for (const ZipEntry* e : legacy) names.push_back(e->raw_name);
+    for (size_t i : legacy) names.push_back(records[i].raw_name);
     CharsetGuess guess = DetectNameCharset(names);
     report.legacy_encoding = std::move(guess.charset);
     report.reason = std::move(guess.reason);
@@ -80,7 +90,7 @@ NameDecodingReport DecodeEntryNames(std::vector<ZipEntry>& entries,
   const std::string_view label = report.legacy_encoding == "utf-8" && !report.forced
                                      ? kNameEncodingUtf8Unflagged
                                      : std::string_view(report.legacy_encoding);
-  for (ZipEntry* e : legacy) Apply(*e, e->raw_name, decoder, label, report);
+  for (size_t i : legacy) Apply(entries[i], records[i].raw_name, decoder, label, report);
   return report;
 }
 

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,11 +23,14 @@
 
 namespace unpackd {
 
-// Sets name and name_encoding for every entry and says what it did. Throws only
-// Error(kUsage), for an unknown forced encoding (checked before any entry is touched); a byte
-// that cannot be decoded becomes U+FFFD and is reported instead. Thread-safe for distinct
-// `entries`.
-NameDecodingReport DecodeEntryNames(std::vector<ZipEntry>& entries,
+// Sets entries[i].name and name_encoding from records[i] (its raw name and UTF-8 flag) and
+// the Unicode Path extras (sorted by index), and says what it did. `records` and `entries`
+// have the same size. Throws only Error(kUsage), for an unknown forced encoding (checked
+// before any entry is touched); a byte that cannot be decoded becomes U+FFFD and is reported
+// instead. Thread-safe for distinct `entries`.
+NameDecodingReport DecodeEntryNames(std::span<const ZipEntry> records,
+                                    std::span<const UnicodePathExtra> unicode_paths,
+                                    std::span<ArchiveEntry> entries,
                                     const NameDecodingOptions& options);
 
 }  // namespace unpackd

@@ -18,11 +18,12 @@ namespace {
 
 using namespace zipfmt;
 
-std::string MemberLabel(const ZipEntry& entry) {
-  return "member '" + (entry.name.empty() ? PrintableRawName(entry.raw_name) : entry.name) + "'";
+std::string MemberLabel(const ArchiveEntry& entry) {
+  if (entry.name.empty()) return "member #" + std::to_string(entry.index) + " (empty name)";
+  return "member '" + entry.name + "'";
 }
 
-[[noreturn]] void Refuse(const ZipEntry& entry, const std::string& why) {
+[[noreturn]] void Refuse(const ArchiveEntry& entry, const std::string& why) {
   throw Error(ErrorKind::kArchiveRefused, MemberLabel(entry) + ": " + why);
 }
 
@@ -35,19 +36,37 @@ std::unique_ptr<ZipArchive> ZipArchive::Open(RandomAccessSource& source,
     throw Error(ErrorKind::kArchiveRefused,
                 "multi-disk (split or spanned) archives are not supported");
   }
-  auto entries = ReadCentralDirectory(source, info, options);
-  info.names = DecodeEntryNames(entries, options.names);
-  return std::make_unique<ZipArchive>(source, std::move(info), std::move(entries),
-                                      options.max_decoder_window);
+  CentralDirectory directory = ReadCentralDirectory(source, info, options);
+  std::vector<ZipEntry>& records = directory.records;
+  std::vector<ArchiveEntry> entries;
+  entries.reserve(records.size());
+  for (size_t i = 0; i < records.size(); ++i) {
+    entries.push_back(DescribeZipEntry(records[i], static_cast<uint32_t>(i)));
+  }
+  info.names = DecodeEntryNames(records, directory.unicode_paths, entries, options.names);
+  for (size_t i = 0; i < records.size(); ++i) {
+    std::string& raw_name = records[i].raw_name;
+    entries[i].kind = ZipEntryKind(records[i], raw_name, entries[i].name);
+    // Most names decode to themselves; keep their bytes once (see RawName).
+    if (raw_name == entries[i].name) std::string().swap(raw_name);
+  }
+  return std::make_unique<ZipArchive>(source, std::move(info), std::move(records),
+                                      std::move(entries), options.max_decoder_window);
 }
 
-MemberExtent ZipArchive::LocateMember(const ZipEntry& entry, RandomAccessSource& via) const {
+std::string_view ZipArchive::RawName(const ArchiveEntry& entry) const {
+  const std::string& raw_name = records_[entry.index].raw_name;
+  return raw_name.empty() ? std::string_view(entry.name) : std::string_view(raw_name);
+}
+
+MemberExtent ZipArchive::LocateMember(const ArchiveEntry& member, RandomAccessSource& via) const {
+  const ZipEntry& entry = record(member);
   const uint64_t at = entry.local_header_offset;
   auto fixed = ReadUpTo(via, at, kLocalHeaderSize);
-  if (fixed.size() < kLocalHeaderSize) Refuse(entry, "local header is truncated");
+  if (fixed.size() < kLocalHeaderSize) Refuse(member, "local header is truncated");
   ByteCursor c(fixed);
   if (c.U32() != kLocalHeaderSignature) {
-    Refuse(entry, "no local header at offset " + std::to_string(at));
+    Refuse(member, "no local header at offset " + std::to_string(at));
   }
   c.U16();  // version needed: tools disagree with their own central directory too often
   const uint16_t flags = c.U16();
@@ -62,27 +81,27 @@ MemberExtent ZipArchive::LocateMember(const ZipEntry& entry, RandomAccessSource&
   local.method = method;
 
   auto variable = ReadUpTo(via, at + kLocalHeaderSize, size_t{name_len} + extra_len);
-  if (variable.size() != size_t{name_len} + extra_len) Refuse(entry, "local header is truncated");
+  if (variable.size() != size_t{name_len} + extra_len) Refuse(member, "local header is truncated");
   const std::string local_name(reinterpret_cast<const char*>(variable.data()), name_len);
   ApplyExtraFields(std::span<const std::byte>(variable).subspan(name_len), true, local);
 
-  if (local_name != entry.raw_name) {
-    Refuse(entry, "local header names '" + PrintableRawName(local_name) +
-                      "', central directory disagrees");
+  if (local_name != RawName(member)) {
+    Refuse(member, "local header names '" + PrintableRawName(local_name) +
+                       "', central directory disagrees");
   }
   // AES entries record method 99 locally too; compare the method the extra field resolved.
   if (local.method != entry.method) {
-    Refuse(entry, "local header says method " + std::to_string(local.method) +
-                      ", central directory says " + std::to_string(entry.method));
+    Refuse(member, "local header says method " + std::to_string(local.method) +
+                       ", central directory says " + std::to_string(entry.method));
   }
   if ((flags & (kFlagEncrypted | kFlagDataDescriptor)) !=
       (entry.flags & (kFlagEncrypted | kFlagDataDescriptor))) {
-    Refuse(entry, "local header flags disagree with the central directory");
+    Refuse(member, "local header flags disagree with the central directory");
   }
   if ((flags & kFlagDataDescriptor) == 0) {
     if (local.crc32 != entry.crc32 || local.compressed_size != entry.compressed_size ||
         local.uncompressed_size != entry.uncompressed_size) {
-      Refuse(entry, "local header CRC or sizes disagree with the central directory");
+      Refuse(member, "local header CRC or sizes disagree with the central directory");
     }
   }
   MemberExtent extent;
@@ -90,13 +109,14 @@ MemberExtent ZipArchive::LocateMember(const ZipEntry& entry, RandomAccessSource&
   extent.data_size = entry.compressed_size;
   if (extent.data_size > info_.central_directory_offset ||
       extent.data_offset > info_.central_directory_offset - extent.data_size) {
-    Refuse(entry, "data runs past the start of the central directory (truncated or malformed)");
+    Refuse(member, "data runs past the start of the central directory (truncated or malformed)");
   }
   return extent;
 }
 
-void ZipArchive::CheckDataDescriptor(const ZipEntry& entry, const MemberExtent& extent,
+void ZipArchive::CheckDataDescriptor(const ArchiveEntry& member, const MemberExtent& extent,
                                      RandomAccessSource& via) const {
+  const ZipEntry& entry = record(member);
   if (!entry.has_data_descriptor()) return;
   const uint64_t at = extent.data_offset + extent.data_size;
   auto bytes = ReadUpTo(via, at, 24);
@@ -117,26 +137,25 @@ void ZipArchive::CheckDataDescriptor(const ZipEntry& entry, const MemberExtent& 
       }
     }
   }
-  Refuse(entry, "data descriptor disagrees with the central directory");
+  Refuse(member, "data descriptor disagrees with the central directory");
 }
 
-std::unique_ptr<MemberReader> ZipArchive::OpenMember(const ZipEntry& entry,
+std::unique_ptr<MemberReader> ZipArchive::OpenMember(const ArchiveEntry& member,
                                                      std::unique_ptr<ByteSource> compressed,
                                                      const MemberStreamLimits& limits) const {
-  if (entry.is_encrypted()) {
-    Refuse(entry, std::string("is encrypted (") +
-                      (entry.aes_encrypted ? "WinZip AES" : "traditional PKWARE") +
-                      "); encrypted members are not supported");
+  const ZipEntry& entry = record(member);
+  if (!member.encryption.empty()) {
+    Refuse(member, "is encrypted (" + member.encryption + "); encrypted members are not supported");
   }
   DecompressorParams params;
   params.lzma_end_marker = (entry.flags & kFlagLzmaEndMarker) != 0;
   params.uncompressed_size = entry.uncompressed_size;
   params.max_dictionary = max_decoder_window_;
-  return MakeCheckedMemberReader(ToArchiveEntry(entry), params, MemberLabel(entry),
-                                 std::move(compressed), limits);
+  return MakeCheckedMemberReader(member, params, MemberLabel(member), std::move(compressed),
+                                 limits);
 }
 
-std::unique_ptr<MemberReader> ZipArchive::OpenMember(const ZipEntry& entry,
+std::unique_ptr<MemberReader> ZipArchive::OpenMember(const ArchiveEntry& entry,
                                                      const MemberStreamLimits& limits,
                                                      size_t read_chunk) const {
   const MemberExtent extent = LocateMember(entry);

@@ -10,6 +10,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "archive/archive_reader.h"
@@ -48,46 +49,56 @@ class ZipArchive {
                                           const ArchiveOpenOptions& options);
 
   const ZipArchiveInfo& info() const { return info_; }
-  const std::vector<ZipEntry>& entries() const { return entries_; }
+  // Every member, format-neutral, in directory order (entries()[i].index == i).
+  const std::vector<ArchiveEntry>& entries() const { return entries_; }
+  // The ZIP record of `entry` (one of entries()).
+  const ZipEntry& record(const ArchiveEntry& entry) const { return records_[entry.index]; }
+  // The name's bytes as stored in the central directory.
+  std::string_view RawName(const ArchiveEntry& entry) const;
   RandomAccessSource& source() const { return source_; }
 
   // Reads and checks the entry's local header (signature, name, method, flags, sizes and CRC
   // where present, data within the file). Throws Error(kArchiveRefused) on disagreement.
-  MemberExtent LocateMember(const ZipEntry& entry) const { return LocateMember(entry, source_); }
+  MemberExtent LocateMember(const ArchiveEntry& entry) const {
+    return LocateMember(entry, source_);
+  }
   // The same, reading through `via` (a view of the same archive bytes, e.g. a cached range).
-  MemberExtent LocateMember(const ZipEntry& entry, RandomAccessSource& via) const;
+  MemberExtent LocateMember(const ArchiveEntry& entry, RandomAccessSource& via) const;
 
   // Checks the data descriptor that follows a member written with flag bit 3, if there is one
   // in the file; accepts 32- and 64-bit sizes, with or without signature. Throws
   // Error(kArchiveRefused) if present but disagreeing with the central directory.
-  void CheckDataDescriptor(const ZipEntry& entry, const MemberExtent& extent) const {
+  void CheckDataDescriptor(const ArchiveEntry& entry, const MemberExtent& extent) const {
     CheckDataDescriptor(entry, extent, source_);
   }
-  void CheckDataDescriptor(const ZipEntry& entry, const MemberExtent& extent,
+  void CheckDataDescriptor(const ArchiveEntry& entry, const MemberExtent& extent,
                            RandomAccessSource& via) const;
 
   // A reader over `compressed` (which must yield exactly the extent's bytes).
-  std::unique_ptr<MemberReader> OpenMember(const ZipEntry& entry,
+  std::unique_ptr<MemberReader> OpenMember(const ArchiveEntry& entry,
                                            std::unique_ptr<ByteSource> compressed,
                                            const MemberStreamLimits& limits) const;
 
   // Convenience for tools and tests: LocateMember + CheckDataDescriptor + a chunked read on
   // the calling thread + OpenMember.
-  std::unique_ptr<MemberReader> OpenMember(const ZipEntry& entry,
+  std::unique_ptr<MemberReader> OpenMember(const ArchiveEntry& entry,
                                            const MemberStreamLimits& limits = {},
                                            size_t read_chunk = size_t{4} << 20) const;
 
-  ZipArchive(RandomAccessSource& source, ZipArchiveInfo info, std::vector<ZipEntry> entries,
-             uint64_t max_decoder_window)
+  // `records` and `entries` are index-aligned (see Open).
+  ZipArchive(RandomAccessSource& source, ZipArchiveInfo info, std::vector<ZipEntry> records,
+             std::vector<ArchiveEntry> entries, uint64_t max_decoder_window)
       : source_(source),
         info_(std::move(info)),
+        records_(std::move(records)),
         entries_(std::move(entries)),
         max_decoder_window_(max_decoder_window) {}
 
  private:
   RandomAccessSource& source_;
   ZipArchiveInfo info_;
-  std::vector<ZipEntry> entries_;
+  std::vector<ZipEntry> records_;
+  std::vector<ArchiveEntry> entries_;
   uint64_t max_decoder_window_;
 };
 

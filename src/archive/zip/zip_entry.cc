@@ -17,13 +17,16 @@ uint32_t UnixMode(const ZipEntry& e) {
   return e.external_attributes >> 16;
 }
 
+bool EndsWithSlash(std::string_view s) {
+  return !s.empty() && (s.back() == '/' || s.back() == '\\');
+}
+
 }  // namespace
 
-bool ZipEntry::is_directory() const {
-  if (!name.empty() && (name.back() == '/' || name.back() == '\\')) return true;
-  if (!raw_name.empty() && (raw_name.back() == '/' || raw_name.back() == '\\')) return true;
-  if ((UnixMode(*this) & kUnixTypeMask) == kUnixDirectory) return true;
-  return (external_attributes & kDosDirectory) != 0 && uncompressed_size == 0;
+bool IsZipDirectory(const ZipEntry& entry, std::string_view raw_name, std::string_view name) {
+  if (EndsWithSlash(name) || EndsWithSlash(raw_name)) return true;
+  if ((UnixMode(entry) & kUnixTypeMask) == kUnixDirectory) return true;
+  return (entry.external_attributes & kDosDirectory) != 0 && entry.uncompressed_size == 0;
 }
 
 bool ZipEntry::is_symlink() const { return (UnixMode(*this) & kUnixTypeMask) == kUnixSymlink; }
@@ -33,15 +36,16 @@ bool ZipEntry::is_special_file() const {
   return type != 0 && type != kUnixRegular && type != kUnixDirectory && type != kUnixSymlink;
 }
 
-ArchiveEntry ToArchiveEntry(const ZipEntry& entry) {
+EntryKind ZipEntryKind(const ZipEntry& entry, std::string_view raw_name, std::string_view name) {
+  if (IsZipDirectory(entry, raw_name, name)) return EntryKind::kDirectory;
+  if (entry.is_symlink()) return EntryKind::kSymlink;
+  if (entry.is_special_file()) return EntryKind::kSpecial;
+  return EntryKind::kFile;
+}
+
+ArchiveEntry DescribeZipEntry(const ZipEntry& entry, uint32_t index) {
   ArchiveEntry out;
-  out.index = entry.index;
-  out.name = entry.name;
-  out.name_encoding = entry.name_encoding;
-  out.kind = entry.is_directory()      ? EntryKind::kDirectory
-             : entry.is_symlink()      ? EntryKind::kSymlink
-             : entry.is_special_file() ? EntryKind::kSpecial
-                                       : EntryKind::kFile;
+  out.index = index;
   out.codec = CodecForZipMethod(entry.method);
   out.method_name = ZipMethodName(entry.method);
   if (!out.codec) {

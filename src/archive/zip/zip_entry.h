@@ -1,50 +1,59 @@
-// ZipEntry: one central-directory record, with its name decoded to UTF-8.
+// ZipEntry: the ZIP-only facts of one central-directory record. Everything a format-neutral
+// reader needs (decoded name, kind, codec, sizes, CRC) is the ArchiveEntry at the same index
+// (ZipArchive::entries()); keeping the two apart stores each name once, so the member table
+// stays small at any member count.
 #pragma once
 
 #include <cstdint>
-#include <optional>
 #include <string>
+#include <string_view>
 
 #include "archive/archive_entry.h"
 
 namespace unpackd {
 
 struct ZipEntry {
-  uint32_t index = 0;  // position in the central directory
-
-  std::string raw_name;       // the name's bytes as stored
-  std::string name;           // decoded: valid UTF-8, NFC (set by DecodeEntryNames)
-  std::string name_encoding;  // what decoded it: "utf-8", "unicode-path-extra", "cp437", ...
-  bool utf8_flag = false;     // general-purpose bit 11
-  // Info-ZIP Unicode Path extra field (0x7075): its UTF-8 name and the CRC-32 of the raw
-  // name it was written for. Only trusted when that CRC matches raw_name.
-  std::optional<std::string> unicode_path;
-  uint32_t unicode_path_name_crc = 0;
+  // The name's bytes as stored, kept only when they differ from the decoded name (legacy
+  // encodings, NFD, Unicode Path extras); ZipArchive::RawName gives them in every case.
+  std::string raw_name;
 
   uint16_t version_made_by = 0;
-  uint16_t version_needed = 0;
   uint16_t flags = 0;
   uint16_t method = 0;  // for WinZip AES (99) this is the real method from the 0x9901 extra
   bool aes_encrypted = false;
-  uint32_t dos_datetime = 0;  // (date << 16) | time
+  bool zip64 = false;  // sizes or offset came from a ZIP64 extra field
   uint32_t crc32 = 0;
+  uint32_t disk_start = 0;
+  uint32_t external_attributes = 0;
   uint64_t compressed_size = 0;
   uint64_t uncompressed_size = 0;
   uint64_t local_header_offset = 0;  // already adjusted for prepended data
-  uint32_t disk_start = 0;
-  uint16_t internal_attributes = 0;
-  uint32_t external_attributes = 0;
-  bool zip64 = false;  // sizes or offset came from a ZIP64 extra field
 
+  bool utf8_flag() const { return (flags & 0x0800) != 0; }  // general-purpose bit 11
   bool is_encrypted() const { return (flags & 0x1) != 0 || aes_encrypted; }
   bool has_data_descriptor() const { return (flags & 0x8) != 0; }
-  bool is_directory() const;
   bool is_symlink() const;
   // Any other non-regular file recorded by a Unix tool (device, fifo, socket).
   bool is_special_file() const;
 };
 
-// The entry as the extract layer sees it (kind, codec, sizes, CRC, names).
-ArchiveEntry ToArchiveEntry(const ZipEntry& entry);
+// An Info-ZIP Unicode Path extra field (0x7075): the UTF-8 name of record `index` and the
+// CRC-32 of the raw name it was written for (trusted only when that CRC matches). Rare, so
+// kept beside the records rather than in each.
+struct UnicodePathExtra {
+  uint32_t index = 0;
+  uint32_t name_crc = 0;
+  std::string name;
+};
+
+// Whether the record is a directory: a name ending in a slash (raw or decoded, either slash)
+// or directory attributes.
+bool IsZipDirectory(const ZipEntry& entry, std::string_view raw_name, std::string_view name);
+
+// The entry as the extract layer sees it, except its name and name_encoding (set by
+// DecodeEntryNames) and its kind (which depends on the decoded name; see ZipEntryKind).
+ArchiveEntry DescribeZipEntry(const ZipEntry& entry, uint32_t index);
+
+EntryKind ZipEntryKind(const ZipEntry& entry, std::string_view raw_name, std::string_view name);
 
 }  // namespace unpackd

@@ -25,8 +25,6 @@ ZipReader::ZipReader(std::unique_ptr<ZipArchive> zip) : zip_(std::move(zip)) {
   info_.names = zip_info.names;
   info_.zip64 = zip_info.zip64;
   info_.prepended_bytes = zip_info.prepended_bytes;
-  entries_.reserve(zip_->entries().size());
-  for (const ZipEntry& e : zip_->entries()) entries_.push_back(ToArchiveEntry(e));
 }
 
 // Fifield-style bombs point many central entries at the same or overlapping data. Each member
@@ -34,21 +32,19 @@ ZipReader::ZipReader(std::unique_ptr<ZipArchive> zip) : zip_(std::move(zip)) {
 std::vector<Finding> ZipReader::StructuralFindings() const {
   std::vector<Finding> findings;
   const auto& entries = zip_->entries();
-  std::vector<const ZipEntry*> by_offset;
-  by_offset.reserve(entries.size());
-  for (const auto& e : entries) by_offset.push_back(&e);
-  std::stable_sort(by_offset.begin(), by_offset.end(), [](const ZipEntry* a, const ZipEntry* b) {
-    return a->local_header_offset < b->local_header_offset;
-  });
+  std::vector<uint32_t> by_offset(entries.size());
+  for (uint32_t i = 0; i < by_offset.size(); ++i) by_offset[i] = i;
+  auto offset = [&](uint32_t i) { return zip_->record(entries[i]).local_header_offset; };
+  std::stable_sort(by_offset.begin(), by_offset.end(),
+                   [&](uint32_t a, uint32_t b) { return offset(a) < offset(b); });
   for (size_t i = 1; i < by_offset.size(); ++i) {
-    const ZipEntry& prev = *by_offset[i - 1];
-    const ZipEntry& cur = *by_offset[i];
-    const uint64_t prev_end = prev.local_header_offset + zipfmt::kLocalHeaderSize +
-                              prev.raw_name.size() + prev.compressed_size;
-    if (cur.local_header_offset < prev_end) {
-      findings.push_back(Finding{Severity::kRefuse, "overlapping-data", cur.index,
-                                 entries_[cur.index].name,
-                                 "its data overlaps member '" + entries_[prev.index].name +
+    const ArchiveEntry& prev = entries[by_offset[i - 1]];
+    const ArchiveEntry& cur = entries[by_offset[i]];
+    const uint64_t prev_end = offset(prev.index) + zipfmt::kLocalHeaderSize +
+                              zip_->RawName(prev).size() + zip_->record(prev).compressed_size;
+    if (offset(cur.index) < prev_end) {
+      findings.push_back(Finding{Severity::kRefuse, "overlapping-data", cur.index, cur.name,
+                                 "its data overlaps member '" + prev.name +
                                      "' (a non-recursive zip bomb reuses data this way)"});
     }
   }
@@ -56,26 +52,24 @@ std::vector<Finding> ZipReader::StructuralFindings() const {
 }
 
 ByteRange ZipReader::ReadHint(const ArchiveEntry& entry) const {
-  const ZipEntry& e = zip_->entries()[entry.index];
+  const ZipEntry& e = zip_->record(entry);
   const uint64_t begin = e.local_header_offset;
   const uint64_t end =
       std::min(zip_->info().central_directory_offset,
-               begin + e.raw_name.size() + e.compressed_size + kLocalOverheadEstimate);
+               begin + zip_->RawName(entry).size() + e.compressed_size + kLocalOverheadEstimate);
   return ByteRange{begin, std::max(begin, end)};
 }
 
 std::unique_ptr<MemberReader> ZipReader::OpenMember(const ArchiveEntry& entry,
                                                     const MemberAccess& access) const {
-  const ZipEntry& e = zip_->entries()[entry.index];
-  const MemberExtent extent = zip_->LocateMember(e, *access.via);
-  zip_->CheckDataDescriptor(e, extent, *access.via);
-  return zip_->OpenMember(e, access.open_range(extent.data_offset, extent.data_size),
+  const MemberExtent extent = zip_->LocateMember(entry, *access.via);
+  zip_->CheckDataDescriptor(entry, extent, *access.via);
+  return zip_->OpenMember(entry, access.open_range(extent.data_offset, extent.data_size),
                           access.limits);
 }
 
 void ZipReader::CheckMember(const ArchiveEntry& entry) const {
-  const ZipEntry& e = zip_->entries()[entry.index];
-  zip_->CheckDataDescriptor(e, zip_->LocateMember(e));
+  zip_->CheckDataDescriptor(entry, zip_->LocateMember(entry));
 }
 
 }  // namespace unpackd

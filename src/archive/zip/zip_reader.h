@@ -18,7 +18,7 @@ class ZipReader final : public ArchiveReader {
                                          const ArchiveOpenOptions& options);
 
   const ArchiveInfo& info() const override { return info_; }
-  const std::vector<ArchiveEntry>& entries() const override { return entries_; }
+  const std::vector<ArchiveEntry>& entries() const override { return zip_->entries(); }
   std::vector<Finding> StructuralFindings() const override;
   ByteRange ReadHint(const ArchiveEntry& entry) const override;
   std::unique_ptr<MemberReader> OpenMember(const ArchiveEntry& entry,
@@ -32,7 +32,6 @@ class ZipReader final : public ArchiveReader {
  private:
   std::unique_ptr<ZipArchive> zip_;
   ArchiveInfo info_;
-  std::vector<ArchiveEntry> entries_;
 };
 
 }  // namespace unpackd
