@@ -1,6 +1,7 @@
 // The subcommands. Each returns the process exit code and throws unpackd::Error on failure.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "cli/cli_options.h"

@@ -3,6 +3,8 @@
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
 #include "cli/progress_bar.h"
+#include "extract/manifest_reader.h"
+#include "io/source_streambuf.h"
 #include "util/error.h"
 
 namespace unpackd {
@@ -18,6 +20,18 @@ nlohmann::json FindingJson(const Finding& f) {
 }
 
 namespace {
+
+// Prints `json` with the manifest at `ref` as its last field, "manifest": copied from the store
+// as it is (JSON already), so a manifest of any length passes through without being held.
+void PrintWithManifest(const nlohmann::json& json, ObjectStore& store, const ObjectRef& ref) {
+  std::string head = json.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
+  head.resize(head.rfind('}'));
+  while (!head.empty() && (head.back() == '\n' || head.back() == ' ')) head.pop_back();
+  std::cout << head << ",\n  \"manifest\": ";
+  const auto manifest = store.OpenForRead(ref);
+  SourceStreambuf bytes(*manifest);
+  std::cout << &bytes << "}\n";
+}
 
 // Where members go. A location in --to ("s3://b/out/{path}", a path) names another bucket,
 // and maybe another store; anything else is a key template within the archive's bucket.
@@ -85,9 +99,8 @@ int RunExtract(const std::string& archive_url, const std::string& to, const CliO
                           {"members_written", result.members_written},
                           {"members_reused", result.members_reused},
                           {"seconds", result.seconds},
-                          {"findings", findings},
-                          {"manifest", result.manifest.ToJson()}};
-    std::cout << out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+                          {"findings", findings}};
+    PrintWithManifest(out, *services.destination_store, result.job.manifest);
     return kExitOk;
   }
   if (result.already_complete) {
@@ -96,15 +109,17 @@ int RunExtract(const std::string& archive_url, const std::string& to, const CliO
               << "); nothing to do\n";
     return kExitOk;
   }
-  for (const auto& m : result.manifest.members) {
-    std::cout << m.key << "\t" << m.size << "\t" << m.content_type << "\n";
-  }
+  ForEachManifestMember(*services.destination_store, result.job.manifest,
+                        [](const ManifestMember& m) {
+                          std::cout << m.key << "\t" << m.size << "\t" << m.content_type << "\n";
+                          return true;
+                        });
   for (const auto& f : result.findings) {
     std::cerr << SeverityName(f.severity) << ": " << f.ToString() << "\n";
   }
-  std::cout << "extracted " << result.manifest.members.size() << " members ("
+  std::cout << "extracted " << result.manifest.member_count << " members ("
             << result.members_written << " written, " << result.members_reused
-            << " already present, " << result.manifest.skipped.size() << " skipped, "
+            << " already present, " << result.manifest.skipped_count << " skipped, "
             << result.manifest.total_bytes << " bytes) in " << result.seconds << " s\n"
             << "manifest: " << manifest_location.ToUrl(options.LocalRoot()) << "\n";
   return kExitOk;

@@ -62,7 +62,9 @@ struct JobIdentity {
 struct ExtractResult {
   JobIdentity job;
   bool already_complete = false;  // a manifest for this archive version existed
-  Manifest manifest;
+  // The manifest's summary (this run's, or the earlier run's when already_complete); its
+  // member list is in the store (manifest_reader.h).
+  ManifestSummary manifest;
   uint64_t members_written = 0;
   uint64_t members_reused = 0;  // already present from an earlier, partial run
   std::vector<Finding> findings;

@@ -1,16 +1,31 @@
 // The manifest: the last object an extraction writes. Its presence means every member listed
 // in it was written completely from the named archive version.
+//
+// The document leads with what it says about the whole job (source, destination, totals) and
+// then lists members and skips, so a reader learns whether it is complete without reading
+// the list, and neither writer nor reader holds the list in memory (manifest_writer.h,
+// manifest_reader.h).
 #pragma once
 
 #include <cstdint>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
-#include <vector>
 
 namespace unpackd {
 
 inline constexpr const char* kManifestFormat = "unpackd-manifest/1";
+
+// Everything in a manifest except its member and skip lists.
+struct ManifestSummary {
+  std::string source_bucket, source_key, source_etag, source_version_id;
+  uint64_t source_size = 0;
+  std::string destination_bucket, destination_prefix;
+  uint64_t member_count = 0;
+  uint64_t skipped_count = 0;
+  uint64_t total_bytes = 0;  // content bytes of the listed members
+  std::string created_at;    // ISO 8601 UTC
+  std::string unpackd_version;
+};
 
 struct ManifestMember {
   std::string name;  // the member's path inside the archive (normalized)
@@ -26,32 +41,7 @@ struct ManifestSkip {
   std::string reason;
 };
 
-struct Manifest {
-  std::string source_bucket, source_key, source_etag, source_version_id;
-  uint64_t source_size = 0;
-  std::string destination_bucket, destination_prefix;
-  std::vector<ManifestMember> members;
-  std::vector<ManifestSkip> skipped;
-  uint64_t total_bytes = 0;
-  std::string created_at;  // ISO 8601 UTC
-  std::string unpackd_version;
-
-  nlohmann::json ToJson() const;
-  // Throws Error(kIo) naming what is missing when `json` is not a manifest of this format.
-  static Manifest FromJson(const nlohmann::json& json);
-};
-
 // "%08x" of a CRC-32, as the manifest and object metadata spell it.
 std::string Crc32Hex(uint32_t crc);
-
-class ObjectStore;
-struct ObjectRef;
-
-// The manifest at `ref`, or nullopt when there is none or it is unreadable (it will be
-// rewritten). Store errors other than kNotFound propagate.
-std::optional<Manifest> ReadManifest(ObjectStore& store, const ObjectRef& ref);
-
-// Writes `manifest` at `ref` (application/json); its presence then vouches for the members.
-void WriteManifest(ObjectStore& store, const ObjectRef& ref, const Manifest& manifest);
 
 }  // namespace unpackd

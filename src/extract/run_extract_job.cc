@@ -10,6 +10,8 @@
 #include "extract/content_type.h"
 #include "extract/decoder_window.h"
 #include "extract/extract_job.h"
+#include "extract/manifest_reader.h"
+#include "extract/manifest_writer.h"
 #include "extract/member_metadata.h"
 #include "extract/opened_archive.h"
 #include "extract/plan.h"
@@ -238,9 +240,9 @@ class JobRun {
   std::exception_ptr fatal_ GUARDED_BY(mu_);
 };
 
-Manifest ManifestHeader(const ExtractJob& job, const ObjectInfo& archive,
-                        const Destination& destination) {
-  Manifest manifest;
+ManifestSummary ManifestHeader(const ExtractJob& job, const ObjectInfo& archive,
+                               const Destination& destination) {
+  ManifestSummary manifest;
   manifest.source_bucket = job.archive.bucket;
   manifest.source_key = job.archive.key;
   manifest.source_etag = archive.etag;
@@ -290,7 +292,8 @@ ExtractResult RunExtractJob(const ExtractJob& job, const JobServices& services) 
     }
   };
 
-  std::optional<Manifest> previous = ReadManifest(*services.destination_store, result.job.manifest);
+  std::optional<ManifestSummary> previous =
+      ReadManifestSummary(*services.destination_store, result.job.manifest);
   if (previous && previous->source_etag == archive_info.etag &&
       previous->source_bucket == job.archive.bucket && previous->source_key == job.archive.key) {
     result.already_complete = true;
@@ -331,13 +334,11 @@ ExtractResult RunExtractJob(const ExtractJob& job, const JobServices& services) 
   run.Run(ShapeReads(plan, *opened.reader, job.memory));
   const std::vector<MemberOutcome> outcomes = run.TakeOutcomes();
 
-  Manifest& manifest = result.manifest;
+  // First the counts (they lead the manifest), then the lists, streamed.
+  ManifestSummary& manifest = result.manifest;
   manifest = ManifestHeader(job, archive_info, destination);
-  for (const auto& f : plan.findings) {
-    if (f.member && f.severity != Severity::kWarning) {
-      manifest.skipped.push_back({f.member_name, f.code, f.message});
-    }
-  }
+  auto skips_member = [](const Finding& f) { return f.member && f.severity != Severity::kWarning; };
+  for (const auto& f : plan.findings) manifest.skipped_count += skips_member(f) ? 1 : 0;
   size_t not_started = 0;
   for (size_t i = 0; i < plan.members.size(); ++i) {
     const PlannedMember& m = plan.members[i];
@@ -350,7 +351,7 @@ ExtractResult RunExtractJob(const ExtractJob& job, const JobServices& services) 
         ++result.members_reused;
         break;
       case Outcome::kFailed:
-        manifest.skipped.push_back({m.path, "stream-error", outcomes[i].error});
+        ++manifest.skipped_count;
         result.findings.push_back(
             Finding{Severity::kRefuse, "stream-error", e.index, m.path, outcomes[i].error});
         continue;
@@ -358,7 +359,7 @@ ExtractResult RunExtractJob(const ExtractJob& job, const JobServices& services) 
         ++not_started;
         continue;
     }
-    manifest.members.push_back({m.path, m.key, e.size, e.crc32, m.content_type});
+    ++manifest.member_count;
     manifest.total_bytes += e.size;
   }
   if (not_started > 0) {
@@ -373,7 +374,23 @@ ExtractResult RunExtractJob(const ExtractJob& job, const JobServices& services) 
     throw Error(ErrorKind::kInternal, job.archive.ToString() + ": " + std::to_string(not_started) +
                                           " members were never processed");
   }
-  WriteManifest(*services.destination_store, result.job.manifest, manifest);
+  ManifestWriter writer(*services.destination_store, result.job.manifest, manifest);
+  for (size_t i = 0; i < plan.members.size(); ++i) {
+    const MemberOutcome& outcome = outcomes[i];
+    if (outcome.state != Outcome::kWritten && outcome.state != Outcome::kReused) continue;
+    const PlannedMember& m = plan.members[i];
+    const ArchiveEntry& e = opened.reader->entries()[m.entry_index];
+    writer.AddMember({m.path, m.key, e.size, e.crc32, m.content_type});
+  }
+  for (const auto& f : plan.findings) {
+    if (skips_member(f)) writer.AddSkip({f.member_name, f.code, f.message});
+  }
+  for (size_t i = 0; i < plan.members.size(); ++i) {
+    if (outcomes[i].state == Outcome::kFailed) {
+      writer.AddSkip({plan.members[i].path, "stream-error", outcomes[i].error});
+    }
+  }
+  writer.Commit();
   result.seconds = SecondsSince(started);
   emit_finished(Outcome::kWritten);
   return result;
