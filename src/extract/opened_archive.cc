@@ -12,7 +12,8 @@ Destination JobDestination(const ExtractJob& job) {
       job.archive.key);
 }
 
-OpenedArchive OpenJobArchive(const ExtractJob& job, ObjectStore& source_store) {
+OpenedArchive OpenJobArchive(const ExtractJob& job, ObjectStore& source_store,
+                             bool read_directory) {
   OpenedArchive opened;
   opened.destination = JobDestination(job);
   opened.object = source_store.OpenForRead(job.archive);
@@ -22,12 +23,16 @@ OpenedArchive OpenJobArchive(const ExtractJob& job, ObjectStore& source_store) {
                     job.pinned_etag + ", the store holds " + opened.object->info().etag,
                 "archive-changed");
   }
+  if (read_directory) ReadJobArchiveDirectory(job, opened);
+  return opened;
+}
+
+void ReadJobArchiveDirectory(const ExtractJob& job, OpenedArchive& opened) {
   try {
     opened.reader = OpenArchive(*opened.object, job.open);
   } catch (const Error& e) {
     throw e.WithContext(job.archive.ToString());
   }
-  return opened;
 }
 
 }  // namespace unpackd

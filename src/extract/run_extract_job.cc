@@ -276,7 +276,7 @@ ExtractResult RunExtractJob(const ExtractJob& job, const JobServices& services) 
     throw Error(ErrorKind::kInternal, "RunExtractJob needs both stores and an executor");
   }
   const auto started = std::chrono::steady_clock::now();
-  const OpenedArchive opened = OpenJobArchive(job, *services.source_store);
+  OpenedArchive opened = OpenJobArchive(job, *services.source_store, /*read_directory=*/false);
   const ObjectInfo& archive_info = opened.object->info();
   const Destination& destination = opened.destination;
 
@@ -303,6 +303,7 @@ ExtractResult RunExtractJob(const ExtractJob& job, const JobServices& services) 
     return result;
   }
 
+  ReadJobArchiveDirectory(job, opened);
   const ExtractionPlan plan =
       MakePlan(*opened.reader, destination, ContentTypeMap(job.mime_types_path), job.limits);
   result.findings = plan.findings;
