@@ -169,6 +169,31 @@ TEST_F(CliTest, InspectShowsTheDetectedOrForcedNameEncoding) {
   EXPECT_NE(r.err.find("klingon"), std::string::npos) << r.err;
 }
 
+// A 300-byte segment is a valid S3 key but no local file name: inspect finds it, and extract
+// refuses that member (exit 3, skippable) instead of stopping with a usage error.
+TEST_F(CliTest, ASegmentTooLongForTheLocalStoreIsARefusalOfThatMember) {
+  const std::string long_name = "dir/" + std::string(300, 'n') + ".txt";
+  testing::MakeZipWithPython(Archive("long.zip"), {{long_name, "long"}, {"ok.txt", "ok"}});
+  auto r = Unpackd("inspect --json " + Archive("long.zip"));
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  const auto inspected = nlohmann::json::parse(r.out);
+  ASSERT_EQ(inspected["findings"].size(), 1u) << r.out;
+  EXPECT_EQ(inspected["findings"][0]["code"], "unstorable-name");
+  EXPECT_EQ(inspected["findings"][0]["member"], long_name);
+
+  r = Unpackd("extract " + Archive("long.zip"));
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_NE(r.err.find("unstorable-name"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("segment longer than 255 bytes"), std::string::npos) << r.err;
+
+  r = Unpackd("extract --on-error skip --json " + Archive("long.zip"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto extracted = nlohmann::json::parse(r.out);
+  ASSERT_EQ(extracted["manifest"]["skipped"].size(), 1u);
+  EXPECT_EQ(extracted["manifest"]["skipped"][0]["code"], "unstorable-name");
+  EXPECT_EQ(testing::ReadFileString(root_ / "bkt/long/ok.txt"), "ok");
+}
+
 // A member of 1 GiB, made on the fly, streams through in bounded memory: peak RSS of the
 // extracting process (measured by GNU time) stays under the 256 MiB default budget.
 TEST_F(CliTest, GigabyteMemberStreamsInBoundedMemory) {
