@@ -194,6 +194,15 @@ TEST_F(CliTest, ASegmentTooLongForTheLocalStoreIsARefusalOfThatMember) {
   EXPECT_EQ(testing::ReadFileString(root_ / "bkt/long/ok.txt"), "ok");
 }
 
+// A scheme without its "//" used to be taken for a path of the local store.
+TEST_F(CliTest, MalformedS3UrlsAreRefusedAsSuch) {
+  for (const char* url : {"s3:/b/k.zip", "s3:b/k", "s3:///k"}) {
+    const auto r = Unpackd(std::string("extract ") + url);
+    EXPECT_EQ(r.exit_code, 2) << url;
+    EXPECT_NE(r.err.find("malformed URL"), std::string::npos) << url << ": " << r.err;
+  }
+}
+
 // A member of 1 GiB, made on the fly, streams through in bounded memory: peak RSS of the
 // extracting process (measured by GNU time) stays under the 256 MiB default budget.
 TEST_F(CliTest, GigabyteMemberStreamsInBoundedMemory) {
