@@ -6,6 +6,7 @@
 #include "cli/cli_options.h"
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
+#include "cli/printable.h"
 #include "util/error.h"
 
 int main(int argc, char** argv) {
@@ -42,7 +43,7 @@ int main(int argc, char** argv) {
     if (*extract) return RunExtract(archive_url, to, options);
     return RunInspect(archive_url, options);
   } catch (const Error& e) {
-    std::cerr << "unpackd: error: " << e.what() << "\n";
+    std::cerr << "unpackd: error: " << Printable(e.what()) << "\n";
     if (options.json) {
       // Programs read what failed from stdout without parsing the message.
       const nlohmann::json out = {{"status", "error"},
@@ -54,7 +55,7 @@ int main(int argc, char** argv) {
     }
     return ExitCodeFor(e.kind());
   } catch (const std::exception& e) {
-    std::cerr << "unpackd: internal error: " << e.what() << "\n";
+    std::cerr << "unpackd: internal error: " << Printable(e.what()) << "\n";
     return kExitInternal;
   }
 }

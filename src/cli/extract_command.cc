@@ -2,6 +2,7 @@
 
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
+#include "cli/printable.h"
 #include "cli/progress_bar.h"
 #include "util/error.h"
 
@@ -91,22 +92,22 @@ int RunExtract(const std::string& archive_url, const std::string& to, const CliO
     return kExitOk;
   }
   if (result.already_complete) {
-    std::cout << "already extracted: " << manifest_location.ToUrl(options.LocalRoot())
-              << " is complete for this archive version (etag " << result.manifest.source_etag
-              << "); nothing to do\n";
+    std::cout << "already extracted: " << Printable(manifest_location.ToUrl(options.LocalRoot()))
+              << " is complete for this archive version (etag "
+              << Printable(result.manifest.source_etag) << "); nothing to do\n";
     return kExitOk;
   }
   for (const auto& m : result.manifest.members) {
-    std::cout << m.key << "\t" << m.size << "\t" << m.content_type << "\n";
+    std::cout << Printable(m.key) << "\t" << m.size << "\t" << Printable(m.content_type) << "\n";
   }
   for (const auto& f : result.findings) {
-    std::cerr << SeverityName(f.severity) << ": " << f.ToString() << "\n";
+    std::cerr << SeverityName(f.severity) << ": " << Printable(f.ToString()) << "\n";
   }
   std::cout << "extracted " << result.manifest.members.size() << " members ("
             << result.members_written << " written, " << result.members_reused
             << " already present, " << result.manifest.skipped.size() << " skipped, "
             << result.manifest.total_bytes << " bytes) in " << result.seconds << " s\n"
-            << "manifest: " << manifest_location.ToUrl(options.LocalRoot()) << "\n";
+            << "manifest: " << Printable(manifest_location.ToUrl(options.LocalRoot())) << "\n";
   return kExitOk;
 }
 

@@ -1,6 +1,7 @@
 // The unpackd binary as users run it: exit codes, output, --json, and memory on a big member.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -192,6 +193,36 @@ TEST_F(CliTest, ASegmentTooLongForTheLocalStoreIsARefusalOfThatMember) {
   ASSERT_EQ(extracted["manifest"]["skipped"].size(), 1u);
   EXPECT_EQ(extracted["manifest"]["skipped"][0]["code"], "unstorable-name");
   EXPECT_EQ(testing::ReadFileString(root_ / "bkt/long/ok.txt"), "ok");
+}
+
+// Names are data: a newline must not split an error or forge a line of ours, an escape sequence
+// must not reach the terminal. JSON keeps them exactly.
+TEST_F(CliTest, ControlCharactersInNamesCannotForgeLinesOrReachTheTerminal) {
+  const std::string forged = "x\nmanifest: file:///forged";
+  testing::MakeZipWithPython(
+      Archive("forge.zip"),
+      {{forged, "1"}, {"\x1b[2Jclear.txt", "2"}, {"next\u0085line.txt", "3"}, {"ok.txt", "ok"}});
+  const RunResult runs[] = {Unpackd("inspect " + Archive("forge.zip")),
+                            Unpackd("extract " + Archive("forge.zip")),
+                            Unpackd("extract --on-error skip " + Archive("forge.zip"))};
+  for (const RunResult& r : runs) {
+    const std::string all = r.out + r.err;
+    EXPECT_EQ(all.find("\nmanifest: file:///forged"), std::string::npos) << all;
+    EXPECT_EQ(all.find('\x1b'), std::string::npos) << all;
+    EXPECT_EQ(all.find("\u0085"), std::string::npos) << all;
+    EXPECT_NE(all.find("x\\nmanifest: file:///forged"), std::string::npos) << all;
+    EXPECT_NE(all.find("\\x1b[2Jclear.txt"), std::string::npos) << all;
+    EXPECT_NE(all.find("next\\u0085line.txt"), std::string::npos) << all;
+  }
+  EXPECT_EQ(runs[1].exit_code, 3);
+  EXPECT_EQ(std::count(runs[1].err.begin(), runs[1].err.end(), '\n'), 1) << runs[1].err;
+  EXPECT_EQ(runs[2].exit_code, 0) << runs[2].err;
+
+  const auto r = Unpackd("inspect --json " + Archive("forge.zip"));
+  const auto members = nlohmann::json::parse(r.out)["members"];
+  EXPECT_TRUE(std::any_of(members.begin(), members.end(), [&](const nlohmann::json& m) {
+    return m["name"] == forged;
+  })) << members;
 }
 
 // A scheme without its "//" used to be taken for a path of the local store.
