@@ -1,7 +1,9 @@
 #include "cli/cli_options.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
+#include <exception>
 
 #include "archive/names.h"
 #include "util/env.h"
@@ -14,6 +16,29 @@ std::filesystem::path CliOptions::LocalRoot() const {
   if (std::string env = GetEnv("UNPACKD_ROOT"); !env.empty()) return env;
   return std::filesystem::current_path();
 }
+
+namespace {
+
+// A ratio limit that turns the bomb check off must be asked for by name: 0, a negative number,
+// nan or inf used to do it silently (the check compares with `ratio > 0`, and inf never trips).
+double ParseRatioLimit(const std::string& text) {
+  if (text == "off") return 0;  // disables the check (see ExtractionLimits)
+  double ratio = 0;
+  size_t used = 0;
+  try {
+    ratio = std::stod(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used == 0 || used != text.size() || !std::isfinite(ratio) || ratio < 1) {
+    throw CLI::ValidationError("--max-ratio", "'" + text +
+                                                  "' is not a ratio limit: give a number of at "
+                                                  "least 1, or 'off' to disable the check");
+  }
+  return ratio;
+}
+
+}  // namespace
 
 void AddCommonOptions(CLI::App& app, CliOptions& o) {
   app.add_option("--root", o.root,
@@ -44,8 +69,12 @@ void AddCommonOptions(CLI::App& app, CliOptions& o) {
   app.add_option("--max-members", o.limits.max_members, "Refuse archives with more members");
   app.add_option("--max-total-bytes", o.limits.max_total_bytes,
                  "Refuse archives whose members add up to more bytes");
-  app.add_option("--max-ratio", o.limits.max_member_ratio,
-                 "Refuse members (and archives) compressed more than this ratio");
+  app.add_option_function<std::string>(
+         "--max-ratio",
+         [&o](const std::string& text) { o.limits.max_member_ratio = ParseRatioLimit(text); },
+         "Refuse members (and archives) compressed more than this ratio, at least 1 (default "
+         "2000); 'off' disables the check")
+      ->type_name("RATIO|off");
   app.add_flag("--json", o.json, "Print a machine-readable result on stdout");
   app.add_flag("--no-progress", o.no_progress, "Never draw a progress bar");
 }

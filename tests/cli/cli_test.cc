@@ -170,6 +170,22 @@ TEST_F(CliTest, InspectShowsTheDetectedOrForcedNameEncoding) {
   EXPECT_NE(r.err.find("klingon"), std::string::npos) << r.err;
 }
 
+// --max-ratio 0, -1, nan and inf used to turn the bomb check off without a word; "off" says so.
+TEST_F(CliTest, MaxRatioRefusesValuesThatWouldDisableTheCheckAndTakesOff) {
+  // 2 MiB of zeros deflate about 1000:1: over a limit of 10, within the default of 2000.
+  testing::MakeZipWithPython(Archive("dense.zip"), {{"zeros.bin", std::string(2 << 20, '\0')}});
+  for (const char* value : {"0", "-1", "nan", "inf", "-inf", "0.5", "ten", "5x"}) {
+    const auto r =
+        Unpackd(std::string("--max-ratio ") + value + " inspect " + Archive("dense.zip"));
+    EXPECT_EQ(r.exit_code, 2) << value << ": " << r.err;
+    EXPECT_NE(r.err.find("'off' to disable the check"), std::string::npos) << r.err;
+  }
+  EXPECT_EQ(Unpackd("--max-ratio 10 extract " + Archive("dense.zip")).exit_code, 3);
+  const auto r = Unpackd("--max-ratio off extract " + Archive("dense.zip"));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(std::filesystem::file_size(root_ / "bkt/dense/zeros.bin"), 2u << 20);
+}
+
 // A 300-byte segment is a valid S3 key but no local file name: inspect finds it, and extract
 // refuses that member (exit 3, skippable) instead of stopping with a usage error.
 TEST_F(CliTest, ASegmentTooLongForTheLocalStoreIsARefusalOfThatMember) {
