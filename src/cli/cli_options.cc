@@ -6,6 +6,7 @@
 #include <exception>
 
 #include "archive/names.h"
+#include "net/endpoint_url.h"
 #include "util/env.h"
 #include "util/error.h"
 
@@ -44,8 +45,12 @@ void AddCommonOptions(CLI::App& app, CliOptions& o) {
   app.add_option("--root", o.root,
                  "Local store root: its top-level folders are buckets (default: $UNPACKD_ROOT, "
                  "else the current directory)");
-  app.add_option("--endpoint", o.endpoint,
-                 "S3 endpoint URL (default: $AWS_ENDPOINT_URL_S3, $AWS_ENDPOINT_URL, else AWS)");
+  // --endpoint-url is awscli's spelling.
+  app.add_option("--endpoint,--endpoint-url", o.endpoint,
+                 "S3 endpoint URL, http(s)://host[:port] (default: $AWS_ENDPOINT_URL_S3, "
+                 "$AWS_ENDPOINT_URL, else AWS)")
+      ->check(CLI::Validator(
+          [](const std::string& url) { return net::EndpointUrlProblem(url).value_or(""); }, "URL"));
   app.add_option("--region", o.region, "S3 region (default: $AWS_REGION, profile, us-east-1)");
   app.add_option("--profile", o.profile, "AWS profile (default: $AWS_PROFILE)");
   app.add_option(

@@ -25,10 +25,19 @@ class CliTest : public ::testing::Test {
   }
 
   RunResult Unpackd(const std::string& args) {
+    return Run(std::string(UNPACKD_BIN_PATH) + " --root " + testing::ShellQuote(root_.string()) +
+               " " + args);
+  }
+
+  // As a person trying it on a file: in `cwd`, with no --root and no $UNPACKD_ROOT.
+  RunResult UnpackdIn(const std::filesystem::path& cwd, const std::string& args) {
+    return Run("cd " + testing::ShellQuote(cwd.string()) + " && env -u UNPACKD_ROOT " +
+               UNPACKD_BIN_PATH + " " + args);
+  }
+
+  RunResult Run(const std::string& command) {
     const auto out = dir_.path() / "stdout", err = dir_.path() / "stderr";
-    const std::string cmd = std::string(UNPACKD_BIN_PATH) + " --root " +
-                            testing::ShellQuote(root_.string()) + " " + args + " >" +
-                            testing::ShellQuote(out.string()) + " 2>" +
+    const std::string cmd = "(" + command + ") >" + testing::ShellQuote(out.string()) + " 2>" +
                             testing::ShellQuote(err.string()) + " </dev/null";
     RunResult r;
     r.exit_code = testing::RunCommand(cmd);
@@ -239,6 +248,33 @@ TEST_F(CliTest, ControlCharactersInNamesCannotForgeLinesOrReachTheTerminal) {
   EXPECT_TRUE(std::any_of(members.begin(), members.end(), [&](const nlohmann::json& m) {
     return m["name"] == forged;
   })) << members;
+}
+
+TEST_F(CliTest, EndpointIsCheckedWhenParsedAndItsPasswordNeverPrinted) {
+  testing::MakeZipWithPython(Archive("r.zip"), {{"a.txt", "a"}});
+  auto r = Unpackd("--endpoint http://user:secret@127.0.0.1:99999 extract s3://b/k.zip");
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("'http://user:***@127.0.0.1:99999'"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("a port is 1 to 65535"), std::string::npos) << r.err;
+  EXPECT_EQ((r.out + r.err).find("secret"), std::string::npos) << r.err;
+  for (const char* url : {"ftp://host", "http://", "http://host:0", "host:9000"}) {
+    EXPECT_EQ(Unpackd(std::string("--endpoint ") + url + " extract s3://b/k.zip").exit_code, 2)
+        << url;
+  }
+  // awscli's spelling is the same option.
+  EXPECT_EQ(Unpackd("--endpoint-url http://127.0.0.1:99999 inspect " + Archive("r.zip")).exit_code,
+            2);
+  r = Unpackd("inspect --endpoint-url http://127.0.0.1:4568 " + Archive("r.zip"));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  // From the environment, past the option parser: checked when the S3 store is made.
+  r =
+      Run("env -u AWS_ENDPOINT_URL_S3 AWS_ENDPOINT_URL=http://u:secret@127.0.0.1:99999 "
+          "AWS_ACCESS_KEY_ID=k AWS_SECRET_ACCESS_KEY=s AWS_EC2_METADATA_DISABLED=true " +
+          std::string(UNPACKD_BIN_PATH) + " --root " + testing::ShellQuote(root_.string()) +
+          " extract s3://b/k.zip");
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("http://u:***@127.0.0.1:99999"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("secret"), std::string::npos) << r.err;
 }
 
 // A scheme without its "//" used to be taken for a path of the local store.
