@@ -286,6 +286,33 @@ TEST_F(CliTest, MalformedS3UrlsAreRefusedAsSuch) {
   }
 }
 
+// CLI11's own report was two lines without our prefix.
+TEST_F(CliTest, ParseErrorsAreOneLineWithThePrefix) {
+  for (const char* args : {"extract --bogus x.zip", "extract", "--jobs abc extract x.zip",
+                           "frobnicate", "--on-error sometimes extract x.zip"}) {
+    const auto r = Unpackd(args);
+    EXPECT_EQ(r.exit_code, 2) << args;
+    EXPECT_TRUE(r.err.starts_with("unpackd: error: ")) << args << ": " << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << args << ": " << r.err;
+  }
+  const auto r = Unpackd("--json extract --bogus " + Archive("x.zip"));
+  const auto error = nlohmann::json::parse(r.out);
+  EXPECT_EQ(error["kind"], "usage");
+  EXPECT_EQ(error["code"], "invalid-arguments");
+  EXPECT_EQ(error["exit_code"], 2);
+}
+
+TEST_F(CliTest, JsonErrorsNameTheArchive) {
+  auto r = Unpackd("extract --json " + Archive("nope.zip"));
+  EXPECT_EQ(r.exit_code, 4);
+  EXPECT_EQ(nlohmann::json::parse(r.out)["archive"], "file://" + Archive("nope.zip"));
+  r = Unpackd("inspect --json s3:/b/k.zip");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(nlohmann::json::parse(r.out)["archive"], "s3:/b/k.zip") << "as given when malformed";
+  r = Unpackd("--json extract");
+  EXPECT_FALSE(nlohmann::json::parse(r.out).contains("archive")) << "none was named";
+}
+
 // A member of 1 GiB, made on the fly, streams through in bounded memory: peak RSS of the
 // extracting process (measured by GNU time) stays under the 256 MiB default budget.
 TEST_F(CliTest, GigabyteMemberStreamsInBoundedMemory) {
