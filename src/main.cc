@@ -3,6 +3,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "cli/archive_location.h"
 #include "cli/cli_options.h"
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
@@ -18,7 +19,7 @@ using namespace unpackd;
 std::string ArchiveForReport(const std::string& argument, const CliOptions& options) {
   if (argument.empty()) return "";
   try {
-    return ParseLocation(argument, options.LocalRoot()).ToUrl(options.LocalRoot());
+    return LocateArchive(argument, options).ToUrl();
   } catch (const std::exception&) {
     return argument;
   }
@@ -46,7 +47,8 @@ int ReportError(const Error& e, const CliOptions& options, const std::string& ar
 int main(int argc, char** argv) {
   CLI::App app{"unpackd: extract ZIP archives in object stores, member by member, by streaming"};
   app.footer(std::string(kExitCodeHelp) +
-             "\nLocations: s3://bucket/key, file:///root/bucket/key or a path under --root.");
+             "\nLocations: s3://bucket/key, file:///root/bucket/key or a path under --root; a "
+             "path to a zip outside any store is extracted beside it.");
   app.set_version_flag("--version", std::string("unpackd ") + UNPACKD_VERSION);
   app.require_subcommand(1);
   app.fallthrough();  // global options may follow the subcommand

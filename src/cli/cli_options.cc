@@ -18,6 +18,8 @@ std::filesystem::path CliOptions::LocalRoot() const {
   return std::filesystem::current_path();
 }
 
+bool CliOptions::RootConfigured() const { return !root.empty() || !GetEnv("UNPACKD_ROOT").empty(); }
+
 namespace {
 
 // A ratio limit that turns the bomb check off must be asked for by name: 0, a negative number,

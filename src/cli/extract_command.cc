@@ -1,5 +1,6 @@
 #include <iostream>
 
+#include "cli/archive_location.h"
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
 #include "cli/printable.h"
@@ -51,11 +52,11 @@ DestinationChoice ChooseDestination(const std::string& to, const CliOptions& opt
 
 }  // namespace
 
-int RunExtract(const std::string& archive_url, const std::string& to, const CliOptions& options) {
-  const Location archive = ParseLocation(archive_url, options.LocalRoot());
-  if (archive.ref.key.empty()) {
-    throw Error(ErrorKind::kUsage, "'" + archive_url + "' names a bucket, not an archive");
-  }
+int RunExtract(const std::string& archive_url, const std::string& to, const CliOptions& given) {
+  const ArchiveLocation located = LocateArchive(archive_url, given);
+  CliOptions options = given;
+  options.root = located.local_root.string();  // every local location below is under it
+  const Location& archive = located.location;
   const DestinationChoice destination = ChooseDestination(to, options, archive);
   const StoreScheme dest_scheme = destination.scheme;
   const bool remote = archive.scheme == StoreScheme::kS3 || dest_scheme == StoreScheme::kS3;
@@ -78,7 +79,7 @@ int RunExtract(const std::string& archive_url, const std::string& to, const CliO
     nlohmann::json findings = nlohmann::json::array();
     for (const auto& f : result.findings) findings.push_back(FindingJson(f));
     nlohmann::json out = {{"status", result.already_complete ? "already-complete" : "extracted"},
-                          {"archive", archive.ToUrl(options.LocalRoot())},
+                          {"archive", located.ToUrl()},
                           {"job_id", result.job.id},
                           {"manifest_key", result.job.manifest.key},
                           {"manifest_url", manifest_location.ToUrl(options.LocalRoot())},

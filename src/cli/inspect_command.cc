@@ -1,6 +1,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "cli/archive_location.h"
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
 #include "cli/printable.h"
@@ -34,8 +35,11 @@ const char* Kind(const ArchiveEntry& e) {
 
 }  // namespace
 
-int RunInspect(const std::string& archive_url, const CliOptions& options) {
-  const Location location = ParseLocation(archive_url, options.LocalRoot());
+int RunInspect(const std::string& archive_url, const CliOptions& given) {
+  const ArchiveLocation located = LocateArchive(archive_url, given);
+  CliOptions options = given;
+  options.root = located.local_root.string();
+  const Location& location = located.location;
   MemoryPlan plan = ToMemoryPlan(options, location.scheme == StoreScheme::kS3, false);
   plan.jobs = 1;  // inspect reads the directory and headers on this thread; no member streams
   CliRuntime runtime(options, plan);
@@ -64,7 +68,7 @@ int RunInspect(const std::string& archive_url, const CliOptions& options) {
     }
     nlohmann::json findings = nlohmann::json::array();
     for (const auto& f : findings_list) findings.push_back(FindingJson(f));
-    nlohmann::json out = {{"archive", location.ToUrl(options.LocalRoot())},
+    nlohmann::json out = {{"archive", located.ToUrl()},
                           {"format", info.format},
                           {"size", info.size},
                           {"etag", inspection.source.etag},

@@ -313,6 +313,44 @@ TEST_F(CliTest, JsonErrorsNameTheArchive) {
   EXPECT_FALSE(nlohmann::json::parse(r.out).contains("archive")) << "none was named";
 }
 
+// `unpackd extract result.zip`, as with unzip: result/ appears beside the zip, whatever the
+// directory it is run from and however the path is spelled.
+TEST_F(CliTest, AZipOutsideAnyStoreIsExtractedBesideIt) {
+  const auto downloads = dir_.path() / "home" / "downloads";
+  std::filesystem::create_directories(downloads);
+  testing::MakeZipWithPython(downloads / "result.zip", {{"a.txt", "a"}, {"b/c.txt", "c"}});
+  auto r = UnpackdIn(downloads, "extract result.zip");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(testing::ReadFileString(downloads / "result/a.txt"), "a");
+  EXPECT_EQ(testing::ReadFileString(downloads / "result/b/c.txt"), "c");
+  EXPECT_NE(
+      r.out.find("manifest: file://" + (downloads / "result/.unpackd/manifest.json").string()),
+      std::string::npos)
+      << r.out;
+  EXPECT_EQ(UnpackdIn(downloads, "inspect ./result.zip").exit_code, 0);
+  r = UnpackdIn("/", "extract --json " + (downloads / "result.zip").string());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["status"], "already-complete") << "the same job";
+
+  testing::MakeZipWithPython(downloads / "other.zip", {{"x.txt", "x"}});
+  r = UnpackdIn(dir_.path(), "extract " + (downloads / "other.zip").string());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(testing::ReadFileString(downloads / "other/x.txt"), "x");
+
+  // A folder that cannot be a bucket: the message says what to type instead.
+  const auto hidden = dir_.path() / ".hidden";
+  std::filesystem::create_directories(hidden);
+  std::filesystem::copy_file(downloads / "other.zip", hidden / "other.zip");
+  r = UnpackdIn(hidden, "extract other.zip");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("mkdir d && mv other.zip d/ && unpackd extract d/other.zip"),
+            std::string::npos)
+      << r.err;
+  r = UnpackdIn(downloads, "extract missing.zip");
+  EXPECT_EQ(r.exit_code, 4) << r.err;
+  EXPECT_NE(r.err.find("'missing.zip': no such file"), std::string::npos) << r.err;
+}
+
 // A member of 1 GiB, made on the fly, streams through in bounded memory: peak RSS of the
 // extracting process (measured by GNU time) stays under the 256 MiB default budget.
 TEST_F(CliTest, GigabyteMemberStreamsInBoundedMemory) {
