@@ -3,16 +3,52 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "cli/archive_location.h"
 #include "cli/cli_options.h"
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
+#include "cli/printable.h"
 #include "util/error.h"
 
+namespace {
+
+using namespace unpackd;
+
+// The archive a failed run was about, for programs reading --json: its URL when the argument
+// can be located, else the argument as given; empty before the command line named one.
+std::string ArchiveForReport(const std::string& argument, const CliOptions& options) {
+  if (argument.empty()) return "";
+  try {
+    return LocateArchive(argument, options).ToUrl();
+  } catch (const std::exception&) {
+    return argument;
+  }
+}
+
+// One line on stderr, and with --json the same facts on stdout for programs.
+int ReportError(const Error& e, const CliOptions& options, const std::string& archive_argument) {
+  std::cerr << "unpackd: error: " << Printable(e.what()) << "\n";
+  if (options.json) {
+    nlohmann::json out = {{"status", "error"},
+                          {"kind", ErrorKindName(e.kind())},
+                          {"code", e.code()},
+                          {"message", e.what()},
+                          {"exit_code", ExitCodeFor(e.kind())}};
+    if (std::string archive = ArchiveForReport(archive_argument, options); !archive.empty()) {
+      out["archive"] = std::move(archive);
+    }
+    std::cout << out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+  }
+  return ExitCodeFor(e.kind());
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
-  using namespace unpackd;
   CLI::App app{"unpackd: extract ZIP archives in object stores, member by member, by streaming"};
   app.footer(std::string(kExitCodeHelp) +
-             "\nLocations: s3://bucket/key, file:///root/bucket/key or a path under --root.");
+             "\nLocations: s3://bucket/key, file:///root/bucket/key or a path under --root; a "
+             "path to a zip outside any store is extracted beside it.");
   app.set_version_flag("--version", std::string("unpackd ") + UNPACKD_VERSION);
   app.require_subcommand(1);
   app.fallthrough();  // global options may follow the subcommand
@@ -35,26 +71,20 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    const int rc = app.exit(e);
-    return rc == 0 ? kExitOk : kExitUsage;
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help and --version
+    // CLI11's own report is two lines without our prefix; scripts look for one.
+    return ReportError(
+        Error(ErrorKind::kUsage, std::string(e.what()) + " (run with --help for more information)",
+              "invalid-arguments"),
+        options, archive_url);
   }
   try {
     if (*extract) return RunExtract(archive_url, to, options);
     return RunInspect(archive_url, options);
   } catch (const Error& e) {
-    std::cerr << "unpackd: error: " << e.what() << "\n";
-    if (options.json) {
-      // Programs read what failed from stdout without parsing the message.
-      const nlohmann::json out = {{"status", "error"},
-                                  {"kind", ErrorKindName(e.kind())},
-                                  {"code", e.code()},
-                                  {"message", e.what()},
-                                  {"exit_code", ExitCodeFor(e.kind())}};
-      std::cout << out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
-    }
-    return ExitCodeFor(e.kind());
+    return ReportError(e, options, archive_url);
   } catch (const std::exception& e) {
-    std::cerr << "unpackd: internal error: " << e.what() << "\n";
+    std::cerr << "unpackd: internal error: " << Printable(e.what()) << "\n";
     return kExitInternal;
   }
 }

@@ -1,9 +1,12 @@
 #include "cli/cli_options.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
+#include <exception>
 
 #include "archive/names.h"
+#include "net/endpoint_url.h"
 #include "util/env.h"
 #include "util/error.h"
 
@@ -15,12 +18,41 @@ std::filesystem::path CliOptions::LocalRoot() const {
   return std::filesystem::current_path();
 }
 
+bool CliOptions::RootConfigured() const { return !root.empty() || !GetEnv("UNPACKD_ROOT").empty(); }
+
+namespace {
+
+// A ratio limit that turns the bomb check off must be asked for by name: 0, a negative number,
+// nan or inf used to do it silently (the check compares with `ratio > 0`, and inf never trips).
+double ParseRatioLimit(const std::string& text) {
+  if (text == "off") return 0;  // disables the check (see ExtractionLimits)
+  double ratio = 0;
+  size_t used = 0;
+  try {
+    ratio = std::stod(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used == 0 || used != text.size() || !std::isfinite(ratio) || ratio < 1) {
+    throw CLI::ValidationError("--max-ratio", "'" + text +
+                                                  "' is not a ratio limit: give a number of at "
+                                                  "least 1, or 'off' to disable the check");
+  }
+  return ratio;
+}
+
+}  // namespace
+
 void AddCommonOptions(CLI::App& app, CliOptions& o) {
   app.add_option("--root", o.root,
                  "Local store root: its top-level folders are buckets (default: $UNPACKD_ROOT, "
                  "else the current directory)");
-  app.add_option("--endpoint", o.endpoint,
-                 "S3 endpoint URL (default: $AWS_ENDPOINT_URL_S3, $AWS_ENDPOINT_URL, else AWS)");
+  // --endpoint-url is awscli's spelling.
+  app.add_option("--endpoint,--endpoint-url", o.endpoint,
+                 "S3 endpoint URL, http(s)://host[:port] (default: $AWS_ENDPOINT_URL_S3, "
+                 "$AWS_ENDPOINT_URL, else AWS)")
+      ->check(CLI::Validator(
+          [](const std::string& url) { return net::EndpointUrlProblem(url).value_or(""); }, "URL"));
   app.add_option("--region", o.region, "S3 region (default: $AWS_REGION, profile, us-east-1)");
   app.add_option("--profile", o.profile, "AWS profile (default: $AWS_PROFILE)");
   app.add_option(
@@ -44,8 +76,12 @@ void AddCommonOptions(CLI::App& app, CliOptions& o) {
   app.add_option("--max-members", o.limits.max_members, "Refuse archives with more members");
   app.add_option("--max-total-bytes", o.limits.max_total_bytes,
                  "Refuse archives whose members add up to more bytes");
-  app.add_option("--max-ratio", o.limits.max_member_ratio,
-                 "Refuse members (and archives) compressed more than this ratio");
+  app.add_option_function<std::string>(
+         "--max-ratio",
+         [&o](const std::string& text) { o.limits.max_member_ratio = ParseRatioLimit(text); },
+         "Refuse members (and archives) compressed more than this ratio, at least 1 (default "
+         "2000); 'off' disables the check")
+      ->type_name("RATIO|off");
   app.add_flag("--json", o.json, "Print a machine-readable result on stdout");
   app.add_flag("--no-progress", o.no_progress, "Never draw a progress bar");
 }

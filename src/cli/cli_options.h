@@ -28,6 +28,8 @@ struct CliOptions {
   ExtractionLimits limits;
 
   std::filesystem::path LocalRoot() const;
+  // True when --root or $UNPACKD_ROOT names the local store (not just the current directory).
+  bool RootConfigured() const;
 };
 
 // Registers the options above on `app` (global) so they work before or after the subcommand.

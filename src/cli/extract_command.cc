@@ -1,7 +1,9 @@
 #include <iostream>
 
+#include "cli/archive_location.h"
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
+#include "cli/printable.h"
 #include "cli/progress_bar.h"
 #include "extract/manifest_reader.h"
 #include "io/source_streambuf.h"
@@ -64,11 +66,11 @@ DestinationChoice ChooseDestination(const std::string& to, const CliOptions& opt
 
 }  // namespace
 
-int RunExtract(const std::string& archive_url, const std::string& to, const CliOptions& options) {
-  const Location archive = ParseLocation(archive_url, options.LocalRoot());
-  if (archive.ref.key.empty()) {
-    throw Error(ErrorKind::kUsage, "'" + archive_url + "' names a bucket, not an archive");
-  }
+int RunExtract(const std::string& archive_url, const std::string& to, const CliOptions& given) {
+  const ArchiveLocation located = LocateArchive(archive_url, given);
+  CliOptions options = given;
+  options.root = located.local_root.string();  // every local location below is under it
+  const Location& archive = located.location;
   const DestinationChoice destination = ChooseDestination(to, options, archive);
   const StoreScheme dest_scheme = destination.scheme;
   const bool remote = archive.scheme == StoreScheme::kS3 || dest_scheme == StoreScheme::kS3;
@@ -91,7 +93,7 @@ int RunExtract(const std::string& archive_url, const std::string& to, const CliO
     nlohmann::json findings = nlohmann::json::array();
     for (const auto& f : result.findings) findings.push_back(FindingJson(f));
     nlohmann::json out = {{"status", result.already_complete ? "already-complete" : "extracted"},
-                          {"archive", archive.ToUrl(options.LocalRoot())},
+                          {"archive", located.ToUrl()},
                           {"job_id", result.job.id},
                           {"manifest_key", result.job.manifest.key},
                           {"manifest_url", manifest_location.ToUrl(options.LocalRoot())},
@@ -104,24 +106,25 @@ int RunExtract(const std::string& archive_url, const std::string& to, const CliO
     return kExitOk;
   }
   if (result.already_complete) {
-    std::cout << "already extracted: " << manifest_location.ToUrl(options.LocalRoot())
-              << " is complete for this archive version (etag " << result.manifest.source_etag
-              << "); nothing to do\n";
+    std::cout << "already extracted: " << Printable(manifest_location.ToUrl(options.LocalRoot()))
+              << " is complete for this archive version (etag "
+              << Printable(result.manifest.source_etag) << "); nothing to do\n";
     return kExitOk;
   }
   ForEachManifestMember(*services.destination_store, result.job.manifest,
                         [](const ManifestMember& m) {
-                          std::cout << m.key << "\t" << m.size << "\t" << m.content_type << "\n";
+                          std::cout << Printable(m.key) << "\t" << m.size << "\t"
+                                    << Printable(m.content_type) << "\n";
                           return true;
                         });
   for (const auto& f : result.findings) {
-    std::cerr << SeverityName(f.severity) << ": " << f.ToString() << "\n";
+    std::cerr << SeverityName(f.severity) << ": " << Printable(f.ToString()) << "\n";
   }
   std::cout << "extracted " << result.manifest.member_count << " members ("
             << result.members_written << " written, " << result.members_reused
             << " already present, " << result.manifest.skipped_count << " skipped, "
             << result.manifest.total_bytes << " bytes) in " << result.seconds << " s\n"
-            << "manifest: " << manifest_location.ToUrl(options.LocalRoot()) << "\n";
+            << "manifest: " << Printable(manifest_location.ToUrl(options.LocalRoot())) << "\n";
   return kExitOk;
 }
 

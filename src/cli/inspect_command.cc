@@ -1,8 +1,10 @@
 #include <cstdio>
 #include <iostream>
 
+#include "cli/archive_location.h"
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
+#include "cli/printable.h"
 #include "extract/inspection.h"
 #include "util/error.h"
 
@@ -33,8 +35,11 @@ const char* Kind(const ArchiveEntry& e) {
 
 }  // namespace
 
-int RunInspect(const std::string& archive_url, const CliOptions& options) {
-  const Location location = ParseLocation(archive_url, options.LocalRoot());
+int RunInspect(const std::string& archive_url, const CliOptions& given) {
+  const ArchiveLocation located = LocateArchive(archive_url, given);
+  CliOptions options = given;
+  options.root = located.local_root.string();
+  const Location& location = located.location;
   MemoryPlan plan = ToMemoryPlan(options, location.scheme == StoreScheme::kS3, false);
   plan.jobs = 1;  // inspect reads the directory and headers on this thread; no member streams
   CliRuntime runtime(options, plan);
@@ -63,7 +68,7 @@ int RunInspect(const std::string& archive_url, const CliOptions& options) {
     }
     nlohmann::json findings = nlohmann::json::array();
     for (const auto& f : findings_list) findings.push_back(FindingJson(f));
-    nlohmann::json out = {{"archive", location.ToUrl(options.LocalRoot())},
+    nlohmann::json out = {{"archive", located.ToUrl()},
                           {"format", info.format},
                           {"size", info.size},
                           {"etag", inspection.source.etag},
@@ -79,25 +84,25 @@ int RunInspect(const std::string& archive_url, const CliOptions& options) {
                           {"safe", !refused}};
     std::cout << out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
   } else {
-    std::printf("%s: %zu members, %llu bytes uncompressed%s\n", location.ref.ToString().c_str(),
-                archive.entries().size(),
+    std::printf("%s: %zu members, %llu bytes uncompressed%s\n",
+                Printable(location.ref.ToString()).c_str(), archive.entries().size(),
                 static_cast<unsigned long long>(inspection.plan.total_bytes),
                 info.zip64 ? ", ZIP64" : "");
     if (!info.names.legacy_encoding.empty()) {
-      std::printf("names: %s%s (%s)\n", info.names.legacy_encoding.c_str(),
-                  info.names.forced ? ", forced" : "", info.names.reason.c_str());
+      std::printf("names: %s%s (%s)\n", Printable(info.names.legacy_encoding).c_str(),
+                  info.names.forced ? ", forced" : "", Printable(info.names.reason).c_str());
     }
     std::printf("%-9s %-8s %14s %14s %7s  %-10s %s\n", "method", "kind", "size", "compressed",
                 "saved", "encoding", "name");
     for (const ArchiveEntry& e : archive.entries()) {
-      std::printf("%-9s %-8s %14llu %14llu %7s  %-10s %s\n", e.method_name.c_str(), Kind(e),
-                  static_cast<unsigned long long>(e.size),
+      std::printf("%-9s %-8s %14llu %14llu %7s  %-10s %s\n", Printable(e.method_name).c_str(),
+                  Kind(e), static_cast<unsigned long long>(e.size),
                   static_cast<unsigned long long>(e.stored_size), Ratio(e).c_str(),
-                  e.name_encoding.c_str(), e.name.c_str());
+                  Printable(e.name_encoding).c_str(), Printable(e.name).c_str());
     }
     if (findings_list.empty()) std::printf("findings: none\n");
     for (const auto& f : findings_list) {
-      std::printf("%s: %s\n", SeverityName(f.severity), f.ToString().c_str());
+      std::printf("%s: %s\n", SeverityName(f.severity), Printable(f.ToString()).c_str());
     }
   }
   return refused ? kExitRefused : kExitOk;

@@ -19,7 +19,10 @@ struct Inspection {
   bool Refused() const { return plan.Refused(OnErrorPolicy::kFail); }
 };
 
-// Throws as RunExtractJob does for an archive that cannot be opened at all.
-Inspection InspectJob(const ExtractJob& job, ObjectStore& source_store);
+// Throws as RunExtractJob does for an archive that cannot be opened at all. The plan checks
+// member keys against `destination_store` (nullptr: the source store, where the job's default
+// destination lies).
+Inspection InspectJob(const ExtractJob& job, ObjectStore& source_store,
+                      const ObjectStore* destination_store = nullptr);
 
 }  // namespace unpackd

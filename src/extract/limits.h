@@ -11,7 +11,8 @@ struct ExtractionLimits {
   uint64_t max_total_bytes = uint64_t{1} << 40;   // 1 TiB uncompressed per archive
   uint64_t max_member_bytes = uint64_t{1} << 40;  // 1 TiB per member
   // Uncompressed / compressed. Deflate cannot exceed ~1032:1, so these only trip on formats
-  // (bzip2, overlapping data) that bombs use to go further.
+  // (bzip2, overlapping data) that bombs use to go further. 0 disables the check (the CLI's
+  // "--max-ratio off"; it refuses 0, negative, nan and inf, which would do so silently).
   double max_member_ratio = 2000;
   double max_archive_ratio = 2000;  // declared total / archive size
   uint32_t max_key_bytes = 1024;    // S3's limit on a whole key

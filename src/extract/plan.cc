@@ -6,6 +6,7 @@
 
 #include "extract/member_path.h"
 #include "util/ascii.h"
+#include "util/error.h"
 
 namespace unpackd {
 namespace {
@@ -17,6 +18,18 @@ Finding MemberFinding(Severity severity, std::string code, const ArchiveEntry& e
 
 Finding ArchiveFinding(std::string code, std::string message) {
   return Finding{Severity::kRefuse, std::move(code), std::nullopt, "", std::move(message)};
+}
+
+// A prefix the store cannot hold would refuse every member for a reason none of them has.
+void CheckDestinationPrefix(const Destination& destination, const ObjectStore& store) {
+  if (destination.prefix.empty()) return;
+  const std::string_view prefix(destination.prefix.data(), destination.prefix.size() - 1);
+  if (auto problem = store.KeyProblem(prefix)) {
+    throw Error(ErrorKind::kUsage,
+                "destination " + destination.bucket + "/" + destination.prefix +
+                    " cannot be stored: the key " + *problem,
+                "invalid-destination");
+  }
 }
 
 }  // namespace
@@ -46,7 +59,9 @@ std::string ExtractionPlan::RefusalSummary() const {
 }
 
 ExtractionPlan MakePlan(const ArchiveReader& archive, const Destination& destination,
-                        const ContentTypeMap& types, const ExtractionLimits& limits) {
+                        const ObjectStore& destination_store, const ContentTypeMap& types,
+                        const ExtractionLimits& limits) {
+  CheckDestinationPrefix(destination, destination_store);
   ExtractionPlan plan;
   plan.destination = destination;
   const auto& entries = archive.entries();
@@ -106,6 +121,10 @@ ExtractionPlan MakePlan(const ArchiveReader& archive, const Destination& destina
       refuse("name-too-long", "destination key is " + std::to_string(key.size()) +
                                   " bytes, over the limit of " +
                                   std::to_string(limits.max_key_bytes));
+      continue;
+    }
+    if (auto problem = destination_store.KeyProblem(key)) {
+      refuse("unstorable-name", "the destination store cannot hold its key: the key " + *problem);
       continue;
     }
     if (static_cast<uint32_t>(std::count(path.begin(), path.end(), '/')) + 1 > limits.max_depth) {

@@ -10,6 +10,7 @@
 #include "extract/content_type.h"
 #include "extract/destination.h"
 #include "extract/limits.h"
+#include "store/object_store.h"
 
 namespace unpackd {
 
@@ -33,7 +34,12 @@ struct ExtractionPlan {
   std::string RefusalSummary() const;
 };
 
+// `destination_store` is where the members go: a member whose key it cannot hold (a segment
+// over the local filesystem's 255 bytes, a control character) is refused as that member, code
+// "unstorable-name". Throws Error(kUsage, code "invalid-destination") when it cannot hold the
+// destination prefix itself: then no member could be stored, whatever its name.
 ExtractionPlan MakePlan(const ArchiveReader& archive, const Destination& destination,
-                        const ContentTypeMap& types, const ExtractionLimits& limits);
+                        const ObjectStore& destination_store, const ContentTypeMap& types,
+                        const ExtractionLimits& limits);
 
 }  // namespace unpackd

@@ -304,8 +304,8 @@ ExtractResult RunExtractJob(const ExtractJob& job, const JobServices& services) 
   }
 
   ReadJobArchiveDirectory(job, opened);
-  const ExtractionPlan plan =
-      MakePlan(*opened.reader, destination, ContentTypeMap(job.mime_types_path), job.limits);
+  const ExtractionPlan plan = MakePlan(*opened.reader, destination, *services.destination_store,
+                                       ContentTypeMap(job.mime_types_path), job.limits);
   result.findings = plan.findings;
   if (plan.Refused(job.on_error)) {
     throw Error(ErrorKind::kArchiveRefused,

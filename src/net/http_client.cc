@@ -6,6 +6,7 @@
 #include <exception>
 #include <memory>
 
+#include "net/endpoint_url.h"
 #include "util/ascii.h"
 #include "util/error.h"
 
@@ -73,7 +74,10 @@ size_t OnBody(char* data, size_t size, size_t count, void* user) {
   return n;
 }
 
-std::string UrlForMessages(const std::string& url) { return url.substr(0, url.find('?')); }
+// Without the query (signatures, upload ids) and without a password in the user info.
+std::string UrlForMessages(const std::string& url) {
+  return RedactUrl(url.substr(0, url.find('?')));
+}
 
 bool IsTransient(CURLcode code) {
   switch (code) {

@@ -20,6 +20,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 
 #include "io/random_access_source.h"
 
@@ -114,6 +115,13 @@ class ObjectStore {
 
   // Removes one object. Removing an absent object succeeds (as in S3).
   virtual void Delete(const ObjectRef& ref) = 0;
+
+  // Why this store cannot hold an object under `key` (a phrase that follows "the key": "has a
+  // segment longer than 255 bytes"), or nullopt. NewWriter refuses such a key with kUsage; a
+  // caller that makes keys from untrusted names (the extraction plan) asks first, so that one
+  // bad name is refused as that name rather than as a usage error. The default is S3's rule
+  // (S3KeyProblem in store/key_validation.h); a store with stricter rules overrides it.
+  virtual std::optional<std::string> KeyProblem(std::string_view key) const;
 };
 
 }  // namespace unpackd

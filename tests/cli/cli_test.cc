@@ -1,6 +1,7 @@
 // The unpackd binary as users run it: exit codes, output, --json, and memory on a big member.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -24,10 +25,19 @@ class CliTest : public ::testing::Test {
   }
 
   RunResult Unpackd(const std::string& args) {
+    return Run(std::string(UNPACKD_BIN_PATH) + " --root " + testing::ShellQuote(root_.string()) +
+               " " + args);
+  }
+
+  // As a person trying it on a file: in `cwd`, with no --root and no $UNPACKD_ROOT.
+  RunResult UnpackdIn(const std::filesystem::path& cwd, const std::string& args) {
+    return Run("cd " + testing::ShellQuote(cwd.string()) + " && env -u UNPACKD_ROOT " +
+               UNPACKD_BIN_PATH + " " + args);
+  }
+
+  RunResult Run(const std::string& command) {
     const auto out = dir_.path() / "stdout", err = dir_.path() / "stderr";
-    const std::string cmd = std::string(UNPACKD_BIN_PATH) + " --root " +
-                            testing::ShellQuote(root_.string()) + " " + args + " >" +
-                            testing::ShellQuote(out.string()) + " 2>" +
+    const std::string cmd = "(" + command + ") >" + testing::ShellQuote(out.string()) + " 2>" +
                             testing::ShellQuote(err.string()) + " </dev/null";
     RunResult r;
     r.exit_code = testing::RunCommand(cmd);
@@ -167,6 +177,178 @@ TEST_F(CliTest, InspectShowsTheDetectedOrForcedNameEncoding) {
   r = Unpackd("inspect --name-encoding klingon " + Archive("kr.zip"));
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("klingon"), std::string::npos) << r.err;
+}
+
+// --max-ratio 0, -1, nan and inf used to turn the bomb check off without a word; "off" says so.
+TEST_F(CliTest, MaxRatioRefusesValuesThatWouldDisableTheCheckAndTakesOff) {
+  // 2 MiB of zeros deflate about 1000:1: over a limit of 10, within the default of 2000.
+  testing::MakeZipWithPython(Archive("dense.zip"), {{"zeros.bin", std::string(2 << 20, '\0')}});
+  for (const char* value : {"0", "-1", "nan", "inf", "-inf", "0.5", "ten", "5x"}) {
+    const auto r =
+        Unpackd(std::string("--max-ratio ") + value + " inspect " + Archive("dense.zip"));
+    EXPECT_EQ(r.exit_code, 2) << value << ": " << r.err;
+    EXPECT_NE(r.err.find("'off' to disable the check"), std::string::npos) << r.err;
+  }
+  EXPECT_EQ(Unpackd("--max-ratio 10 extract " + Archive("dense.zip")).exit_code, 3);
+  const auto r = Unpackd("--max-ratio off extract " + Archive("dense.zip"));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(std::filesystem::file_size(root_ / "bkt/dense/zeros.bin"), 2u << 20);
+}
+
+// A 300-byte segment is a valid S3 key but no local file name: inspect finds it, and extract
+// refuses that member (exit 3, skippable) instead of stopping with a usage error.
+TEST_F(CliTest, ASegmentTooLongForTheLocalStoreIsARefusalOfThatMember) {
+  const std::string long_name = "dir/" + std::string(300, 'n') + ".txt";
+  testing::MakeZipWithPython(Archive("long.zip"), {{long_name, "long"}, {"ok.txt", "ok"}});
+  auto r = Unpackd("inspect --json " + Archive("long.zip"));
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  const auto inspected = nlohmann::json::parse(r.out);
+  ASSERT_EQ(inspected["findings"].size(), 1u) << r.out;
+  EXPECT_EQ(inspected["findings"][0]["code"], "unstorable-name");
+  EXPECT_EQ(inspected["findings"][0]["member"], long_name);
+
+  r = Unpackd("extract " + Archive("long.zip"));
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_NE(r.err.find("unstorable-name"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("segment longer than 255 bytes"), std::string::npos) << r.err;
+
+  r = Unpackd("extract --on-error skip --json " + Archive("long.zip"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto extracted = nlohmann::json::parse(r.out);
+  ASSERT_EQ(extracted["manifest"]["skipped"].size(), 1u);
+  EXPECT_EQ(extracted["manifest"]["skipped"][0]["code"], "unstorable-name");
+  EXPECT_EQ(testing::ReadFileString(root_ / "bkt/long/ok.txt"), "ok");
+}
+
+// Names are data: a newline must not split an error or forge a line of ours, an escape sequence
+// must not reach the terminal. JSON keeps them exactly.
+TEST_F(CliTest, ControlCharactersInNamesCannotForgeLinesOrReachTheTerminal) {
+  const std::string forged = "x\nmanifest: file:///forged";
+  testing::MakeZipWithPython(
+      Archive("forge.zip"),
+      {{forged, "1"}, {"\x1b[2Jclear.txt", "2"}, {"next\u0085line.txt", "3"}, {"ok.txt", "ok"}});
+  const RunResult runs[] = {Unpackd("inspect " + Archive("forge.zip")),
+                            Unpackd("extract " + Archive("forge.zip")),
+                            Unpackd("extract --on-error skip " + Archive("forge.zip"))};
+  for (const RunResult& r : runs) {
+    const std::string all = r.out + r.err;
+    EXPECT_EQ(all.find("\nmanifest: file:///forged"), std::string::npos) << all;
+    EXPECT_EQ(all.find('\x1b'), std::string::npos) << all;
+    EXPECT_EQ(all.find("\u0085"), std::string::npos) << all;
+    EXPECT_NE(all.find("x\\nmanifest: file:///forged"), std::string::npos) << all;
+    EXPECT_NE(all.find("\\x1b[2Jclear.txt"), std::string::npos) << all;
+    EXPECT_NE(all.find("next\\u0085line.txt"), std::string::npos) << all;
+  }
+  EXPECT_EQ(runs[1].exit_code, 3);
+  EXPECT_EQ(std::count(runs[1].err.begin(), runs[1].err.end(), '\n'), 1) << runs[1].err;
+  EXPECT_EQ(runs[2].exit_code, 0) << runs[2].err;
+
+  const auto r = Unpackd("inspect --json " + Archive("forge.zip"));
+  const auto members = nlohmann::json::parse(r.out)["members"];
+  EXPECT_TRUE(std::any_of(members.begin(), members.end(), [&](const nlohmann::json& m) {
+    return m["name"] == forged;
+  })) << members;
+}
+
+TEST_F(CliTest, EndpointIsCheckedWhenParsedAndItsPasswordNeverPrinted) {
+  testing::MakeZipWithPython(Archive("r.zip"), {{"a.txt", "a"}});
+  auto r = Unpackd("--endpoint http://user:secret@127.0.0.1:99999 extract s3://b/k.zip");
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("'http://user:***@127.0.0.1:99999'"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("a port is 1 to 65535"), std::string::npos) << r.err;
+  EXPECT_EQ((r.out + r.err).find("secret"), std::string::npos) << r.err;
+  for (const char* url : {"ftp://host", "http://", "http://host:0", "host:9000"}) {
+    EXPECT_EQ(Unpackd(std::string("--endpoint ") + url + " extract s3://b/k.zip").exit_code, 2)
+        << url;
+  }
+  // awscli's spelling is the same option.
+  EXPECT_EQ(Unpackd("--endpoint-url http://127.0.0.1:99999 inspect " + Archive("r.zip")).exit_code,
+            2);
+  r = Unpackd("inspect --endpoint-url http://127.0.0.1:4568 " + Archive("r.zip"));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  // From the environment, past the option parser: checked when the S3 store is made.
+  r =
+      Run("env -u AWS_ENDPOINT_URL_S3 AWS_ENDPOINT_URL=http://u:secret@127.0.0.1:99999 "
+          "AWS_ACCESS_KEY_ID=k AWS_SECRET_ACCESS_KEY=s AWS_EC2_METADATA_DISABLED=true " +
+          std::string(UNPACKD_BIN_PATH) + " --root " + testing::ShellQuote(root_.string()) +
+          " extract s3://b/k.zip");
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("http://u:***@127.0.0.1:99999"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("secret"), std::string::npos) << r.err;
+}
+
+// A scheme without its "//" used to be taken for a path of the local store.
+TEST_F(CliTest, MalformedS3UrlsAreRefusedAsSuch) {
+  for (const char* url : {"s3:/b/k.zip", "s3:b/k", "s3:///k"}) {
+    const auto r = Unpackd(std::string("extract ") + url);
+    EXPECT_EQ(r.exit_code, 2) << url;
+    EXPECT_NE(r.err.find("malformed URL"), std::string::npos) << url << ": " << r.err;
+  }
+}
+
+// CLI11's own report was two lines without our prefix.
+TEST_F(CliTest, ParseErrorsAreOneLineWithThePrefix) {
+  for (const char* args : {"extract --bogus x.zip", "extract", "--jobs abc extract x.zip",
+                           "frobnicate", "--on-error sometimes extract x.zip"}) {
+    const auto r = Unpackd(args);
+    EXPECT_EQ(r.exit_code, 2) << args;
+    EXPECT_TRUE(r.err.starts_with("unpackd: error: ")) << args << ": " << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << args << ": " << r.err;
+  }
+  const auto r = Unpackd("--json extract --bogus " + Archive("x.zip"));
+  const auto error = nlohmann::json::parse(r.out);
+  EXPECT_EQ(error["kind"], "usage");
+  EXPECT_EQ(error["code"], "invalid-arguments");
+  EXPECT_EQ(error["exit_code"], 2);
+}
+
+TEST_F(CliTest, JsonErrorsNameTheArchive) {
+  auto r = Unpackd("extract --json " + Archive("nope.zip"));
+  EXPECT_EQ(r.exit_code, 4);
+  EXPECT_EQ(nlohmann::json::parse(r.out)["archive"], "file://" + Archive("nope.zip"));
+  r = Unpackd("inspect --json s3:/b/k.zip");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(nlohmann::json::parse(r.out)["archive"], "s3:/b/k.zip") << "as given when malformed";
+  r = Unpackd("--json extract");
+  EXPECT_FALSE(nlohmann::json::parse(r.out).contains("archive")) << "none was named";
+}
+
+// `unpackd extract result.zip`, as with unzip: result/ appears beside the zip, whatever the
+// directory it is run from and however the path is spelled.
+TEST_F(CliTest, AZipOutsideAnyStoreIsExtractedBesideIt) {
+  const auto downloads = dir_.path() / "home" / "downloads";
+  std::filesystem::create_directories(downloads);
+  testing::MakeZipWithPython(downloads / "result.zip", {{"a.txt", "a"}, {"b/c.txt", "c"}});
+  auto r = UnpackdIn(downloads, "extract result.zip");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(testing::ReadFileString(downloads / "result/a.txt"), "a");
+  EXPECT_EQ(testing::ReadFileString(downloads / "result/b/c.txt"), "c");
+  EXPECT_NE(
+      r.out.find("manifest: file://" + (downloads / "result/.unpackd/manifest.json").string()),
+      std::string::npos)
+      << r.out;
+  EXPECT_EQ(UnpackdIn(downloads, "inspect ./result.zip").exit_code, 0);
+  r = UnpackdIn("/", "extract --json " + (downloads / "result.zip").string());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["status"], "already-complete") << "the same job";
+
+  testing::MakeZipWithPython(downloads / "other.zip", {{"x.txt", "x"}});
+  r = UnpackdIn(dir_.path(), "extract " + (downloads / "other.zip").string());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(testing::ReadFileString(downloads / "other/x.txt"), "x");
+
+  // A folder that cannot be a bucket: the message says what to type instead.
+  const auto hidden = dir_.path() / ".hidden";
+  std::filesystem::create_directories(hidden);
+  std::filesystem::copy_file(downloads / "other.zip", hidden / "other.zip");
+  r = UnpackdIn(hidden, "extract other.zip");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("mkdir d && mv other.zip d/ && unpackd extract d/other.zip"),
+            std::string::npos)
+      << r.err;
+  r = UnpackdIn(downloads, "extract missing.zip");
+  EXPECT_EQ(r.exit_code, 4) << r.err;
+  EXPECT_NE(r.err.find("'missing.zip': no such file"), std::string::npos) << r.err;
 }
 
 // A member of 1 GiB, made on the fly, streams through in bounded memory: peak RSS of the

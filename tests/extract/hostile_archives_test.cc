@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "store/local/local_store.h"
+#include "store/memory/memory_store.h"
 #include "support/archive_maker.h"
 #include "support/file_object.h"
 #include "support/job_runner.h"
@@ -200,6 +201,28 @@ TEST_F(HostileArchiveTest, LimitsStopBombs) {
   options.limits.max_members = 10;
   options.open.max_entries = 10;
   ExpectRefused("many.zip", {"20 members", "10"}, options);
+}
+
+// A segment over 255 bytes is a valid S3 key but no file name: the plan asks the destination
+// store, so the local store refuses that member (skippable), and S3's rules keep it.
+TEST_F(HostileArchiveTest, NamesTheDestinationStoreCannotHoldAreRefusedAsThoseMembers) {
+  const std::string long_name = std::string(300, 'n') + ".txt";
+  testing::MakeZipWithPython(ArchivePath("long.zip"), {{long_name, "long"}, {"ok.txt", "ok"}});
+  ExpectRefused("long.zip", {"unstorable-name", "segment longer than 255 bytes"});
+
+  testing::JobOptions skip;
+  skip.on_error = OnErrorPolicy::kSkip;
+  const auto result = testing::RunJob(*store_, {"bkt", "long.zip"}, *store_, skip);
+  EXPECT_EQ(KeysUnder("long/"),
+            (std::vector<std::string>{"long/.unpackd/manifest.json", "long/ok.txt"}));
+  EXPECT_EQ(result.manifest.skipped_count, 1u);
+  ASSERT_EQ(result.findings.size(), 1u);
+  EXPECT_EQ(result.findings[0].code, "unstorable-name");
+
+  const auto s3_like = MakeMemoryStore();
+  const auto into_memory = testing::RunJob(*store_, {"bkt", "long.zip"}, *s3_like, {});
+  EXPECT_EQ(into_memory.members_written, 2u);
+  EXPECT_EQ(s3_like->Stat({"bkt", "long/" + long_name}).size, 4u);
 }
 
 TEST_F(HostileArchiveTest, NestedArchivesAreNotRecursed) {

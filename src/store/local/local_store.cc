@@ -72,6 +72,11 @@ class LocalStore : public ObjectStore {
     local::RemoveSidecar(state_->folders, bucket, segments);
   }
 
+  // The filesystem's rules (255-byte segments, no control characters, ...), not just S3's.
+  std::optional<std::string> KeyProblem(std::string_view key) const override {
+    return ObjectKeyProblem(key);
+  }
+
  private:
   // Fails early on a key clash (a folder of the key is an object, or a symlink); Commit checks
   // again since the tree may change meanwhile. A folder in the cache was there a moment ago:

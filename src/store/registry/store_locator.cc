@@ -1,12 +1,35 @@
 #include "store/registry/store_locator.h"
 
+#include "util/ascii.h"
 #include "util/error.h"
 
 namespace unpackd {
+namespace {
+
+// "s3:/b/k", "s3:b/k", "file:x": one of our schemes without its "//". Taken as a path, it would
+// name a folder "s3:" in the local store, which is never what was meant.
+bool IsSchemeWithoutSlashes(const std::string& text) {
+  for (const std::string_view scheme : {"s3:", "file:"}) {
+    if (AsciiLower(text.substr(0, scheme.size())) == scheme &&
+        !text.substr(scheme.size()).starts_with("//")) {
+      return true;
+    }
+  }
+  return false;
+}
+
+Error MalformedUrl(const std::string& url, const std::string& why) {
+  return Error(ErrorKind::kUsage,
+               "'" + url + "' is a malformed URL (" + why +
+                   "): write s3://bucket/key, file:///absolute/path or a plain path",
+               "malformed-url");
+}
+
+}  // namespace
 
 bool LooksLikeLocation(const std::string& text) {
   return text.starts_with("s3://") || text.starts_with("file://") || text.starts_with("/") ||
-         text.starts_with("./") || text.starts_with("../");
+         text.starts_with("./") || text.starts_with("../") || IsSchemeWithoutSlashes(text);
 }
 
 std::string Location::ToUrl(const std::filesystem::path& local_root) const {
@@ -17,13 +40,14 @@ std::string Location::ToUrl(const std::filesystem::path& local_root) const {
 
 Location ParseLocation(const std::string& url, const std::filesystem::path& local_root) {
   Location loc;
+  if (IsSchemeWithoutSlashes(url)) throw MalformedUrl(url, "'//' must follow the scheme");
   if (url.starts_with("s3://")) {
     loc.scheme = StoreScheme::kS3;
     const std::string rest = url.substr(5);
     const size_t slash = rest.find('/');
     loc.ref.bucket = rest.substr(0, slash);
     loc.ref.key = slash == std::string::npos ? "" : rest.substr(slash + 1);
-    if (loc.ref.bucket.empty()) throw Error(ErrorKind::kUsage, "'" + url + "' names no bucket");
+    if (loc.ref.bucket.empty()) throw MalformedUrl(url, "it names no bucket");
     return loc;
   }
   if (url.find("://") != std::string::npos && !url.starts_with("file://")) {

@@ -22,8 +22,9 @@ struct Location {
   std::string ToUrl(const std::filesystem::path& local_root) const;
 };
 
-// Throws Error(kUsage) naming the URL when it is malformed, lies outside the local root, or
-// names no bucket.
+// Throws Error(kUsage) naming the URL when it is malformed (code "malformed-url": "s3:/b/k",
+// "s3:b/k", "s3:///k", a scheme typed without its "//" is never taken for a path), lies outside
+// the local root, or names no bucket.
 Location ParseLocation(const std::string& url, const std::filesystem::path& local_root);
 
 // True if `text` looks like a URL or path rather than a destination template.

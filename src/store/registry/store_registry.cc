@@ -1,5 +1,6 @@
 #include "store/registry/store_registry.h"
 
+#include "net/endpoint_url.h"
 #include "store/local/local_store.h"
 #include "store/s3/s3_store.h"
 #include "util/error.h"
@@ -14,6 +15,13 @@ StoreRegistry::StoreRegistry(StoreEnvironment environment) : environment_(std::m
   factories_[StoreScheme::kS3] = [](const StoreEnvironment& env) -> std::unique_ptr<ObjectStore> {
     if (!env.executor || !env.part_buffers) {
       throw Error(ErrorKind::kInternal, "the S3 store needs an executor and a part budget");
+    }
+    // The endpoint may come from the environment, past the CLI's check of --endpoint: a port
+    // out of range would otherwise surface only as a failed request.
+    if (!env.s3.endpoint.empty()) {
+      if (auto problem = net::EndpointUrlProblem(env.s3.endpoint)) {
+        throw Error(ErrorKind::kUsage, *problem, "invalid-endpoint");
+      }
     }
     return s3::MakeS3Store(env.s3, *env.executor, *env.part_buffers);
   };

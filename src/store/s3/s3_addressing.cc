@@ -1,5 +1,6 @@
 #include "store/s3/s3_addressing.h"
 
+#include "net/endpoint_url.h"
 #include "util/ascii.h"
 #include "util/error.h"
 
@@ -25,13 +26,13 @@ S3Addressing::S3Addressing(const std::string& endpoint, const std::string& regio
   }
   size_t scheme_end = url.find("://");
   if (scheme_end == std::string::npos) {
-    throw Error(ErrorKind::kUsage,
-                "S3 endpoint '" + endpoint + "' must start with http:// or https://");
+    throw Error(ErrorKind::kUsage, "S3 endpoint '" + net::RedactUrl(endpoint) +
+                                       "' must start with http:// or https://");
   }
   scheme_ = AsciiLower(url.substr(0, scheme_end));
   if (scheme_ != "http" && scheme_ != "https") {
-    throw Error(ErrorKind::kUsage,
-                "S3 endpoint '" + endpoint + "' must start with http:// or https://");
+    throw Error(ErrorKind::kUsage, "S3 endpoint '" + net::RedactUrl(endpoint) +
+                                       "' must start with http:// or https://");
   }
   std::string rest = url.substr(scheme_end + 3);
   size_t slash = rest.find('/');
@@ -39,7 +40,8 @@ S3Addressing::S3Addressing(const std::string& endpoint, const std::string& regio
   if (slash != std::string::npos) base_path_ = rest.substr(slash);
   while (!base_path_.empty() && base_path_.back() == '/') base_path_.pop_back();
   if (authority_.empty() || rest.find_first_of("?#") != std::string::npos) {
-    throw Error(ErrorKind::kUsage, "S3 endpoint '" + endpoint + "' is not scheme://host[:port]");
+    throw Error(ErrorKind::kUsage,
+                "S3 endpoint '" + net::RedactUrl(endpoint) + "' is not scheme://host[:port]");
   }
 }
 

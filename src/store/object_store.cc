@@ -1,0 +1,11 @@
+#include "store/object_store.h"
+
+#include "store/key_validation.h"
+
+namespace unpackd {
+
+std::optional<std::string> ObjectStore::KeyProblem(std::string_view key) const {
+  return S3KeyProblem(key);
+}
+
+}  // namespace unpackd
