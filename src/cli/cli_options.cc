@@ -70,6 +70,10 @@ void AddCommonOptions(CLI::App& app, CliOptions& o) {
                  "fail: any refused member refuses the whole archive (default); skip: extract the "
                  "rest and report refused members")
       ->check(CLI::IsMember({"fail", "skip"}));
+  app.add_flag("--prune,!--no-prune", o.prune,
+               "After a new archive version is extracted, delete the objects its older version "
+               "left that the new manifest does not list (default: on; only objects whose "
+               "metadata names this archive)");
   app.add_option("--name-encoding", o.name_encoding,
                  "Force the legacy encoding of names without the UTF-8 flag (cp437, cp949, "
                  "shift_jis, gbk, ...); default: detect");
@@ -114,6 +118,7 @@ ExtractJob ToExtractJob(const CliOptions& o, const ObjectRef& archive, const Mem
   job.limits = o.limits;
   job.limits.max_archive_ratio = o.limits.max_member_ratio;
   job.on_error = o.on_error == "skip" ? OnErrorPolicy::kSkip : OnErrorPolicy::kFail;
+  job.prune = o.prune;
   job.open.names.forced_encoding = o.name_encoding;
   ValidateNameDecodingOptions(job.open.names);  // a typo fails before any request is made
   job.open.max_entries = o.limits.max_members;

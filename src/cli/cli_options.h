@@ -22,6 +22,7 @@ struct CliOptions {
   unsigned jobs = 0;
   uint64_t memory_mib = 256;
   std::string on_error = "fail";
+  bool prune = true;
   std::string name_encoding;
   bool json = false;
   bool no_progress = false;

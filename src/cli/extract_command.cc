@@ -100,6 +100,7 @@ int RunExtract(const std::string& archive_url, const std::string& to, const CliO
                           {"destination_bucket", result.job.manifest.bucket},
                           {"members_written", result.members_written},
                           {"members_reused", result.members_reused},
+                          {"objects_pruned", result.objects_pruned},
                           {"seconds", result.seconds},
                           {"findings", findings}};
     PrintWithManifest(out, *services.destination_store, result.job.manifest);
@@ -123,8 +124,12 @@ int RunExtract(const std::string& archive_url, const std::string& to, const CliO
   std::cout << "extracted " << result.manifest.member_count << " members ("
             << result.members_written << " written, " << result.members_reused
             << " already present, " << result.manifest.skipped_count << " skipped, "
-            << result.manifest.total_bytes << " bytes) in " << result.seconds << " s\n"
-            << "manifest: " << Printable(manifest_location.ToUrl(options.LocalRoot())) << "\n";
+            << result.manifest.total_bytes << " bytes) in " << result.seconds << " s\n";
+  if (result.objects_pruned > 0) {
+    std::cout << "pruned " << result.objects_pruned
+              << " objects an older version of the archive had left\n";
+  }
+  std::cout << "manifest: " << Printable(manifest_location.ToUrl(options.LocalRoot())) << "\n";
   return kExitOk;
 }
 

@@ -34,6 +34,10 @@ struct ExtractJob {
   std::string destination_bucket;
   ExtractionLimits limits;
   OnErrorPolicy on_error = OnErrorPolicy::kFail;
+  // After the manifest is written, delete the objects under the destination prefix that an
+  // older version of this archive produced and the new manifest does not list (their metadata
+  // names this archive's key; nothing else is ever deleted).
+  bool prune = true;
   ArchiveOpenOptions open;
   MemoryPlan memory = MakeMemoryPlan({});
   std::string mime_types_path = "/etc/mime.types";
@@ -67,13 +71,16 @@ struct ExtractResult {
   ManifestSummary manifest;
   uint64_t members_written = 0;
   uint64_t members_reused = 0;  // already present from an earlier, partial run
+  uint64_t objects_pruned = 0;  // left by an older archive version and deleted (ExtractJob::prune)
   std::vector<Finding> findings;
   double seconds = 0;
 };
 
 // Runs `job`. Throws Error(kArchiveRefused) when the archive (or, under kFail, any member) is
-// refused, with the reasons, before anything is written; Error(kCancelled) when `cancel` fired
-// (members in flight finish, no new one starts, no manifest: a rerun resumes); store errors
+// refused, with the reasons: before anything is written when the directory shows it, else
+// after deleting every object the run wrote (the message says so); Error(kPrecondition,
+// "archive-changed") when the archive is replaced during the run; Error(kCancelled) when `cancel`
+// fired (members in flight finish, no new one starts, no manifest: a rerun resumes); store errors
 // propagate with their kind. No manifest is written on failure.
 ExtractResult RunExtractJob(const ExtractJob& job, const JobServices& services);
 

@@ -15,8 +15,11 @@ struct ExtractionLimits {
   // "--max-ratio off"; it refuses 0, negative, nan and inf, which would do so silently).
   double max_member_ratio = 2000;
   double max_archive_ratio = 2000;  // declared total / archive size
-  uint32_t max_key_bytes = 1024;    // S3's limit on a whole key
-  uint32_t max_depth = 64;          // path segments
+  // Members above this ratio (and 1 MiB) are extracted with a warning: legitimate data rarely
+  // compresses past 200:1 outside blocks of zeros, so `inspect` shows the near-bombs too.
+  double warn_member_ratio = 200;
+  uint32_t max_key_bytes = 1024;  // S3's limit on a whole key
+  uint32_t max_depth = 64;        // path segments
 };
 
 enum class OnErrorPolicy {

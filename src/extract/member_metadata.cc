@@ -11,6 +11,11 @@ std::string EncodedSource(const ObjectRef& archive) {
   return net::UriEncodePath(archive.ToString());
 }
 
+std::string MetadataValue(const ObjectInfo& info, const char* name) {
+  auto it = info.metadata.find(name);
+  return it == info.metadata.end() ? std::string() : it->second;
+}
+
 }  // namespace
 
 UserMetadata MemberMetadata(const ObjectRef& archive, const std::string& archive_etag,
@@ -20,13 +25,14 @@ UserMetadata MemberMetadata(const ObjectRef& archive, const std::string& archive
   return metadata;
 }
 
+bool IsFromSourceKey(const ObjectInfo& info, const ObjectRef& archive) {
+  return MetadataValue(info, kMetaSource) == EncodedSource(archive);
+}
+
 bool IsFromArchive(const ObjectInfo& info, const ObjectRef& archive,
                    const std::string& archive_etag, uint64_t size, std::optional<uint32_t> crc32) {
-  auto get = [&](const char* name) {
-    auto it = info.metadata.find(name);
-    return it == info.metadata.end() ? std::string() : it->second;
-  };
-  return info.size == size && get(kMetaSource) == EncodedSource(archive) &&
+  auto get = [&](const char* name) { return MetadataValue(info, name); };
+  return info.size == size && IsFromSourceKey(info, archive) &&
          get(kMetaSourceEtag) == archive_etag &&
          get(kMetaCrc32) == (crc32 ? Crc32Hex(*crc32) : std::string());
 }

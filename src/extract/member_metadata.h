@@ -24,4 +24,7 @@ UserMetadata MemberMetadata(const ObjectRef& archive, const std::string& archive
 bool IsFromArchive(const ObjectInfo& info, const ObjectRef& archive,
                    const std::string& archive_etag, uint64_t size, std::optional<uint32_t> crc32);
 
+// True if `info` describes an object unpackd wrote from `archive` (any version of it).
+bool IsFromSourceKey(const ObjectInfo& info, const ObjectRef& archive);
+
 }  // namespace unpackd

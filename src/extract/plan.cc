@@ -58,6 +58,17 @@ std::string ExtractionPlan::RefusalSummary() const {
   return out;
 }
 
+namespace {
+
+// Below this a high ratio is harmless whatever it is (a small file of zeros).
+constexpr uint64_t kRatioWarningMinBytes = uint64_t{1} << 20;
+
+double CompressionRatio(const ArchiveEntry& e) {
+  return static_cast<double>(e.size) / static_cast<double>(std::max<uint64_t>(e.stored_size, 1));
+}
+
+}  // namespace
+
 ExtractionPlan MakePlan(const ArchiveReader& archive, const Destination& destination,
                         const ObjectStore& destination_store, const ContentTypeMap& types,
                         const ExtractionLimits& limits) {
@@ -153,6 +164,14 @@ ExtractionPlan MakePlan(const ArchiveReader& archive, const Destination& destina
               "'; both are extracted, but they collide on case-insensitive file systems"));
     }
     if (refused[e.index]) continue;  // overlapping data, found above
+    if (const double ratio = CompressionRatio(e);
+        e.size > kRatioWarningMinBytes && ratio > limits.warn_member_ratio) {
+      findings.push_back(MemberFinding(
+          Severity::kWarning, "high-ratio", e,
+          "compresses " + std::to_string(static_cast<uint64_t>(ratio)) + ":1 (" +
+              std::to_string(e.size) + " bytes from " + std::to_string(e.stored_size) +
+              " stored); allowed, but zip bombs look like this"));
+    }
     plan.members.push_back(PlannedMember{e.index, path, key, types.ForPath(path)});
     plan.total_bytes += e.size;
   }

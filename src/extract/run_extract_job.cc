@@ -5,11 +5,14 @@
 #include <ctime>
 #include <exception>
 #include <optional>
+#include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "extract/content_type.h"
 #include "extract/decoder_window.h"
 #include "extract/extract_job.h"
+#include "extract/job_cleanup.h"
 #include "extract/manifest_reader.h"
 #include "extract/manifest_writer.h"
 #include "extract/member_metadata.h"
@@ -119,6 +122,9 @@ class JobRun {
     MutexLock lock(mu_);
     return std::move(outcomes_);
   }
+
+  // Keys and sizes under the destination prefix before the run.
+  const std::unordered_map<std::string, uint64_t>& existing() const { return existing_; }
 
  private:
   bool Stopping() const {
@@ -255,6 +261,45 @@ ManifestSummary ManifestHeader(const ExtractJob& job, const ObjectInfo& archive,
   return manifest;
 }
 
+// The refusal `e`, after deleting every object this run wrote or found from an earlier run of
+// the same version: under --on-error=fail a refused archive leaves nothing behind.
+Error RolledBack(const Error& e, const ExtractionPlan& plan,
+                 const std::vector<MemberOutcome>& outcomes, ObjectStore& store) {
+  std::vector<std::string> keys;
+  for (size_t i = 0; i < plan.members.size(); ++i) {
+    if (outcomes[i].state == Outcome::kWritten || outcomes[i].state == Outcome::kReused) {
+      keys.push_back(plan.members[i].key);
+    }
+  }
+  if (keys.empty()) return e;
+  const CleanupReport report = DeleteObjects(store, plan.destination.bucket, keys);
+  std::string message = std::string(e.what()) + "; rolled back: deleted the " +
+                        std::to_string(report.deleted) + " objects already written";
+  if (report.failed > 0) {
+    message += ", but " + std::to_string(report.failed) +
+               " could not be deleted and remain (first: " + report.first_failure + ")";
+  }
+  return Error(e.kind(), message, e.code());
+}
+
+// A read pinned to the archive's version failed its precondition: if the store now holds
+// another version, say so plainly rather than with the server's "412".
+void RethrowIfArchiveChanged(const ExtractJob& job, const ObjectInfo& archive,
+                             ObjectStore& source_store) {
+  std::string now;
+  try {
+    now = source_store.Stat(job.archive).etag;
+  } catch (const Error& e) {
+    if (e.kind() != ErrorKind::kNotFound) return;
+    now = "(deleted)";
+  }
+  if (now == archive.etag) return;
+  throw Error(ErrorKind::kPrecondition,
+              job.archive.ToString() + ": archive changed during extraction (ETag " + archive.etag +
+                  " -> " + now + "); run the job again for the new version",
+              "archive-changed");
+}
+
 }  // namespace
 
 std::string MakeJobId(const ObjectRef& archive, const std::string& etag,
@@ -332,7 +377,17 @@ ExtractResult RunExtractJob(const ExtractJob& job, const JobServices& services) 
   }
 
   JobRun run(job, services, opened, plan, std::move(existing));
-  run.Run(ShapeReads(plan, *opened.reader, job.memory));
+  try {
+    run.Run(ShapeReads(plan, *opened.reader, job.memory));
+  } catch (const Error& e) {
+    if (e.kind() == ErrorKind::kArchiveRefused) {
+      throw RolledBack(e, plan, run.TakeOutcomes(), *services.destination_store);
+    }
+    if (e.kind() == ErrorKind::kPrecondition) {
+      RethrowIfArchiveChanged(job, archive_info, *services.source_store);
+    }
+    throw;
+  }
   const std::vector<MemberOutcome> outcomes = run.TakeOutcomes();
 
   // First the counts (they lead the manifest), then the lists, streamed.
@@ -392,6 +447,27 @@ ExtractResult RunExtractJob(const ExtractJob& job, const JobServices& services) 
     }
   }
   writer.Commit();
+
+  if (job.prune && !run.existing().empty()) {
+    std::unordered_set<std::string_view> in_manifest;
+    for (size_t i = 0; i < plan.members.size(); ++i) {
+      if (outcomes[i].state == Outcome::kWritten || outcomes[i].state == Outcome::kReused) {
+        in_manifest.insert(plan.members[i].key);
+      }
+    }
+    try {
+      result.objects_pruned =
+          PruneStaleObjects(*services.destination_store, destination, job.archive, run.existing(),
+                            [&](std::string_view key) { return in_manifest.contains(key); })
+              .deleted;
+    } catch (const Error& e) {
+      // The extraction is complete and vouched for; a stale object left behind is worth a
+      // warning, not a failed job.
+      result.findings.push_back(
+          Finding{Severity::kWarning, "prune-failed", std::nullopt, "",
+                  std::string("stale objects of an older version remain: ") + e.what()});
+    }
+  }
   result.seconds = SecondsSince(started);
   emit_finished(Outcome::kWritten);
   return result;

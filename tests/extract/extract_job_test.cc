@@ -225,6 +225,83 @@ TEST_F(ExtractJobTest, APinnedVersionRefusesAReplacedArchive) {
   EXPECT_EQ(Run(options).job.etag, etag_);
 }
 
+// Replaced while its members stream: the reads pinned to the first version fail, and the
+// error says what happened in words, with both versions.
+TEST_F(ExtractJobTest, AnArchiveReplacedDuringTheRunIsNamedAsSuch) {
+  MemberMap big;
+  for (int i = 0; i < 6; ++i) {
+    big["m" + std::to_string(i) + ".bin"] = testing::RandomBytes(3 << 20, static_cast<uint32_t>(i));
+  }
+  PutArchive(big);
+  const std::string first = etag_;
+  const auto v2_path = dir_.path() / "v2.zip";
+  testing::MakeZipWithPython(v2_path, {{"a.txt", "v2"}});
+  const auto v2 = testing::ReadFileBytes(v2_path);
+  std::atomic<bool> replaced{false};
+  testing::JobOptions options;
+  options.jobs = 1;
+  options.memory_bytes = uint64_t{16} << 20;  // read windows far smaller than the archive
+  options.on_progress = [&](const ProgressEvent& e) {
+    if (e.kind == Kind::kMemberFinished && !replaced.exchange(true)) {
+      auto writer = store_.NewWriter({"bkt", kArchiveKey}, {});
+      writer->Append(v2);
+      writer->Commit();
+    }
+  };
+  try {
+    Run(options);
+    FAIL() << "a job finished over an archive replaced under it";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kPrecondition) << e.what();
+    EXPECT_EQ(e.code(), "archive-changed");
+    const std::string message = e.what();
+    EXPECT_NE(message.find("archive changed during extraction (ETag " + first + " -> "),
+              std::string::npos)
+        << message;
+  }
+  EXPECT_FALSE(Exists(kManifestKey));
+}
+
+// v2 drops a member and adds one: after v2's manifest, v1's leftover is deleted, and nothing
+// unpackd did not write from this archive is touched. --no-prune keeps it.
+TEST_F(ExtractJobTest, ObjectsAnOlderVersionLeftArePrunedAndNothingElse) {
+  const std::string dest = "user-1/project-1/result/";
+  PutArchive({{"keep.txt", "v1"}, {"gone.txt", "v1"}});
+  Run();
+  // Someone else's object, and one unpackd wrote from another archive, in the same prefix.
+  {
+    auto writer = store_.NewWriter({"bkt", dest + "notes.txt"}, {});
+    const std::string mine = "mine";
+    writer->Append(std::as_bytes(std::span(mine)));
+    writer->Commit();
+  }
+  {
+    const auto other = dir_.path() / "other.zip";
+    testing::MakeZipWithPython(other, {{"other.txt", "x"}});
+    auto writer = store_.NewWriter({"bkt", "user-1/other.zip"}, {});
+    writer->Append(testing::ReadFileBytes(other));
+    writer->Commit();
+    testing::JobOptions into_same_prefix;
+    into_same_prefix.destination_template = dest + "from-other/{path}";
+    testing::RunJob(store_, {"bkt", "user-1/other.zip"}, store_, into_same_prefix);
+  }
+  PutArchive({{"keep.txt", "v2"}, {"new.txt", "v2"}});
+  testing::JobOptions no_prune;
+  no_prune.prune = false;
+  EXPECT_EQ(Run(no_prune).objects_pruned, 0u);
+  EXPECT_TRUE(Exists(dest + "gone.txt"));
+
+  PutArchive({{"keep.txt", "v3"}, {"new.txt", "v3"}});
+  const ExtractResult v3 = Run();
+  EXPECT_EQ(v3.objects_pruned, 1u);
+  EXPECT_FALSE(Exists(dest + "gone.txt"));
+  EXPECT_TRUE(Exists(dest + "keep.txt"));
+  EXPECT_TRUE(Exists(dest + "new.txt"));
+  EXPECT_TRUE(Exists(dest + "notes.txt"));
+  EXPECT_TRUE(Exists(dest + "from-other/other.txt"));
+  EXPECT_TRUE(Exists(kManifestKey));
+}
+
 TEST_F(ExtractJobTest, TheJobIdNamesOneArchiveVersionAndDestination) {
   PutArchive({{"a.txt", "first"}});
   const ExtractResult first = Run();

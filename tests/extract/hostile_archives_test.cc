@@ -239,3 +239,64 @@ TEST_F(HostileArchiveTest, NestedArchivesAreNotRecursed) {
 
 }  // namespace
 }  // namespace unpackd
+
+namespace unpackd {
+namespace {
+
+// A CRC that disagrees with the data is found only while streaming, after earlier members were
+// written: under --on-error=fail they are deleted again and the error says so; under skip only
+// the bad member is missing and the manifest lists it.
+class LateRefusalTest : public HostileArchiveTest {
+ protected:
+  void CraftLateBadCrc(const std::string& key) {
+    std::string entries;
+    for (int i = 0; i < 6; ++i) {
+      entries += std::string(i == 0 ? "" : ",") + R"({"name": "m)" + std::to_string(i) +
+                 R"(.txt", "data": "member )" + std::to_string(i) + R"(", "method": 8)" +
+                 (i == 4 ? R"(, "crc": 1)" : "") + "}";
+    }
+    Craft(key, R"({"entries": [)" + entries + "]}");
+  }
+};
+
+TEST_F(LateRefusalTest, RefusalWhileStreamingRollsBackWhatTheRunWrote) {
+  CraftLateBadCrc("late.zip");
+  testing::JobOptions one_at_a_time;
+  one_at_a_time.jobs = 1;  // members 0..3 are written before member 4 is read
+  ExpectRefused("late.zip", {"m4.txt", "CRC", "rolled back", "deleted the 4 objects"},
+                one_at_a_time);
+}
+
+TEST_F(LateRefusalTest, SkipPolicyLeavesOnlyTheBadMemberOut) {
+  CraftLateBadCrc("late.zip");
+  testing::JobOptions skip;
+  skip.jobs = 1;
+  skip.on_error = OnErrorPolicy::kSkip;
+  const auto result = testing::RunJob(*store_, {"bkt", "late.zip"}, *store_, skip);
+  EXPECT_EQ(KeysUnder("late/"),
+            (std::vector<std::string>{"late/.unpackd/manifest.json", "late/m0.txt", "late/m1.txt",
+                                      "late/m2.txt", "late/m3.txt", "late/m5.txt"}));
+  EXPECT_EQ(result.manifest.skipped_count, 1u);
+}
+
+}  // namespace
+}  // namespace unpackd
+
+namespace unpackd {
+namespace {
+
+// 4 MiB of zeros deflate about 1000:1: under the default limit of 2000:1, so it is extracted,
+// with a warning that inspect shows as well.
+TEST_F(HostileArchiveTest, ARatioUnderTheLimitButAbove200IsExtractedWithAWarning) {
+  testing::MakeZipWithPython(ArchivePath("zeros.zip"),
+                             {{"zeros.bin", std::string(4 << 20, '\0')}, {"a.txt", "text"}});
+  const auto result = testing::RunJob(*store_, {"bkt", "zeros.zip"}, *store_, {});
+  EXPECT_EQ(result.members_written, 2u);
+  ASSERT_EQ(result.findings.size(), 1u);
+  EXPECT_EQ(result.findings[0].code, "high-ratio");
+  EXPECT_EQ(result.findings[0].severity, Severity::kWarning);
+  EXPECT_EQ(result.findings[0].member_name, "zeros.bin");
+}
+
+}  // namespace
+}  // namespace unpackd

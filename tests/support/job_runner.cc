@@ -24,6 +24,7 @@ ExtractJob MakeTestJob(const ObjectRef& archive, const JobOptions& options) {
   job.destination_template = options.destination_template;
   job.destination_bucket = options.destination_bucket;
   job.on_error = options.on_error;
+  job.prune = options.prune;
   job.limits = options.limits;
   job.open = options.open;
   job.memory = MakeMemoryPlan(request);

@@ -15,6 +15,7 @@ struct JobOptions {
   std::string destination_template;
   std::string destination_bucket;
   OnErrorPolicy on_error = OnErrorPolicy::kFail;
+  bool prune = true;
   ExtractionLimits limits;
   ArchiveOpenOptions open;
   std::string pinned_etag;

@@ -1,0 +1,37 @@
+// Removing what no manifest vouches for, and only what unpackd wrote: the objects of a run that
+// ended in a refusal, and the objects an older version of the archive left behind.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "extract/destination.h"
+#include "store/object_store.h"
+
+namespace unpackd {
+
+struct CleanupReport {
+  uint64_t deleted = 0;
+  uint64_t failed = 0;        // deletes the store refused; the objects stay
+  std::string first_failure;  // the first such error, for the message
+};
+
+// Deletes `keys` (objects this run wrote) from `bucket`, continuing past failures. Never
+// throws for a store error: the caller is already reporting a worse one.
+CleanupReport DeleteObjects(ObjectStore& store, const std::string& bucket,
+                            const std::vector<std::string>& keys);
+
+// Deletes the objects among `listed_before` (key -> size under the destination prefix, listed
+// before the run) that the new manifest does not list (`in_manifest`) and whose metadata says
+// unpackd wrote them from `archive`. The manifest's own key, and objects another writer made,
+// are never touched. Store errors propagate; what was deleted before stays deleted.
+CleanupReport PruneStaleObjects(ObjectStore& store, const Destination& destination,
+                                const ObjectRef& archive,
+                                const std::unordered_map<std::string, uint64_t>& listed_before,
+                                const std::function<bool(std::string_view)>& in_manifest);
+
+}  // namespace unpackd
