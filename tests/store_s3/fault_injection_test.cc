@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
+#include <functional>
 #include <thread>
 
 #include "cloud/aws/credentials_chain.h"
@@ -35,9 +37,11 @@ class FaultInjectionTest : public ::testing::Test {
   std::vector<MultipartUploadListing> Uploads() {
     return S3Client(config_).ListMultipartUploads(kBucket, "");
   }
-  std::unique_ptr<S3Store> NewStore(int max_attempts = 3) {
+  std::unique_ptr<S3Store> NewStore(
+      int max_attempts = 3, std::chrono::milliseconds time_budget = std::chrono::seconds(2)) {
     S3Config config = TestS3Config(fake_.endpoint(), "AKIDFAKE", "fake-secret");
     config.retry.max_attempts = max_attempts;
+    config.retry.time_budget = time_budget;
     config.stall_timeout = std::chrono::seconds(1);
     config.part_size = 5 << 20;
     config_ = config;
@@ -53,11 +57,29 @@ class FaultInjectionTest : public ::testing::Test {
     });
   }
 
-  int CountRequests(const std::string& method) {
+  int CountRequests(const std::string& method, const std::string& target_part = "") {
     int n = 0;
-    for (const auto& r : fake_.requests()) n += r.method == method;
+    for (const auto& r : fake_.requests()) {
+      n += r.method == method && r.target.find(target_part) != std::string::npos;
+    }
     return n;
   }
+
+  // Writes `size` pattern bytes to `key` with unpackd-like metadata (or none).
+  ObjectInfo Write(S3Store& store, const std::string& key, size_t size, bool with_metadata) {
+    WriteOptions options;
+    if (with_metadata) options.metadata = kMetadata;
+    options.size_hint = size;
+    auto writer = store.NewWriter({kBucket, key}, options);
+    std::vector<std::byte> data(size);
+    FillPattern(3, 0, data);
+    writer->Append(data);
+    return writer->Commit();
+  }
+
+  static inline const UserMetadata kMetadata = {{"unpackd-source", "bucket/a.zip"},
+                                                {"unpackd-source-etag", "0123abcd"},
+                                                {"unpackd-crc32", "89abcdef"}};
 
   FakeS3Server fake_;
 };
@@ -90,18 +112,28 @@ TEST_F(FaultInjectionTest, ConnectionResetIsRetried) {
   EXPECT_EQ(CountRequests("HEAD"), 3);
 }
 
-TEST_F(FaultInjectionTest, RetriesAreBoundedAndTheErrorSaysSo) {
-  fake_.PutObject("k", "value");
-  FailFirst("HEAD", 1000, ErrorResponse(503, "SlowDown"));
+TEST_F(FaultInjectionTest, RetriesEndWhenTheTimeBudgetIsSpentAndTheErrorSaysSo) {
+  FailFirst("PUT", 100000, ErrorResponse(503, "SlowDown"));
+  auto store = NewStore(3, std::chrono::milliseconds(300));
+  const auto start = std::chrono::steady_clock::now();
   try {
-    NewStore(4)->Stat({kBucket, "k"});
+    Write(*store, "k", 10, true);
     FAIL();
   } catch (const Error& e) {
+    const std::string m = e.what();
     EXPECT_EQ(e.kind(), ErrorKind::kTransient);
-    EXPECT_NE(std::string(e.what()).find("gave up after 4 attempts"), std::string::npos)
-        << e.what();
+    EXPECT_EQ(e.code(), "SlowDown");
+    EXPECT_NE(m.find("PutObject s3://bucket/k failed: " + fake_.endpoint() + " kept failing for"),
+              std::string::npos)
+        << m;
+    EXPECT_NE(m.find("beyond the retry time budget of 0.3 s"), std::string::npos) << m;
+    EXPECT_NE(m.find("HTTP 503 SlowDown"), std::string::npos) << m;
   }
-  EXPECT_EQ(CountRequests("HEAD"), 4);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_GE(seconds, 0.3);
+  EXPECT_LT(seconds, 2.0);
+  EXPECT_GE(CountRequests("PUT"), 3);
 }
 
 TEST_F(FaultInjectionTest, ClientErrorsFailAtOnce) {
