@@ -65,6 +65,20 @@ class FaultInjectionTest : public ::testing::Test {
     return n;
   }
 
+  // The server does the work of the first `times` requests matching `method` and `target_part`
+  // but the client gets a reset instead of the answer; `after` runs then (at most once).
+  void LoseReplies(const std::string& method, const std::string& target_part, int times,
+                   std::function<void()> after = nullptr) {
+    auto remaining = std::make_shared<std::atomic<int>>(times);
+    fake_.set_reply_hook([=](const LoopbackRequest& r, LoopbackResponse& response) {
+      if (r.method != method || r.target.find(target_part) == std::string::npos) return;
+      const int left = remaining->fetch_sub(1);
+      if (left <= 0) return;
+      response.fault = LoopbackResponse::Fault::kReset;
+      if (after && left == times) after();
+    });
+  }
+
   // Writes `size` pattern bytes to `key` with unpackd-like metadata (or none).
   ObjectInfo Write(S3Store& store, const std::string& key, size_t size, bool with_metadata) {
     WriteOptions options;
@@ -128,6 +142,8 @@ TEST_F(FaultInjectionTest, RetriesEndWhenTheTimeBudgetIsSpentAndTheErrorSaysSo) 
         << m;
     EXPECT_NE(m.find("beyond the retry time budget of 0.3 s"), std::string::npos) << m;
     EXPECT_NE(m.find("HTTP 503 SlowDown"), std::string::npos) << m;
+    // The PUT may have taken effect with its reply lost: HEAD says it did not.
+    EXPECT_NE(m.find("the object is not there either"), std::string::npos) << m;
   }
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -323,6 +339,63 @@ TEST_F(FaultInjectionTest, CompleteAnswering200WithAnErrorIsRetried) {
   EXPECT_EQ(*completes, 2);
   ASSERT_TRUE(fake_.GetObject("k"));
   EXPECT_EQ(fake_.GetObject("k")->data.size(), chunk.size());
+}
+
+TEST_F(FaultInjectionTest, LostCompleteReplyIsAcceptedWhenHeadShowsTheObjectWritten) {
+  // The first Complete assembles the object but its answer is lost; the retry finds the
+  // upload gone (NoSuchUpload), and HEAD shows the object with this size and metadata.
+  LoseReplies("POST", "uploadId=", 1);
+  auto store = NewStore();
+  const ObjectInfo info = Write(*store, "k", (6 << 20) + 3, true);
+  ASSERT_TRUE(fake_.GetObject("k"));
+  EXPECT_EQ(info.etag, fake_.GetObject("k")->etag);
+  EXPECT_EQ(CountRequests("POST", "uploadId="), 2);
+  EXPECT_EQ(CountRequests("HEAD"), 1);
+  EXPECT_EQ(fake_.aborted_uploads(), 0);
+  EXPECT_EQ(fake_.GetObject("k")->data.size(), (6u << 20) + 3);
+}
+
+TEST_F(FaultInjectionTest, LostPutObjectRepliesAreAcceptedAfterHead) {
+  // Every answer to these PUTs is lost, so the retries give up; the objects are there. One
+  // carries metadata; the other has none, so its ETag (the MD5 of its bytes) identifies it.
+  LoseReplies("PUT", "/bucket/with-metadata", 1000);
+  auto store = NewStore(3, std::chrono::milliseconds(300));
+  const std::string with_metadata = Write(*store, "with-metadata", 1000, true).etag;
+  ASSERT_TRUE(fake_.GetObject("with-metadata"));
+  EXPECT_EQ(with_metadata, fake_.GetObject("with-metadata")->etag);
+  EXPECT_GE(CountRequests("PUT", "/bucket/with-metadata"), 2);
+  LoseReplies("PUT", "/bucket/bare", 1000);
+  store = NewStore(3, std::chrono::milliseconds(300));
+  const std::string bare = Write(*store, "bare", 1000, false).etag;
+  ASSERT_TRUE(fake_.GetObject("bare"));
+  EXPECT_EQ(bare, fake_.GetObject("bare")->etag);
+  EXPECT_EQ(CountRequests("HEAD"), 2);
+}
+
+TEST_F(FaultInjectionTest, LostReplyIsNotAcceptedWhenHeadShowsAnotherObject) {
+  const size_t size = (6 << 20) + 3;
+  UserMetadata other_crc = kMetadata;
+  other_crc["unpackd-crc32"] = "00000000";
+  const std::vector<std::pair<std::string, std::pair<size_t, UserMetadata>>> others = {
+      {"size 5, expected " + std::to_string(size), {5, kMetadata}},
+      {"unpackd-crc32 '00000000', expected '89abcdef'", {size, other_crc}}};
+  for (const auto& [difference, other] : others) {
+    // Someone else's object lands under the key between the lost Complete and the HEAD.
+    LoseReplies("POST", "uploadId=", 1, [&, other = other] {
+      fake_.PutObject("k", std::string(other.first, 'x'), other.second);
+    });
+    auto store = NewStore();
+    try {
+      Write(*store, "k", size, true);
+      FAIL() << "accepted another object: " << difference;
+    } catch (const Error& e) {
+      const std::string m = e.what();
+      EXPECT_EQ(e.code(), "NoSuchUpload") << m;
+      EXPECT_NE(m.find("the object under the key is not the one being written (" + difference),
+                std::string::npos)
+          << m;
+    }
+  }
 }
 
 // Hands out a new temporary key id on every fetch, like a credential endpoint after rotation.
