@@ -111,10 +111,10 @@ void EndpointGate::Passage::Failed(const Error& error) {
     gate_.down_ = true;
     gate_.down_since_ = now;
     gate_.failed_probes_ = 0;
-    gate_.next_probe_at_ = now + policy.Backoff(0, ThreadRandom());
+    gate_.next_probe_at_ = now + policy.ProbeBackoff(0, ThreadRandom());
   } else if (gate_.prober_ == this) {
     gate_.prober_ = nullptr;
-    gate_.next_probe_at_ = now + policy.Backoff(++gate_.failed_probes_, ThreadRandom());
+    gate_.next_probe_at_ = now + policy.ProbeBackoff(++gate_.failed_probes_, ThreadRandom());
   }
   // Otherwise this request was in flight when the outage began: its failure says nothing new.
   gate_.changed_.NotifyAll();

@@ -25,10 +25,17 @@ struct RetryPolicy {
   int max_attempts = 8;
   std::chrono::milliseconds base_delay{100};
   std::chrono::milliseconds max_delay{20'000};
+  // The longest pause between two probes of an endpoint that is down. A probe is one request,
+  // so probing every few seconds costs little and ends everyone's pause soon after the endpoint
+  // is back (at max_delay, a minute's outage was followed by up to 20 s of idling).
+  std::chrono::milliseconds max_probe_delay{5'000};
 
   // The pause before retry number `retry` (0 for the first retry). Thread-safe if each thread
   // passes its own generator.
   std::chrono::milliseconds Backoff(int retry, std::mt19937_64& random) const;
+  // The pause before probe number `probe` of an endpoint that is down: Backoff, capped by
+  // max_probe_delay as well.
+  std::chrono::milliseconds ProbeBackoff(int probe, std::mt19937_64& random) const;
 };
 
 }  // namespace unpackd::net

@@ -4,8 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <random>
 #include <string>
 #include <thread>
 #include <vector>
@@ -163,6 +165,19 @@ TEST(EndpointGateTest, OnlyFailuresWhileTheEndpointAnswersOthersCountAsAttempts)
     EXPECT_NE(std::string(e.what()).find("refused (gave up after 7 attempts)"), std::string::npos)
         << e.what();
   }
+}
+
+TEST(RetryPolicyTest, ProbesOfAnEndpointThatIsDownAreNeverFurtherApartThanMaxProbeDelay) {
+  RetryPolicy policy;  // 100 ms base, 20 s cap for retries, 5 s for probes
+  std::mt19937_64 random(1);
+  milliseconds longest_probe{0}, longest_retry{0};
+  for (int n = 0; n < 2000; ++n) {
+    longest_probe = std::max(longest_probe, policy.ProbeBackoff(n % 20, random));
+    longest_retry = std::max(longest_retry, policy.Backoff(n % 20, random));
+  }
+  EXPECT_LE(longest_probe, milliseconds(5'000));
+  EXPECT_GT(longest_probe, milliseconds(4'000));
+  EXPECT_GT(longest_retry, milliseconds(10'000));
 }
 
 }  // namespace
