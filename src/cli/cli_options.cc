@@ -59,6 +59,10 @@ void AddCommonOptions(CLI::App& app, CliOptions& o) {
          "--path-style", o.path_style,
          "S3 addressing: auto (path style for custom endpoints and dotted buckets), on, off")
       ->check(CLI::IsMember({"auto", "on", "off"}));
+  app.add_option("--retry-time", o.retry_time,
+                 "Seconds S3 requests keep retrying through an outage (default: "
+                 "$UNPACKD_RETRY_TIME, else 120)")
+      ->type_name("SECONDS");
   // Each job is a thread of the executor's member lane and one of its I/O lane.
   app.add_option("-j,--jobs", o.jobs,
                  "Members processed at once, 1 to 1024 (default: hardware threads; 64 when S3 "
@@ -107,6 +111,8 @@ s3::S3Config ToS3Config(const CliOptions& o, const MemoryPlan& plan) {
   if (!o.profile.empty()) config.profile = o.profile;
   if (o.path_style == "on") config.path_style = true;
   if (o.path_style == "off") config.path_style = false;
+  if (!o.retry_time.empty())
+    config.retry.time_budget = s3::ParseRetryTime(o.retry_time, "--retry-time");
   config.max_connections = std::max(config.max_connections, plan.max_connections);
   return config;
 }

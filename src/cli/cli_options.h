@@ -18,6 +18,7 @@ struct CliOptions {
   // S3
   std::string endpoint, region, profile;
   std::string path_style = "auto";  // auto | on | off
+  std::string retry_time;           // seconds; empty: $UNPACKD_RETRY_TIME, else 120
   // Extraction
   unsigned jobs = 0;
   uint64_t memory_mib = 256;

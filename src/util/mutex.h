@@ -2,6 +2,7 @@
 // capability annotations libstdc++ lacks, so GUARDED_BY state is checked at compile time.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <mutex>
 
@@ -39,6 +40,10 @@ class SCOPED_CAPABILITY MutexLock {
 class CondVar {
  public:
   void Wait(Mutex& mutex) REQUIRES(mutex) { cv_.wait(mutex); }
+  // Like Wait, but returns at `deadline` at the latest (callers re-check the clock too).
+  void WaitUntil(Mutex& mutex, std::chrono::steady_clock::time_point deadline) REQUIRES(mutex) {
+    cv_.wait_until(mutex, deadline);
+  }
   void NotifyOne() { cv_.notify_one(); }
   void NotifyAll() { cv_.notify_all(); }
 

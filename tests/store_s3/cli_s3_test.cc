@@ -2,12 +2,14 @@
 // back to it, and boto3 reads the results.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <nlohmann/json.hpp>
 
 #include "cloud/aws/hashing.h"
 #include "store/s3/s3_store.h"
 #include "store_s3/s3_test_support.h"
 #include "support/archive_maker.h"
+#include "support/fault_proxy_fixture.h"
 #include "support/file_object.h"
 #include "support/s3rver_fixture.h"
 #include "support/temp_dir.h"
@@ -32,14 +34,15 @@ class CliS3Test : public ::testing::Test {
     writer->Commit();
   }
 
-  int Unpackd(const std::string& args, const std::string& key_id = "S3RVER") {
+  int Unpackd(const std::string& args, const std::string& key_id = "S3RVER",
+              const std::string& endpoint = "") {
     const auto out = dir_.path() / "stdout", err = dir_.path() / "stderr";
     const std::string cmd =
         "HOME=" + ShellQuote(dir_.path().string()) + " AWS_ACCESS_KEY_ID=" + key_id +
         " AWS_SECRET_ACCESS_KEY=S3RVER AWS_EC2_METADATA_DISABLED=true " +
-        std::string(UNPACKD_BIN_PATH) + " --endpoint " + server_.endpoint() +
-        " --region us-east-1 --no-progress " + args + " >" + ShellQuote(out.string()) + " 2>" +
-        ShellQuote(err.string()) + " </dev/null";
+        std::string(UNPACKD_BIN_PATH) + " --endpoint " +
+        (endpoint.empty() ? server_.endpoint() : endpoint) + " --region us-east-1 --no-progress " +
+        args + " >" + ShellQuote(out.string()) + " 2>" + ShellQuote(err.string()) + " </dev/null";
     int code = testing::RunCommand(cmd);
     out_ = testing::ReadFileString(out);
     err_ = testing::ReadFileString(err);
@@ -81,6 +84,23 @@ TEST_F(CliS3Test, WrongCredentialsExitWithAccessDenied) {
   EXPECT_EQ(Unpackd("extract s3://bkt/r.zip", "AKIAWRONG"), 5) << err_;
   EXPECT_NE(err_.find("AKIAWRONG"), std::string::npos) << err_;
   EXPECT_EQ(err_.find("S3RVER"), std::string::npos) << "the secret must never be printed: " << err_;
+}
+
+TEST_F(CliS3Test, RetryTimeBoundsAnOutage) {
+  const auto zip = dir_.path() / "r.zip";
+  testing::MakeZipWithPython(zip, {{"a.txt", "x"}});
+  Upload("r.zip", zip);
+  testing::FaultProxyFixture down(server_.port(),
+                                  {"--blackout-after", "0", "--blackout-seconds", "inf"});
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(Unpackd("extract s3://bkt/r.zip --retry-time 1", "S3RVER", down.endpoint()), 4) << err_;
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
+  EXPECT_NE(err_.find("HeadObject s3://bkt/r.zip failed: " + down.endpoint() + " kept failing for"),
+            std::string::npos)
+      << err_;
+  EXPECT_NE(err_.find("retry time budget of 1.0 s"), std::string::npos) << err_;
+  EXPECT_EQ(Unpackd("extract s3://bkt/r.zip --retry-time soon"), 2) << err_;
+  EXPECT_NE(err_.find("--retry-time='soon' is not a retry time"), std::string::npos) << err_;
 }
 
 TEST_F(CliS3Test, MissingArchiveIsAStoreError) {

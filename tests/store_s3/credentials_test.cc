@@ -346,6 +346,20 @@ TEST_F(CredentialsTest, ConfigFromEnvironment) {
   c = S3ConfigFromEnvironment();
   EXPECT_EQ(c.endpoint, "http://s3-specific:2");
   EXPECT_EQ(c.region, "us-west-2");
+  EXPECT_EQ(c.retry.time_budget, std::chrono::seconds(120));
+  env_.Set("UNPACKD_RETRY_TIME", "2.5");
+  EXPECT_EQ(S3ConfigFromEnvironment().retry.time_budget, std::chrono::milliseconds(2500));
+  for (const char* bad : {"soon", "-1", "1e9", "nan", "3s"}) {
+    env_.Set("UNPACKD_RETRY_TIME", bad);
+    try {
+      S3ConfigFromEnvironment();
+      FAIL() << bad;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.kind(), ErrorKind::kUsage);
+      EXPECT_NE(std::string(e.what()).find("UNPACKD_RETRY_TIME"), std::string::npos) << e.what();
+    }
+  }
+  env_.Unset("UNPACKD_RETRY_TIME");
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 // FakeS3Server: an in-memory S3 subset on a LoopbackHttpServer, with a hook to inject faults
-// (throttling, 5xx, resets, bodies that break off or stall) before a request is served.
+// (throttling, 5xx, resets, bodies that break off or stall) before a request is served, and
+// one to change the answer after it was served (a reply lost after the work was done).
 //
 // Used only for what a real server cannot be made to do on demand here: misbehave at a chosen
 // request, and (unlike s3rver) implement AbortMultipartUpload and ListMultipartUploads. It
@@ -27,21 +28,27 @@ class FakeS3Server {
     std::string data;
     std::string etag;
     std::string content_type;
+    std::map<std::string, std::string> metadata;  // x-amz-meta-* without the prefix
   };
   struct Upload {
     std::string key;
     std::map<int, std::string> parts;  // part number -> data
+    std::map<std::string, std::string> metadata;
   };
   // Called first for every request with its 1-based sequence number; a response returned
   // here is sent instead of the normal one.
   using FaultHook =
       std::function<std::optional<LoopbackResponse>(const LoopbackRequest&, int sequence)>;
+  // Called after a request was served (its effect is done) with the answer about to go out.
+  using ReplyHook = std::function<void(const LoopbackRequest&, LoopbackResponse&)>;
 
   FakeS3Server();
 
   std::string endpoint() const { return server_->url(); }
   void set_fault_hook(FaultHook hook);
-  void PutObject(const std::string& key, std::string data);
+  void set_reply_hook(ReplyHook hook);
+  void PutObject(const std::string& key, std::string data,
+                 std::map<std::string, std::string> metadata = {});
 
   // Thread-safe snapshots.
   std::optional<Object> GetObject(const std::string& key);
@@ -55,6 +62,7 @@ class FakeS3Server {
 
   std::mutex mutex_;
   FaultHook hook_;
+  ReplyHook reply_hook_;
   std::map<std::string, Object> objects_;
   std::map<std::string, Upload> uploads_;
   std::vector<LoopbackRequest> requests_;
@@ -75,10 +83,17 @@ inline void FakeS3Server::set_fault_hook(FaultHook hook) {
   hook_ = std::move(hook);
 }
 
-inline void FakeS3Server::PutObject(const std::string& key, std::string data) {
+inline void FakeS3Server::set_reply_hook(ReplyHook hook) {
+  std::lock_guard lock(mutex_);
+  reply_hook_ = std::move(hook);
+}
+
+inline void FakeS3Server::PutObject(const std::string& key, std::string data,
+                                    std::map<std::string, std::string> metadata) {
   std::lock_guard lock(mutex_);
   auto bytes = std::as_bytes(std::span(data.data(), data.size()));
-  objects_[key] = Object{data, aws::HexEncode(aws::Md5(bytes)), "application/octet-stream"};
+  objects_[key] = Object{data, aws::HexEncode(aws::Md5(bytes)), "application/octet-stream",
+                         std::move(metadata)};
 }
 
 inline std::optional<FakeS3Server::Object> FakeS3Server::GetObject(const std::string& key) {
@@ -105,18 +120,33 @@ inline int FakeS3Server::aborted_uploads() {
 
 inline LoopbackResponse FakeS3Server::Handle(const LoopbackRequest& request) {
   FaultHook hook;
+  ReplyHook reply_hook;
   int sequence;
   {
     std::lock_guard lock(mutex_);
     requests_.push_back(request);
     sequence = static_cast<int>(requests_.size());
     hook = hook_;
+    reply_hook = reply_hook_;
   }
   if (hook) {
     if (auto injected = hook(request, sequence)) return *injected;
   }
-  std::lock_guard lock(mutex_);
-  return Serve(request);
+  LoopbackResponse response;
+  {
+    std::lock_guard lock(mutex_);
+    response = Serve(request);
+  }
+  if (reply_hook) reply_hook(request, response);
+  return response;
+}
+
+inline std::map<std::string, std::string> MetadataOf(const LoopbackRequest& request) {
+  std::map<std::string, std::string> metadata;
+  for (const auto& [name, value] : request.headers) {
+    if (name.rfind("x-amz-meta-", 0) == 0) metadata[name.substr(11)] = value;
+  }
+  return metadata;
 }
 
 inline LoopbackResponse ErrorResponse(int status, const std::string& code) {
@@ -184,7 +214,7 @@ inline LoopbackResponse FakeS3Server::Serve(const LoopbackRequest& request) {
   }
   if (request.method == "POST" && params.count("uploads")) {
     std::string id = "upload-" + std::to_string(next_upload_++);
-    uploads_[id] = Upload{key, {}};
+    uploads_[id] = Upload{key, {}, MetadataOf(request)};
     r.body = "<?xml version=\"1.0\"?><InitiateMultipartUploadResult><UploadId>" + id +
              "</UploadId></InitiateMultipartUploadResult>";
     return r;
@@ -220,7 +250,7 @@ inline LoopbackResponse FakeS3Server::Serve(const LoopbackRequest& request) {
       }
       auto bytes = std::as_bytes(std::span(data.data(), data.size()));
       std::string etag = aws::HexEncode(aws::Md5(bytes)) + "-" + std::to_string(last);
-      objects_[key] = Object{data, etag, "application/octet-stream"};
+      objects_[key] = Object{data, etag, "application/octet-stream", it->second.metadata};
       uploads_.erase(it);
       r.body = "<?xml version=\"1.0\"?><CompleteMultipartUploadResult><ETag>&quot;" + etag +
                "&quot;</ETag></CompleteMultipartUploadResult>";
@@ -230,7 +260,7 @@ inline LoopbackResponse FakeS3Server::Serve(const LoopbackRequest& request) {
   if (request.method == "PUT") {
     auto body = std::as_bytes(std::span(request.body.data(), request.body.size()));
     std::string etag = aws::HexEncode(aws::Md5(body));
-    objects_[key] = Object{request.body, etag, request.Header("content-type")};
+    objects_[key] = Object{request.body, etag, request.Header("content-type"), MetadataOf(request)};
     r.headers.emplace_back("ETag", "\"" + etag + "\"");
     return r;
   }
@@ -244,6 +274,8 @@ inline LoopbackResponse FakeS3Server::Serve(const LoopbackRequest& request) {
   const Object& object = it->second;
   r.headers.emplace_back("ETag", "\"" + object.etag + "\"");
   r.headers.emplace_back("Content-Type", object.content_type);
+  for (const auto& [name, value] : object.metadata)
+    r.headers.emplace_back("x-amz-meta-" + name, value);
   std::string if_match = request.Header("if-match");
   if (!if_match.empty() && if_match != "\"" + object.etag + "\"") {
     return ErrorResponse(412, "PreconditionFailed");

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
+#include <functional>
 #include <thread>
 
 #include "cloud/aws/credentials_chain.h"
@@ -35,9 +37,11 @@ class FaultInjectionTest : public ::testing::Test {
   std::vector<MultipartUploadListing> Uploads() {
     return S3Client(config_).ListMultipartUploads(kBucket, "");
   }
-  std::unique_ptr<S3Store> NewStore(int max_attempts = 3) {
+  std::unique_ptr<S3Store> NewStore(
+      int max_attempts = 3, std::chrono::milliseconds time_budget = std::chrono::seconds(2)) {
     S3Config config = TestS3Config(fake_.endpoint(), "AKIDFAKE", "fake-secret");
     config.retry.max_attempts = max_attempts;
+    config.retry.time_budget = time_budget;
     config.stall_timeout = std::chrono::seconds(1);
     config.part_size = 5 << 20;
     config_ = config;
@@ -53,11 +57,43 @@ class FaultInjectionTest : public ::testing::Test {
     });
   }
 
-  int CountRequests(const std::string& method) {
+  int CountRequests(const std::string& method, const std::string& target_part = "") {
     int n = 0;
-    for (const auto& r : fake_.requests()) n += r.method == method;
+    for (const auto& r : fake_.requests()) {
+      n += r.method == method && r.target.find(target_part) != std::string::npos;
+    }
     return n;
   }
+
+  // The server does the work of the first `times` requests matching `method` and `target_part`
+  // but the client gets a reset instead of the answer; `after` runs then (at most once).
+  void LoseReplies(const std::string& method, const std::string& target_part, int times,
+                   std::function<void()> after = nullptr) {
+    auto remaining = std::make_shared<std::atomic<int>>(times);
+    fake_.set_reply_hook([=](const LoopbackRequest& r, LoopbackResponse& response) {
+      if (r.method != method || r.target.find(target_part) == std::string::npos) return;
+      const int left = remaining->fetch_sub(1);
+      if (left <= 0) return;
+      response.fault = LoopbackResponse::Fault::kReset;
+      if (after && left == times) after();
+    });
+  }
+
+  // Writes `size` pattern bytes to `key` with unpackd-like metadata (or none).
+  ObjectInfo Write(S3Store& store, const std::string& key, size_t size, bool with_metadata) {
+    WriteOptions options;
+    if (with_metadata) options.metadata = kMetadata;
+    options.size_hint = size;
+    auto writer = store.NewWriter({kBucket, key}, options);
+    std::vector<std::byte> data(size);
+    FillPattern(3, 0, data);
+    writer->Append(data);
+    return writer->Commit();
+  }
+
+  static inline const UserMetadata kMetadata = {{"unpackd-source", "bucket/a.zip"},
+                                                {"unpackd-source-etag", "0123abcd"},
+                                                {"unpackd-crc32", "89abcdef"}};
 
   FakeS3Server fake_;
 };
@@ -90,18 +126,30 @@ TEST_F(FaultInjectionTest, ConnectionResetIsRetried) {
   EXPECT_EQ(CountRequests("HEAD"), 3);
 }
 
-TEST_F(FaultInjectionTest, RetriesAreBoundedAndTheErrorSaysSo) {
-  fake_.PutObject("k", "value");
-  FailFirst("HEAD", 1000, ErrorResponse(503, "SlowDown"));
+TEST_F(FaultInjectionTest, RetriesEndWhenTheTimeBudgetIsSpentAndTheErrorSaysSo) {
+  FailFirst("PUT", 100000, ErrorResponse(503, "SlowDown"));
+  auto store = NewStore(3, std::chrono::milliseconds(300));
+  const auto start = std::chrono::steady_clock::now();
   try {
-    NewStore(4)->Stat({kBucket, "k"});
+    Write(*store, "k", 10, true);
     FAIL();
   } catch (const Error& e) {
+    const std::string m = e.what();
     EXPECT_EQ(e.kind(), ErrorKind::kTransient);
-    EXPECT_NE(std::string(e.what()).find("gave up after 4 attempts"), std::string::npos)
-        << e.what();
+    EXPECT_EQ(e.code(), "SlowDown");
+    EXPECT_NE(m.find("PutObject s3://bucket/k failed: " + fake_.endpoint() + " kept failing for"),
+              std::string::npos)
+        << m;
+    EXPECT_NE(m.find("beyond the retry time budget of 0.3 s"), std::string::npos) << m;
+    EXPECT_NE(m.find("HTTP 503 SlowDown"), std::string::npos) << m;
+    // The PUT may have taken effect with its reply lost: HEAD says it did not.
+    EXPECT_NE(m.find("the object is not there either"), std::string::npos) << m;
   }
-  EXPECT_EQ(CountRequests("HEAD"), 4);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_GE(seconds, 0.3);
+  EXPECT_LT(seconds, 2.0);
+  EXPECT_GE(CountRequests("PUT"), 3);
 }
 
 TEST_F(FaultInjectionTest, ClientErrorsFailAtOnce) {
@@ -291,6 +339,63 @@ TEST_F(FaultInjectionTest, CompleteAnswering200WithAnErrorIsRetried) {
   EXPECT_EQ(*completes, 2);
   ASSERT_TRUE(fake_.GetObject("k"));
   EXPECT_EQ(fake_.GetObject("k")->data.size(), chunk.size());
+}
+
+TEST_F(FaultInjectionTest, LostCompleteReplyIsAcceptedWhenHeadShowsTheObjectWritten) {
+  // The first Complete assembles the object but its answer is lost; the retry finds the
+  // upload gone (NoSuchUpload), and HEAD shows the object with this size and metadata.
+  LoseReplies("POST", "uploadId=", 1);
+  auto store = NewStore();
+  const ObjectInfo info = Write(*store, "k", (6 << 20) + 3, true);
+  ASSERT_TRUE(fake_.GetObject("k"));
+  EXPECT_EQ(info.etag, fake_.GetObject("k")->etag);
+  EXPECT_EQ(CountRequests("POST", "uploadId="), 2);
+  EXPECT_EQ(CountRequests("HEAD"), 1);
+  EXPECT_EQ(fake_.aborted_uploads(), 0);
+  EXPECT_EQ(fake_.GetObject("k")->data.size(), (6u << 20) + 3);
+}
+
+TEST_F(FaultInjectionTest, LostPutObjectRepliesAreAcceptedAfterHead) {
+  // Every answer to these PUTs is lost, so the retries give up; the objects are there. One
+  // carries metadata; the other has none, so its ETag (the MD5 of its bytes) identifies it.
+  LoseReplies("PUT", "/bucket/with-metadata", 1000);
+  auto store = NewStore(3, std::chrono::milliseconds(300));
+  const std::string with_metadata = Write(*store, "with-metadata", 1000, true).etag;
+  ASSERT_TRUE(fake_.GetObject("with-metadata"));
+  EXPECT_EQ(with_metadata, fake_.GetObject("with-metadata")->etag);
+  EXPECT_GE(CountRequests("PUT", "/bucket/with-metadata"), 2);
+  LoseReplies("PUT", "/bucket/bare", 1000);
+  store = NewStore(3, std::chrono::milliseconds(300));
+  const std::string bare = Write(*store, "bare", 1000, false).etag;
+  ASSERT_TRUE(fake_.GetObject("bare"));
+  EXPECT_EQ(bare, fake_.GetObject("bare")->etag);
+  EXPECT_EQ(CountRequests("HEAD"), 2);
+}
+
+TEST_F(FaultInjectionTest, LostReplyIsNotAcceptedWhenHeadShowsAnotherObject) {
+  const size_t size = (6 << 20) + 3;
+  UserMetadata other_crc = kMetadata;
+  other_crc["unpackd-crc32"] = "00000000";
+  const std::vector<std::pair<std::string, std::pair<size_t, UserMetadata>>> others = {
+      {"size 5, expected " + std::to_string(size), {5, kMetadata}},
+      {"unpackd-crc32 '00000000', expected '89abcdef'", {size, other_crc}}};
+  for (const auto& [difference, other] : others) {
+    // Someone else's object lands under the key between the lost Complete and the HEAD.
+    LoseReplies("POST", "uploadId=", 1, [&, other = other] {
+      fake_.PutObject("k", std::string(other.first, 'x'), other.second);
+    });
+    auto store = NewStore();
+    try {
+      Write(*store, "k", size, true);
+      FAIL() << "accepted another object: " << difference;
+    } catch (const Error& e) {
+      const std::string m = e.what();
+      EXPECT_EQ(e.code(), "NoSuchUpload") << m;
+      EXPECT_NE(m.find("the object under the key is not the one being written (" + difference),
+                std::string::npos)
+          << m;
+    }
+  }
 }
 
 // Hands out a new temporary key id on every fetch, like a credential endpoint after rotation.

@@ -29,6 +29,7 @@ inline s3::S3Config TestS3Config(const std::string& endpoint,
   credentials.source = "test";
   config.credentials = std::make_shared<aws::StaticCredentialsProvider>(credentials);
   // Keep retries quick so failure tests stay fast.
+  config.retry.time_budget = std::chrono::seconds(2);
   config.retry.max_attempts = 3;
   config.retry.base_delay = std::chrono::milliseconds(1);
   config.retry.max_delay = std::chrono::milliseconds(20);

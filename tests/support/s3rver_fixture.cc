@@ -1,10 +1,8 @@
 #include "support/s3rver_fixture.h"
 
 #include <arpa/inet.h>
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -17,6 +15,8 @@
 #include <sstream>
 #include <stdexcept>
 #include <thread>
+
+#include "support/spawn_process.h"
 
 namespace unpackd::testing {
 namespace {
@@ -185,22 +185,11 @@ void S3rverFixture::Launch() {
     args.push_back("--configure-bucket");
     args.push_back(bucket);
   }
-  std::vector<char*> argv;
-  for (auto& arg : args) argv.push_back(arg.data());
-  argv.push_back(nullptr);
-  // posix_spawn, not fork+exec: the test process has threads, and only exec-safe steps may
-  // run in a forked child.
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log_path_.c_str(),
-                                   O_WRONLY | O_CREAT | O_APPEND, 0644);
-  posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
-  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  pid_t pid = -1;
-  int rc = ::posix_spawnp(&pid, "node", &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) throw std::runtime_error("cannot start node (is Node.js installed?)");
-  pid_ = pid;
+  try {
+    pid_ = SpawnProcess(args, log_path_, log_path_);
+  } catch (const std::runtime_error&) {
+    throw std::runtime_error("cannot start node (is Node.js installed?)");
+  }
 }
 
 void S3rverFixture::WaitUntilAnswering() {

@@ -10,6 +10,15 @@ Sits between a client and a server on loopback (e.g. s3rver) and, per request:
                or half-way through the response (the request may have taken effect);
       stall  - stops sending for --stall-seconds half-way through the response, then goes on
                (unless the client gave up and closed).
+  * or, when asked for, makes the server unreachable or loses its answers:
+      blackout   - from request number --blackout-after (or --blackout-at seconds after the
+                   start) for --blackout-seconds, every connection is reset: the open ones at
+                   once, new ones as soon as they are accepted (an endpoint that went away);
+      lost reply - a request matching a --lose-reply rule ("COUNT:REGEX", REGEX searched in
+                   "METHOD TARGET", COUNT times, 0 for always) is forwarded and answered by
+                   the server, but the client gets a reset instead of the answer: the work was
+                   done, the reply lost (e.g. "1:^POST .*[?&]uploadId=" loses the reply to one
+                   CompleteMultipartUpload).
 The client connects to the proxy as if it were the server; the Host header is forwarded
 untouched, so SigV4 signatures stay valid.
 
@@ -31,7 +40,9 @@ Exit: SIGINT/SIGTERM, or after --max-seconds (bounded lifetime for tests and ben
 import argparse
 import asyncio
 import json
+import math
 import random
+import re
 import signal
 import socket
 import struct
@@ -180,9 +191,42 @@ class Proxy:
         self.next_request = 0
         self.stats = {"requests": 0, "by_method": {}, "errors_injected": 0,
                       "resets_injected": 0, "stalls_injected": 0, "bytes_up": 0,
-                      "bytes_down": 0, "upstream_connections": 0, "client_connections": 0}
+                      "bytes_down": 0, "upstream_connections": 0, "client_connections": 0,
+                      "blackout_resets": 0, "lost_replies": 0}
         self.log = open(args.log_file, "a", buffering=1) if args.log_file else None
         self.started = time.monotonic()
+        self.client_writers = set()  # open client connections, reset when a blackout starts
+        self.blackout_until = None  # monotonic end of the blackout once it started
+        self.lose_rules = []  # [remaining (None: always), compiled regex]
+        for rule in args.lose_reply:
+            count, _, pattern = rule.partition(":")
+            self.lose_rules.append([int(count) or None, re.compile(pattern)])
+
+    def start_blackout(self):
+        if self.blackout_until is not None:
+            return
+        seconds = self.args.blackout_seconds
+        self.blackout_until = time.monotonic() + seconds
+        if self.log:
+            self.log.write(json.dumps({"t": round(time.monotonic() - self.started, 4),
+                                       "event": "blackout",
+                                       "seconds": seconds if math.isfinite(seconds) else None})
+                           + "\n")
+        for writer in list(self.client_writers):
+            self.stats["blackout_resets"] += 1
+            abort_with_rst(writer)
+
+    def in_blackout(self):
+        return self.blackout_until is not None and time.monotonic() < self.blackout_until
+
+    def loses_reply(self, method, target):
+        """True (and one use of the rule spent) if a --lose-reply rule matches."""
+        for rule in self.lose_rules:
+            if rule[0] != 0 and rule[1].search(f"{method} {target}"):
+                if rule[0] is not None:
+                    rule[0] -= 1
+                return True
+        return False
 
     def choose_fault(self, index):
         """Returns None or one of 'error', 'reset', 'stall' for request number `index`."""
@@ -204,6 +248,11 @@ class Proxy:
 
     async def handle_client(self, creader, cwriter):
         self.stats["client_connections"] += 1
+        if self.in_blackout():
+            self.stats["blackout_resets"] += 1
+            abort_with_rst(cwriter)
+            return
+        self.client_writers.add(cwriter)
         upstream_box = [None]  # (reader, writer) to the server, kept alive across requests
         try:
             while True:
@@ -215,6 +264,7 @@ class Proxy:
         except (HttpError, ConnectionError, asyncio.IncompleteReadError, ValueError):
             return
         finally:
+            self.client_writers.discard(cwriter)
             if upstream_box[0] is not None:
                 upstream_box[0][1].close()
             if not cwriter.transport.is_closing():
@@ -229,10 +279,21 @@ class Proxy:
         if len(parts) != 3:
             raise HttpError(f"bad request line {head.first_line!r}")
         method, target, _ = parts
+        if index == self.args.blackout_after:
+            self.start_blackout()
         fault = self.choose_fault(index)
+        if self.in_blackout():
+            fault = "blackout"
+        elif fault is None and self.loses_reply(method, target):
+            fault = "lost-reply"
         entry = {"i": index, "t": round(started - self.started, 4), "method": method,
                  "target": target, "fault": fault, "status": None, "up": 0, "down": 0}
         try:
+            if fault == "blackout":
+                self.stats["blackout_resets"] += 1
+                entry["status"] = "reset-blackout"
+                abort_with_rst(cwriter)
+                return False
             if self.args.delay_ms > 0:
                 await asyncio.sleep(self.args.delay_ms / 1000.0)
             expects_continue = (head.get("Expect") or "").lower() == "100-continue"
@@ -299,6 +360,21 @@ class Proxy:
             cl = resp.get("Content-Length")
             chunked = "chunked" in (resp.get("Transfer-Encoding") or "").lower()
             until_close = not no_body and cl is None and not chunked
+
+            if fault == "lost-reply":
+                # The server did the work and answered; the client never hears of it.
+                entry["down"] = await pump_body(resp, ureader, None, no_body=no_body,
+                                                until_close_ok=until_close)
+                entry["up"] = await body_task
+                self.stats["lost_replies"] += 1
+                entry["status"] = f"lost-{status}"
+                abort_with_rst(cwriter)
+                if until_close:
+                    uwriter.close()
+                    upstream_box[0] = None
+                else:
+                    upstream_box[0] = (ureader, uwriter, time.monotonic())
+                return False
 
             mid = None
             if fault in ("reset", "stall"):
@@ -383,6 +459,8 @@ async def main_async(args):
     print(port, flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
+    if args.blackout_at >= 0:
+        loop.call_later(args.blackout_at, proxy.start_blackout)
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     try:
@@ -412,6 +490,15 @@ def parse_args(argv):
     p.add_argument("--stall-rate", type=float, default=0.0,
                    help="fraction that stall --stall-seconds mid-response")
     p.add_argument("--stall-seconds", type=float, default=30.0)
+    p.add_argument("--blackout-after", type=int, default=-1,
+                   help="request number (from 0) that starts the blackout; -1: none")
+    p.add_argument("--blackout-at", type=float, default=-1.0,
+                   help="seconds after the start when the blackout starts; -1: none")
+    p.add_argument("--blackout-seconds", type=float, default=10.0,
+                   help="how long the blackout lasts (inf: until the proxy exits)")
+    p.add_argument("--lose-reply", action="append", default=[], metavar="COUNT:REGEX",
+                   help="lose the server's answer to COUNT requests (0: all) whose "
+                        "'METHOD TARGET' matches REGEX; may be repeated")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--max-seconds", type=float, default=0.0,
                    help="exit after this long (0: run until SIGTERM)")
@@ -421,6 +508,14 @@ def parse_args(argv):
     total = args.error_rate + args.reset_rate + args.stall_rate
     if total > 1.0 or min(args.error_rate, args.reset_rate, args.stall_rate) < 0:
         p.error("rates must be >= 0 and add up to at most 1")
+    for rule in args.lose_reply:
+        count, sep, pattern = rule.partition(":")
+        try:
+            if not sep or int(count) < 0:
+                raise ValueError
+            re.compile(pattern)
+        except (ValueError, re.error):
+            p.error(f"--lose-reply wants COUNT:REGEX, got {rule!r}")
     return args
 
 

@@ -32,6 +32,7 @@ def pattern(n):
 
 class Upstream(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    puts = []  # paths of the PUTs served, in order
 
     def log_message(self, *args):
         pass
@@ -61,6 +62,7 @@ class Upstream(http.server.BaseHTTPRequestHandler):
                 self.rfile.readline()
         else:
             data = self.rfile.read(int(self.headers["Content-Length"]))
+        Upstream.puts.append(self.path)
         answer = json.dumps({"len": len(data), "crc": zlib.crc32(data),
                              "host": self.headers.get("Host")}).encode()
         self.send_response(200)
@@ -222,6 +224,52 @@ class FaultTest(ProxyTestBase):
         self.assertNotEqual(first, other)
         self.assertIn(503, first)
         self.assertIn(200, first)
+
+
+class OutageTest(ProxyTestBase):
+    def test_blackout_resets_every_connection_for_its_duration(self):
+        self.start_proxy("--delay-ms", "0", "--blackout-after", "1", "--blackout-seconds", "1")
+        c = self.conn()
+        c.request("GET", "/obj/10")
+        self.assertEqual(c.getresponse().read(), pattern(10))
+        started = time.monotonic()
+        c.request("GET", "/obj/10")  # request 1 starts the blackout
+        with self.assertRaises((ConnectionResetError, http.client.RemoteDisconnected)):
+            c.getresponse().read()
+        refused = 0
+        while True:
+            try:
+                c2 = self.conn(timeout=2)
+                c2.request("GET", "/obj/10")
+                body = c2.getresponse().read()
+                break
+            except (ConnectionResetError, http.client.RemoteDisconnected, BrokenPipeError):
+                refused += 1
+                time.sleep(0.05)
+        self.assertEqual(body, pattern(10))
+        self.assertGreater(refused, 0)
+        self.assertGreaterEqual(time.monotonic() - started, 1.0)
+        self.assertLess(time.monotonic() - started, 3.0)
+        self.proc.terminate()
+        self.proc.wait(10)
+        with open(self.stats_path) as f:
+            self.assertGreaterEqual(json.load(f)["blackout_resets"], refused)
+
+    def test_lost_reply_reaches_the_server_but_not_the_client(self):
+        self.start_proxy("--delay-ms", "0", "--lose-reply", "1:^PUT /lose( |$)")
+        Upstream.puts.clear()
+        c = self.conn()
+        c.request("PUT", "/keep", body=b"k")
+        self.assertEqual(json.loads(c.getresponse().read())["len"], 1)
+        c.request("PUT", "/lose", body=b"abc")
+        with self.assertRaises((ConnectionResetError, http.client.RemoteDisconnected)):
+            c.getresponse().read()
+        self.assertEqual(Upstream.puts, ["/keep", "/lose"])  # the server did the work
+        c2 = self.conn()
+        c2.request("PUT", "/lose", body=b"abc")  # the rule was for one request only
+        self.assertEqual(json.loads(c2.getresponse().read())["len"], 3)
+        entries = [e for e in self.log_entries(at_least=3) if "i" in e]
+        self.assertEqual([e["status"] for e in entries], [200, "lost-200", 200])
 
 
 if __name__ == "__main__":

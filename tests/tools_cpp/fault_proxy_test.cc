@@ -1,7 +1,8 @@
 // Runs the fault proxy's own smoke tests (tests/tools/test_fault_proxy.py) under CTest, so CI
 // proves the proxy that benchmarks and reliability tests rely on still delays, injects 503
-// SlowDown, resets and stalls. Each case runs the real proxy process against a real HTTP server
-// on loopback; a failing Python assertion fails the matching test here with its output.
+// SlowDown, resets, stalls, blackouts and lost replies. Each case runs the real proxy process
+// against a real HTTP server on loopback; a failing Python assertion fails the matching test here
+// with its output.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
@@ -54,7 +55,9 @@ INSTANTIATE_TEST_SUITE_P(
                     "FaultTest.test_reset_before_forwarding",
                     "FaultTest.test_reset_mid_response_truncates_the_body",
                     "FaultTest.test_stall_pauses_mid_response_then_completes",
-                    "FaultTest.test_faults_are_deterministic_for_a_seed"),
+                    "FaultTest.test_faults_are_deterministic_for_a_seed",
+                    "OutageTest.test_blackout_resets_every_connection_for_its_duration",
+                    "OutageTest.test_lost_reply_reaches_the_server_but_not_the_client"),
     [](const testing::TestParamInfo<const char*>& info) {
       std::string name = std::string(info.param).substr(std::string(info.param).find('.') + 1);
       return name.substr(5);  // drop "test_"

@@ -3,7 +3,6 @@
 #include <chrono>
 #include <pugixml.hpp>
 #include <sstream>
-#include <thread>
 
 #include "cloud/aws/aws_config_file.h"
 #include "cloud/aws/credentials_chain.h"
@@ -32,9 +31,9 @@ net::HttpClientOptions HttpOptionsFor(const S3Config& config) {
   return options;
 }
 
-std::mt19937_64& ThreadRandom() {
-  thread_local std::mt19937_64 random(std::random_device{}());
-  return random;
+// How messages name the endpoint: its scheme and host, never a path or query.
+std::string EndpointForMessages(const S3Addressing& addressing) {
+  return (addressing.is_https() ? "https://" : "http://") + addressing.endpoint_host();
 }
 
 void AddWriteHeaders(net::HeaderList& headers, const WriteOptions& options) {
@@ -94,7 +93,8 @@ S3Client::S3Client(const S3Config& config)
       signer_(ResolveRegion(config), "s3"),
       credentials_(config.credentials ? config.credentials
                                       : aws::MakeDefaultCredentialsChain(config.profile)),
-      http_(HttpOptionsFor(config)) {}
+      http_(HttpOptionsFor(config)),
+      gate_(EndpointForMessages(addressing_), config.retry, config.cancel) {}
 
 bool S3Client::ShouldSignPayload() const {
   return config_.sign_payload.value_or(!addressing_.is_https());
@@ -120,8 +120,10 @@ net::HttpResponse S3Client::Execute(const S3Call& call) {
     payload_hash = aws::Sha256Hex(call.body);
   }
   bool refreshed_credentials = false;
-  const int max_attempts = std::max(1, config_.retry.max_attempts);
-  for (int attempt = 1;; ++attempt) {
+  net::EndpointGate::Passage passage(
+      gate_, call.operation + " s3://" + call.bucket + (call.key.empty() ? "" : "/" + call.key));
+  for (;;) {
+    passage.WaitForTurn();
     const aws::AwsCredentials credentials = CurrentCredentials();
     aws::SigningRequest signing;
     signing.method = call.method;
@@ -149,6 +151,7 @@ net::HttpResponse S3Client::Execute(const S3Call& call) {
       net::HttpResponse response = http_.Perform(request);
       if (response.status >= 200 && response.status < 300) {
         if (!call.body_may_hold_error || ParseS3ErrorDocument(response.body).code.empty()) {
+          passage.Answered();
           return response;
         }
         response.status = 500;  // classify the embedded error like a server failure
@@ -160,22 +163,21 @@ net::HttpResponse S3Client::Execute(const S3Call& call) {
         if (auto* caching = dynamic_cast<aws::CachingCredentialsProvider*>(credentials_.get())) {
           caching->Invalidate();
           refreshed_credentials = true;
-          --attempt;
+          passage.Answered();
           continue;
         }
       }
       Error error = MakeS3Error(context, response);
-      if (error.kind() != ErrorKind::kTransient) throw error;
+      if (error.kind() != ErrorKind::kTransient) {
+        passage.Answered();
+        throw error;
+      }
       failure = error;
     } catch (const Error& e) {
       if (e.kind() != ErrorKind::kTransient) throw;
       failure = e;
     }
-    if (attempt >= max_attempts) {
-      throw Error(ErrorKind::kTransient, std::string(failure->what()) + " (gave up after " +
-                                             std::to_string(attempt) + " attempts)");
-    }
-    std::this_thread::sleep_for(config_.retry.Backoff(attempt - 1, ThreadRandom()));
+    passage.Failed(*failure);  // throws when no retry is left
   }
 }
 

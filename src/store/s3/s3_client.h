@@ -1,13 +1,13 @@
 // S3Client: the S3 REST operations unpackd uses, signed, retried and with S3's errors turned
-// into unpackd::Error. Stateless apart from its connection pool and credential cache; every
-// method is thread-safe.
+// into unpackd::Error. Stateless apart from its connection pool, credential cache and the
+// endpoint's gate (outages are ridden out by all requests together); every method is
+// thread-safe.
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
-#include <random>
 #include <span>
 #include <string>
 #include <utility>
@@ -15,6 +15,7 @@
 
 #include "cloud/aws/aws_credentials.h"
 #include "cloud/aws/sigv4_signer.h"
+#include "net/endpoint_gate.h"
 #include "net/http_client.h"
 #include "store/object_store.h"
 #include "store/s3/s3_addressing.h"
@@ -72,7 +73,8 @@ class S3Client {
   // Throws kUsage for a malformed endpoint.
   explicit S3Client(const S3Config& config);
 
-  // Signs and sends `call`, retrying transient failures per the config's RetryPolicy.
+  // Signs and sends `call`, retrying transient failures per the config's RetryPolicy through
+  // the endpoint's gate (one request probes an endpoint that is down, the others wait).
   // Returns the 2xx response; throws unpackd::Error (see MakeS3Error) otherwise.
   net::HttpResponse Execute(const S3Call& call);
 
@@ -110,6 +112,7 @@ class S3Client {
   aws::SigV4Signer signer_;
   std::shared_ptr<aws::CredentialsProvider> credentials_;
   net::HttpClient http_;
+  net::EndpointGate gate_;
 };
 
 // Strips the surrounding quotes S3 puts around ETags.

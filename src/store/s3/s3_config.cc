@@ -1,6 +1,10 @@
 #include "store/s3/s3_config.h"
 
+#include <cmath>
+#include <cstdlib>
+
 #include "util/env.h"
+#include "util/error.h"
 
 namespace unpackd::s3 {
 
@@ -10,7 +14,21 @@ S3Config S3ConfigFromEnvironment() {
   config.region = FirstSetEnv({"AWS_REGION", "AWS_DEFAULT_REGION"});
   config.profile = FirstSetEnv({"AWS_PROFILE"});
   config.ca_bundle = FirstSetEnv({"AWS_CA_BUNDLE"});
+  if (std::string retry_time = GetEnv("UNPACKD_RETRY_TIME"); !retry_time.empty()) {
+    config.retry.time_budget = ParseRetryTime(retry_time, "UNPACKD_RETRY_TIME");
+  }
   return config;
+}
+
+std::chrono::milliseconds ParseRetryTime(const std::string& seconds, const std::string& source) {
+  char* end = nullptr;
+  const double value = std::strtod(seconds.c_str(), &end);
+  if (seconds.empty() || end != seconds.c_str() + seconds.size() || !std::isfinite(value) ||
+      value < 0 || value > 86400) {
+    throw Error(ErrorKind::kUsage,
+                source + "='" + seconds + "' is not a retry time: give seconds from 0 to 86400");
+  }
+  return std::chrono::milliseconds(std::llround(value * 1000));
 }
 
 }  // namespace unpackd::s3

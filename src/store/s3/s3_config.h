@@ -10,6 +10,7 @@
 
 #include "cloud/aws/aws_credentials.h"
 #include "net/retry_policy.h"
+#include "util/cancellation.h"
 
 namespace unpackd::s3 {
 
@@ -34,6 +35,8 @@ struct S3Config {
   // Keys per ListObjectsV2 page (S3's maximum is 1000).
   int list_page_size = 1000;
 
+  // Retries: a time budget (2 minutes) during which requests ride out an outage together;
+  // see net/retry_policy.h and net/endpoint_gate.h.
   net::RetryPolicy retry;
   std::chrono::milliseconds connect_timeout{10'000};
   std::chrono::seconds stall_timeout{30};
@@ -48,12 +51,22 @@ struct S3Config {
   // Where credentials come from. nullptr: the AWS SDKs' default chain (environment, profile
   // files, container endpoint, EC2 instance metadata).
   std::shared_ptr<aws::CredentialsProvider> credentials;
+
+  // Optional; must outlive the store. Once cancelled, requests stop retrying and requests
+  // waiting out an outage wake and fail with kCancelled (first attempts still go out, so
+  // uploads can be aborted on the way out).
+  const CancellationToken* cancel = nullptr;
 };
 
 // A default S3Config with endpoint, region and profile filled from the environment:
 // endpoint from AWS_ENDPOINT_URL_S3, else AWS_ENDPOINT_URL; region from AWS_REGION, else
-// AWS_DEFAULT_REGION; profile from AWS_PROFILE; ca_bundle from AWS_CA_BUNDLE. Unset variables
-// leave fields empty.
+// AWS_DEFAULT_REGION; profile from AWS_PROFILE; ca_bundle from AWS_CA_BUNDLE; the retry time
+// budget from UNPACKD_RETRY_TIME (seconds). Unset variables leave the defaults. Throws
+// Error(kUsage) for a retry time that is not a number of seconds from 0 to 86400.
 S3Config S3ConfigFromEnvironment();
+
+// Seconds (0 to 86400, fractions allowed) as a retry time budget; throws Error(kUsage) naming
+// `source` (an option or variable) otherwise.
+std::chrono::milliseconds ParseRetryTime(const std::string& seconds, const std::string& source);
 
 }  // namespace unpackd::s3

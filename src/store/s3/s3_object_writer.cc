@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "store/s3/lost_reply.h"
 #include "util/error.h"
 
 namespace unpackd::s3 {
@@ -126,7 +127,11 @@ ObjectInfo S3ObjectWriter::Commit() {
     info.metadata = options_.metadata;
     PutResult result;
     if (upload_id_.empty()) {
-      result = context_->client.PutObject(ref_.bucket, ref_.key, buffer_.bytes, options_);
+      result = WriteOrAcceptWritten(
+          [&] {
+            return context_->client.PutObject(ref_.bucket, ref_.key, buffer_.bytes, options_);
+          },
+          options_.metadata.empty() ? SinglePartEtag(buffer_.bytes) : std::string());
       buffer_ = Buffer{};
     } else {
       if (!buffer_.bytes.empty()) SubmitPart();
@@ -137,7 +142,12 @@ ObjectInfo S3ObjectWriter::Commit() {
         MutexLock lock(uploads_->mutex);
         parts.assign(uploads_->etags.begin(), uploads_->etags.end());
       }
-      result = context_->client.CompleteMultipartUpload(ref_.bucket, ref_.key, upload_id_, parts);
+      result = WriteOrAcceptWritten(
+          [&] {
+            return context_->client.CompleteMultipartUpload(ref_.bucket, ref_.key, upload_id_,
+                                                            parts);
+          },
+          MultipartEtag(parts));
       upload_id_.clear();
     }
     finished_ = true;
@@ -146,6 +156,17 @@ ObjectInfo S3ObjectWriter::Commit() {
     return info;
   } catch (...) {
     FailAndRethrow();
+  }
+}
+
+PutResult S3ObjectWriter::WriteOrAcceptWritten(const std::function<PutResult()>& write,
+                                               std::string content_etag) {
+  try {
+    return write();
+  } catch (const Error& e) {
+    const ExpectedObject expected{total_bytes_, options_.metadata, std::move(content_etag)};
+    const ObjectInfo found = AcceptIfWritten(context_->client, ref_, expected, e);
+    return PutResult{found.etag, found.version_id};
   }
 }
 

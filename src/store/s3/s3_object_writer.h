@@ -1,10 +1,13 @@
 // S3ObjectWriter: streams one object into S3. Data that fits one part goes up with a single
 // PutObject at Commit; anything bigger becomes a multipart upload whose parts are uploaded
 // concurrently on the executor's I/O lane while the caller keeps appending, within the store's
-// MemoryBudget, completed in part order, and aborted on any failure.
+// MemoryBudget, completed in part order, and aborted on any failure. A PutObject or Complete
+// whose reply was lost is accepted when the object under the key is the one written
+// (lost_reply.h).
 #pragma once
 
 #include <exception>
+#include <functional>
 #include <map>
 #include <memory>
 #include <vector>
@@ -46,6 +49,9 @@ class S3ObjectWriter : public ObjectWriter {
   void SubmitPart();
   void WaitForParts();
   void ThrowIfFailed();
+  // Runs `write` (the PutObject or CompleteMultipartUpload); if it fails although it may have
+  // taken effect, accepts the object under the key when it is this one (see lost_reply.h).
+  PutResult WriteOrAcceptWritten(const std::function<PutResult()>& write, std::string content_etag);
   // Aborts and rethrows the current exception.
   [[noreturn]] void FailAndRethrow();
 
