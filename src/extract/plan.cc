@@ -89,8 +89,12 @@ ExtractionPlan MakePlan(const ArchiveReader& archive, const Destination& destina
   for (const auto& f : findings) {
     if (f.member) refused[*f.member] = true;
   }
-  std::unordered_map<std::string, uint32_t> by_key;
-  std::unordered_map<std::string, uint32_t> by_folded_key;
+  // Views into the planned keys (members is reserved, so they never move) and hashes of the
+  // case-folded paths: the plan's own strings, not copies, at any member count.
+  plan.members.reserve(entries.size());
+  std::unordered_map<std::string_view, uint32_t> by_path;  // -> entry index
+  std::unordered_map<size_t, uint32_t> by_folded_path;     // hash -> index into plan.members
+  std::unordered_map<std::string, std::shared_ptr<const std::string>> content_types;
   const std::string reserved = destination.ManifestKey().substr(destination.prefix.size());
   const std::string reserved_dir = reserved.substr(0, reserved.find('/') + 1);
 
@@ -127,7 +131,7 @@ ExtractionPlan MakePlan(const ArchiveReader& archive, const Destination& destina
       refuse("unsupported-method", "compression method " + e.method_name + " is not supported");
       continue;
     }
-    const std::string key = destination.KeyFor(path);
+    std::string key = destination.KeyFor(path);
     if (key.size() > limits.max_key_bytes) {
       refuse("name-too-long", "destination key is " + std::to_string(key.size()) +
                                   " bytes, over the limit of " +
@@ -152,15 +156,20 @@ ExtractionPlan MakePlan(const ArchiveReader& archive, const Destination& destina
                                       std::to_string(limits.max_member_bytes));
       continue;
     }
-    if (auto [it, inserted] = by_key.emplace(path, e.index); !inserted) {
+    if (auto it = by_path.find(path); it != by_path.end()) {
       refuse("duplicate-name",
              "normalizes to the same key as member '" + entries[it->second].name + "'");
       continue;
     }
-    if (auto [it, inserted] = by_folded_key.emplace(AsciiLower(path), e.index); !inserted) {
+    const std::string folded = AsciiLower(path);
+    const size_t folded_hash = std::hash<std::string>{}(folded);
+    if (auto it = by_folded_path.find(folded_hash);
+        it != by_folded_path.end() &&
+        AsciiLower(std::string(plan.PathOf(plan.members[it->second]))) == folded) {
       findings.push_back(MemberFinding(
           Severity::kWarning, "case-collision", e,
-          "differs only in case from member '" + entries[it->second].name +
+          "differs only in case from member '" +
+              entries[plan.members[it->second].entry_index].name +
               "'; both are extracted, but they collide on case-insensitive file systems"));
     }
     if (refused[e.index]) continue;  // overlapping data, found above
@@ -172,7 +181,12 @@ ExtractionPlan MakePlan(const ArchiveReader& archive, const Destination& destina
               std::to_string(e.size) + " bytes from " + std::to_string(e.stored_size) +
               " stored); allowed, but zip bombs look like this"));
     }
-    plan.members.push_back(PlannedMember{e.index, path, key, types.ForPath(path)});
+    std::string type = types.ForPath(path);
+    auto& content_type = content_types[type];
+    if (!content_type) content_type = std::make_shared<const std::string>(std::move(type));
+    plan.members.push_back(PlannedMember{e.index, std::move(key), content_type});
+    by_path.emplace(plan.PathOf(plan.members.back()), e.index);
+    by_folded_path.emplace(folded_hash, static_cast<uint32_t>(plan.members.size() - 1));
     plan.total_bytes += e.size;
   }
 

@@ -2,7 +2,9 @@
 // decided from the archive's directory alone before a single byte is written.
 #pragma once
 
+#include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "archive/archive_reader.h"
@@ -14,11 +16,12 @@
 
 namespace unpackd {
 
+// One member to write. Kept small, as a plan holds one per member: the member's normalized
+// path is the key's tail (ExtractionPlan::PathOf), and Content-Types are shared.
 struct PlannedMember {
   uint32_t entry_index = 0;
-  std::string path;  // normalized member path
-  std::string key;   // destination key
-  std::string content_type;
+  std::string key;  // destination key: the destination prefix, then the member's path
+  std::shared_ptr<const std::string> content_type;
 };
 
 struct ExtractionPlan {
@@ -28,6 +31,10 @@ struct ExtractionPlan {
   uint64_t total_bytes = 0;  // declared uncompressed bytes of planned members
   uint32_t directories = 0;
 
+  // The member's normalized path inside the archive.
+  std::string_view PathOf(const PlannedMember& member) const {
+    return std::string_view(member.key).substr(destination.prefix.size());
+  }
   // True if any finding refuses the archive under `policy`.
   bool Refused(OnErrorPolicy policy) const;
   // One line naming the first refusing findings, for error messages.

@@ -44,9 +44,15 @@ double SecondsSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
+// One per member, so small: the error text exists only for the few that failed.
 struct MemberOutcome {
   Outcome state = Outcome::kNone;
-  std::string error;
+  std::unique_ptr<const std::string> error;
+
+  const std::string& message() const {
+    static const std::string kNone;
+    return error ? *error : kNone;
+  }
 };
 
 // How reads are shaped for this archive, from the memory plan's read share.
@@ -163,7 +169,7 @@ class JobRun {
   void RunMember(size_t i, CachedRange* cache) {
     const PlannedMember& member = plan_.members[i];
     const ArchiveEntry& entry = archive_.entries()[member.entry_index];
-    Emit(ProgressEvent::MemberStarted(entry.index, member.path));
+    Emit(ProgressEvent::MemberStarted(entry.index, std::string(plan_.PathOf(member))));
     const ObjectRef dest{plan_.destination.bucket, member.key};
     const ObjectRef& archive_ref = job_.archive;
     if (auto it = existing_.find(member.key); it != existing_.end() && it->second == entry.size) {
@@ -202,7 +208,7 @@ class JobRun {
   void Copy(MemberReader& reader, const ObjectRef& dest, const PlannedMember& member,
             const ArchiveEntry& entry) {
     WriteOptions write;
-    write.content_type = member.content_type;
+    write.content_type = *member.content_type;
     write.metadata = MemberMetadata(job_.archive, archive_info_.etag, entry.crc32);
     write.size_hint = entry.size;
     auto writer = services_.destination_store->NewWriter(dest, write);
@@ -225,9 +231,11 @@ class JobRun {
               std::string error, uint64_t bytes) {
     {
       MutexLock lock(mu_);
-      outcomes_[&member - plan_.members.data()] = MemberOutcome{outcome, std::move(error)};
+      outcomes_[&member - plan_.members.data()] = MemberOutcome{
+          outcome, error.empty() ? nullptr : std::make_unique<const std::string>(std::move(error))};
     }
-    Emit(ProgressEvent::MemberFinished(entry.index, member.path, outcome, bytes));
+    Emit(ProgressEvent::MemberFinished(entry.index, std::string(plan_.PathOf(member)), outcome,
+                                       bytes));
   }
 
   const ExtractJob& job_;
@@ -408,8 +416,8 @@ ExtractResult RunExtractJob(const ExtractJob& job, const JobServices& services) 
         break;
       case Outcome::kFailed:
         ++manifest.skipped_count;
-        result.findings.push_back(
-            Finding{Severity::kRefuse, "stream-error", e.index, m.path, outcomes[i].error});
+        result.findings.push_back(Finding{Severity::kRefuse, "stream-error", e.index,
+                                          std::string(plan.PathOf(m)), outcomes[i].message()});
         continue;
       default:
         ++not_started;
@@ -436,14 +444,15 @@ ExtractResult RunExtractJob(const ExtractJob& job, const JobServices& services) 
     if (outcome.state != Outcome::kWritten && outcome.state != Outcome::kReused) continue;
     const PlannedMember& m = plan.members[i];
     const ArchiveEntry& e = opened.reader->entries()[m.entry_index];
-    writer.AddMember({m.path, m.key, e.size, e.crc32, m.content_type});
+    writer.AddMember({std::string(plan.PathOf(m)), m.key, e.size, e.crc32, *m.content_type});
   }
   for (const auto& f : plan.findings) {
     if (skips_member(f)) writer.AddSkip({f.member_name, f.code, f.message});
   }
   for (size_t i = 0; i < plan.members.size(); ++i) {
     if (outcomes[i].state == Outcome::kFailed) {
-      writer.AddSkip({plan.members[i].path, "stream-error", outcomes[i].error});
+      writer.AddSkip(
+          {std::string(plan.PathOf(plan.members[i])), "stream-error", outcomes[i].message()});
     }
   }
   writer.Commit();

@@ -52,7 +52,7 @@ Layout MakeLayout() {
   for (uint32_t i = 0; i < 101; ++i) {
     l.archive.Add(i == 100 ? (10 << 20) : 1000);
     const std::string& name = l.archive.entries().back().name;
-    l.plan.members.push_back(PlannedMember{i, name, name, ""});
+    l.plan.members.push_back(PlannedMember{i, name, nullptr});
   }
   return l;
 }
