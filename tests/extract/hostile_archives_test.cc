@@ -267,6 +267,20 @@ TEST_F(LateRefusalTest, RefusalWhileStreamingRollsBackWhatTheRunWrote) {
                 one_at_a_time);
 }
 
+// On the local store too: v1 complete, then v2 refused while streaming. v1's manifest is gone
+// before v2's first object is written, so it never vouches for the mix.
+TEST_F(LateRefusalTest, AStaleManifestNeverVouchesForAFailedNewVersion) {
+  Craft("late.zip",
+        R"({"entries": [{"name": "m0.txt", "data": "v1"}, {"name": "m4.txt", "data": "v1"}]})");
+  testing::RunJob(*store_, {"bkt", "late.zip"}, *store_, {});
+  ASSERT_EQ(KeysUnder("late/.unpackd/"), std::vector<std::string>{"late/.unpackd/manifest.json"});
+  CraftLateBadCrc("late.zip");
+  testing::JobOptions one_at_a_time;
+  one_at_a_time.jobs = 1;
+  EXPECT_THROW(testing::RunJob(*store_, {"bkt", "late.zip"}, *store_, one_at_a_time), Error);
+  EXPECT_EQ(KeysUnder("late/.unpackd/"), std::vector<std::string>{});
+}
+
 TEST_F(LateRefusalTest, SkipPolicyLeavesOnlyTheBadMemberOut) {
   CraftLateBadCrc("late.zip");
   testing::JobOptions skip;
