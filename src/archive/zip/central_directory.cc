@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "archive/names.h"
+#include "archive/zip/extra_fields.h"
 #include "archive/zip/little_endian.h"
 #include "archive/zip/zip_format.h"
 #include "util/error.h"
@@ -56,49 +58,6 @@ std::string ToString(std::span<const std::byte> bytes) {
 }
 
 }  // namespace
-
-std::optional<UnicodePathExtra> ApplyExtraFields(std::span<const std::byte> extra,
-                                                 bool in_local_header, ZipEntry& entry) {
-  std::optional<UnicodePathExtra> unicode_path;
-  ByteCursor c(extra);
-  while (c.remaining() >= 4) {
-    const uint16_t id = c.U16();
-    const uint16_t len = c.U16();
-    if (c.remaining() < len) break;  // a malformed trailing field is ignored, as zip tools do
-    ByteCursor field(c.Bytes(len));
-    if (id == kExtraZip64) {
-      // Only the fields whose 32-bit slot is saturated are present, in this order.
-      if (in_local_header || entry.uncompressed_size == 0xffffffff) {
-        if (field.remaining() >= 8) entry.uncompressed_size = field.U64(), entry.zip64 = true;
-      }
-      if (in_local_header || entry.compressed_size == 0xffffffff) {
-        if (field.remaining() >= 8) entry.compressed_size = field.U64(), entry.zip64 = true;
-      }
-      if (!in_local_header && entry.local_header_offset == 0xffffffff) {
-        if (field.remaining() >= 8) entry.local_header_offset = field.U64(), entry.zip64 = true;
-      }
-      if (!in_local_header && entry.disk_start == 0xffff && field.remaining() >= 4) {
-        entry.disk_start = field.U32();
-      }
-    } else if (id == kExtraUnicodePath && !in_local_header) {
-      if (field.U8() == 1 && field.remaining() >= 4) {
-        unicode_path.emplace();
-        unicode_path->name_crc = field.U32();
-        unicode_path->name = ToString(field.Bytes(field.remaining()));
-      }
-    } else if (id == kExtraWinZipAes) {
-      field.U16();  // vendor version
-      field.U16();  // "AE"
-      field.U8();   // strength
-      const uint16_t actual_method = field.U16();
-      if (field.ok() && entry.method == kMethodAes) {
-        entry.aes_encrypted = true;
-        entry.method = actual_method;
-      }
-    }
-  }
-  return unicode_path;
-}
 
 CentralDirectory ReadCentralDirectory(RandomAccessSource& source, const ZipArchiveInfo& info,
                                       const ArchiveOpenOptions& options) {
@@ -155,9 +114,14 @@ CentralDirectory ReadCentralDirectory(RandomAccessSource& source, const ZipArchi
       throw Error(ErrorKind::kArchiveRefused, where + " is truncated");
     }
     e.raw_name = ToString(variable.first(name_len));
-    if (auto unicode_path = ApplyExtraFields(variable.subspan(name_len, extra_len), false, e)) {
-      unicode_path->index = static_cast<uint32_t>(i);
-      directory.unicode_paths.push_back(std::move(*unicode_path));
+    ExtraFields extra = ApplyExtraFields(variable.subspan(name_len, extra_len), false, e,
+                                         where + " ('" + PrintableRawName(e.raw_name) + "')");
+    if (extra.unicode_path) {
+      extra.unicode_path->index = static_cast<uint32_t>(i);
+      directory.unicode_paths.push_back(std::move(*extra.unicode_path));
+    }
+    if (!extra.tolerated.empty()) {
+      directory.notes.push_back(RecordNote{static_cast<uint32_t>(i), std::move(extra.tolerated)});
     }
     if (e.disk_start != 0) {
       throw Error(ErrorKind::kArchiveRefused, where + " starts on disk " +

@@ -5,6 +5,7 @@
 #include "archive/checked_member_reader.h"
 #include "archive/zip/central_directory.h"
 #include "archive/zip/end_record.h"
+#include "archive/zip/extra_fields.h"
 #include "archive/zip/little_endian.h"
 #include "archive/zip/name_decoding.h"
 #include "archive/zip/zip_format.h"
@@ -50,8 +51,16 @@ std::unique_ptr<ZipArchive> ZipArchive::Open(RandomAccessSource& source,
     // Most names decode to themselves; keep their bytes once (see RawName).
     if (raw_name == entries[i].name) std::string().swap(raw_name);
   }
+  std::vector<Finding> findings;
+  for (RecordNote& note : directory.notes) {
+    const ArchiveEntry& e = entries[note.index];
+    findings.push_back(Finding{
+        Severity::kWarning, "malformed-extra-field", e.index, e.name,
+        std::move(note.message) + " (unpackd does not read this field, so it is tolerated)"});
+  }
   return std::make_unique<ZipArchive>(source, std::move(info), std::move(records),
-                                      std::move(entries), options.max_decoder_window);
+                                      std::move(entries), std::move(findings),
+                                      options.max_decoder_window);
 }
 
 std::string_view ZipArchive::RawName(const ArchiveEntry& entry) const {
@@ -83,7 +92,9 @@ MemberExtent ZipArchive::LocateMember(const ArchiveEntry& member, RandomAccessSo
   auto variable = ReadUpTo(via, at + kLocalHeaderSize, size_t{name_len} + extra_len);
   if (variable.size() != size_t{name_len} + extra_len) Refuse(member, "local header is truncated");
   const std::string local_name(reinterpret_cast<const char*>(variable.data()), name_len);
-  ApplyExtraFields(std::span<const std::byte>(variable).subspan(name_len), true, local);
+  // Malformed fields unpackd does not read are not reported from here: the plan is made.
+  ApplyExtraFields(std::span<const std::byte>(variable).subspan(name_len), true, local,
+                   MemberLabel(member) + ": local header");
 
   if (local_name != RawName(member)) {
     Refuse(member, "local header names '" + PrintableRawName(local_name) +

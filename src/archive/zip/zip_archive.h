@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "archive/archive_reader.h"
+#include "archive/finding.h"
 #include "archive/member_reader.h"
 #include "archive/zip/name_decoding.h"
 #include "archive/zip/zip_entry.h"
@@ -53,6 +54,9 @@ class ZipArchive {
   const std::vector<ArchiveEntry>& entries() const { return entries_; }
   // The ZIP record of `entry` (one of entries()).
   const ZipEntry& record(const ArchiveEntry& entry) const { return records_[entry.index]; }
+  // What Open tolerated but a person should know (warnings: malformed extra fields unpackd
+  // does not read, ...); ZipReader::StructuralFindings reports them.
+  const std::vector<Finding>& findings() const { return findings_; }
   // The name's bytes as stored in the central directory.
   std::string_view RawName(const ArchiveEntry& entry) const;
   RandomAccessSource& source() const { return source_; }
@@ -87,11 +91,13 @@ class ZipArchive {
 
   // `records` and `entries` are index-aligned (see Open).
   ZipArchive(RandomAccessSource& source, ZipArchiveInfo info, std::vector<ZipEntry> records,
-             std::vector<ArchiveEntry> entries, uint64_t max_decoder_window)
+             std::vector<ArchiveEntry> entries, std::vector<Finding> findings,
+             uint64_t max_decoder_window)
       : source_(source),
         info_(std::move(info)),
         records_(std::move(records)),
         entries_(std::move(entries)),
+        findings_(std::move(findings)),
         max_decoder_window_(max_decoder_window) {}
 
  private:
@@ -99,6 +105,7 @@ class ZipArchive {
   ZipArchiveInfo info_;
   std::vector<ZipEntry> records_;
   std::vector<ArchiveEntry> entries_;
+  std::vector<Finding> findings_;
   uint64_t max_decoder_window_;
 };
 
