@@ -23,7 +23,10 @@ struct CentralDirectory {
   std::vector<RecordNote> notes;                // sorted by index
 };
 
-// Throws Error(kArchiveRefused) on a malformed or truncated directory. Names are left raw
+// Reads records until the directory's declared size is consumed, then checks that their
+// number is the end record's count (modulo 65,536 without ZIP64: writers wrap that 16-bit
+// field). Throws Error(kArchiveRefused) on a malformed or truncated directory, a declared size
+// covering bytes that are no record, or a count that disagrees. Names are left raw
 // (ZipArchive::Open decodes them for the whole archive at once).
 CentralDirectory ReadCentralDirectory(RandomAccessSource& source, const ZipArchiveInfo& info,
                                       const ArchiveOpenOptions& options);
