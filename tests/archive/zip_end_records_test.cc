@@ -28,6 +28,12 @@ TEST_F(ZipEndRecordsTest, EntryCountBelowTheDirectoryIsRefused) {
                 {"entry count is 4", "holds 3 records"});
 }
 
+TEST_F(ZipEndRecordsTest, EndRecordCountFieldsThatDisagreeAreRefused) {
+  ExpectRefused(Craft("fields.zip", std::string(R"({"entries": [)") + kThreeEntries +
+                                        R"(], "eocd": {"entries_on_disk": 2}})"),
+                {"entry counts disagree", "2 on this disk", "3 in all"});
+}
+
 // Writers without ZIP64 wrap the 16-bit counts: 70,000 members are recorded as 4,464.
 TEST_F(ZipEndRecordsTest, WrappedEntryCountWithoutZip64ReadsEveryEntry) {
   std::string entries;
@@ -55,6 +61,95 @@ TEST_F(ZipEndRecordsTest, DirectorySizeLargerThanItsRecordsIsRefused) {
   ExpectRefused(Craft("size.zip", R"({"entries": [{"name": "a.txt", "data": "a"}],
                             "between_cd_and_eocd": "sixteen bytes!!!", "eocd": {"cd_size": 67}})"),
                 {"67 bytes", "1 record", "51 bytes"});
+}
+
+TEST_F(ZipEndRecordsTest, DirectorySizeSmallerThanItsRecordsIsRefused) {
+  // 122 bytes: two records and the start of the third.
+  ExpectRefused(Craft("small.zip", std::string(R"({"entries": [)") + kThreeEntries +
+                                       R"(], "eocd": {"cd_size": 122}})"),
+                {"record 2 runs past the directory's declared size of 122 bytes"});
+}
+
+// Item 2: a second, complete end record in the comment describing a directory that names a
+// member the real directory does not have (its local header is in the file, unlisted).
+constexpr char kDecoyEntries[] =
+    R"({"name": "a.txt", "data": "real"},
+       {"name": "evil.txt", "data": "evil", "no_central": true})";
+
+TEST_F(ZipEndRecordsTest, DecoyEndRecordInTheCommentIsRefused) {
+  ExpectRefused(Craft("decoy.zip", std::string(R"({"entries": [)") + kDecoyEntries +
+                                       R"(], "comment_directory": {"entries": [1]}})"),
+                {"different central directories"});
+}
+
+TEST_F(ZipEndRecordsTest, CommentRunningPastTheEndIsNotReadAroundThroughADecoy) {
+  // The real record's comment length runs past the end of the file; the decoy inside it ends
+  // before the end (trailing bytes) or exactly at it.
+  ExpectRefused(Craft("trailing-decoy.zip", std::string(R"({"entries": [)") + kDecoyEntries +
+                                                R"(], "eocd": {"comment_length": 400},
+                             "comment_directory": {"entries": [1], "suffix": "tail",
+                                                   "eocd": {"comment_length": 0}}})"),
+                {"different central directories"});
+  ExpectRefused(Craft("exact-decoy.zip", std::string(R"({"entries": [)") + kDecoyEntries +
+                                             R"(], "eocd": {"comment_length": 400},
+                                                "comment_directory": {"entries": [1]}})"),
+                {"different central directories"});
+}
+
+TEST_F(ZipEndRecordsTest, CommentRunningPastTheEndIsRefused) {
+  ExpectRefused(Craft("comment.zip", R"({"entries": [{"name": "a.txt", "data": "a"}],
+                                         "comment": "hello", "eocd": {"comment_length": 50}})"),
+                {"comment", "runs 45 bytes past the end of the file"});
+}
+
+// A copy of the archive's own end record in its comment describes the same directory: no
+// ambiguity. Python's zipfile writes the comment.
+TEST_F(ZipEndRecordsTest, CopyOfTheEndRecordInTheCommentIsRead) {
+  const auto path = dir_.path() / "copy.zip";
+  testing::RunPythonZip(path, {{"a.txt", "a"}, {"b.txt", "b"}},
+                        "with zipfile.ZipFile(out, 'w') as z:\n"
+                        "    for name, data in members.items():\n"
+                        "        z.writestr(name, data)\n"
+                        "end = open(out, 'rb').read()[-22:]\n"
+                        "with zipfile.ZipFile(out, 'a') as z:\n"
+                        "    z.comment = end\n");
+  const ZipReader& reader = Open(path);
+  EXPECT_EQ(Names(reader), (std::vector<std::string>{"a.txt", "b.txt"}));
+  EXPECT_EQ(FindingCodes(reader), std::vector<std::string>{});
+}
+
+TEST_F(ZipEndRecordsTest, TrailingBytesAfterTheEndRecordAreReported) {
+  const ZipReader& reader =
+      Open(Craft("trailing.zip", R"({"entries": [{"name": "a.txt", "data": "a"}],
+                                     "append": "junk after the end"})"));
+  EXPECT_EQ(Names(reader), std::vector<std::string>{"a.txt"});
+  EXPECT_EQ(FindingCodes(reader), std::vector<std::string>{"trailing-bytes"});
+}
+
+// Item 4: bytes between the directory and the end record (or the ZIP64 end record).
+TEST_F(ZipEndRecordsTest, BytesBetweenTheDirectoryAndTheEndRecordAreReported) {
+  for (const char* zip64 : {"false", "true"}) {
+    const ZipReader& reader =
+        Open(Craft(std::string("gap-") + zip64 + ".zip",
+                   std::string(R"({"zip64": )") + zip64 + R"(, "entries": [)" + kThreeEntries +
+                       R"(], "between_cd_and_eocd": "0123456789"})"));
+    EXPECT_EQ(Names(reader), (std::vector<std::string>{"a.txt", "b.txt", "c.txt"})) << zip64;
+    EXPECT_EQ(Content(reader, 2), "c");
+    ASSERT_EQ(reader.StructuralFindings().size(), 1u) << zip64;
+    const Finding finding = reader.StructuralFindings()[0];
+    EXPECT_EQ(finding.code, "gap-before-end-record");
+    EXPECT_EQ(finding.severity, Severity::kWarning);
+    EXPECT_NE(finding.message.find("10 bytes"), std::string::npos) << finding.message;
+  }
+}
+
+TEST_F(ZipEndRecordsTest, AGapThatHoldsACentralRecordIsRefused) {
+  // The size and count cover the first record only; the second sits in the "gap".
+  ExpectRefused(Craft("hidden.zip", R"({"entries": [{"name": "a.txt", "data": "a"},
+                                                    {"name": "b.txt", "data": "b"}],
+                                       "eocd": {"cd_size": 51, "total_entries": 1,
+                                                "entries_on_disk": 1}})"),
+                {"central-directory record", "after the directory"});
 }
 
 }  // namespace

@@ -146,6 +146,17 @@ TEST_F(HostileArchiveTest, SpecialFilesAndUnknownMethods) {
   ExpectRefused("m.zip", {"unsupported-method", "compression method 17"});
 }
 
+// Issue 15, items 1, 2 and 9: the end record, the directory's size and the records it holds
+// must agree, or nothing is extracted (no member dropped, none taken from a decoy).
+TEST_F(HostileArchiveTest, EndRecordsThatDisagreeWithTheDirectoryAreRefused) {
+  CraftExample("low.zip", "entry-count-too-low");
+  ExpectRefused("low.zip", {"entry count is 1", "holds 2 records"});
+  CraftExample("decoy.zip", "decoy-eocd-in-comment");
+  ExpectRefused("decoy.zip", {"different central directories"});
+  CraftExample("size.zip", "cd-size-too-large");
+  ExpectRefused("size.zip", {"declared size", "are not a record"});
+}
+
 TEST_F(HostileArchiveTest, OverlappingDataIsRefusedBeforeAnyWork) {
   Craft("fifield.zip", R"({"entries": [
       {"name": "kernel.bin", "data": {"repeat": "A", "count": 1048576}, "method": 8},
@@ -172,7 +183,7 @@ TEST_F(HostileArchiveTest, StructuralDamageIsRefusedWithItsReason) {
 
 TEST_F(HostileArchiveTest, OddButValidLayoutsAreRead) {
   for (const char* example : {"sfx", "sfx-unadjusted", "fake-eocd-in-comment", "zip64",
-                              "descriptor", "descriptor-nosig-64"}) {
+                              "descriptor", "descriptor-nosig-64", "gap-before-eocd"}) {
     CraftExample(std::string(example) + ".zip", example);
     const auto result =
         testing::RunJob(*store_, {"bkt", std::string(example) + ".zip"}, *store_, {});

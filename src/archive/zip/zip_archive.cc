@@ -28,16 +28,32 @@ std::string MemberLabel(const ArchiveEntry& entry) {
   throw Error(ErrorKind::kArchiveRefused, MemberLabel(entry) + ": " + why);
 }
 
+// What the end records tolerated: bytes where no reader looks for anything.
+std::vector<Finding> LayoutFindings(const ZipArchiveInfo& info) {
+  std::vector<Finding> findings;
+  auto warn = [&](const char* code, std::string message) {
+    findings.push_back(Finding{Severity::kWarning, code, std::nullopt, "", std::move(message)});
+  };
+  if (info.gap_before_end_record != 0) {
+    warn("gap-before-end-record",
+         std::to_string(info.gap_before_end_record) +
+             " bytes lie between the central directory and its end record; they hold no record "
+             "and are ignored");
+  }
+  if (info.trailing_bytes != 0) {
+    warn("trailing-bytes", std::to_string(info.trailing_bytes) +
+                               " bytes follow the end record and its comment; they are ignored");
+  }
+  return findings;
+}
+
 }  // namespace
 
 std::unique_ptr<ZipArchive> ZipArchive::Open(RandomAccessSource& source,
                                              const ArchiveOpenOptions& options) {
-  ZipArchiveInfo info = LocateCentralDirectory(source);
-  if (info.multi_disk) {
-    throw Error(ErrorKind::kArchiveRefused,
-                "multi-disk (split or spanned) archives are not supported");
-  }
-  CentralDirectory directory = ReadCentralDirectory(source, info, options);
+  LocatedDirectory located = LocateCentralDirectory(source, options);
+  ZipArchiveInfo& info = located.info;
+  CentralDirectory& directory = located.directory;
   std::vector<ZipEntry>& records = directory.records;
   std::vector<ArchiveEntry> entries;
   entries.reserve(records.size());
@@ -51,7 +67,7 @@ std::unique_ptr<ZipArchive> ZipArchive::Open(RandomAccessSource& source,
     // Most names decode to themselves; keep their bytes once (see RawName).
     if (raw_name == entries[i].name) std::string().swap(raw_name);
   }
-  std::vector<Finding> findings;
+  std::vector<Finding> findings = LayoutFindings(info);
   for (RecordNote& note : directory.notes) {
     const ArchiveEntry& e = entries[note.index];
     findings.push_back(Finding{

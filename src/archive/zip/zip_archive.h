@@ -29,10 +29,11 @@ struct ZipArchiveInfo {
   bool zip64 = false;
   uint64_t central_directory_offset = 0;  // as found, after adjusting for prepended bytes
   uint64_t central_directory_size = 0;
-  uint64_t entry_count = 0;
-  std::string comment;  // raw bytes
-  bool multi_disk = false;
-  NameDecodingReport names;  // which legacy encoding decoded the names, and why
+  uint64_t entry_count = 0;  // as declared (without ZIP64, possibly wrapped modulo 65,536)
+  uint64_t gap_before_end_record = 0;  // bytes between the directory and the (ZIP64) end record
+  uint64_t trailing_bytes = 0;         // bytes after the end record's comment
+  std::string comment;                 // raw bytes
+  NameDecodingReport names;            // which legacy encoding decoded the names, and why
 };
 
 // Where a member's compressed bytes are, once its local header has been checked.
@@ -44,7 +45,8 @@ struct MemberExtent {
 class ZipArchive {
  public:
   // Throws Error(kArchiveRefused) with the reason when the bytes are not a readable ZIP
-  // (no end record, truncated, directory outside the file, multi-disk, too many entries).
+  // (no consistent end record, truncated, directory outside the file, multi-disk, too many
+  // entries; see end_record.h and central_directory.h).
   // `source` must outlive the archive.
   static std::unique_ptr<ZipArchive> Open(RandomAccessSource& source,
                                           const ArchiveOpenOptions& options);
