@@ -126,6 +126,52 @@ TEST_F(ZipEndRecordsTest, TrailingBytesAfterTheEndRecordAreReported) {
   EXPECT_EQ(FindingCodes(reader), std::vector<std::string>{"trailing-bytes"});
 }
 
+// Item 3: "PK\6\7" in the last central record's name sits exactly where a ZIP64 locator
+// would. Python writes the name (it cannot hold NUL bytes, so its disk field is not zero).
+TEST_F(ZipEndRecordsTest, FalseZip64LocatorInANameIsIgnored) {
+  // The last 20 bytes: signature, disk 0x01010101, offset, 0x01010101 disks.
+  const std::string name =
+      "note PK\x06\x07" + std::string(4, '\x01') + std::string(8, '\x02') + std::string(4, '\x01');
+  const auto path = dir_.path() / "python-locator.zip";
+  testing::MakeZipWithPython(path, {{"a.txt", "a"}, {name, "tricky"}});
+  const ZipReader& reader = Open(path);
+  EXPECT_FALSE(reader.info().zip64);
+  ASSERT_EQ(reader.entries().size(), 2u);
+  EXPECT_EQ(Content(reader, 1), "tricky");
+}
+
+TEST_F(ZipEndRecordsTest, Zip64LocatorNamingNoRecordIsIgnored) {
+  // Disk 0, record at offset 0 (a local header), 1 disk: a well-formed locator that lies.
+  const ZipReader& reader = Open(Craft("crafted-locator.zip",
+                                       R"({"entries": [{"name": "a.txt", "data": "a"},
+                      {"name": {"concat": ["b", {"hex": "504b060700000000000000000000000001000000"}]},
+                       "data": "b"}]})"));
+  EXPECT_FALSE(reader.info().zip64);
+  EXPECT_EQ(reader.entries().size(), 2u);
+  EXPECT_EQ(Content(reader, 1), "b");
+}
+
+TEST_F(ZipEndRecordsTest, Zip64RecordThatDisagreesWithTheEndRecordIsIgnored) {
+  // A ZIP64 record and locator, but the plain end record holds real values that the ZIP64
+  // record contradicts (5 entries): the plain record is read.
+  const ZipReader& reader =
+      Open(Craft("disagree.zip", R"({"zip64": true, "entries": [{"name": "a.txt", "data": "a"}],
+                          "zip64_eocd": {"total_entries": 5, "entries_on_disk": 5},
+                          "eocd": {"total_entries": 1, "entries_on_disk": 1, "cd_size": 51,
+                                   "cd_offset": 36}})"));
+  EXPECT_FALSE(reader.info().zip64);
+  EXPECT_EQ(Names(reader), std::vector<std::string>{"a.txt"});
+}
+
+TEST_F(ZipEndRecordsTest, ValidZip64RecordsAreRead) {
+  const ZipReader& reader = Open(Craft(
+      "zip64.zip", R"({"zip64": true, "entries": [{"name": "a.txt", "data": "a", "zip64": true},
+                                                  {"name": "b.txt", "data": "b"}]})"));
+  EXPECT_TRUE(reader.info().zip64);
+  EXPECT_EQ(Names(reader), (std::vector<std::string>{"a.txt", "b.txt"}));
+  EXPECT_EQ(Content(reader, 0), "a");
+}
+
 // Item 4: bytes between the directory and the end record (or the ZIP64 end record).
 TEST_F(ZipEndRecordsTest, BytesBetweenTheDirectoryAndTheEndRecordAreReported) {
   for (const char* zip64 : {"false", "true"}) {

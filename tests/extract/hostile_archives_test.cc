@@ -182,8 +182,9 @@ TEST_F(HostileArchiveTest, StructuralDamageIsRefusedWithItsReason) {
 }
 
 TEST_F(HostileArchiveTest, OddButValidLayoutsAreRead) {
-  for (const char* example : {"sfx", "sfx-unadjusted", "fake-eocd-in-comment", "zip64",
-                              "descriptor", "descriptor-nosig-64", "gap-before-eocd"}) {
+  for (const char* example :
+       {"sfx", "sfx-unadjusted", "fake-eocd-in-comment", "zip64", "descriptor",
+        "descriptor-nosig-64", "gap-before-eocd", "false-zip64-locator"}) {
     CraftExample(std::string(example) + ".zip", example);
     const auto result =
         testing::RunJob(*store_, {"bkt", std::string(example) + ".zip"}, *store_, {});

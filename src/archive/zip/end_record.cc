@@ -110,13 +110,29 @@ std::vector<EndRecord> FindEndRecords(const Tail& tail) {
   return records;
 }
 
+// The plain record holds each value, or all ones for "see the ZIP64 record"; some writers keep
+// the low bits of a count there instead.
+bool PlainAgreesWithZip64(const DirectoryFields& plain, const DirectoryFields& wide) {
+  auto agrees = [](uint64_t narrow, uint64_t value, uint64_t ones) {
+    return narrow == ones || narrow == (value & ones);
+  };
+  return agrees(plain.disk, wide.disk, 0xffff) && agrees(plain.cd_disk, wide.cd_disk, 0xffff) &&
+         agrees(plain.entries_on_disk, wide.entries_on_disk, 0xffff) &&
+         agrees(plain.entries, wide.entries, 0xffff) &&
+         agrees(plain.cd_size, wide.cd_size, 0xffffffff) &&
+         agrees(plain.cd_offset, wide.cd_offset, 0xffffffff);
+}
+
 struct Zip64End {
   uint64_t position = 0;  // of the ZIP64 record: the directory ends there at the latest
   DirectoryFields fields;
 };
 
-// The ZIP64 end record named by a locator directly before `r`: at the offset the locator
-// names, or directly before the locator when data was prepended to the archive.
+// The ZIP64 end record named by a locator directly before `r`, if the locator is a real one:
+// one disk, a ZIP64 record with its signature at the offset the locator names (or directly
+// before the locator, when data was prepended to the archive) and values the plain record does
+// not contradict. Anything else, such as "PK\6\7" ending the last central record's name, is
+// no locator: `ignored` says why, and the plain record is read as it stands.
 std::optional<Zip64End> ReadZip64End(const Tail& tail, const EndRecord& r, std::string& ignored) {
   if (r.position < kZip64LocatorSize + kZip64EndOfCentralDirSize) return std::nullopt;
   const uint64_t locator = r.position - kZip64LocatorSize;
@@ -124,8 +140,16 @@ std::optional<Zip64End> ReadZip64End(const Tail& tail, const EndRecord& r, std::
   if (LoadLe32(bytes.data()) != kZip64LocatorSignature) return std::nullopt;
   ByteCursor lc(bytes);
   lc.U32();
-  lc.U32();  // disk of the ZIP64 record
+  const uint32_t record_disk = lc.U32();
   const uint64_t recorded = lc.U64();
+  const uint32_t disks = lc.U32();
+  const std::string what = "a ZIP64 locator " + At(locator) + " was ignored: ";
+  if (record_disk != 0 || disks > 1) {
+    ignored =
+        what + "it names disk " + std::to_string(record_disk) + " of " + std::to_string(disks);
+    return std::nullopt;
+  }
+  ignored = what + "no ZIP64 end record at the offset it names (" + std::to_string(recorded) + ")";
   const uint64_t latest = locator - kZip64EndOfCentralDirSize;
   for (const uint64_t pos : {recorded, latest}) {
     if (pos > latest) continue;
@@ -133,9 +157,9 @@ std::optional<Zip64End> ReadZip64End(const Tail& tail, const EndRecord& r, std::
     if (LoadLe32(rec.data()) != kZip64EndOfCentralDirSignature) continue;
     ByteCursor c(rec);
     c.U32();
-    c.U64();  // record size
-    c.U16();  // version made by
-    c.U16();  // version needed
+    const uint64_t record_size = c.U64();  // after this field, extensible data included
+    c.U16();                               // version made by
+    c.U16();                               // version needed
     Zip64End end{pos, {}};
     end.fields.disk = c.U32();
     end.fields.cd_disk = c.U32();
@@ -143,10 +167,19 @@ std::optional<Zip64End> ReadZip64End(const Tail& tail, const EndRecord& r, std::
     end.fields.entries = c.U64();
     end.fields.cd_size = c.U64();
     end.fields.cd_offset = c.U64();
+    if (record_size < kZip64EndOfCentralDirSize - 12 || record_size > locator - pos - 12) {
+      ignored = what + "the ZIP64 end record " + At(pos) + " gives its size as " +
+                std::to_string(record_size) + " bytes, which does not fit before the locator";
+      continue;
+    }
+    if (!PlainAgreesWithZip64(r.fields, end.fields)) {
+      ignored = what + "the end record contradicts the ZIP64 end record " + At(pos);
+      continue;
+    }
+    ignored.clear();
     return end;
   }
-  throw Error(ErrorKind::kArchiveRefused,
-              "ZIP64 locator points at no ZIP64 end-of-central-directory record");
+  return std::nullopt;
 }
 
 // Whether the first record of a directory at `start` points at a local header once

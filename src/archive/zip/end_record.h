@@ -3,9 +3,10 @@
 // reads the directory it describes.
 //
 // Which end record counts: an archive comment can hold a complete second record (a decoy
-// describing another directory), and a comment length can run past the end of the file. So
-// every record in the tail is read, and one is taken only when it is consistent: its counts
-// agreeing, its directory where it says (directly before it, or
+// describing another directory), a "PK\6\7" at the end of the last central record can look
+// like a ZIP64 locator, and a comment length can run past the end of the file. So every
+// record in the tail is read, and one is taken only when it is consistent: its ZIP64 locator
+// valid or ignored, its counts agreeing, its directory where it says (directly before it, or
 // at its offset with a gap before the end record that holds no further record) and its entries
 // parsing. Two records describing different directories refuse the archive; so does a chosen
 // record whose comment runs past the end of the file. Bytes after the comment are tolerated
