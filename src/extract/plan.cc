@@ -74,9 +74,11 @@ ExtractionPlan MakePlan(const ArchiveReader& archive, const Destination& destina
   }
   for (Finding& f : archive.StructuralFindings()) findings.push_back(std::move(f));
 
+  // A structural warning (a FIFO holding data, a malformed extra field unpackd does not read)
+  // leaves its member to be extracted.
   std::vector<bool> refused(entries.size(), false);
   for (const auto& f : findings) {
-    if (f.member) refused[*f.member] = true;
+    if (f.member && f.severity != Severity::kWarning) refused[*f.member] = true;
   }
   std::unordered_map<std::string, uint32_t> by_key;
   std::unordered_map<std::string, uint32_t> by_folded_key;

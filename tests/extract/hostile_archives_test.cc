@@ -146,6 +146,20 @@ TEST_F(HostileArchiveTest, SpecialFilesAndUnknownMethods) {
   ExpectRefused("m.zip", {"unsupported-method", "compression method 17"});
 }
 
+// A warning about a member's structure (here a truncated timestamp field unpackd does not
+// read) is reported, and the member is extracted all the same.
+TEST_F(HostileArchiveTest, MembersWithStructuralWarningsAreExtracted) {
+  Craft("ut.zip", R"({"entries": [{"name": "a.txt", "data": "a",
+                                   "central_extra": [{"id": 21589, "data": {"hex": "01"}}]},
+                                  {"name": "b.txt", "data": "b"}]})");
+  const auto result = testing::RunJob(*store_, {"bkt", "ut.zip"}, *store_, {});
+  EXPECT_EQ(result.members_written, 2u);
+  ASSERT_EQ(result.findings.size(), 1u);
+  EXPECT_EQ(result.findings[0].code, "malformed-extra-field");
+  EXPECT_EQ(result.manifest.skipped_count, 0u);
+  EXPECT_EQ(testing::ReadFileString(root_ / "bkt" / "ut" / "a.txt"), "a");
+}
+
 // Issue 15, items 1, 2 and 9: the end record, the directory's size and the records it holds
 // must agree, or nothing is extracted (no member dropped, none taken from a decoy).
 TEST_F(HostileArchiveTest, EndRecordsThatDisagreeWithTheDirectoryAreRefused) {
