@@ -107,7 +107,8 @@ ExtractionPlan MakePlan(const ArchiveReader& archive, const Destination& destina
       continue;
     }
     if (e.kind == EntryKind::kSpecial) {
-      refuse("special-file", "device, FIFO or socket entry; only regular files are extracted");
+      refuse("special-file",
+             "device, socket or FIFO without data; only regular files are extracted");
       continue;
     }
     if (!e.encryption.empty()) {

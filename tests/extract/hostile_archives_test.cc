@@ -146,6 +146,33 @@ TEST_F(HostileArchiveTest, SpecialFilesAndUnknownMethods) {
   ExpectRefused("m.zip", {"unsupported-method", "compression method 17"});
 }
 
+// Issue 15, item 6: `some-command | zip out.zip -` records the member with the pipe's FIFO
+// mode although it holds ordinary data.
+TEST_F(HostileArchiveTest, FifoMembersWithDataAreExtractedAsFiles) {
+  // A FIFO without data is what a named pipe looks like; sockets and devices never carry data.
+  // (First: ExpectRefused checks that the bucket holds nothing else.)
+  Craft("empty-fifo.zip", R"({"entries": [{"name": "pipe", "unix_mode": "010644"}]})");
+  ExpectRefused("empty-fifo.zip", {"special-file", "pipe"});
+  Craft("socket.zip", R"({"entries": [{"name": "sock", "unix_mode": "0140755", "data": "x"}]})");
+  ExpectRefused("socket.zip", {"special-file", "sock"});
+  Craft("char.zip", R"({"entries": [{"name": "tty", "unix_mode": "020620", "data": "x"}]})");
+  ExpectRefused("char.zip", {"special-file", "tty"});
+
+  ASSERT_EQ(testing::RunCommand("echo hi | zip -q " +
+                                testing::ShellQuote(ArchivePath("piped.zip").string()) + " -"),
+            0);
+  const auto result = testing::RunJob(*store_, {"bkt", "piped.zip"}, *store_, {});
+  EXPECT_EQ(result.members_written, 1u);
+  ASSERT_EQ(result.findings.size(), 1u);
+  EXPECT_EQ(result.findings[0].code, "fifo-with-data");
+  EXPECT_EQ(result.findings[0].severity, Severity::kWarning);
+  EXPECT_EQ(result.manifest.skipped_count, 0u);
+  EXPECT_EQ(testing::ReadFileString(root_ / "bkt" / "piped" / "-"), "hi\n");
+
+  CraftExample("fifo.zip", "fifo-with-data");
+  EXPECT_EQ(testing::RunJob(*store_, {"bkt", "fifo.zip"}, *store_, {}).members_written, 1u);
+}
+
 // A warning about a member's structure (here a truncated timestamp field unpackd does not
 // read) is reported, and the member is extracted all the same.
 TEST_F(HostileArchiveTest, MembersWithStructuralWarningsAreExtracted) {

@@ -68,6 +68,15 @@ std::unique_ptr<ZipArchive> ZipArchive::Open(RandomAccessSource& source,
     if (raw_name == entries[i].name) std::string().swap(raw_name);
   }
   std::vector<Finding> findings = LayoutFindings(info);
+  for (size_t i = 0; i < records.size(); ++i) {
+    const ArchiveEntry& e = entries[i];
+    if (records[i].is_fifo() && e.kind == EntryKind::kFile) {
+      findings.push_back(Finding{Severity::kWarning, "fifo-with-data", e.index, e.name,
+                                 "recorded as a FIFO but holds " + std::to_string(e.size) +
+                                     " bytes (as `zip` records data read from a pipe); "
+                                     "extracted as a regular file"});
+    }
+  }
   for (RecordNote& note : directory.notes) {
     const ArchiveEntry& e = entries[note.index];
     findings.push_back(Finding{
