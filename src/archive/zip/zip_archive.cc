@@ -1,5 +1,7 @@
 #include "archive/zip/zip_archive.h"
 
+#include <algorithm>
+#include <string_view>
 #include <vector>
 
 #include "archive/checked_member_reader.h"
@@ -26,6 +28,14 @@ std::string MemberLabel(const ArchiveEntry& entry) {
 
 [[noreturn]] void Refuse(const ArchiveEntry& entry, const std::string& why) {
   throw Error(ErrorKind::kArchiveRefused, MemberLabel(entry) + ": " + why);
+}
+
+// unpackd reads a backslash in a name as '/' (NormalizeMemberPath), so a local header that spells
+// the central name with the other separator names the same member.
+bool SameMemberName(std::string_view local, std::string_view central) {
+  auto is_separator = [](char c) { return c == '/' || c == '\\'; };
+  return std::equal(local.begin(), local.end(), central.begin(), central.end(),
+                    [&](char a, char b) { return a == b || (is_separator(a) && is_separator(b)); });
 }
 
 // What the end records tolerated: bytes where no reader looks for anything.
@@ -121,7 +131,7 @@ MemberExtent ZipArchive::LocateMember(const ArchiveEntry& member, RandomAccessSo
   ApplyExtraFields(std::span<const std::byte>(variable).subspan(name_len), true, local,
                    MemberLabel(member) + ": local header");
 
-  if (local_name != RawName(member)) {
+  if (!SameMemberName(local_name, RawName(member))) {
     Refuse(member, "local header names '" + PrintableRawName(local_name) +
                        "', central directory disagrees");
   }
@@ -130,17 +140,22 @@ MemberExtent ZipArchive::LocateMember(const ArchiveEntry& member, RandomAccessSo
     Refuse(member, "local header says method " + std::to_string(local.method) +
                        ", central directory says " + std::to_string(entry.method));
   }
-  if ((flags & (kFlagEncrypted | kFlagDataDescriptor)) !=
-      (entry.flags & (kFlagEncrypted | kFlagDataDescriptor))) {
+  // The local header says whether a data descriptor follows the data. Some writers set the
+  // flag in the central directory alone; their local header then holds the CRC and sizes,
+  // which must agree like any other's.
+  const bool descriptor_follows = (flags & kFlagDataDescriptor) != 0;
+  if ((flags & kFlagEncrypted) != (entry.flags & kFlagEncrypted) ||
+      (descriptor_follows && !entry.has_data_descriptor())) {
     Refuse(member, "local header flags disagree with the central directory");
   }
-  if ((flags & kFlagDataDescriptor) == 0) {
+  if (!descriptor_follows) {
     if (local.crc32 != entry.crc32 || local.compressed_size != entry.compressed_size ||
         local.uncompressed_size != entry.uncompressed_size) {
       Refuse(member, "local header CRC or sizes disagree with the central directory");
     }
   }
   MemberExtent extent;
+  extent.data_descriptor = descriptor_follows;
   extent.data_offset = at + kLocalHeaderSize + name_len + extra_len;
   extent.data_size = entry.compressed_size;
   if (extent.data_size > info_.central_directory_offset ||
@@ -152,8 +167,8 @@ MemberExtent ZipArchive::LocateMember(const ArchiveEntry& member, RandomAccessSo
 
 void ZipArchive::CheckDataDescriptor(const ArchiveEntry& member, const MemberExtent& extent,
                                      RandomAccessSource& via) const {
+  if (!extent.data_descriptor) return;
   const ZipEntry& entry = record(member);
-  if (!entry.has_data_descriptor()) return;
   const uint64_t at = extent.data_offset + extent.data_size;
   auto bytes = ReadUpTo(via, at, 24);
   // Layouts: [sig] crc csize usize, sizes 4 or 8 bytes each.

@@ -38,8 +38,9 @@ struct ZipArchiveInfo {
 
 // Where a member's compressed bytes are, once its local header has been checked.
 struct MemberExtent {
-  uint64_t data_offset = 0;  // first compressed byte
-  uint64_t data_size = 0;    // compressed size (from the central directory)
+  uint64_t data_offset = 0;      // first compressed byte
+  uint64_t data_size = 0;        // compressed size (from the central directory)
+  bool data_descriptor = false;  // the local header says a data descriptor follows the data
 };
 
 class ZipArchive {
@@ -64,16 +65,18 @@ class ZipArchive {
   RandomAccessSource& source() const { return source_; }
 
   // Reads and checks the entry's local header (signature, name, method, flags, sizes and CRC
-  // where present, data within the file). Throws Error(kArchiveRefused) on disagreement.
+  // where present, data within the file). Names are compared with '\' and '/' alike; a
+  // data-descriptor flag set in the central directory alone is accepted when the local CRC
+  // and sizes agree. Throws Error(kArchiveRefused) on disagreement.
   MemberExtent LocateMember(const ArchiveEntry& entry) const {
     return LocateMember(entry, source_);
   }
   // The same, reading through `via` (a view of the same archive bytes, e.g. a cached range).
   MemberExtent LocateMember(const ArchiveEntry& entry, RandomAccessSource& via) const;
 
-  // Checks the data descriptor that follows a member written with flag bit 3, if there is one
-  // in the file; accepts 32- and 64-bit sizes, with or without signature. Throws
-  // Error(kArchiveRefused) if present but disagreeing with the central directory.
+  // Checks the data descriptor that follows a member whose local header has flag bit 3;
+  // accepts 32- and 64-bit sizes, with or without signature. Throws Error(kArchiveRefused)
+  // if none agrees with the central directory.
   void CheckDataDescriptor(const ArchiveEntry& entry, const MemberExtent& extent) const {
     CheckDataDescriptor(entry, extent, source_);
   }
