@@ -20,6 +20,8 @@ using namespace zipfmt;
 // No writer puts more end-record signatures than this in an archive's tail; reading more would
 // only cost requests.
 constexpr size_t kMaxEndRecords = 16;
+// Reading a directory costs as much as the directory is large; a real one and a decoy need two.
+constexpr size_t kMaxDirectoryReads = 3;
 
 // The archive's last 64 KiB + 22 bytes, where every end record starts. Reads inside it cost
 // nothing (on S3 every other read is a ranged GET).
@@ -187,7 +189,8 @@ std::optional<Zip64End> ReadZip64End(const Tail& tail, const EndRecord& r, std::
 bool FirstRecordFindsItsLocalHeader(const Tail& tail, uint64_t start, uint64_t prepended) {
   const auto record = tail.Read(start, kCentralHeaderSize);
   if (record.size() < kCentralHeaderSize) return false;
-  const uint32_t offset = LoadLe32(record.data() + 42);
+  constexpr size_t kLocalHeaderOffsetField = 42;  // APPNOTE 4.3.12
+  const uint32_t offset = LoadLe32(record.data() + kLocalHeaderOffsetField);
   return offset == 0xffffffff || tail.HasSignature(offset + prepended, kLocalHeaderSignature);
 }
 
@@ -271,7 +274,8 @@ bool SameDirectory(const ZipArchiveInfo& a, const ZipArchiveInfo& b) {
     return i.entry_count == 0 && i.central_directory_size == 0;
   };
   if (empty(a) && empty(b)) return true;
-  return a.central_directory_offset == b.central_directory_offset &&
+  return a.prepended_bytes == b.prepended_bytes &&
+         a.central_directory_offset == b.central_directory_offset &&
          a.central_directory_size == b.central_directory_size && a.entry_count == b.entry_count;
 }
 
@@ -316,6 +320,7 @@ LocatedDirectory LocateCentralDirectory(RandomAccessSource& source,
   const EndRecord* chosen_record = nullptr;
   std::optional<Error> unreadable;  // a directory placed where a record says, that did not parse
   std::string problems;
+  size_t directory_reads = 0;
   for (const EndRecord& r : records) {
     if (r.empty() && any_members) continue;
     auto read = ReadEndRecord(tail, r);
@@ -333,6 +338,12 @@ LocatedDirectory LocateCentralDirectory(RandomAccessSource& source,
         chosen->info = std::move(info);
       }
       continue;
+    }
+    if (++directory_reads > kMaxDirectoryReads) {
+      throw Error(ErrorKind::kArchiveRefused,
+                  "more than " + std::to_string(kMaxDirectoryReads) +
+                      " end-of-central-directory records point at central directories",
+                  "ambiguous-end-record");
     }
     std::optional<CentralDirectory> directory;
     try {
