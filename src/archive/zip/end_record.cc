@@ -71,6 +71,18 @@ struct DirectoryFields {
   uint64_t entries_on_disk = 0, entries = 0, cd_size = 0, cd_offset = 0;
 };
 
+// Both records hold them in the same order; the ZIP64 one twice as wide.
+DirectoryFields ReadDirectoryFields(ByteCursor& c, bool zip64) {
+  DirectoryFields f;
+  f.disk = zip64 ? c.U32() : c.U16();
+  f.cd_disk = zip64 ? c.U32() : c.U16();
+  f.entries_on_disk = zip64 ? c.U64() : c.U16();
+  f.entries = zip64 ? c.U64() : c.U16();
+  f.cd_size = zip64 ? c.U64() : c.U32();
+  f.cd_offset = zip64 ? c.U64() : c.U32();
+  return f;
+}
+
 struct EndRecord {
   uint64_t position = 0;     // of the signature
   uint64_t comment_end = 0;  // where its comment ends; past the file's end when it lies
@@ -100,12 +112,7 @@ std::vector<EndRecord> FindEndRecords(const Tail& tail) {
     EndRecord r;
     r.position = tail.start() + i;
     c.U32();
-    r.fields.disk = c.U16();
-    r.fields.cd_disk = c.U16();
-    r.fields.entries_on_disk = c.U16();
-    r.fields.entries = c.U16();
-    r.fields.cd_size = c.U32();
-    r.fields.cd_offset = c.U32();
+    r.fields = ReadDirectoryFields(c, false);
     r.comment_end = r.position + kEndOfCentralDirSize + c.U16();
     records.push_back(r);
   }
@@ -162,13 +169,7 @@ std::optional<Zip64End> ReadZip64End(const Tail& tail, const EndRecord& r, std::
     const uint64_t record_size = c.U64();  // after this field, extensible data included
     c.U16();                               // version made by
     c.U16();                               // version needed
-    Zip64End end{pos, {}};
-    end.fields.disk = c.U32();
-    end.fields.cd_disk = c.U32();
-    end.fields.entries_on_disk = c.U64();
-    end.fields.entries = c.U64();
-    end.fields.cd_size = c.U64();
-    end.fields.cd_offset = c.U64();
+    const Zip64End end{pos, ReadDirectoryFields(c, true)};
     if (record_size < kZip64EndOfCentralDirSize - 12 || record_size > locator - pos - 12) {
       ignored = what + "the ZIP64 end record " + At(pos) + " gives its size as " +
                 std::to_string(record_size) + " bytes, which does not fit before the locator";
@@ -245,7 +246,7 @@ std::variant<ZipArchiveInfo, std::string> ReadEndRecord(const Tail& tail, const 
     end = zip64->position;
     info.zip64 = true;
   }
-  auto problem = [&](std::string why) -> std::string {
+  auto problem = [&](const std::string& why) -> std::string {
     return locator_ignored.empty() ? why : why + " (" + locator_ignored + ")";
   };
   if (f.disk != 0 || f.cd_disk != 0) {
