@@ -15,7 +15,7 @@ enum class EntryKind {
   kFile,
   kDirectory,
   kSymlink,
-  kSpecial,  // device, FIFO or socket
+  kSpecial,  // device, socket, or a FIFO without data
 };
 
 struct ArchiveEntry {

@@ -69,8 +69,9 @@ class ArchiveReader {
   // Every entry, in directory order; entries()[i].index == i.
   virtual const std::vector<ArchiveEntry>& entries() const = 0;
 
-  // What the format's structure reveals before any member is read (members whose data
-  // overlaps another's: a non-recursive zip bomb). Names and limits are the planner's.
+  // What the format's structure reveals before any member is read: refusals (members whose
+  // data overlaps another's: a non-recursive zip bomb) and warnings about what the parser
+  // tolerated (members are still extracted). Names and limits are the planner's.
   virtual std::vector<Finding> StructuralFindings() const = 0;
 
   // Where the entry's headers and data lie, as far as the directory tells: an estimate that

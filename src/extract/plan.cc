@@ -85,9 +85,11 @@ ExtractionPlan MakePlan(const ArchiveReader& archive, const Destination& destina
   }
   for (Finding& f : archive.StructuralFindings()) findings.push_back(std::move(f));
 
+  // A structural warning (a FIFO holding data, a malformed extra field unpackd does not read)
+  // leaves its member to be extracted.
   std::vector<bool> refused(entries.size(), false);
   for (const auto& f : findings) {
-    if (f.member) refused[*f.member] = true;
+    if (f.member && f.severity != Severity::kWarning) refused[*f.member] = true;
   }
   // Views into the planned keys (members is reserved, so they never move) and hashes of the
   // case-folded paths: the plan's own strings, not copies, at any member count.
@@ -120,7 +122,8 @@ ExtractionPlan MakePlan(const ArchiveReader& archive, const Destination& destina
       continue;
     }
     if (e.kind == EntryKind::kSpecial) {
-      refuse("special-file", "device, FIFO or socket entry; only regular files are extracted");
+      refuse("special-file",
+             "device, socket or FIFO without data; only regular files are extracted");
       continue;
     }
     if (!e.encryption.empty()) {

@@ -146,6 +146,58 @@ TEST_F(HostileArchiveTest, SpecialFilesAndUnknownMethods) {
   ExpectRefused("m.zip", {"unsupported-method", "compression method 17"});
 }
 
+// Issue 15, item 6: `some-command | zip out.zip -` records the member with the pipe's FIFO
+// mode although it holds ordinary data.
+TEST_F(HostileArchiveTest, FifoMembersWithDataAreExtractedAsFiles) {
+  // A FIFO without data is what a named pipe looks like; sockets and devices never carry data.
+  // (First: ExpectRefused checks that the bucket holds nothing else.)
+  Craft("empty-fifo.zip", R"({"entries": [{"name": "pipe", "unix_mode": "010644"}]})");
+  ExpectRefused("empty-fifo.zip", {"special-file", "pipe"});
+  Craft("socket.zip", R"({"entries": [{"name": "sock", "unix_mode": "0140755", "data": "x"}]})");
+  ExpectRefused("socket.zip", {"special-file", "sock"});
+  Craft("char.zip", R"({"entries": [{"name": "tty", "unix_mode": "020620", "data": "x"}]})");
+  ExpectRefused("char.zip", {"special-file", "tty"});
+
+  ASSERT_EQ(testing::RunCommand("echo hi | zip -q " +
+                                testing::ShellQuote(ArchivePath("piped.zip").string()) + " -"),
+            0);
+  const auto result = testing::RunJob(*store_, {"bkt", "piped.zip"}, *store_, {});
+  EXPECT_EQ(result.members_written, 1u);
+  ASSERT_EQ(result.findings.size(), 1u);
+  EXPECT_EQ(result.findings[0].code, "fifo-with-data");
+  EXPECT_EQ(result.findings[0].severity, Severity::kWarning);
+  EXPECT_EQ(result.manifest.skipped_count, 0u);
+  EXPECT_EQ(testing::ReadFileString(root_ / "bkt" / "piped" / "-"), "hi\n");
+
+  CraftExample("fifo.zip", "fifo-with-data");
+  EXPECT_EQ(testing::RunJob(*store_, {"bkt", "fifo.zip"}, *store_, {}).members_written, 1u);
+}
+
+// A warning about a member's structure (here a truncated timestamp field unpackd does not
+// read) is reported, and the member is extracted all the same.
+TEST_F(HostileArchiveTest, MembersWithStructuralWarningsAreExtracted) {
+  Craft("ut.zip", R"({"entries": [{"name": "a.txt", "data": "a",
+                                   "central_extra": [{"id": 21589, "data": {"hex": "01"}}]},
+                                  {"name": "b.txt", "data": "b"}]})");
+  const auto result = testing::RunJob(*store_, {"bkt", "ut.zip"}, *store_, {});
+  EXPECT_EQ(result.members_written, 2u);
+  ASSERT_EQ(result.findings.size(), 1u);
+  EXPECT_EQ(result.findings[0].code, "malformed-extra-field");
+  EXPECT_EQ(result.manifest.skipped_count, 0u);
+  EXPECT_EQ(testing::ReadFileString(root_ / "bkt" / "ut" / "a.txt"), "a");
+}
+
+// Issue 15, items 1, 2 and 9: the end record, the directory's size and the records it holds
+// must agree, or nothing is extracted (no member dropped, none taken from a decoy).
+TEST_F(HostileArchiveTest, EndRecordsThatDisagreeWithTheDirectoryAreRefused) {
+  CraftExample("low.zip", "entry-count-too-low");
+  ExpectRefused("low.zip", {"entry count is 1", "holds 2 records"});
+  CraftExample("decoy.zip", "decoy-eocd-in-comment");
+  ExpectRefused("decoy.zip", {"different central directories"});
+  CraftExample("size.zip", "cd-size-too-large");
+  ExpectRefused("size.zip", {"declared size", "are not a record"});
+}
+
 TEST_F(HostileArchiveTest, OverlappingDataIsRefusedBeforeAnyWork) {
   Craft("fifield.zip", R"({"entries": [
       {"name": "kernel.bin", "data": {"repeat": "A", "count": 1048576}, "method": 8},
@@ -171,8 +223,9 @@ TEST_F(HostileArchiveTest, StructuralDamageIsRefusedWithItsReason) {
 }
 
 TEST_F(HostileArchiveTest, OddButValidLayoutsAreRead) {
-  for (const char* example : {"sfx", "sfx-unadjusted", "fake-eocd-in-comment", "zip64",
-                              "descriptor", "descriptor-nosig-64"}) {
+  for (const char* example :
+       {"sfx", "sfx-unadjusted", "fake-eocd-in-comment", "zip64", "descriptor",
+        "descriptor-nosig-64", "gap-before-eocd", "false-zip64-locator"}) {
     CraftExample(std::string(example) + ".zip", example);
     const auto result =
         testing::RunJob(*store_, {"bkt", std::string(example) + ".zip"}, *store_, {});

@@ -55,6 +55,15 @@ void MakeZipWithPython(const std::filesystem::path& out, const MemberMap& member
                    "        z.writestr(name, data)\n");
 }
 
+void CraftZip(const std::filesystem::path& out, const std::string& spec_json) {
+  const auto spec = out.string() + ".spec.json";
+  std::ofstream(spec) << spec_json;
+  const int rc = RunCommand(Python() + " " + ShellQuote(ToolPath("zipcraft.py")) + " --spec " +
+                            ShellQuote(spec) + " " + ShellQuote(out.string()));
+  std::filesystem::remove(spec);
+  if (rc != 0) throw std::runtime_error("zipcraft failed for " + out.string());
+}
+
 std::string RandomBytes(size_t size, uint32_t seed) {
   std::mt19937 rng(seed);
   std::string s(size, '\0');

@@ -22,6 +22,10 @@ void RunPythonZip(const std::filesystem::path& out, const MemberMap& members,
 void MakeZipWithPython(const std::filesystem::path& out, const MemberMap& members,
                        const std::string& compression = "ZIP_DEFLATED");
 
+// Builds a tests/tools/zipcraft.py spec (JSON text, see the tool's header) into `out`. Throws
+// on failure.
+void CraftZip(const std::filesystem::path& out, const std::string& spec_json);
+
 // Deterministic pseudo-random bytes (incompressible) and compressible text of `size` bytes.
 std::string RandomBytes(size_t size, uint32_t seed);
 std::string TextBytes(size_t size, uint32_t seed);

@@ -38,12 +38,22 @@ Top level (all keys optional):
     "comment": BYTES            archive comment
     "zip64": false              write ZIP64 end record + locator (forced even when not needed)
     "eocd": {...}               overrides of the EOCD: disk_number, cd_disk, entries_on_disk,
-                                total_entries, cd_size, cd_offset, comment_length
+                                total_entries, cd_size, cd_offset, comment_length; without
+                                ZIP64 the counts default to the record count modulo 65,536, as
+                                writers without ZIP64 wrap them
     "zip64_eocd": {...}         overrides of the ZIP64 EOCD: version_made_by, version_needed,
                                 disk_number, cd_disk, entries_on_disk, total_entries, cd_size,
                                 cd_offset, record_size
     "zip64_locator": {...}      overrides: eocd64_disk, eocd64_offset, total_disks
     "between_entries_and_cd": BYTES   junk between the last member and the central directory
+    "between_cd_and_eocd": BYTES      junk after the central directory, before the ZIP64 end
+                                record (or the EOCD); not counted in the directory's size
+    "comment_directory": {"entries": [i, ...], "suffix": BYTES, "eocd": {...}}
+                                a decoy hidden in the archive comment (after "comment"): a
+                                second central directory holding the records of entries i, ...
+                                (no_central ones included), then an EOCD describing it whose
+                                comment is "suffix" (so by default it too ends at the end of the
+                                file); "eocd" overrides that decoy EOCD's fields
     "append": BYTES             bytes after the EOCD (and its comment)
     "truncate": N               keep only the first N bytes of the result
     "truncate_end": N           drop the last N bytes
@@ -122,6 +132,7 @@ FLAG_DESCRIPTOR = 0x0008
 FLAG_UTF8 = 0x0800
 
 UNIX = 3
+EOCD_SIZE = 22
 DEFAULT_DOS_DATETIME = (((2024 - 1980) << 9 | 5 << 5 | 17) << 16) | (12 << 11 | 30 << 5 | 0)
 
 # Every spelling of "escape the extraction root" a hostile archive may use.
@@ -359,6 +370,26 @@ class _Member:
             int(o.get("local_header_offset", out_offset))) + name + extra + comment
 
 
+def central_record(members, m):
+    """Member m's central record, pointing at its own local header or at same_data_as's."""
+    source = members[int(m.spec["same_data_as"])] if "same_data_as" in m.spec else m
+    if source.local_offset is None:
+        raise ValueError(f"entry {m.index}: same_data_as must name an entry with local data")
+    return m.central_header(source)
+
+
+def decoy_directory(decoy, members, at, base, layout):
+    """A second central directory plus an EOCD describing it, to hide in the archive comment
+    starting at file offset `at` (see "comment_directory" in the module doc)."""
+    records = b"".join(central_record(members, members[int(i)]) for i in decoy["entries"])
+    count = len(decoy["entries"])
+    layout["comment_directory"] = at
+    layout["comment_eocd"] = at + len(records)
+    defaults = dict(entries_on_disk=count, total_entries=count, cd_size=len(records),
+                    cd_offset=at - base)
+    return records + eocd_record(decoy.get("eocd"), to_bytes(decoy.get("suffix")), defaults)
+
+
 def build(spec):
     """Returns (archive bytes, layout dict) for a spec (see module doc)."""
     prepend = to_bytes(spec.get("prepend"))
@@ -387,19 +418,18 @@ def build(spec):
     for m in members:
         if m.spec.get("no_central"):
             continue
-        source = members[int(m.spec["same_data_as"])] if "same_data_as" in m.spec else m
-        if source.local_offset is None:
-            raise ValueError(f"entry {m.index}: same_data_as must name an entry with local data")
         layout["entries"][m.index]["central_header"] = len(out)
-        out += m.central_header(source)
+        out += central_record(members, m)
         records += 1
     cd_size = len(out) - cd_start
     layout["central_directory"] = cd_start
     layout["central_directory_size"] = cd_size
+    out += to_bytes(spec.get("between_cd_and_eocd"))
 
     comment = to_bytes(spec.get("comment"))
-    defaults = dict(entries_on_disk=records, total_entries=records, cd_size=cd_size,
-                    cd_offset=cd_start - base)
+    # Writers without ZIP64 wrap the 16-bit counts (a ZIP64 end record below saturates them).
+    defaults = dict(entries_on_disk=records & 0xFFFF, total_entries=records & 0xFFFF,
+                    cd_size=cd_size, cd_offset=cd_start - base)
     if spec.get("zip64"):
         z = dict(record_size=44, version_made_by=45, version_needed=45, disk_number=0, cd_disk=0,
                  entries_on_disk=records, total_entries=records, cd_size=cd_size,
@@ -418,6 +448,9 @@ def build(spec):
         defaults.update(entries_on_disk=0xFFFF, total_entries=0xFFFF, cd_size=0xFFFFFFFF,
                         cd_offset=0xFFFFFFFF)
     layout["eocd"] = len(out)
+    if "comment_directory" in spec:
+        comment += decoy_directory(spec["comment_directory"], members,
+                                   len(out) + EOCD_SIZE + len(comment), base, layout)
     out += eocd_record(spec.get("eocd"), comment, defaults)
     out += to_bytes(spec.get("append"))
 
@@ -477,6 +510,16 @@ def _examples():
                                       "unicode_path": "Bericht_결과.txt", "data": "x"}]},
         "unknown-method": {"entries": [{"name": "m.bin", "method": 17, "data": "x",
                                         "compressed": "x"}]},
+        "entry-count-too-low": {"entries": [hello, dict(hello, name="second.txt")],
+                                "eocd": {"total_entries": 1, "entries_on_disk": 1}},
+        "cd-size-too-large": {"entries": [hello], "between_cd_and_eocd": "x" * 16,
+                              "eocd": {"cd_size": 46 + len("hello.txt") + 16}},
+        "decoy-eocd-in-comment": {"entries": [hello, {"name": "evil.txt", "data": "evil",
+                                                      "no_central": True}],
+                                  "comment_directory": {"entries": [1]}},
+        "gap-before-eocd": {"entries": [hello], "between_cd_and_eocd": "0123456789"},
+        "false-zip64-locator": {"entries": [dict(hello, comment={"hex": "504b0607" + "00" * 16})]},
+        "fifo-with-data": {"entries": [dict(hello, unix_mode="010600")]},
     }
 
 

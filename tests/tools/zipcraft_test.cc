@@ -212,6 +212,33 @@ TEST_F(ZipcraftTest, EndRecordOverridesAndTruncation) {
   EXPECT_EQ(py.output, "22 2 44\n");
 }
 
+// The layouts of issue 15: what the readers unpackd is compared with make of them.
+TEST_F(ZipcraftTest, DecoyDirectoryGapAndWrappedCounts) {
+  // Python and unzip take the decoy's directory: it is the record they meet first.
+  const std::string decoy = Example("decoy-eocd-in-comment");
+  EXPECT_EQ(WithZipfile(decoy, "print(z.namelist())").output, "['evil.txt']\n");
+  const RunResult layout = RunCommand(
+      "/usr/bin/python3 -c \"import sys, json; l = json.load(open(sys.argv[1] + '.layout')); "
+      "print(l['comment_directory'] - l['eocd'], l['size'] - l['comment_eocd'])\" " +
+      Quote(decoy));
+  EXPECT_EQ(layout.output, "22 22\n");
+  // unzip reads past a gap between the directory and the end record, and says so.
+  EXPECT_THAT(RunCommand("unzip -t " + Quote(Example("gap-before-eocd"))).output,
+              HasSubstr("10 extra bytes"));
+  // Without ZIP64 the 16-bit counts wrap, as writers without ZIP64 do.
+  const std::string wrapped = Craft(
+      "w.zip", R"({"entries": [)" + [] {
+        std::string entries;
+        for (int i = 0; i < 65537; ++i) entries += std::string(i ? "," : "") + R"({"name": "f"})";
+        return entries;
+      }() + "]}");
+  const RunResult counts = RunCommand(
+      "/usr/bin/python3 -c \"import sys, struct; d = open(sys.argv[1], 'rb').read(); "
+      "print(struct.unpack('<HH', d[-14:-10]))\" " +
+      Quote(wrapped));
+  EXPECT_EQ(counts.output, "(1, 1)\n");
+}
+
 TEST_F(ZipcraftTest, AesExtraAndMethodAreWritten) {
   const RunResult py =
       WithZipfile(Example("aes"),

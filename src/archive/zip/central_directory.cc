@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "archive/names.h"
+#include "archive/zip/extra_fields.h"
 #include "archive/zip/little_endian.h"
 #include "archive/zip/zip_format.h"
 #include "util/error.h"
@@ -55,50 +57,14 @@ std::string ToString(std::span<const std::byte> bytes) {
   return std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size());
 }
 
-}  // namespace
-
-std::optional<UnicodePathExtra> ApplyExtraFields(std::span<const std::byte> extra,
-                                                 bool in_local_header, ZipEntry& entry) {
-  std::optional<UnicodePathExtra> unicode_path;
-  ByteCursor c(extra);
-  while (c.remaining() >= 4) {
-    const uint16_t id = c.U16();
-    const uint16_t len = c.U16();
-    if (c.remaining() < len) break;  // a malformed trailing field is ignored, as zip tools do
-    ByteCursor field(c.Bytes(len));
-    if (id == kExtraZip64) {
-      // Only the fields whose 32-bit slot is saturated are present, in this order.
-      if (in_local_header || entry.uncompressed_size == 0xffffffff) {
-        if (field.remaining() >= 8) entry.uncompressed_size = field.U64(), entry.zip64 = true;
-      }
-      if (in_local_header || entry.compressed_size == 0xffffffff) {
-        if (field.remaining() >= 8) entry.compressed_size = field.U64(), entry.zip64 = true;
-      }
-      if (!in_local_header && entry.local_header_offset == 0xffffffff) {
-        if (field.remaining() >= 8) entry.local_header_offset = field.U64(), entry.zip64 = true;
-      }
-      if (!in_local_header && entry.disk_start == 0xffff && field.remaining() >= 4) {
-        entry.disk_start = field.U32();
-      }
-    } else if (id == kExtraUnicodePath && !in_local_header) {
-      if (field.U8() == 1 && field.remaining() >= 4) {
-        unicode_path.emplace();
-        unicode_path->name_crc = field.U32();
-        unicode_path->name = ToString(field.Bytes(field.remaining()));
-      }
-    } else if (id == kExtraWinZipAes) {
-      field.U16();  // vendor version
-      field.U16();  // "AE"
-      field.U8();   // strength
-      const uint16_t actual_method = field.U16();
-      if (field.ok() && entry.method == kMethodAes) {
-        entry.aes_encrypted = true;
-        entry.method = actual_method;
-      }
-    }
-  }
-  return unicode_path;
+// Writers without ZIP64 wrap the 16-bit counts past 65,535 members; a ZIP64 count is exact.
+bool CountMatches(uint64_t declared, uint64_t held, bool zip64) {
+  return zip64 ? declared == held : declared == held % 65536;
 }
+
+std::string Bytes(uint64_t n) { return std::to_string(n) + " bytes"; }
+
+}  // namespace
 
 CentralDirectory ReadCentralDirectory(RandomAccessSource& source, const ZipArchiveInfo& info,
                                       const ArchiveOpenOptions& options) {
@@ -117,18 +83,37 @@ CentralDirectory ReadCentralDirectory(RandomAccessSource& source, const ZipArchi
   std::vector<ZipEntry>& entries = directory.records;
   // Never trust the declared count for allocation: a hostile count costs no memory up front.
   entries.reserve(static_cast<size_t>(std::min<uint64_t>(info.entry_count, 65536)));
-  for (uint64_t i = 0; i < info.entry_count; ++i) {
-    auto fixed = reader.Take(kCentralHeaderSize);
+  // The declared size, not the count, says where the records end (the count may have wrapped);
+  // afterwards the two must agree, so no record is dropped without a word.
+  const uint64_t size = info.central_directory_size;
+  for (uint64_t used = 0; used < size;) {
+    const uint64_t i = entries.size();
     const std::string where = "central directory record " + std::to_string(i);
-    if (fixed.empty()) {
-      throw Error(ErrorKind::kArchiveRefused, where +
-                                                  " is missing: directory truncated (declared " +
-                                                  std::to_string(info.entry_count) + " members)");
+    const uint64_t left = size - used;
+    const auto fixed =
+        left < kCentralHeaderSize ? std::span<const std::byte>() : reader.Take(kCentralHeaderSize);
+    const bool is_record =
+        fixed.size() == kCentralHeaderSize && LoadLe32(fixed.data()) == kCentralHeaderSignature;
+    if (!is_record && CountMatches(info.entry_count, i, info.zip64)) {
+      throw Error(ErrorKind::kArchiveRefused,
+                  "the central directory's declared size is " + Bytes(size) + ", but the " +
+                      std::to_string(i) + " record(s) the end record counts end after " +
+                      Bytes(used) + "; the other " + Bytes(left) + " are not a record",
+                  "directory-size-mismatch");
+    }
+    if (left < kCentralHeaderSize) {
+      throw Error(ErrorKind::kArchiveRefused,
+                  where + " runs past the directory's declared size of " + Bytes(size));
+    }
+    if (fixed.empty()) throw Error(ErrorKind::kArchiveRefused, where + " is truncated");
+    if (!is_record) throw Error(ErrorKind::kArchiveRefused, where + " has a bad signature");
+    if (i == options.max_entries) {
+      throw Error(ErrorKind::kArchiveRefused, "the central directory holds more than " +
+                                                  std::to_string(options.max_entries) +
+                                                  " members, the limit");
     }
     ByteCursor c(fixed);
-    if (c.U32() != kCentralHeaderSignature) {
-      throw Error(ErrorKind::kArchiveRefused, where + " has a bad signature");
-    }
+    c.U32();  // the signature, checked above
     ZipEntry e;
     e.version_made_by = c.U16();
     c.U16();  // version needed: tools disagree with their own central directory too often
@@ -150,14 +135,25 @@ CentralDirectory ReadCentralDirectory(RandomAccessSource& source, const ZipArchi
                                                   "-byte name, over the limit of " +
                                                   std::to_string(options.max_name_bytes));
     }
-    auto variable = reader.Take(size_t{name_len} + extra_len + comment_len);
-    if (variable.size() != size_t{name_len} + extra_len + comment_len) {
+    const size_t variable_len = size_t{name_len} + extra_len + comment_len;
+    if (variable_len > left - kCentralHeaderSize) {
+      throw Error(ErrorKind::kArchiveRefused,
+                  where + " runs past the directory's declared size of " + Bytes(size));
+    }
+    auto variable = reader.Take(variable_len);
+    if (variable.size() != variable_len) {
       throw Error(ErrorKind::kArchiveRefused, where + " is truncated");
     }
+    used += kCentralHeaderSize + variable_len;
     e.raw_name = ToString(variable.first(name_len));
-    if (auto unicode_path = ApplyExtraFields(variable.subspan(name_len, extra_len), false, e)) {
-      unicode_path->index = static_cast<uint32_t>(i);
-      directory.unicode_paths.push_back(std::move(*unicode_path));
+    ExtraFields extra = ApplyExtraFields(variable.subspan(name_len, extra_len), false, e,
+                                         where + " ('" + PrintableRawName(e.raw_name) + "')");
+    if (extra.unicode_path) {
+      extra.unicode_path->index = static_cast<uint32_t>(i);
+      directory.unicode_paths.push_back(std::move(*extra.unicode_path));
+    }
+    if (!extra.tolerated.empty()) {
+      directory.notes.push_back(RecordNote{static_cast<uint32_t>(i), std::move(extra.tolerated)});
     }
     if (e.disk_start != 0) {
       throw Error(ErrorKind::kArchiveRefused, where + " starts on disk " +
@@ -173,6 +169,13 @@ CentralDirectory ReadCentralDirectory(RandomAccessSource& source, const ZipArchi
                   where + " points to a local header at or after the central directory");
     }
     entries.push_back(std::move(e));
+  }
+  if (!CountMatches(info.entry_count, entries.size(), info.zip64)) {
+    throw Error(ErrorKind::kArchiveRefused,
+                "entry count mismatch: the end record's entry count is " +
+                    std::to_string(info.entry_count) + ", but the central directory (" +
+                    Bytes(size) + ") holds " + std::to_string(entries.size()) + " records",
+                "entry-count-mismatch");
   }
   return directory;
 }

@@ -2,28 +2,33 @@
 // chunks so that memory per entry is fixed whatever the directory's size.
 #pragma once
 
-#include <optional>
-#include <span>
+#include <cstdint>
+#include <string>
 #include <vector>
 
 #include "archive/zip/zip_archive.h"
 
 namespace unpackd {
 
+// Something malformed but harmless in record `index` (an extra field unpackd does not read),
+// for a finding. Rare, so kept beside the records like UnicodePathExtra.
+struct RecordNote {
+  uint32_t index = 0;
+  std::string message;
+};
+
 struct CentralDirectory {
   std::vector<ZipEntry> records;                // raw names, in directory order
   std::vector<UnicodePathExtra> unicode_paths;  // sorted by index
+  std::vector<RecordNote> notes;                // sorted by index
 };
 
-// Throws Error(kArchiveRefused) on a malformed or truncated directory. Names are left raw
+// Reads records until the directory's declared size is consumed, then checks that their
+// number is the end record's count (modulo 65,536 without ZIP64: writers wrap that 16-bit
+// field). Throws Error(kArchiveRefused) on a malformed or truncated directory, a declared size
+// covering bytes that are no record, or a count that disagrees. Names are left raw
 // (ZipArchive::Open decodes them for the whole archive at once).
 CentralDirectory ReadCentralDirectory(RandomAccessSource& source, const ZipArchiveInfo& info,
                                       const ArchiveOpenOptions& options);
-
-// Applies the extra fields unpackd understands (ZIP64 sizes/offset, WinZip AES) to `entry`
-// and returns its Unicode Path extra, if any (its index left 0). `in_local_header` selects the
-// local header's ZIP64 rule (both sizes present) and ignores Unicode Path extras.
-std::optional<UnicodePathExtra> ApplyExtraFields(std::span<const std::byte> extra,
-                                                 bool in_local_header, ZipEntry& entry);
 
 }  // namespace unpackd

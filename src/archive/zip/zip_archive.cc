@@ -1,10 +1,13 @@
 #include "archive/zip/zip_archive.h"
 
+#include <algorithm>
+#include <string_view>
 #include <vector>
 
 #include "archive/checked_member_reader.h"
 #include "archive/zip/central_directory.h"
 #include "archive/zip/end_record.h"
+#include "archive/zip/extra_fields.h"
 #include "archive/zip/little_endian.h"
 #include "archive/zip/name_decoding.h"
 #include "archive/zip/zip_format.h"
@@ -27,16 +30,40 @@ std::string MemberLabel(const ArchiveEntry& entry) {
   throw Error(ErrorKind::kArchiveRefused, MemberLabel(entry) + ": " + why);
 }
 
+// unpackd reads a backslash in a name as '/' (NormalizeMemberPath), so a local header that spells
+// the central name with the other separator names the same member.
+bool SameMemberName(std::string_view local, std::string_view central) {
+  auto is_separator = [](char c) { return c == '/' || c == '\\'; };
+  return std::equal(local.begin(), local.end(), central.begin(), central.end(),
+                    [&](char a, char b) { return a == b || (is_separator(a) && is_separator(b)); });
+}
+
+// What the end records tolerated: bytes where no reader looks for anything.
+std::vector<Finding> LayoutFindings(const ZipArchiveInfo& info) {
+  std::vector<Finding> findings;
+  auto warn = [&](const char* code, std::string message) {
+    findings.push_back(Finding{Severity::kWarning, code, std::nullopt, "", std::move(message)});
+  };
+  if (info.gap_before_end_record != 0) {
+    warn("gap-before-end-record",
+         std::to_string(info.gap_before_end_record) +
+             " bytes lie between the central directory and its end record; they hold no record "
+             "and are ignored");
+  }
+  if (info.trailing_bytes != 0) {
+    warn("trailing-bytes", std::to_string(info.trailing_bytes) +
+                               " bytes follow the end record and its comment; they are ignored");
+  }
+  return findings;
+}
+
 }  // namespace
 
 std::unique_ptr<ZipArchive> ZipArchive::Open(RandomAccessSource& source,
                                              const ArchiveOpenOptions& options) {
-  ZipArchiveInfo info = LocateCentralDirectory(source);
-  if (info.multi_disk) {
-    throw Error(ErrorKind::kArchiveRefused,
-                "multi-disk (split or spanned) archives are not supported");
-  }
-  CentralDirectory directory = ReadCentralDirectory(source, info, options);
+  LocatedDirectory located = LocateCentralDirectory(source, options);
+  ZipArchiveInfo& info = located.info;
+  CentralDirectory& directory = located.directory;
   std::vector<ZipEntry>& records = directory.records;
   std::vector<ArchiveEntry> entries;
   entries.reserve(records.size());
@@ -50,8 +77,25 @@ std::unique_ptr<ZipArchive> ZipArchive::Open(RandomAccessSource& source,
     // Most names decode to themselves; keep their bytes once (see RawName).
     if (raw_name == entries[i].name) std::string().swap(raw_name);
   }
+  std::vector<Finding> findings = LayoutFindings(info);
+  for (size_t i = 0; i < records.size(); ++i) {
+    const ArchiveEntry& e = entries[i];
+    if (records[i].is_fifo() && e.kind == EntryKind::kFile) {
+      findings.push_back(Finding{Severity::kWarning, "fifo-with-data", e.index, e.name,
+                                 "recorded as a FIFO but holds " + std::to_string(e.size) +
+                                     " bytes (as `zip` records data read from a pipe); "
+                                     "extracted as a regular file"});
+    }
+  }
+  for (RecordNote& note : directory.notes) {
+    const ArchiveEntry& e = entries[note.index];
+    findings.push_back(Finding{
+        Severity::kWarning, "malformed-extra-field", e.index, e.name,
+        std::move(note.message) + " (unpackd does not read this field, so it is tolerated)"});
+  }
   return std::make_unique<ZipArchive>(source, std::move(info), std::move(records),
-                                      std::move(entries), options.max_decoder_window);
+                                      std::move(entries), std::move(findings),
+                                      options.max_decoder_window);
 }
 
 std::string_view ZipArchive::RawName(const ArchiveEntry& entry) const {
@@ -83,9 +127,11 @@ MemberExtent ZipArchive::LocateMember(const ArchiveEntry& member, RandomAccessSo
   auto variable = ReadUpTo(via, at + kLocalHeaderSize, size_t{name_len} + extra_len);
   if (variable.size() != size_t{name_len} + extra_len) Refuse(member, "local header is truncated");
   const std::string local_name(reinterpret_cast<const char*>(variable.data()), name_len);
-  ApplyExtraFields(std::span<const std::byte>(variable).subspan(name_len), true, local);
+  // Malformed fields unpackd does not read are not reported from here: the plan is made.
+  ApplyExtraFields(std::span<const std::byte>(variable).subspan(name_len), true, local,
+                   MemberLabel(member) + ": local header");
 
-  if (local_name != RawName(member)) {
+  if (!SameMemberName(local_name, RawName(member))) {
     Refuse(member, "local header names '" + PrintableRawName(local_name) +
                        "', central directory disagrees");
   }
@@ -94,17 +140,22 @@ MemberExtent ZipArchive::LocateMember(const ArchiveEntry& member, RandomAccessSo
     Refuse(member, "local header says method " + std::to_string(local.method) +
                        ", central directory says " + std::to_string(entry.method));
   }
-  if ((flags & (kFlagEncrypted | kFlagDataDescriptor)) !=
-      (entry.flags & (kFlagEncrypted | kFlagDataDescriptor))) {
+  // The local header says whether a data descriptor follows the data. Some writers set the
+  // flag in the central directory alone; their local header then holds the CRC and sizes,
+  // which must agree like any other's.
+  const bool descriptor_follows = (flags & kFlagDataDescriptor) != 0;
+  if ((flags & kFlagEncrypted) != (entry.flags & kFlagEncrypted) ||
+      (descriptor_follows && !entry.has_data_descriptor())) {
     Refuse(member, "local header flags disagree with the central directory");
   }
-  if ((flags & kFlagDataDescriptor) == 0) {
+  if (!descriptor_follows) {
     if (local.crc32 != entry.crc32 || local.compressed_size != entry.compressed_size ||
         local.uncompressed_size != entry.uncompressed_size) {
       Refuse(member, "local header CRC or sizes disagree with the central directory");
     }
   }
   MemberExtent extent;
+  extent.data_descriptor = descriptor_follows;
   extent.data_offset = at + kLocalHeaderSize + name_len + extra_len;
   extent.data_size = entry.compressed_size;
   if (extent.data_size > info_.central_directory_offset ||
@@ -116,8 +167,8 @@ MemberExtent ZipArchive::LocateMember(const ArchiveEntry& member, RandomAccessSo
 
 void ZipArchive::CheckDataDescriptor(const ArchiveEntry& member, const MemberExtent& extent,
                                      RandomAccessSource& via) const {
+  if (!extent.data_descriptor) return;
   const ZipEntry& entry = record(member);
-  if (!entry.has_data_descriptor()) return;
   const uint64_t at = extent.data_offset + extent.data_size;
   auto bytes = ReadUpTo(via, at, 24);
   // Layouts: [sig] crc csize usize, sizes 4 or 8 bytes each.

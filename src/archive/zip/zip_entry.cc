@@ -10,6 +10,7 @@ constexpr uint32_t kUnixTypeMask = 0170000;
 constexpr uint32_t kUnixDirectory = 0040000;
 constexpr uint32_t kUnixRegular = 0100000;
 constexpr uint32_t kUnixSymlink = 0120000;
+constexpr uint32_t kUnixFifo = 0010000;
 constexpr uint32_t kDosDirectory = 0x10;
 
 uint32_t UnixMode(const ZipEntry& e) {
@@ -36,9 +37,12 @@ bool ZipEntry::is_special_file() const {
   return type != 0 && type != kUnixRegular && type != kUnixDirectory && type != kUnixSymlink;
 }
 
+bool ZipEntry::is_fifo() const { return (UnixMode(*this) & kUnixTypeMask) == kUnixFifo; }
+
 EntryKind ZipEntryKind(const ZipEntry& entry, std::string_view raw_name, std::string_view name) {
   if (IsZipDirectory(entry, raw_name, name)) return EntryKind::kDirectory;
   if (entry.is_symlink()) return EntryKind::kSymlink;
+  if (entry.is_fifo() && entry.uncompressed_size > 0) return EntryKind::kFile;
   if (entry.is_special_file()) return EntryKind::kSpecial;
   return EntryKind::kFile;
 }

@@ -35,6 +35,8 @@ struct ZipEntry {
   bool is_symlink() const;
   // Any other non-regular file recorded by a Unix tool (device, fifo, socket).
   bool is_special_file() const;
+  // Recorded as a FIFO: what Info-ZIP writes for data it read from a pipe (`cmd | zip out -`).
+  bool is_fifo() const;
 };
 
 // An Info-ZIP Unicode Path extra field (0x7075): the UTF-8 name of record `index` and the
@@ -54,6 +56,9 @@ bool IsZipDirectory(const ZipEntry& entry, std::string_view raw_name, std::strin
 // DecodeEntryNames) and its kind (which depends on the decoded name; see ZipEntryKind).
 ArchiveEntry DescribeZipEntry(const ZipEntry& entry, uint32_t index);
 
+// A FIFO that holds data is a file: only `zip -` reading a pipe writes one (no archiver stores
+// a named pipe itself), and every other reader extracts it (ZipArchive reports it). Devices,
+// sockets and an empty FIFO stay kSpecial.
 EntryKind ZipEntryKind(const ZipEntry& entry, std::string_view raw_name, std::string_view name);
 
 }  // namespace unpackd

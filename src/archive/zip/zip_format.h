@@ -22,6 +22,7 @@ constexpr size_t kMaxCommentSize = 0xffff;
 constexpr uint16_t kExtraZip64 = 0x0001;
 constexpr uint16_t kExtraUnicodePath = 0x7075;
 constexpr uint16_t kExtraWinZipAes = 0x9901;
+constexpr uint16_t kExtraExtendedTimestamp = 0x5455;  // Info-ZIP "UT"
 
 constexpr uint16_t kMethodAes = 99;
 constexpr uint16_t kFlagEncrypted = 0x0001;

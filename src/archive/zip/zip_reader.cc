@@ -28,7 +28,8 @@ ZipReader::ZipReader(std::unique_ptr<ZipArchive> zip) : zip_(std::move(zip)) {
 }
 
 // Fifield-style bombs point many central entries at the same or overlapping data. Each member
-// occupies at least its fixed local header, its name and its compressed data.
+// occupies at least its fixed local header, its name and its compressed data. Then what the
+// parser tolerated (ZipArchive::findings).
 std::vector<Finding> ZipReader::StructuralFindings() const {
   std::vector<Finding> findings;
   const auto& entries = zip_->entries();
@@ -48,6 +49,7 @@ std::vector<Finding> ZipReader::StructuralFindings() const {
                                      "' (a non-recursive zip bomb reuses data this way)"});
     }
   }
+  findings.insert(findings.end(), zip_->findings().begin(), zip_->findings().end());
   return findings;
 }
 
