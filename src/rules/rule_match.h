@@ -1,0 +1,36 @@
+// Deciding what an event means: which rule takes it, or why none does. Loop prevention lives
+// here: keys under any rule's destination and unpackd's own manifests and sidecars are never
+// jobs, whatever the filters say.
+//
+// Thread safety: pure functions.
+#pragma once
+
+#include <string>
+
+#include "event/object_event.h"
+#include "extract/extract_job.h"
+#include "rules/service_config.h"
+
+namespace unpackd {
+
+enum class MatchOutcome {
+  kMatched,
+  kNotCreated,     // not an object-created event
+  kNoRule,         // no rule's bucket, prefix and suffix take it
+  kOwnOutput,      // under a destination of some rule, or an unpackd manifest or sidecar
+};
+
+struct RuleMatch {
+  MatchOutcome outcome = MatchOutcome::kNoRule;
+  const Rule* rule = nullptr;  // set when kMatched; points into the config
+};
+
+RuleMatch MatchEvent(const ServiceConfig& config, const ObjectEvent& event);
+
+// The job a matched event starts: the archive pinned to the event's ETag when it has one.
+ExtractJob MakeJobFor(const Rule& rule, const ObjectEvent& event);
+
+// "matched", "not-created", "no-rule", "own-output": for logs and the dropped-events metric.
+const char* MatchOutcomeName(MatchOutcome outcome);
+
+}  // namespace unpackd

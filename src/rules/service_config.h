@@ -1,0 +1,59 @@
+// ServiceConfig: what `unpackd serve` (and later `lambda` and queue workers) runs with: the
+// rules that turn events into jobs, and where events come from. Loaded from a TOML file
+// (docs/serve.md shows every field), each field overridable by an environment variable;
+// without a file, one default rule (every bucket, suffix ".zip", the default destination).
+//
+// Thread safety: immutable after loading; share it freely.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "extract/limits.h"
+
+namespace unpackd {
+
+struct Rule {
+  std::string name;
+  std::vector<std::string> buckets;             // empty: any bucket
+  std::vector<std::string> prefixes;            // empty: any key
+  std::vector<std::string> suffixes{".zip"};    // case-insensitive
+  std::string destination_template;             // empty: kDefaultDestinationTemplate
+  std::string destination_bucket;               // empty: the archive's bucket
+  ExtractionLimits limits;
+  OnErrorPolicy on_error = OnErrorPolicy::kFail;
+  bool prune = true;
+  std::vector<std::string> notify;              // notification target names (notifications)
+};
+
+struct HttpSourceConfig {
+  std::string listen = "127.0.0.1:8650";  // host:port of the event webhook and /healthz
+  std::string path = "/events";           // where S3 servers POST event records
+  std::string bearer_token;               // accepted as "Authorization: Bearer <token>"
+  std::string hmac_secret;                // accepted as a signature header (docs/serve.md)
+  size_t max_body_bytes = size_t{1} << 20;
+};
+
+struct ServiceConfig {
+  std::vector<Rule> rules;
+  std::string state_dir = "./unpackd-state";  // the job store (SQLite) lives here
+  size_t workers = 4;                         // jobs at once
+  std::string memory = "1GiB";                // one budget for all jobs
+  // Sources; any number at once.
+  std::optional<std::string> watch_root;      // local store root watched with inotify
+  std::optional<HttpSourceConfig> http;
+  std::optional<std::string> sqs_queue_url;
+  std::optional<std::string> amqp_url;        // amqp://host:port/vhost ...
+  std::string amqp_queue;
+  std::string store_endpoint;                 // S3 endpoint for s3:// sources (empty: AWS)
+};
+
+// Reads `path` (empty: no file) then the environment (UNPACKD_* variables, named in
+// docs/serve.md). Throws Error(kUsage, code "bad-config") saying which field and why, including
+// a rule whose destination could match its own source filter (it would extract its own output
+// forever).
+ServiceConfig LoadServiceConfig(const std::string& path);
+
+}  // namespace unpackd
