@@ -9,6 +9,7 @@ PKGS=(
   libzstd-dev libbz2-dev liblzma-dev zstd xz-utils bzip2
   nlohmann-json3-dev libpugixml-dev libcli11-dev libspdlog-dev libfmt-dev
   libsqlite3-dev libicu-dev libuchardet-dev
+  libtomlplusplus-dev libcpp-httplib-dev librabbitmq-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   media-types
   clang clang-format clang-tidy libclang-rt-14-dev
