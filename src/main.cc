@@ -68,6 +68,17 @@ int main(int argc, char** argv) {
   inspect->add_option("archive", archive_url, "The archive's location")->required();
   inspect->footer(kExitCodeHelp);
 
+  ServeOptions serve_options;
+  auto* serve = app.add_subcommand(
+      "serve", "Run the service: every archive that lands (local store or S3 events) is extracted");
+  serve->add_option("--config", serve_options.config_path, "Configuration file (TOML)");
+  serve->add_option("--state-dir", serve_options.state_dir, "Where the job store lives");
+  serve->add_option("--listen", serve_options.listen,
+                    "host:port for /healthz, /readyz, /metrics and pushed events");
+  serve->add_option("--workers", serve_options.workers, "Jobs at once");
+  serve->add_option("--grace", serve_options.grace_seconds,
+                    "Seconds running jobs may take to finish after SIGTERM (default 30)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -80,6 +91,7 @@ int main(int argc, char** argv) {
   }
   try {
     if (*extract) return RunExtract(archive_url, to, options);
+    if (*serve) return RunServe(serve_options, options);
     return RunInspect(archive_url, options);
   } catch (const Error& e) {
     return ReportError(e, options, archive_url);

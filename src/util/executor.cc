@@ -3,11 +3,11 @@
 namespace unpackd {
 
 Executor::Executor(const ExecutorShape& shape)
-    : members_(shape.member_threads), io_(shape.io_threads) {}
+    : service_(shape.service_threads), members_(shape.member_threads), io_(shape.io_threads) {}
 
 Executor::~Executor() {
-  // Members first: their tasks may still queue I/O, which the I/O lane then drains.
-  for (LaneState* lane : {&members_, &io_}) {
+  // Callers before callees: a service task may still queue members, a member I/O.
+  for (LaneState* lane : {&service_, &members_, &io_}) {
     std::vector<std::thread> threads;
     {
       MutexLock lock(lane->mutex);
@@ -20,7 +20,7 @@ Executor::~Executor() {
 }
 
 void Executor::Submit(Lane lane, std::function<void()> task) {
-  LaneState& state = StateOf(lane);
+  LaneState& state = this->*StateFor(lane);
   {
     MutexLock lock(state.mutex);
     state.tasks.push_back(std::move(task));
@@ -33,8 +33,18 @@ void Executor::Submit(Lane lane, std::function<void()> task) {
   state.wake.NotifyOne();
 }
 
-size_t Executor::threads(Lane lane) const {
-  return (lane == Lane::kMembers ? members_ : io_).max_threads;
+size_t Executor::threads(Lane lane) const { return (this->*StateFor(lane)).max_threads; }
+
+Executor::LaneState Executor::*Executor::StateFor(Lane lane) {
+  switch (lane) {
+    case Lane::kMembers:
+      return &Executor::members_;
+    case Lane::kIo:
+      return &Executor::io_;
+    case Lane::kService:
+      break;
+  }
+  return &Executor::service_;
 }
 
 void Executor::Work(LaneState& lane) {

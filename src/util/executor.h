@@ -5,9 +5,12 @@
 // Tasks run on lanes, each with threads of its own and FIFO order:
 //   kMembers - work that may block on other tasks (a member waits for its read-ahead chunk and
 //              for its part uploads to drain within the memory budget);
-//   kIo      - leaf work that never waits for another task: one range read, one part upload.
+//   kIo      - leaf work that never waits for another task: one range read, one part upload;
+//   kService - long-lived work of a service that waits on whole jobs: a job worker, an event
+//              source's loop, an HTTP connection. Nothing below it ever waits on it.
 // Because an I/O task never waits on a member task, members blocked on I/O can never starve
-// the I/O they wait for: no deadlock, whatever the thread counts. A lane starts its threads
+// the I/O they wait for, and likewise members never starve the jobs above them: no deadlock,
+// whatever the thread counts. A lane starts its threads
 // as work arrives, up to its size, so a run that needs few (an archive of small members, read
 // inline) never pays for the rest.
 //
@@ -25,18 +28,21 @@
 
 namespace unpackd {
 
-enum class Lane { kMembers, kIo };
+enum class Lane { kMembers, kIo, kService };
 
 // The most threads each lane may run (at least 1).
 struct ExecutorShape {
   size_t member_threads = 1;
   size_t io_threads = 1;
+  size_t service_threads = 1;
 };
 
 class Executor {
  public:
   explicit Executor(const ExecutorShape& shape);
-  // Runs every task already submitted, then joins the threads.
+  // Runs every task already submitted, then joins the threads: service tasks first (they wait
+  // on members), then members (they may still queue I/O), then I/O. A long-lived task must
+  // have been told to stop before, or this waits for it.
   ~Executor();
   Executor(const Executor&) = delete;
   Executor& operator=(const Executor&) = delete;
@@ -60,8 +66,9 @@ class Executor {
     std::vector<std::thread> threads GUARDED_BY(mutex);
   };
   void Work(LaneState& lane);
-  LaneState& StateOf(Lane lane) { return lane == Lane::kMembers ? members_ : io_; }
+  static LaneState Executor::*StateFor(Lane lane);
 
+  LaneState service_;
   LaneState members_;
   LaneState io_;
 };

@@ -1,0 +1,215 @@
+#include "serve/job_workers.h"
+
+#include <algorithm>
+
+#include "rules/rule_match.h"
+#include "serve/wall_clock.h"
+#include "util/error.h"
+
+namespace unpackd {
+
+namespace {
+
+// The event a queued job came from, rebuilt for MakeJobFor.
+ObjectEvent EventOf(const JobRequest& request) {
+  ObjectEvent event;
+  event.bucket = request.bucket;
+  event.key = request.key;
+  event.etag = request.etag;
+  event.version_id = request.version_id;
+  event.sequencer = request.sequencer;
+  event.size = request.size;
+  event.event_name = "ObjectCreated:Put";
+  event.origin = request.origin;
+  return event;
+}
+
+const Rule* FindRule(const ServiceConfig& config, const std::string& name) {
+  for (const Rule& rule : config.rules) {
+    if (rule.name == name) return &rule;
+  }
+  return nullptr;
+}
+
+// Whether running the job again could end differently without anyone changing anything.
+bool RetryCanHelp(const Error& e) {
+  switch (e.kind()) {
+    case ErrorKind::kTransient:
+    case ErrorKind::kIo:
+    case ErrorKind::kAccessDenied:  // credentials rotate; a policy is fixed by a person
+    case ErrorKind::kCancelled:     // the service stopped under it
+      return true;
+    case ErrorKind::kUsage:
+    case ErrorKind::kArchiveRefused:
+    case ErrorKind::kNotFound:      // the event outlived its object
+    case ErrorKind::kPrecondition:  // replaced: the newer version's own event runs it
+    case ErrorKind::kInternal:
+      break;
+  }
+  return false;
+}
+
+// 2 s, 4 s, 8 s ... at most 5 minutes: a store outage long enough to spend the S3 client's own
+// retry time is unlikely to end within seconds.
+int64_t RetryDelayMs(int attempts) {
+  const int doublings = std::clamp(attempts, 1, 8);
+  return std::min<int64_t>(int64_t{1000} << doublings, 300'000);
+}
+
+}  // namespace
+
+JobWorkers::JobWorkers(const ServiceConfig& config, JobStore& jobs, StoreForJob store_for,
+                       Executor& executor, const MemoryPlan& per_job, ServiceMetrics& metrics,
+                       ServiceLog& log)
+    : config_(config),
+      jobs_(jobs),
+      store_for_(std::move(store_for)),
+      executor_(executor),
+      per_job_(per_job),
+      metrics_(metrics),
+      log_(log) {}
+
+JobWorkers::~JobWorkers() { Stop(std::chrono::milliseconds(0)); }
+
+void JobWorkers::Start(size_t count) {
+  {
+    MutexLock lock(mutex_);
+    loops_ += count;
+  }
+  for (size_t i = 0; i < count; ++i) executor_.Submit(Lane::kService, [this] { Loop(); });
+}
+
+void JobWorkers::Wake() {
+  {
+    MutexLock lock(mutex_);
+    ++wakeups_;
+  }
+  changed_.NotifyAll();
+}
+
+void JobWorkers::Stop(std::chrono::milliseconds grace) {
+  const auto deadline = std::chrono::steady_clock::now() + grace;
+  {
+    MutexLock lock(mutex_);
+    stopping_ = true;
+  }
+  changed_.NotifyAll();
+  MutexLock lock(mutex_);
+  while (loops_ > 0 && std::chrono::steady_clock::now() < deadline) {
+    changed_.WaitUntil(mutex_, deadline);
+  }
+  if (loops_ > 0) cancel_.Cancel();
+  while (loops_ > 0) changed_.Wait(mutex_);
+}
+
+void JobWorkers::Loop() {
+  for (;;) {
+    {
+      MutexLock lock(mutex_);
+      if (stopping_) break;
+    }
+    std::optional<JobRecord> job;
+    try {
+      job = jobs_.ClaimNext(NowMs());
+    } catch (const Error& e) {
+      log_.Write("error", "job store unavailable", {{"error", e.what()}});
+    }
+    if (job) {
+      Run(*job);
+    } else {
+      WaitForWork();
+    }
+  }
+  {
+    MutexLock lock(mutex_);
+    --loops_;
+  }
+  changed_.NotifyAll();
+}
+
+void JobWorkers::WaitForWork() {
+  std::optional<int64_t> due;
+  try {
+    due = jobs_.NextDueMs();
+  } catch (const Error&) {
+    due = NowMs() + 1000;  // the store is failing: look again soon, ClaimNext logs it
+  }
+  // Another process (`unpackd jobs retry`) can queue jobs without waking us: look every 2 s.
+  const int64_t wait_ms = std::clamp<int64_t>(due ? *due - NowMs() : 2000, 0, 2000);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(wait_ms);
+  MutexLock lock(mutex_);
+  const uint64_t seen = wakeups_;
+  while (!stopping_ && wakeups_ == seen && std::chrono::steady_clock::now() < deadline) {
+    changed_.WaitUntil(mutex_, deadline);
+  }
+}
+
+void JobWorkers::Run(const JobRecord& job) {
+  log_.Transition(job, JobState::kRunning);
+  const auto started = std::chrono::steady_clock::now();
+  const auto elapsed = [&] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  };
+  try {
+    const Rule* rule = FindRule(config_, job.request.rule);
+    if (rule == nullptr) {
+      throw Error(ErrorKind::kUsage,
+                  "the job's rule \"" + job.request.rule + "\" is no longer configured",
+                  "rule-gone");
+    }
+    ExtractJob extract = MakeJobFor(*rule, EventOf(job.request));
+    extract.memory = per_job_;
+    ObjectStore& store = store_for_(job.request);
+    JobServices services;
+    services.source_store = &store;
+    services.destination_store = &store;
+    services.executor = &executor_;
+    services.cancel = &cancel_;
+    const ExtractResult result = RunExtractJob(extract, services);
+    const nlohmann::json summary = {{"job", result.job.id},
+                                    {"manifest_bucket", result.job.manifest.bucket},
+                                    {"manifest_key", result.job.manifest.key},
+                                    {"etag", result.job.etag},
+                                    {"already_complete", result.already_complete},
+                                    {"members", result.manifest.member_count},
+                                    {"skipped", result.manifest.skipped_count},
+                                    {"bytes", result.manifest.total_bytes},
+                                    {"members_written", result.members_written},
+                                    {"members_reused", result.members_reused},
+                                    {"objects_pruned", result.objects_pruned},
+                                    {"seconds", result.seconds}};
+    jobs_.MarkDone(job.id, summary.dump(), NowMs());
+    metrics_.CountJobEnded(JobState::kDone, elapsed(), result.members_written,
+                           result.already_complete ? 0 : result.manifest.total_bytes);
+    log_.Transition(job, JobState::kDone, summary);
+  } catch (const Error& e) {
+    const std::string kind(ErrorKindName(e.kind()));
+    nlohmann::json fields = {
+        {"error_kind", kind}, {"error_code", e.code()}, {"error", e.what()}};
+    try {
+      if (e.kind() == ErrorKind::kArchiveRefused) {
+        jobs_.MarkRefused(job.id, kind, e.code(), e.what(), NowMs());
+        metrics_.CountJobEnded(JobState::kRefused, elapsed(), 0, 0);
+        log_.Transition(job, JobState::kRefused, fields);
+        return;
+      }
+      std::optional<int64_t> retry_at;
+      // A job cancelled by shutdown did not fail: it resumes first thing after a restart.
+      if (e.kind() == ErrorKind::kCancelled) {
+        retry_at = NowMs();
+      } else if (RetryCanHelp(e) && job.attempts < kMaxJobAttempts) {
+        retry_at = NowMs() + RetryDelayMs(job.attempts);
+      }
+      jobs_.MarkFailed(job.id, kind, e.code(), e.what(), retry_at, NowMs());
+      metrics_.CountJobEnded(JobState::kFailed, elapsed(), 0, 0);
+      if (retry_at) fields["retry_in_ms"] = *retry_at - NowMs();
+      log_.Transition(job, retry_at ? JobState::kQueued : JobState::kFailed, fields);
+    } catch (const Error& store_error) {
+      // The job stays running in the store; the next start queues it again.
+      log_.Write("error", "could not record a job's end",
+                 {{"job_id", job.id}, {"error", store_error.what()}});
+    }
+  }
+}
+
+}  // namespace unpackd

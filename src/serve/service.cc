@@ -1,0 +1,135 @@
+#include "serve/service.h"
+
+#include <cctype>
+
+#include "util/error.h"
+
+namespace unpackd {
+
+namespace {
+
+// "512MiB", "1GiB", "1.5GB", "300" (MiB): the budget all jobs share.
+uint64_t ParseMemory(const std::string& text) {
+  size_t used = 0;
+  double value = 0;
+  try {
+    value = std::stod(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  std::string unit = text.substr(used);
+  for (char& c : unit) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  double scale = 0;
+  if (unit.empty() || unit == "mib" || unit == "m" || unit == "mb") scale = 1 << 20;
+  if (unit == "gib" || unit == "g" || unit == "gb") scale = 1 << 30;
+  if (used == 0 || scale == 0 || !(value > 0) || value * scale < (64 << 20)) {
+    throw Error(ErrorKind::kUsage,
+                "memory \"" + text + "\" is not a size of at least 64MiB (e.g. 512MiB, 2GiB)",
+                "bad-config");
+  }
+  return static_cast<uint64_t>(value * scale);
+}
+
+MemoryPlan PlanPerJob(const ServiceConfig& config) {
+  if (config.workers == 0) {
+    throw Error(ErrorKind::kUsage, "workers must be at least 1", "bad-config");
+  }
+  MemoryPlanRequest request;
+  request.memory_bytes = ParseMemory(config.memory) / config.workers;
+  const bool remote = config.http || config.sqs_queue_url || config.amqp_url;
+  request.remote_store = remote;
+  request.remote_destination = remote;
+  return MakeMemoryPlan(request);
+}
+
+// Threads each lane may need: the plan's per job, times the workers; the service lane runs the
+// workers, the sources and the HTTP connections.
+ExecutorShape ShapeFor(const MemoryPlan& per_job, size_t workers) {
+  const ExecutorShape one = per_job.executor_shape();
+  constexpr size_t kHttpConnections = 8;
+  return {one.member_threads * workers, one.io_threads * workers, workers + 2 + kHttpConnections};
+}
+
+s3::S3Config WithConnections(s3::S3Config s3, const MemoryPlan& per_job, size_t workers) {
+  s3.max_connections = std::max(s3.max_connections, per_job.max_connections * workers);
+  return s3;
+}
+
+}  // namespace
+
+Service::Service(ServiceConfig config, ServiceEnvironment environment)
+    : config_(std::move(config)),
+      local_root_(environment.local_root),
+      log_(*environment.log),
+      per_job_(PlanPerJob(config_)),
+      executor_(ShapeFor(per_job_, config_.workers)),
+      part_buffers_(per_job_.part_buffers * config_.workers),
+      stores_(StoreEnvironment{environment.local_root,
+                               WithConnections(environment.s3, per_job_, config_.workers),
+                               &executor_, &part_buffers_}),
+      jobs_(JobStore::Open(config_.state_dir)) {
+  workers_ = std::make_unique<JobWorkers>(
+      config_, *jobs_,
+      [this](const JobRequest& request) -> ObjectStore& {
+        return stores_.For(request.origin == "local" ? StoreScheme::kLocal : StoreScheme::kS3);
+      },
+      executor_, per_job_, metrics_, log_);
+  intake_ = std::make_unique<EventIntake>(config_, *jobs_, metrics_, log_,
+                                          [this] { workers_->Wake(); });
+  if (config_.watch_root) {
+    watcher_ = std::make_unique<LocalWatcher>(*config_.watch_root, config_,
+                                              stores_.For(StoreScheme::kLocal), *intake_, log_);
+  }
+  const bool events_over_http = config_.http.has_value();
+  HttpHandlers handlers;
+  handlers.intake = events_over_http ? intake_.get() : nullptr;
+  handlers.metrics = [this] { return metrics_.Render(jobs_->CountByState()); };
+  handlers.readiness = [this] { return Readiness(); };
+  HttpSourceConfig http = config_.http.value_or(HttpSourceConfig{});
+  if (!config_.http) http.listen = environment.ops_listen;
+  http_ = std::make_unique<HttpEndpoint>(http, handlers, executor_, log_);
+}
+
+Service::~Service() { Stop(std::chrono::milliseconds(0)); }
+
+void Service::Start() {
+  http_->Bind();
+  started_ = true;
+  log_.Write("info", "service started",
+             {{"workers", config_.workers},
+              {"state_dir", config_.state_dir},
+              {"rules", config_.rules.size()},
+              {"http_port", http_->port()}});
+  workers_->Start(config_.workers);
+  executor_.Submit(Lane::kService, [this] { http_->Run(); });
+  if (watcher_) executor_.Submit(Lane::kService, [this] { watcher_->Run(); });
+}
+
+void Service::Stop(std::chrono::milliseconds grace) {
+  if (!started_ || stopped_) return;
+  stopped_ = true;
+  log_.Write("info", "stopping: no new events; running jobs may finish",
+             {{"grace_ms", grace.count()}});
+  if (watcher_) watcher_->Stop();
+  http_->Stop();
+  workers_->Stop(grace);
+  log_.Write("info", "service stopped");
+}
+
+std::string Service::Readiness() {
+  std::string problems;
+  try {
+    jobs_->CountByState();
+  } catch (const Error& e) {
+    problems += std::string("job store: ") + e.what() + "\n";
+  }
+  if (config_.watch_root) {
+    std::error_code ec;
+    if (!std::filesystem::is_directory(*config_.watch_root, ec)) {
+      problems += "local store: " + *config_.watch_root + " is not a folder\n";
+    }
+  }
+  return problems;
+}
+
+}  // namespace unpackd

@@ -1,0 +1,78 @@
+// Service: `unpackd serve` assembled. Event sources (the local store watcher, the HTTP push
+// endpoint) feed one EventIntake, which records jobs in the durable JobStore; JobWorkers run
+// them with RunExtractJob on one executor, within one memory budget. /healthz, /readyz and
+// /metrics are always served.
+//
+// Lifecycle: construct (opens the job store, queues again what a crashed run left running,
+// checks the configuration), Start (binds the HTTP socket, then starts workers and sources),
+// Stop (stops intake first, then lets running jobs finish within a grace period).
+//
+// Thread safety: Start and Stop from one thread (the one that handles signals).
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <ostream>
+
+#include "jobs/job_store.h"
+#include "rules/service_config.h"
+#include "serve/event_intake.h"
+#include "serve/http_endpoint.h"
+#include "serve/job_workers.h"
+#include "serve/local_watcher.h"
+#include "serve/service_log.h"
+#include "serve/service_metrics.h"
+#include "store/registry/store_registry.h"
+#include "util/executor.h"
+#include "util/memory_budget.h"
+
+namespace unpackd {
+
+struct ServiceEnvironment {
+  // The local store: the watched root, and where "local" events' archives are read.
+  std::filesystem::path local_root;
+  s3::S3Config s3;              // the S3 store, for events from S3 servers
+  std::ostream* log = nullptr;  // the JSON log; borrowed
+  // Where /healthz, /readyz and /metrics listen when no event source uses HTTP.
+  std::string ops_listen = HttpSourceConfig{}.listen;
+};
+
+class Service {
+ public:
+  // Throws Error(kUsage, "bad-config") for a configuration that cannot run, and the job
+  // store's Error(kIo) when it cannot be opened (another service holds it, say).
+  Service(ServiceConfig config, ServiceEnvironment environment);
+  ~Service();
+  Service(const Service&) = delete;
+  Service& operator=(const Service&) = delete;
+
+  // Throws Error(kIo, "listen-failed") when the HTTP socket cannot be bound.
+  void Start();
+  int http_port() const { return http_->port(); }
+
+  // Stops intake, lets running jobs finish within `grace`, then cancels them (they resume
+  // after a restart). Returns when every task has ended. Idempotent.
+  void Stop(std::chrono::milliseconds grace);
+
+ private:
+  std::string Readiness();
+
+  const ServiceConfig config_;
+  const std::filesystem::path local_root_;
+  ServiceLog log_;
+  ServiceMetrics metrics_;
+  const MemoryPlan per_job_;
+  Executor executor_;
+  MemoryBudget part_buffers_;
+  StoreRegistry stores_;
+  std::unique_ptr<JobStore> jobs_;
+  std::unique_ptr<JobWorkers> workers_;
+  std::unique_ptr<EventIntake> intake_;
+  std::unique_ptr<LocalWatcher> watcher_;
+  std::unique_ptr<HttpEndpoint> http_;
+  bool started_ = false;
+  bool stopped_ = false;
+};
+
+}  // namespace unpackd
