@@ -16,7 +16,7 @@ shift || true
 cd "$(dirname "$0")/.."
 source_dir="$PWD"
 build_dir="${BUILD_DIR:-build-fuzz}"
-all_targets=(fuzz_central_directory fuzz_member_streams fuzz_name_decoding)
+all_targets=(fuzz_central_directory fuzz_member_streams fuzz_name_decoding fuzz_event_message)
 targets=("$@")
 [ "${#targets[@]}" -eq 0 ] && targets=("${all_targets[@]}")
 
@@ -38,11 +38,17 @@ failed=()
 for target in "${targets[@]}"; do
   corpus="$build_dir/corpus/$target"
   mkdir -p "$corpus"
+  # The ZIP targets share the archive seeds; the event parser starts from the message fixtures.
+  seeds="$seed_dir" dict=fuzz/zip.dict
+  if [ "$target" = fuzz_event_message ]; then
+    seeds="$build_dir/corpus/seed-events" dict=fuzz/json.dict
+    rm -rf "$seeds" && mkdir -p "$seeds" && cp tests/data/s3-events/*.json "$seeds/"
+  fi
   echo "== $target: ${seconds}s"
   # -timeout: one input taking 10 s is a hang; -rss_limit_mb: bounded memory is a requirement.
   # shellcheck disable=SC2086
-  if ! "$build_dir/fuzz/$target" "$corpus" "$seed_dir" \
-      -dict=fuzz/zip.dict -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+  if ! "$build_dir/fuzz/$target" "$corpus" "$seeds" \
+      -dict="$dict" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
       -max_len=65536 -print_final_stats=1 \
       -artifact_prefix="$build_dir/artifacts/$target-" ${FUZZ_ARGS:-} \
       2> "$build_dir/artifacts/$target.log"; then

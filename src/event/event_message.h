@@ -1,7 +1,7 @@
 // Parsing one delivered message into object-created events. A message is whatever one source
 // delivers at once: an S3 event document ({"Records": [...]}), an SQS record or ReceiveMessage
 // message whose body holds one, an SNS notification (alone or inside SQS) whose Message holds
-// one, an EventBridge event, or a MinIO webhook body. ../shared/fixtures/s3-events lists the
+// one, an EventBridge event, or a MinIO webhook body. tests/data/s3-events/README.md lists the
 // shapes and how keys are encoded in each; unknown fields are ignored.
 //
 // Thread safety: pure functions.

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 
@@ -20,6 +21,11 @@ struct ObjectEvent {
   std::string event_time;  // ISO 8601 as sent; empty when absent
   std::string origin;      // where it came from: "aws:s3", "ceph:s3", "minio:s3",
                            // "aws.s3" (EventBridge), "local" (the watcher)
+  // The object's user metadata when the message carries it (radosgw's object.metadata, MinIO's
+  // userMetadata; AWS sends none): lower-case names without "x-amz-meta-", as ObjectInfo has
+  // them. Objects unpackd writes name their archive here (extract/member_metadata.h).
+  std::map<std::string, std::string> user_metadata;
+  bool has_user_metadata = false;  // the message carried the object's metadata (even if empty)
 };
 
 }  // namespace unpackd

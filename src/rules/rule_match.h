@@ -15,14 +15,22 @@ namespace unpackd {
 
 enum class MatchOutcome {
   kMatched,
-  kNotCreated,     // not an object-created event
-  kNoRule,         // no rule's bucket, prefix and suffix take it
-  kOwnOutput,      // under a destination of some rule, or an unpackd manifest or sidecar
+  kNotCreated,  // not an object-created event
+  kNoRule,      // no rule's bucket, prefix and suffix take it
+  kOwnOutput,   // under a destination of some rule, or an unpackd manifest or sidecar
 };
 
 struct RuleMatch {
   MatchOutcome outcome = MatchOutcome::kNoRule;
-  const Rule* rule = nullptr;  // set when kMatched; points into the config
+  // Set when kMatched, and when kOwnOutput is decided from the key alone (the rule that would
+  // take the event otherwise); points into the config.
+  const Rule* rule = nullptr;
+  // kOwnOutput from the key alone: the key lies where some rule's archive would extract, and
+  // the event did not carry the object's metadata (AWS events never do). Any folder "x/" could
+  // be the output of an archive "x.zip", so this is a guess; the caller should read the
+  // object's metadata (HEAD) and run `rule` after all when it names no source archive
+  // (extract/member_metadata.h, kMetaSource). docs/serve.md, "Loop prevention".
+  bool needs_confirmation = false;
 };
 
 RuleMatch MatchEvent(const ServiceConfig& config, const ObjectEvent& event);

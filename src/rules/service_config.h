@@ -6,6 +6,7 @@
 // Thread safety: immutable after loading; share it freely.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -17,15 +18,15 @@ namespace unpackd {
 
 struct Rule {
   std::string name;
-  std::vector<std::string> buckets;             // empty: any bucket
-  std::vector<std::string> prefixes;            // empty: any key
-  std::vector<std::string> suffixes{".zip"};    // case-insensitive
-  std::string destination_template;             // empty: kDefaultDestinationTemplate
-  std::string destination_bucket;               // empty: the archive's bucket
+  std::vector<std::string> buckets;           // empty: any bucket
+  std::vector<std::string> prefixes;          // empty: any key
+  std::vector<std::string> suffixes{".zip"};  // case-insensitive
+  std::string destination_template;           // empty: kDefaultDestinationTemplate
+  std::string destination_bucket;             // empty: the archive's bucket
   ExtractionLimits limits;
   OnErrorPolicy on_error = OnErrorPolicy::kFail;
   bool prune = true;
-  std::vector<std::string> notify;              // notification target names (notifications)
+  std::vector<std::string> notify;  // notification target names (notifications)
 };
 
 struct HttpSourceConfig {
@@ -42,12 +43,12 @@ struct ServiceConfig {
   size_t workers = 4;                         // jobs at once
   std::string memory = "1GiB";                // one budget for all jobs
   // Sources; any number at once.
-  std::optional<std::string> watch_root;      // local store root watched with inotify
+  std::optional<std::string> watch_root;  // local store root watched with inotify
   std::optional<HttpSourceConfig> http;
   std::optional<std::string> sqs_queue_url;
-  std::optional<std::string> amqp_url;        // amqp://host:port/vhost ...
+  std::optional<std::string> amqp_url;  // amqp://host:port/vhost ...
   std::string amqp_queue;
-  std::string store_endpoint;                 // S3 endpoint for s3:// sources (empty: AWS)
+  std::string store_endpoint;  // S3 endpoint for s3:// sources (empty: AWS)
 };
 
 // Reads `path` (empty: no file) then the environment (UNPACKD_* variables, named in
@@ -55,5 +56,11 @@ struct ServiceConfig {
 // a rule whose destination could match its own source filter (it would extract its own output
 // forever).
 ServiceConfig LoadServiceConfig(const std::string& path);
+
+// One environment variable's value, "" when unset or empty (util/env.h's GetEnv).
+using EnvLookup = std::function<std::string(const std::string& name)>;
+
+// The same, reading the environment through `env` (tests pass a map).
+ServiceConfig LoadServiceConfig(const std::string& path, const EnvLookup& env);
 
 }  // namespace unpackd

@@ -1,0 +1,101 @@
+#include "rules/config_environment.h"
+
+#include <optional>
+
+#include "rules/config_values.h"
+#include "rules/rule_fields.h"
+
+namespace unpackd {
+namespace {
+
+// Parses a set variable or says which one is wrong.
+template <class T, class Parse>
+void Override(const EnvLookup& env, const std::string& name, T& target, Parse parse,
+              const char* expected) {
+  const std::string text = env(name);
+  if (text.empty()) return;
+  const auto value = parse(text);
+  if (!value) ThrowBadConfig(name, "'" + text + "' is not " + expected);
+  target = *value;
+}
+
+void OverrideString(const EnvLookup& env, const std::string& name, std::string& target) {
+  Override(
+      env, name, target, [](const std::string& text) { return std::optional(text); }, "");
+}
+
+void ApplyRuleEnvironment(const EnvLookup& env, Rule& rule) {
+  const std::string prefix = RuleEnvPrefix(rule.name);
+  for (const RuleFieldSpec& spec : RuleFields()) {
+    std::string name = prefix;
+    for (char c : spec.key) name += c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c;
+    std::visit(
+        Overloaded{
+            [&](std::string Rule::*field) { OverrideString(env, name, rule.*field); },
+            [&](std::vector<std::string> Rule::*field) {
+              Override(
+                  env, name, rule.*field,
+                  [](const std::string& text) { return std::optional(SplitList(text)); }, "a list");
+            },
+            [&](bool Rule::*field) {
+              Override(env, name, rule.*field, ParseBool, "true or false");
+            },
+            [&](OnErrorPolicy Rule::*field) {
+              Override(env, name, rule.*field, ParseOnError, "\"fail\" or \"skip\"");
+            },
+            [&](uint64_t ExtractionLimits::*field) {
+              Override(env, name, rule.limits.*field, ParsePositiveInteger, "an integer above 0");
+            },
+            [&](double ExtractionLimits::*field) {
+              Override(env, name, rule.limits.*field, ParsePositiveNumber, "a number above 0");
+            },
+        },
+        spec.field);
+  }
+}
+
+}  // namespace
+
+void ApplyEnvironment(const EnvLookup& env, LoadedConfig& loaded) {
+  ServiceConfig& config = loaded.config;
+  OverrideString(env, "UNPACKD_STATE_DIR", config.state_dir);
+  Override(env, "UNPACKD_WORKERS", config.workers, ParsePositiveInteger, "an integer above 0");
+  Override(
+      env, "UNPACKD_MEMORY", config.memory,
+      [](const std::string& text) {
+        return ParseByteSize(text) ? std::optional(text) : std::nullopt;
+      },
+      "a size such as 1GiB");
+  OverrideString(env, "UNPACKD_STORE_ENDPOINT", config.store_endpoint);
+
+  std::string watch_root = config.watch_root.value_or("");
+  OverrideString(env, "UNPACKD_WATCH_ROOT", watch_root);
+  if (!watch_root.empty()) config.watch_root = watch_root;
+
+  // Any HTTP variable turns the webhook on, with defaults for the rest.
+  HttpSourceConfig http = config.http.value_or(HttpSourceConfig{});
+  bool http_set = config.http.has_value();
+  for (const char* name : {"UNPACKD_HTTP_LISTEN", "UNPACKD_HTTP_PATH", "UNPACKD_HTTP_TOKEN",
+                           "UNPACKD_HTTP_HMAC_SECRET", "UNPACKD_HTTP_MAX_BODY_BYTES"}) {
+    http_set = http_set || !env(name).empty();
+  }
+  OverrideString(env, "UNPACKD_HTTP_LISTEN", http.listen);
+  OverrideString(env, "UNPACKD_HTTP_PATH", http.path);
+  OverrideString(env, "UNPACKD_HTTP_TOKEN", http.bearer_token);
+  OverrideString(env, "UNPACKD_HTTP_HMAC_SECRET", http.hmac_secret);
+  Override(env, "UNPACKD_HTTP_MAX_BODY_BYTES", http.max_body_bytes, ParsePositiveInteger,
+           "an integer above 0");
+  if (http_set) config.http = http;
+
+  std::string sqs = config.sqs_queue_url.value_or("");
+  OverrideString(env, "UNPACKD_SQS_QUEUE_URL", sqs);
+  if (!sqs.empty()) config.sqs_queue_url = sqs;
+  std::string amqp = config.amqp_url.value_or("");
+  OverrideString(env, "UNPACKD_AMQP_URL", amqp);
+  if (!amqp.empty()) config.amqp_url = amqp;
+  OverrideString(env, "UNPACKD_AMQP_QUEUE", config.amqp_queue);
+
+  for (Rule& rule : config.rules) ApplyRuleEnvironment(env, rule);
+}
+
+}  // namespace unpackd

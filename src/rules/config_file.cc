@@ -1,0 +1,228 @@
+#include "rules/config_file.h"
+
+#include <toml++/toml.h>
+
+#include <cmath>
+#include <fstream>
+#include <initializer_list>
+#include <sstream>
+
+#include "rules/config_values.h"
+#include "rules/rule_fields.h"
+
+namespace unpackd {
+namespace {
+
+class TomlReader {
+ public:
+  explicit TomlReader(std::string file) : file_(std::move(file)) {}
+
+  std::string At(const toml::source_region& where) const {
+    return file_ + ":" + std::to_string(where.begin.line);
+  }
+
+  [[noreturn]] void Fail(const toml::node& node, const std::string& what) const {
+    ThrowBadConfig(At(node.source()), what);
+  }
+
+  // Typos must not silently turn a filter off: every key is known or an error.
+  void CheckKeys(const toml::table& table, std::initializer_list<std::string_view> known,
+                 const std::string& path) const {
+    for (const auto& [key, node] : table) {
+      bool found = false;
+      for (std::string_view name : known) found = found || key.str() == name;
+      if (!found)
+        ThrowBadConfig(At(key.source()), "unknown key '" + path + std::string(key.str()) + "'");
+    }
+  }
+
+  const toml::table& Table(const toml::node& node, const std::string& name) const {
+    if (!node.is_table()) Fail(node, name + " must be a table");
+    return *node.as_table();
+  }
+
+  std::string String(const toml::node& node, const std::string& name) const {
+    if (!node.is_string()) Fail(node, name + " must be a string");
+    return node.as_string()->get();
+  }
+
+  std::vector<std::string> StringList(const toml::node& node, const std::string& name) const {
+    if (!node.is_array()) Fail(node, name + " must be an array of strings");
+    std::vector<std::string> items;
+    for (const toml::node& item : *node.as_array()) items.push_back(String(item, name + " items"));
+    return items;
+  }
+
+  uint64_t PositiveInteger(const toml::node& node, const std::string& name) const {
+    if (!node.is_integer() || node.as_integer()->get() <= 0) {
+      Fail(node, name + " must be an integer above 0");
+    }
+    return static_cast<uint64_t>(node.as_integer()->get());
+  }
+
+  double PositiveNumber(const toml::node& node, const std::string& name) const {
+    double value = 0;
+    if (node.is_integer()) value = static_cast<double>(node.as_integer()->get());
+    if (node.is_floating_point()) value = node.as_floating_point()->get();
+    if (!(value > 0) || !std::isfinite(value)) Fail(node, name + " must be a number above 0");
+    return value;
+  }
+
+  bool Bool(const toml::node& node, const std::string& name) const {
+    if (!node.is_boolean()) Fail(node, name + " must be true or false");
+    return node.as_boolean()->get();
+  }
+
+  void ReadRuleField(const RuleFieldSpec& spec, const toml::node& node, const std::string& name,
+                     Rule& rule) const {
+    std::visit(
+        Overloaded{
+            [&](std::string Rule::*field) { rule.*field = String(node, name); },
+            [&](std::vector<std::string> Rule::*field) { rule.*field = StringList(node, name); },
+            [&](bool Rule::*field) { rule.*field = Bool(node, name); },
+            [&](OnErrorPolicy Rule::*field) {
+              const std::optional<OnErrorPolicy> policy = ParseOnError(String(node, name));
+              if (!policy) Fail(node, name + " must be \"fail\" or \"skip\"");
+              rule.*field = *policy;
+            },
+            [&](uint64_t ExtractionLimits::*field) {
+              rule.limits.*field = PositiveInteger(node, name);
+            },
+            [&](double ExtractionLimits::*field) {
+              rule.limits.*field = PositiveNumber(node, name);
+            },
+        },
+        spec.field);
+  }
+
+  Rule ReadRule(const toml::node& node, const std::string& path) const {
+    const toml::table& table = Table(node, path);
+    Rule rule;
+    for (const auto& [key, value] : table) {
+      const std::string name = path + "." + std::string(key.str());
+      if (key.str() == "name") {
+        rule.name = String(value, name);
+        continue;
+      }
+      if (key.str() == "limits") {
+        ReadLimits(Table(value, name), name + ".", rule);
+        continue;
+      }
+      const RuleFieldSpec* spec = FindRuleField(key.str(), false);
+      if (spec == nullptr) ThrowBadConfig(At(key.source()), "unknown key '" + name + "'");
+      ReadRuleField(*spec, value, name, rule);
+    }
+    if (rule.name.empty()) Fail(node, path + " has no name");
+    return rule;
+  }
+
+  void ReadLimits(const toml::table& table, const std::string& path, Rule& rule) const {
+    for (const auto& [key, value] : table) {
+      const RuleFieldSpec* spec = FindRuleField(key.str(), true);
+      if (spec == nullptr) {
+        ThrowBadConfig(At(key.source()), "unknown key '" + path + std::string(key.str()) + "'");
+      }
+      ReadRuleField(*spec, value, path + std::string(key.str()), rule);
+    }
+  }
+
+  void ReadSources(const toml::table& sources, LoadedConfig& out) const {
+    CheckKeys(sources, {"watch", "http", "sqs", "amqp"}, "sources.");
+    ServiceConfig& config = out.config;
+    if (const toml::node* node = sources.get("watch")) {
+      const toml::table& watch = Table(*node, "sources.watch");
+      CheckKeys(watch, {"root"}, "sources.watch.");
+      const toml::node* root = watch.get("root");
+      if (root == nullptr) Fail(*node, "sources.watch needs root");
+      config.watch_root = String(*root, "sources.watch.root");
+    }
+    if (const toml::node* node = sources.get("http")) {
+      const toml::table& http = Table(*node, "sources.http");
+      CheckKeys(http, {"listen", "path", "bearer_token", "hmac_secret", "max_body_bytes"},
+                "sources.http.");
+      HttpSourceConfig source;
+      if (const toml::node* v = http.get("listen"))
+        source.listen = String(*v, "sources.http.listen");
+      if (const toml::node* v = http.get("path")) source.path = String(*v, "sources.http.path");
+      if (const toml::node* v = http.get("bearer_token")) {
+        source.bearer_token = String(*v, "sources.http.bearer_token");
+      }
+      if (const toml::node* v = http.get("hmac_secret")) {
+        source.hmac_secret = String(*v, "sources.http.hmac_secret");
+      }
+      if (const toml::node* v = http.get("max_body_bytes")) {
+        source.max_body_bytes = PositiveInteger(*v, "sources.http.max_body_bytes");
+      }
+      config.http = source;
+    }
+    if (const toml::node* node = sources.get("sqs")) {
+      const toml::table& sqs = Table(*node, "sources.sqs");
+      CheckKeys(sqs, {"queue_url"}, "sources.sqs.");
+      const toml::node* url = sqs.get("queue_url");
+      if (url == nullptr) Fail(*node, "sources.sqs needs queue_url");
+      config.sqs_queue_url = String(*url, "sources.sqs.queue_url");
+    }
+    if (const toml::node* node = sources.get("amqp")) {
+      const toml::table& amqp = Table(*node, "sources.amqp");
+      CheckKeys(amqp, {"url", "queue"}, "sources.amqp.");
+      const toml::node* url = amqp.get("url");
+      if (url == nullptr) Fail(*node, "sources.amqp needs url");
+      config.amqp_url = String(*url, "sources.amqp.url");
+      if (const toml::node* v = amqp.get("queue"))
+        config.amqp_queue = String(*v, "sources.amqp.queue");
+    }
+  }
+
+  LoadedConfig Read(const toml::table& root) const {
+    CheckKeys(root, {"state_dir", "workers", "memory", "store_endpoint", "sources", "rules"}, "");
+    LoadedConfig out;
+    ServiceConfig& config = out.config;
+    config.rules.clear();
+    if (const toml::node* v = root.get("state_dir")) config.state_dir = String(*v, "state_dir");
+    if (const toml::node* v = root.get("workers")) config.workers = PositiveInteger(*v, "workers");
+    if (const toml::node* v = root.get("memory")) {
+      config.memory = String(*v, "memory");
+      if (!ParseByteSize(config.memory)) Fail(*v, "memory must be a size such as \"1GiB\"");
+    }
+    if (const toml::node* v = root.get("store_endpoint")) {
+      config.store_endpoint = String(*v, "store_endpoint");
+    }
+    if (const toml::node* v = root.get("sources")) ReadSources(Table(*v, "sources"), out);
+    if (const toml::node* v = root.get("rules")) {
+      if (!v->is_array()) Fail(*v, "rules must be an array of tables ([[rules]])");
+      const toml::array& rules = *v->as_array();
+      for (size_t i = 0; i < rules.size(); ++i) {
+        config.rules.push_back(ReadRule(*rules.get(i), "rules[" + std::to_string(i) + "]"));
+        out.rule_origins.push_back(At(rules.get(i)->source()));
+      }
+    }
+    return out;
+  }
+
+ private:
+  static const RuleFieldSpec* FindRuleField(std::string_view key, bool limits) {
+    for (const RuleFieldSpec& spec : RuleFields()) {
+      if (spec.key == key && IsLimitField(spec) == limits) return &spec;
+    }
+    return nullptr;
+  }
+
+  std::string file_;
+};
+
+}  // namespace
+
+LoadedConfig ReadConfigFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) ThrowBadConfig(path + ":0", "cannot read the file");
+  std::ostringstream text;
+  text << in.rdbuf();
+  const TomlReader reader(path);
+  try {
+    return reader.Read(toml::parse(text.str(), path));
+  } catch (const toml::parse_error& e) {
+    ThrowBadConfig(reader.At(e.source()), std::string(e.description()));
+  }
+}
+
+}  // namespace unpackd
