@@ -68,6 +68,9 @@ int main(int argc, char** argv) {
   inspect->add_option("archive", archive_url, "The archive's location")->required();
   inspect->footer(kExitCodeHelp);
 
+  JobsOptions jobs_options;
+  auto* jobs = AddJobsCommand(app, jobs_options);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -80,6 +83,7 @@ int main(int argc, char** argv) {
   }
   try {
     if (*extract) return RunExtract(archive_url, to, options);
+    if (*jobs) return RunJobs(jobs_options, options);
     return RunInspect(archive_url, options);
   } catch (const Error& e) {
     return ReportError(e, options, archive_url);
