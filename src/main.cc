@@ -78,6 +78,8 @@ int main(int argc, char** argv) {
   serve->add_option("--workers", serve_options.workers, "Jobs at once");
   serve->add_option("--grace", serve_options.grace_seconds,
                     "Seconds running jobs may take to finish after SIGTERM (default 30)");
+  JobsOptions jobs_options;
+  auto* jobs = AddJobsCommand(app, jobs_options);
 
   try {
     app.parse(argc, argv);
@@ -92,6 +94,7 @@ int main(int argc, char** argv) {
   try {
     if (*extract) return RunExtract(archive_url, to, options);
     if (*serve) return RunServe(serve_options, options);
+    if (*jobs) return RunJobs(jobs_options, options);
     return RunInspect(archive_url, options);
   } catch (const Error& e) {
     return ReportError(e, options, archive_url);

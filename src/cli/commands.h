@@ -1,6 +1,8 @@
 // The subcommands. Each returns the process exit code and throws unpackd::Error on failure.
 #pragma once
 
+#include <CLI/CLI.hpp>
+#include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -20,6 +22,22 @@ struct ServeOptions {
 };
 // Runs the service until SIGTERM or SIGINT, then stops it gracefully and returns 0.
 int RunServe(const ServeOptions& serve, const CliOptions& options);
+// `unpackd jobs list|show|retry`: the operator's view of the service's job store, opened
+// directly (JobStore::OpenForOperator), so it works with or without a running service.
+struct JobsOptions {
+  std::string state_dir;  // empty: DefaultStateDir() ($UNPACKD_STATE_DIR, ./unpackd-state)
+  std::string state;      // list: only jobs in this state
+  size_t limit = 50;      // list: at most this many, newest first
+  int64_t id = 0;         // show, retry
+  CLI::App* list = nullptr;
+  CLI::App* show = nullptr;
+  CLI::App* retry = nullptr;
+};
+// Registers `jobs` and its subcommands on `app`, filling `jobs`; returns the `jobs` command.
+CLI::App* AddJobsCommand(CLI::App& app, JobsOptions& jobs);
+// Runs the subcommand given. Throws Error(kNotFound) for a missing store or job, Error(kUsage)
+// for a job `retry` cannot requeue.
+int RunJobs(const JobsOptions& jobs, const CliOptions& options);
 
 // A finding as JSON, shared by extract's and inspect's output.
 nlohmann::json FindingJson(const Finding& f);

@@ -1,0 +1,68 @@
+// SqliteJobStore: the JobStore (job_store.h) over one SQLite connection. Its contract, the
+// identity of a job, the claim order and the durability are job_store.h's; this file says how
+// the database is laid out and guarded.
+//
+// Schema (PRAGMA user_version = kJobStoreSchemaVersion): one table `jobs`, state as text so an
+// operator's sqlite3 shell reads it; `identity` is "v:<version id>", "e:<etag>",
+// "s:<sequencer>" or "" (none), unique per (bucket, key) when not empty; `sequencer_order` is
+// NormalizeSequencer(sequencer) (sequencer_order.h), which SQL compares. A later version
+// migrates in Migrate() inside one transaction; an unpackd older than the file refuses it.
+//
+// Thread safety: every method locks `mutex_` for its whole transaction.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "jobs/job_store.h"
+#include "jobs/sqlite_handle.h"
+#include "util/mutex.h"
+#include "util/unique_fd.h"
+
+namespace unpackd {
+
+inline constexpr int kJobStoreSchemaVersion = 1;
+
+class SqliteJobStore final : public JobStore {
+ public:
+  // Opens the database at `db_path` (creating it when `create`), sets WAL, synchronous=FULL
+  // and the busy timeout, and creates or migrates the schema. `lock` (may be invalid: an
+  // operator's store) is held until destruction. Throws Error(kIo, "job-store").
+  SqliteJobStore(const std::string& db_path, bool create, UniqueFd lock);
+
+  // Crash recovery: every kRunning job becomes kQueued (attempts kept: the interrupted run
+  // counted). Returns how many. Only the lock holder may call it.
+  int RequeueRunning(int64_t now_ms) EXCLUDES(mutex_);
+
+  EnqueueResult Enqueue(const JobRequest& request, int64_t now_ms) override EXCLUDES(mutex_);
+  std::optional<JobRecord> ClaimNext(int64_t now_ms) override EXCLUDES(mutex_);
+  void MarkDone(int64_t id, const std::string& result_json, int64_t now_ms) override
+      EXCLUDES(mutex_);
+  void MarkRefused(int64_t id, const std::string& kind, const std::string& code,
+                   const std::string& message, int64_t now_ms) override EXCLUDES(mutex_);
+  void MarkFailed(int64_t id, const std::string& kind, const std::string& code,
+                  const std::string& message, std::optional<int64_t> retry_at_ms,
+                  int64_t now_ms) override EXCLUDES(mutex_);
+  std::optional<JobRecord> Get(int64_t id) override EXCLUDES(mutex_);
+  std::vector<JobRecord> List(std::optional<JobState> state, size_t limit) override
+      EXCLUDES(mutex_);
+  bool Retry(int64_t id, int64_t now_ms) override EXCLUDES(mutex_);
+  std::map<JobState, uint64_t> CountByState() override EXCLUDES(mutex_);
+  std::optional<int64_t> NextDueMs() override EXCLUDES(mutex_);
+
+ private:
+  void Configure() REQUIRES(mutex_);
+  void Migrate() REQUIRES(mutex_);
+  std::optional<JobRecord> GetLocked(int64_t id) REQUIRES(mutex_);
+  // Sets a running job's outcome: `state`, error fields, next attempt; throws
+  // Error(kInternal, "job-not-running") if job `id` is not kRunning.
+  void Finish(int64_t id, JobState state, const std::string& kind, const std::string& code,
+              const std::string& message, const std::string& result_json, int64_t next_attempt_ms,
+              int64_t now_ms) REQUIRES(mutex_);
+
+  Mutex mutex_;
+  SqliteConnection db_ GUARDED_BY(mutex_);
+  UniqueFd lock_;  // declared last: released only after the connection is closed
+};
+
+}  // namespace unpackd
