@@ -8,6 +8,7 @@
 
 #include "event/event_message.h"
 #include "util/error.h"
+#include "util/s3_sequencer.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   try {

@@ -1,17 +1,39 @@
 #!/usr/bin/env bash
-# Quickstart 1: builds unpackd, lays out a local store like the seed's S3 bucket, drops an AI
-# "result.zip" into <store>/<bucket>/user-1/project-1/, extracts it, and shows the objects with
-# their Content-Types and the manifest.
+# Quickstart 1: builds unpackd, lays out a local store like the seed's S3 bucket, starts
+# `unpackd serve` on it (the embedded default: it watches the store), drops an AI "result.zip"
+# into <store>/<bucket>/user-1/project-1/ as a batch job would, waits for the service to extract
+# it, and shows the objects with their Content-Types, the manifest, the job and the metrics.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/build.sh >/dev/null
 STORE=${STORE:-$PWD/demo-store}
+STATE=${STATE:-$PWD/demo-state}
 BUCKET=results-bucket
 ARCHIVE="$STORE/$BUCKET/user-1/project-1/result.zip"
-rm -rf "$STORE"
-mkdir -p "$(dirname "$ARCHIVE")"
+STAGING="$(mktemp -d)"
+LOG="$STAGING/serve.log"
+rm -rf "$STORE" "$STATE"
+mkdir -p "$STORE/$BUCKET"
 
-/usr/bin/python3 - "$ARCHIVE" <<'PY'
+SERVE_PID=""
+cleanup() {
+  [ -n "$SERVE_PID" ] && kill "$SERVE_PID" 2>/dev/null && wait "$SERVE_PID" 2>/dev/null
+  rm -rf "$STAGING"
+}
+trap cleanup EXIT
+
+echo "== unpackd serve (watching $STORE)"
+./build/unpackd --root "$STORE" serve --state-dir "$STATE" --listen 127.0.0.1:0 2>"$LOG" &
+SERVE_PID=$!
+PORT=""
+for _ in $(seq 100); do
+  PORT=$(grep -o '"address":"127.0.0.1:[0-9]*"' "$LOG" | grep -o '[0-9]*"$' | tr -d '"' || true)
+  [ -n "$PORT" ] && break
+  sleep 0.1
+done
+[ -n "$PORT" ] || { cat "$LOG"; echo "unpackd serve did not start" >&2; exit 1; }
+
+/usr/bin/python3 - "$STAGING/result.zip" <<'PY'
 import json, struct, sys, zipfile, zlib
 
 def png(width, height):
@@ -37,11 +59,18 @@ with zipfile.ZipFile(sys.argv[1], "w", zipfile.ZIP_DEFLATED) as z:
     z.writestr("notes with space.txt", "a name with spaces\n")
 PY
 
-echo "== archive: $ARCHIVE"
-./build/unpackd --root "$STORE" inspect "$ARCHIVE"
+echo "== a batch job drops $ARCHIVE"
+mkdir -p "$(dirname "$ARCHIVE")"
+mv "$STAGING/result.zip" "$ARCHIVE"
+MANIFEST="$STORE/$BUCKET/user-1/project-1/result/.unpackd/manifest.json"
+for _ in $(seq 300); do
+  [ -f "$MANIFEST" ] && break
+  sleep 0.1
+done
+[ -f "$MANIFEST" ] || { cat "$LOG"; echo "no manifest after 30 s" >&2; exit 1; }
 echo
-echo "== unpackd extract"
-./build/unpackd --root "$STORE" extract "$ARCHIVE"
+echo "== the service's log (one JSON line per job transition)"
+cat "$LOG"
 echo
 echo "== objects (key, size, Content-Type) under $BUCKET/user-1/project-1/result/"
 /usr/bin/python3 - "$STORE/$BUCKET" <<'PY'
@@ -63,5 +92,14 @@ echo
 echo "== manifest: $BUCKET/user-1/project-1/result/.unpackd/manifest.json"
 cat "$STORE/$BUCKET/user-1/project-1/result/.unpackd/manifest.json"
 echo
-echo "== running again does no work:"
-./build/unpackd --root "$STORE" extract "$ARCHIVE"
+echo "== unpackd jobs list"
+./build/unpackd jobs --state-dir "$STATE" list
+echo
+echo "== metrics (http://127.0.0.1:$PORT/metrics, excerpt)"
+curl -s "http://127.0.0.1:$PORT/metrics" | grep -E '^unpackd_(jobs|members_extracted_total|bytes_extracted_total)' || true
+echo
+echo "== SIGTERM: the service finishes what it runs and exits 0"
+kill -TERM "$SERVE_PID"
+wait "$SERVE_PID"
+SERVE_PID=""
+echo "exit status 0"

@@ -11,7 +11,7 @@ PKGS=(
   libsqlite3-dev libicu-dev libuchardet-dev
   libtomlplusplus-dev libcpp-httplib-dev librabbitmq-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  media-types
+  media-types curl
   clang clang-format clang-tidy libclang-rt-14-dev
   python3 python3-boto3 zip unzip p7zip-full libarchive-tools time awscli
   nodejs npm

@@ -33,9 +33,13 @@ int RunServe(const ServeOptions& serve, const CliOptions& options) {
     config.watch_root = options.LocalRoot().string();
   }
   ServiceEnvironment environment;
-  environment.local_root = config.watch_root ? std::filesystem::path(*config.watch_root)
-                                             : options.LocalRoot();
+  environment.local_root =
+      config.watch_root ? std::filesystem::path(*config.watch_root) : options.LocalRoot();
   environment.s3 = ToS3Config(options, MakeMemoryPlan({}));
+  // The file's endpoint is more specific than $AWS_ENDPOINT_URL_S3; --endpoint wins over both.
+  if (!config.store_endpoint.empty() && options.endpoint.empty()) {
+    environment.s3.endpoint = config.store_endpoint;
+  }
   environment.log = &std::cerr;
   // Without an event source over HTTP, --listen places only /healthz, /readyz and /metrics.
   if (!serve.listen.empty()) environment.ops_listen = serve.listen;

@@ -25,9 +25,4 @@ struct EventMessage {
 // crashes on input, whatever the bytes.
 EventMessage ParseEventMessage(std::string_view body);
 
-// Orders two sequencers of the same key as S3 documents: the longer one is not necessarily
-// newer; compare as hex numbers of equal length. Negative, zero or positive as a is older,
-// equal or newer than b. Either empty: 0 (unknown order).
-int CompareSequencers(std::string_view a, std::string_view b);
-
 }  // namespace unpackd

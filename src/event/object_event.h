@@ -20,12 +20,15 @@ struct ObjectEvent {
   std::string event_name;  // without the "s3:" prefix: "ObjectCreated:Put", ...
   std::string event_time;  // ISO 8601 as sent; empty when absent
   std::string origin;      // where it came from: "aws:s3", "ceph:s3", "minio:s3",
-                           // "aws.s3" (EventBridge), "local" (the watcher)
+                           // "aws.s3" (EventBridge), kLocalOrigin (the watcher)
   // The object's user metadata when the message carries it (radosgw's object.metadata, MinIO's
   // userMetadata; AWS sends none): lower-case names without "x-amz-meta-", as ObjectInfo has
   // them. Objects unpackd writes name their archive here (extract/member_metadata.h).
   std::map<std::string, std::string> user_metadata;
   bool has_user_metadata = false;  // the message carried the object's metadata (even if empty)
 };
+
+// The origin of events for the local store (buckets are folders), whatever watched them.
+inline constexpr const char* kLocalOrigin = "local";
 
 }  // namespace unpackd

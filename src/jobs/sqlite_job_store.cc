@@ -7,9 +7,9 @@
 #include <filesystem>
 #include <utility>
 
-#include "jobs/sequencer_order.h"
 #include "jobs/state_dir.h"
 #include "util/error.h"
+#include "util/s3_sequencer.h"
 
 namespace unpackd {
 namespace {
@@ -65,13 +65,12 @@ std::string Sql(std::initializer_list<std::string_view> parts) {
   return sql;
 }
 
-// Whether a job of the request's key has a sequencer newer than `order` (normalized: newer is
-// longer, or as long and greater, which SQL can test: see sequencer_order.h).
+// Whether a job of the request's key has a sequencer newer than `order` (normalized values
+// order byte-wise: util/s3_sequencer.h).
 bool HasNewerSequencer(SqliteConnection& db, const JobRequest& request, const std::string& order) {
   SqliteStatement newer(db,
                         "SELECT 1 FROM jobs WHERE bucket = ?1 AND key = ?2 AND sequencer_order "
-                        "<> '' AND (length(sequencer_order) > length(?3) OR "
-                        "(length(sequencer_order) = length(?3) AND sequencer_order > ?3)) LIMIT 1");
+                        "<> '' AND sequencer_order > ?3 LIMIT 1");
   newer.Bind(1, request.bucket).Bind(2, request.key).Bind(3, order);
   return newer.Step();
 }
@@ -202,7 +201,7 @@ EnqueueResult SqliteJobStore::Enqueue(const JobRequest& request, int64_t now_ms)
     // version's, so the key holds A again and A must be extracted again.
     const bool finished = state == "done" || state == "failed" || state == "refused";
     bool overtaken = false;
-    if (finished && CompareNormalizedSequencers(order, seen_order) > 0) {
+    if (finished && CompareSequencers(order, seen_order) > 0) {
       overtaken = HasNewerSequencer(db_, request, seen_order);
     }
     if (!overtaken) return {EnqueueOutcome::kDuplicate, id};

@@ -5,7 +5,7 @@
 // Schema (PRAGMA user_version = kJobStoreSchemaVersion): one table `jobs`, state as text so an
 // operator's sqlite3 shell reads it; `identity` is "v:<version id>", "e:<etag>",
 // "s:<sequencer>" or "" (none), unique per (bucket, key) when not empty; `sequencer_order` is
-// NormalizeSequencer(sequencer) (sequencer_order.h), which SQL compares. A later version
+// NormalizeSequencer(sequencer) (util/s3_sequencer.h), which SQL compares. A later version
 // migrates in Migrate() inside one transaction; an unpackd older than the file refuses it.
 //
 // Thread safety: every method locks `mutex_` for its whole transaction.

@@ -55,10 +55,10 @@ RuleMatch MatchEvent(const ServiceConfig& config, const ObjectEvent& event) {
   return {MatchOutcome::kMatched, &*rule};
 }
 
-ExtractJob MakeJobFor(const Rule& rule, const ObjectEvent& event) {
+ExtractJob MakeJobFor(const Rule& rule, const ObjectRef& archive, const std::string& etag) {
   ExtractJob job;
-  job.archive = ObjectRef{event.bucket, event.key};
-  job.pinned_etag = event.etag;
+  job.archive = archive;
+  job.pinned_etag = etag;
   job.destination_template = rule.destination_template;
   job.destination_bucket = rule.destination_bucket;
   job.limits = rule.limits;

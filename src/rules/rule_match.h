@@ -35,8 +35,9 @@ struct RuleMatch {
 
 RuleMatch MatchEvent(const ServiceConfig& config, const ObjectEvent& event);
 
-// The job a matched event starts: the archive pinned to the event's ETag when it has one.
-ExtractJob MakeJobFor(const Rule& rule, const ObjectEvent& event);
+// The job `rule` makes of an archive it took: pinned to `etag` (the version the event named;
+// empty: whatever version is there when the job opens it).
+ExtractJob MakeJobFor(const Rule& rule, const ObjectRef& archive, const std::string& etag);
 
 // "matched", "not-created", "no-rule", "own-output": for logs and the dropped-events metric.
 const char* MatchOutcomeName(MatchOutcome outcome);

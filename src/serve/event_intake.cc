@@ -9,25 +9,53 @@
 
 namespace unpackd {
 
-EventIntake::EventIntake(const ServiceConfig& config, JobStore& jobs, ServiceMetrics& metrics,
-                         ServiceLog& log, std::function<void()> job_queued)
+EventIntake::EventIntake(const ServiceConfig& config, JobStore& jobs, StatObject stat,
+                         ServiceMetrics& metrics, ServiceLog& log, std::function<void()> job_queued)
     : config_(config),
       jobs_(jobs),
+      stat_(std::move(stat)),
       metrics_(metrics),
       log_(log),
       job_queued_(std::move(job_queued)) {}
 
-IntakeResult EventIntake::Offer(const ObjectEvent& event) {
-  const RuleMatch match = MatchEvent(config_, event);
-  if (match.outcome != MatchOutcome::kMatched) {
-    const char* reason = MatchOutcomeName(match.outcome);
-    metrics_.CountDropped(reason);
-    // Our own output arrives by the thousand after every job: not worth a line each.
-    if (match.outcome != MatchOutcome::kOwnOutput) {
-      log_.Write("info", "event ignored",
-                 {{"reason", reason}, {"bucket", event.bucket}, {"key", event.key}});
+IntakeResult EventIntake::Ignore(const ObjectEvent& event, const char* reason, bool log_it) {
+  metrics_.CountDropped(reason);
+  if (log_it) {
+    log_.Write("info", "event ignored",
+               {{"reason", reason}, {"bucket", event.bucket}, {"key", event.key}});
+  }
+  return {IntakeOutcome::kIgnored, reason, 0};
+}
+
+IntakeResult EventIntake::Offer(const ObjectEvent& delivered) {
+  RuleMatch match = MatchEvent(config_, delivered);
+  // Our own output arrives by the thousand after every job: not worth a line each.
+  if (match.outcome != MatchOutcome::kMatched && !match.needs_confirmation) {
+    return Ignore(delivered, MatchOutcomeName(match.outcome),
+                  match.outcome != MatchOutcome::kOwnOutput);
+  }
+  ObjectEvent event = delivered;
+  ObjectInfo info;
+  try {
+    info = stat_(event);
+  } catch (const Error& e) {
+    if (e.kind() != ErrorKind::kNotFound) throw;
+    return Ignore(event, "missing-object", true);
+  }
+  if (!event.etag.empty() && !info.etag.empty() && event.etag != info.etag) {
+    // Replaced since: the newer version's own event starts its job.
+    return Ignore(event, "superseded", true);
+  }
+  if (event.etag.empty()) event.etag = info.etag;
+  if (!event.size) event.size = info.size;
+  event.user_metadata = info.metadata;
+  event.has_user_metadata = true;
+  if (match.needs_confirmation) {
+    match = MatchEvent(config_, event);
+    if (match.outcome != MatchOutcome::kMatched) {
+      return Ignore(event, MatchOutcomeName(match.outcome),
+                    match.outcome != MatchOutcome::kOwnOutput);
     }
-    return {IntakeOutcome::kIgnored, reason, 0};
   }
   JobRequest request;
   request.bucket = event.bucket;

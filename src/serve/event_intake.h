@@ -3,6 +3,10 @@
 // source acknowledge it (answer 2xx, delete the SQS message, ack the AMQP delivery), so an
 // acknowledged event is never lost. Events that start no job are counted by reason and logged.
 //
+// Before a job is recorded the store is asked about the object (one HEAD): an event may carry
+// neither the ETag (the local watcher) nor the metadata that tells unpackd's own output from an
+// upload (AWS), and an event may outlive its object.
+//
 // Thread safety: every method may be called from any thread.
 #pragma once
 
@@ -17,6 +21,7 @@
 #include "rules/service_config.h"
 #include "serve/service_log.h"
 #include "serve/service_metrics.h"
+#include "store/object_store.h"
 
 namespace unpackd {
 
@@ -24,8 +29,12 @@ enum class IntakeOutcome {
   kQueued,     // a new job
   kDuplicate,  // this archive version already has a job
   kStale,      // older than an event already recorded for the key
-  kIgnored,    // no rule takes it (reason says why)
+  kIgnored,    // no rule takes it, or the object is gone or replaced (reason says why)
 };
+
+// What the store says about an event's object now. Throws Error(kNotFound) when it is gone;
+// any other Error means the store could not say (the source must not acknowledge).
+using StatObject = std::function<ObjectInfo(const ObjectEvent&)>;
 
 struct IntakeResult {
   IntakeOutcome outcome = IntakeOutcome::kIgnored;
@@ -36,12 +45,12 @@ struct IntakeResult {
 class EventIntake {
  public:
   // Borrows everything; `job_queued` is called after each new job is durable (to wake a
-  // worker) and must not block.
-  EventIntake(const ServiceConfig& config, JobStore& jobs, ServiceMetrics& metrics,
+  // worker) and must not block. `stat` must be safe from many threads.
+  EventIntake(const ServiceConfig& config, JobStore& jobs, StatObject stat, ServiceMetrics& metrics,
               ServiceLog& log, std::function<void()> job_queued);
 
-  // Durable when it returns. Throws the job store's Error(kIo) when it cannot record: the
-  // source must then not acknowledge.
+  // Durable when it returns. Throws Error when it cannot decide or record (the job store's
+  // kIo, the store's kTransient or kAccessDenied): the source must then not acknowledge.
   IntakeResult Offer(const ObjectEvent& event);
 
   // Parses one delivered message (event/event_message.h) and offers each created record.
@@ -55,9 +64,12 @@ class EventIntake {
  private:
   const ServiceConfig& config_;
   JobStore& jobs_;
+  const StatObject stat_;
   ServiceMetrics& metrics_;
   ServiceLog& log_;
   const std::function<void()> job_queued_;
+
+  IntakeResult Ignore(const ObjectEvent& event, const char* reason, bool log_it);
 };
 
 }  // namespace unpackd

@@ -85,7 +85,9 @@ HttpEndpoint::HttpEndpoint(const HttpSourceConfig& config, HttpHandlers handlers
   }
   server_ = std::make_unique<httplib::Server>();
   // The library deletes the queue it is given; it has no other way to take one.
-  server_->new_task_queue = [this] { return std::make_unique<ExecutorTaskQueue>(executor_).release(); };
+  server_->new_task_queue = [this] {
+    return std::make_unique<ExecutorTaskQueue>(executor_).release();
+  };
   server_->set_payload_max_length(config_.max_body_bytes);
   server_->set_keep_alive_max_count(100);
   server_->set_read_timeout(30);
@@ -115,9 +117,12 @@ HttpEndpoint::HttpEndpoint(const HttpSourceConfig& config, HttpHandlers handlers
       const auto results = handlers_.intake->OfferMessage(req.body, "http");
       size_t queued = 0, duplicate = 0, ignored = 0;
       for (const auto& r : results) {
-        if (r.outcome == IntakeOutcome::kQueued) ++queued;
-        else if (r.outcome == IntakeOutcome::kIgnored) ++ignored;
-        else ++duplicate;
+        if (r.outcome == IntakeOutcome::kQueued)
+          ++queued;
+        else if (r.outcome == IntakeOutcome::kIgnored)
+          ++ignored;
+        else
+          ++duplicate;
       }
       Reply(res, 200, {{"queued", queued}, {"duplicate", duplicate}, {"ignored", ignored}});
     } catch (const Error& e) {
@@ -146,17 +151,36 @@ void HttpEndpoint::Bind() {
   } else if (server_->bind_to_port(host_, port_)) {
     return;
   }
-  throw Error(ErrorKind::kIo, "cannot listen on " + config_.listen + " (in use, or not a local address)",
+  throw Error(ErrorKind::kIo,
+              "cannot listen on " + config_.listen + " (in use, or not a local address)",
               "listen-failed");
 }
 
 void HttpEndpoint::Run() {
-  log_.Write("info", "listening", {{"address", host_ + ":" + std::to_string(port_)},
-                                   {"events", handlers_.intake != nullptr ? config_.path : ""}});
+  {
+    MutexLock lock(mutex_);
+    if (stopping_) return;
+    running_ = true;
+  }
+  log_.Write("info", "listening",
+             {{"address", host_ + ":" + std::to_string(port_)},
+              {"events", handlers_.intake != nullptr ? config_.path : ""}});
   server_->listen_after_bind();
+  MutexLock lock(mutex_);
+  running_ = false;
+  run_ended_.NotifyAll();
 }
 
-void HttpEndpoint::Stop() { server_->stop(); }
+void HttpEndpoint::Stop() {
+  MutexLock lock(mutex_);
+  stopping_ = true;
+  // cpp-httplib's stop() does nothing until its loop has begun, which Run may not have reached
+  // yet: ask again until it has ended.
+  while (running_) {
+    server_->stop();
+    run_ended_.WaitUntil(mutex_, std::chrono::steady_clock::now() + std::chrono::milliseconds(20));
+  }
+}
 
 bool HttpEndpoint::Authorized(const std::string& authorization, const std::string& token_param,
                               const std::string& signature, const std::string& body) const {

@@ -22,6 +22,7 @@
 #include "serve/event_intake.h"
 #include "serve/service_log.h"
 #include "util/executor.h"
+#include "util/mutex.h"
 
 namespace httplib {
 class Server;
@@ -50,8 +51,9 @@ class HttpEndpoint {
   // Throws Error(kIo, "listen-failed") naming the address.
   void Bind();
   int port() const { return port_; }
-  // Serves until Stop.
+  // Serves until Stop; returns at once if Stop came first.
   void Run();
+  // Makes Run return and waits until it has (when it is running). Idempotent.
   void Stop();
 
  private:
@@ -65,6 +67,10 @@ class HttpEndpoint {
   std::string host_;
   int port_ = 0;
   std::unique_ptr<httplib::Server> server_;
+  Mutex mutex_;
+  CondVar run_ended_;
+  bool stopping_ GUARDED_BY(mutex_) = false;
+  bool running_ GUARDED_BY(mutex_) = false;
 };
 
 }  // namespace unpackd

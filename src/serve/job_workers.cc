@@ -1,7 +1,9 @@
 #include "serve/job_workers.h"
 
 #include <algorithm>
+#include <cstdint>
 
+#include "jobs/job_retry.h"
 #include "rules/rule_match.h"
 #include "serve/wall_clock.h"
 #include "util/error.h"
@@ -9,20 +11,6 @@
 namespace unpackd {
 
 namespace {
-
-// The event a queued job came from, rebuilt for MakeJobFor.
-ObjectEvent EventOf(const JobRequest& request) {
-  ObjectEvent event;
-  event.bucket = request.bucket;
-  event.key = request.key;
-  event.etag = request.etag;
-  event.version_id = request.version_id;
-  event.sequencer = request.sequencer;
-  event.size = request.size;
-  event.event_name = "ObjectCreated:Put";
-  event.origin = request.origin;
-  return event;
-}
 
 const Rule* FindRule(const ServiceConfig& config, const std::string& name) {
   for (const Rule& rule : config.rules) {
@@ -49,11 +37,13 @@ bool RetryCanHelp(const Error& e) {
   return false;
 }
 
-// 2 s, 4 s, 8 s ... at most 5 minutes: a store outage long enough to spend the S3 client's own
-// retry time is unlikely to end within seconds.
-int64_t RetryDelayMs(int attempts) {
-  const int doublings = std::clamp(attempts, 1, 8);
-  return std::min<int64_t>(int64_t{1000} << doublings, 300'000);
+// Spreads the retries of jobs failed by one outage without a random generator to share: the
+// job id and attempt pick a point in [0, 1] (Knuth's multiplicative hash).
+double JitterFor(const JobRecord& job) {
+  const uint64_t mixed =
+      (static_cast<uint64_t>(job.id) * 31 + static_cast<uint64_t>(job.attempts)) *
+      0x9E3779B97F4A7C15ULL;
+  return static_cast<double>(mixed >> 11) / static_cast<double>(uint64_t{1} << 53);
 }
 
 }  // namespace
@@ -157,7 +147,7 @@ void JobWorkers::Run(const JobRecord& job) {
                   "the job's rule \"" + job.request.rule + "\" is no longer configured",
                   "rule-gone");
     }
-    ExtractJob extract = MakeJobFor(*rule, EventOf(job.request));
+    ExtractJob extract = MakeJobFor(*rule, {job.request.bucket, job.request.key}, job.request.etag);
     extract.memory = per_job_;
     ObjectStore& store = store_for_(job.request);
     JobServices services;
@@ -184,8 +174,7 @@ void JobWorkers::Run(const JobRecord& job) {
     log_.Transition(job, JobState::kDone, summary);
   } catch (const Error& e) {
     const std::string kind(ErrorKindName(e.kind()));
-    nlohmann::json fields = {
-        {"error_kind", kind}, {"error_code", e.code()}, {"error", e.what()}};
+    nlohmann::json fields = {{"error_kind", kind}, {"error_code", e.code()}, {"error", e.what()}};
     try {
       if (e.kind() == ErrorKind::kArchiveRefused) {
         jobs_.MarkRefused(job.id, kind, e.code(), e.what(), NowMs());
@@ -197,8 +186,8 @@ void JobWorkers::Run(const JobRecord& job) {
       // A job cancelled by shutdown did not fail: it resumes first thing after a restart.
       if (e.kind() == ErrorKind::kCancelled) {
         retry_at = NowMs();
-      } else if (RetryCanHelp(e) && job.attempts < kMaxJobAttempts) {
-        retry_at = NowMs() + RetryDelayMs(job.attempts);
+      } else if (RetryCanHelp(e)) {
+        retry_at = NextAttemptMs(job.attempts, NowMs(), JitterFor(job));
       }
       jobs_.MarkFailed(job.id, kind, e.code(), e.what(), retry_at, NowMs());
       metrics_.CountJobEnded(JobState::kFailed, elapsed(), 0, 0);

@@ -32,16 +32,11 @@ namespace unpackd {
 // go (the same store: a rule's destination bucket is in the same store as its source).
 using StoreForJob = std::function<ObjectStore&(const JobRequest&)>;
 
-// Attempts after which a job that keeps failing is left failed for an operator
-// (`unpackd jobs retry`).
-inline constexpr int kMaxJobAttempts = 8;
-
 class JobWorkers {
  public:
   // Borrows everything; all must outlive Stop(). `per_job` is the memory plan of one job.
-  JobWorkers(const ServiceConfig& config, JobStore& jobs, StoreForJob store_for,
-             Executor& executor, const MemoryPlan& per_job, ServiceMetrics& metrics,
-             ServiceLog& log);
+  JobWorkers(const ServiceConfig& config, JobStore& jobs, StoreForJob store_for, Executor& executor,
+             const MemoryPlan& per_job, ServiceMetrics& metrics, ServiceLog& log);
   ~JobWorkers();
   JobWorkers(const JobWorkers&) = delete;
   JobWorkers& operator=(const JobWorkers&) = delete;

@@ -9,7 +9,6 @@
 #include <cstring>
 #include <vector>
 
-#include "rules/rule_match.h"
 #include "util/error.h"
 
 namespace unpackd {
@@ -28,19 +27,16 @@ std::string Join(const std::string& dir, std::string_view name) {
 
 }  // namespace
 
-LocalWatcher::LocalWatcher(std::filesystem::path root, const ServiceConfig& config,
-                           ObjectStore& store, EventIntake& intake, ServiceLog& log)
+LocalWatcher::LocalWatcher(std::filesystem::path root, EventIntake& intake, ServiceLog& log)
     : root_(std::move(root)),
-      config_(config),
-      store_(store),
       intake_(intake),
       log_(log),
       inotify_(inotify_init1(IN_NONBLOCK | IN_CLOEXEC)),
       stop_(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
   if (!inotify_.valid() || !stop_.valid()) {
-    throw Error(ErrorKind::kIo, std::string("cannot watch ") + root_.string() + ": " +
-                                    std::strerror(errno) +
-                                    (errno == EMFILE ? " (raise fs.inotify.max_user_instances)" : ""),
+    throw Error(ErrorKind::kIo,
+                std::string("cannot watch ") + root_.string() + ": " + std::strerror(errno) +
+                    (errno == EMFILE ? " (raise fs.inotify.max_user_instances)" : ""),
                 "watch-failed");
   }
 }
@@ -136,18 +132,12 @@ bool LocalWatcher::OfferFile(const std::string& relative) {
   event.bucket = relative.substr(0, slash);
   event.key = relative.substr(slash + 1);
   event.event_name = "ObjectCreated:Put";
-  event.origin = "local";
+  event.origin = kLocalOrigin;
   try {
-    // Only an archive a rule takes is worth a stat (for its ETag, which names the version).
-    if (MatchEvent(config_, event).outcome == MatchOutcome::kMatched) {
-      const ObjectInfo info = store_.Stat({event.bucket, event.key});
-      event.etag = info.etag;
-      event.size = info.size;
-    }
-    intake_.Offer(event);
+    intake_.Offer(event);  // which asks the store for the ETag that names this version
     return true;
   } catch (const Error& e) {
-    if (e.kind() == ErrorKind::kNotFound || e.kind() == ErrorKind::kUsage) return true;  // gone
+    if (e.kind() == ErrorKind::kUsage) return true;  // a name no store key can have
     log_.Write("warn", "could not record an event; will rescan",
                {{"bucket", event.bucket}, {"key", event.key}, {"error", e.what()}});
     return false;

@@ -15,10 +15,8 @@
 #include <map>
 #include <string>
 
-#include "rules/service_config.h"
 #include "serve/event_intake.h"
 #include "serve/service_log.h"
-#include "store/object_store.h"
 #include "util/unique_fd.h"
 
 namespace unpackd {
@@ -27,8 +25,7 @@ class LocalWatcher {
  public:
   // Borrows everything. Throws Error(kIo) when inotify cannot start (the message names the
   // limit to raise when it is fs.inotify.max_user_instances).
-  LocalWatcher(std::filesystem::path root, const ServiceConfig& config, ObjectStore& store,
-               EventIntake& intake, ServiceLog& log);
+  LocalWatcher(std::filesystem::path root, EventIntake& intake, ServiceLog& log);
   LocalWatcher(const LocalWatcher&) = delete;
   LocalWatcher& operator=(const LocalWatcher&) = delete;
 
@@ -47,14 +44,12 @@ class LocalWatcher {
   bool OfferFile(const std::string& relative);
 
   const std::filesystem::path root_;
-  const ServiceConfig& config_;
-  ObjectStore& store_;
   EventIntake& intake_;
   ServiceLog& log_;
   UniqueFd inotify_;
-  UniqueFd stop_;                            // an eventfd: Stop writes, Run's poll wakes
-  std::map<int, std::string> folders_;       // watch descriptor -> folder relative to root
-  bool rescan_ = false;                      // the queue overflowed or an offer failed
+  UniqueFd stop_;                       // an eventfd: Stop writes, Run's poll wakes
+  std::map<int, std::string> folders_;  // watch descriptor -> folder relative to root
+  bool rescan_ = false;                 // the queue overflowed or an offer failed
 };
 
 }  // namespace unpackd

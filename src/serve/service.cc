@@ -1,33 +1,24 @@
 #include "serve/service.h"
 
-#include <cctype>
+#include <optional>
 
+#include "rules/config_values.h"
 #include "util/error.h"
 
 namespace unpackd {
 
 namespace {
 
-// "512MiB", "1GiB", "1.5GB", "300" (MiB): the budget all jobs share.
-uint64_t ParseMemory(const std::string& text) {
-  size_t used = 0;
-  double value = 0;
-  try {
-    value = std::stod(text, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  std::string unit = text.substr(used);
-  for (char& c : unit) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  double scale = 0;
-  if (unit.empty() || unit == "mib" || unit == "m" || unit == "mb") scale = 1 << 20;
-  if (unit == "gib" || unit == "g" || unit == "gb") scale = 1 << 30;
-  if (used == 0 || scale == 0 || !(value > 0) || value * scale < (64 << 20)) {
+// The budget all jobs share: below 64 MiB a job could not hold even one part buffer per
+// worker and would starve.
+uint64_t MemoryBudget(const std::string& text) {
+  const std::optional<uint64_t> bytes = ParseByteSize(text);
+  if (!bytes || *bytes < (uint64_t{64} << 20)) {
     throw Error(ErrorKind::kUsage,
                 "memory \"" + text + "\" is not a size of at least 64MiB (e.g. 512MiB, 2GiB)",
                 "bad-config");
   }
-  return static_cast<uint64_t>(value * scale);
+  return *bytes;
 }
 
 MemoryPlan PlanPerJob(const ServiceConfig& config) {
@@ -35,7 +26,7 @@ MemoryPlan PlanPerJob(const ServiceConfig& config) {
     throw Error(ErrorKind::kUsage, "workers must be at least 1", "bad-config");
   }
   MemoryPlanRequest request;
-  request.memory_bytes = ParseMemory(config.memory) / config.workers;
+  request.memory_bytes = MemoryBudget(config.memory) / config.workers;
   const bool remote = config.http || config.sqs_queue_url || config.amqp_url;
   request.remote_store = remote;
   request.remote_destination = remote;
@@ -57,7 +48,7 @@ s3::S3Config WithConnections(s3::S3Config s3, const MemoryPlan& per_job, size_t 
 
 }  // namespace
 
-Service::Service(ServiceConfig config, ServiceEnvironment environment)
+Service::Service(ServiceConfig config, const ServiceEnvironment& environment)
     : config_(std::move(config)),
       local_root_(environment.local_root),
       log_(*environment.log),
@@ -67,18 +58,20 @@ Service::Service(ServiceConfig config, ServiceEnvironment environment)
       stores_(StoreEnvironment{environment.local_root,
                                WithConnections(environment.s3, per_job_, config_.workers),
                                &executor_, &part_buffers_}),
-      jobs_(JobStore::Open(config_.state_dir)) {
+      jobs_(JobStore::Open(config_.state_dir)),
+      sources_(executor_, Lane::kService) {
   workers_ = std::make_unique<JobWorkers>(
       config_, *jobs_,
-      [this](const JobRequest& request) -> ObjectStore& {
-        return stores_.For(request.origin == "local" ? StoreScheme::kLocal : StoreScheme::kS3);
-      },
+      [this](const JobRequest& request) -> ObjectStore& { return StoreFor(request.origin); },
       executor_, per_job_, metrics_, log_);
-  intake_ = std::make_unique<EventIntake>(config_, *jobs_, metrics_, log_,
-                                          [this] { workers_->Wake(); });
+  intake_ = std::make_unique<EventIntake>(
+      config_, *jobs_,
+      [this](const ObjectEvent& event) {
+        return StoreFor(event.origin).Stat({event.bucket, event.key});
+      },
+      metrics_, log_, [this] { workers_->Wake(); });
   if (config_.watch_root) {
-    watcher_ = std::make_unique<LocalWatcher>(*config_.watch_root, config_,
-                                              stores_.For(StoreScheme::kLocal), *intake_, log_);
+    watcher_ = std::make_unique<LocalWatcher>(*config_.watch_root, *intake_, log_);
   }
   const bool events_over_http = config_.http.has_value();
   HttpHandlers handlers;
@@ -101,8 +94,8 @@ void Service::Start() {
               {"rules", config_.rules.size()},
               {"http_port", http_->port()}});
   workers_->Start(config_.workers);
-  executor_.Submit(Lane::kService, [this] { http_->Run(); });
-  if (watcher_) executor_.Submit(Lane::kService, [this] { watcher_->Run(); });
+  sources_.Run([this] { http_->Run(); });
+  if (watcher_) sources_.Run([this] { watcher_->Run(); });
 }
 
 void Service::Stop(std::chrono::milliseconds grace) {
@@ -112,8 +105,14 @@ void Service::Stop(std::chrono::milliseconds grace) {
              {{"grace_ms", grace.count()}});
   if (watcher_) watcher_->Stop();
   http_->Stop();
+  sources_.Wait();  // no source offers an event after this
   workers_->Stop(grace);
   log_.Write("info", "service stopped");
+}
+
+ObjectStore& Service::StoreFor(const std::string& origin) {
+  // The watcher's events name the local store; every other source's name S3's.
+  return stores_.For(origin == kLocalOrigin ? StoreScheme::kLocal : StoreScheme::kS3);
 }
 
 std::string Service::Readiness() {

@@ -26,6 +26,7 @@
 #include "store/registry/store_registry.h"
 #include "util/executor.h"
 #include "util/memory_budget.h"
+#include "util/task_group.h"
 
 namespace unpackd {
 
@@ -42,7 +43,7 @@ class Service {
  public:
   // Throws Error(kUsage, "bad-config") for a configuration that cannot run, and the job
   // store's Error(kIo) when it cannot be opened (another service holds it, say).
-  Service(ServiceConfig config, ServiceEnvironment environment);
+  Service(ServiceConfig config, const ServiceEnvironment& environment);
   ~Service();
   Service(const Service&) = delete;
   Service& operator=(const Service&) = delete;
@@ -56,6 +57,8 @@ class Service {
   void Stop(std::chrono::milliseconds grace);
 
  private:
+  // The store an event's or a job's object lives in, by where the event came from.
+  ObjectStore& StoreFor(const std::string& origin);
   std::string Readiness();
 
   const ServiceConfig config_;
@@ -71,6 +74,8 @@ class Service {
   std::unique_ptr<EventIntake> intake_;
   std::unique_ptr<LocalWatcher> watcher_;
   std::unique_ptr<HttpEndpoint> http_;
+  // The event sources' loops (HTTP, watcher): Stop waits here before anything they use goes.
+  TaskGroup sources_;
   bool started_ = false;
   bool stopped_ = false;
 };

@@ -24,7 +24,8 @@ std::string NowUtc() {
 
 }  // namespace
 
-void ServiceLog::Write(std::string_view level, std::string_view message, nlohmann::json fields) {
+void ServiceLog::Write(std::string_view level, std::string_view message,
+                       const nlohmann::json& fields) {
   nlohmann::json line = {{"time", NowUtc()}, {"level", level}, {"msg", message}};
   if (fields.is_object()) line.update(fields);
   const std::string text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
@@ -32,16 +33,13 @@ void ServiceLog::Write(std::string_view level, std::string_view message, nlohman
   out_ << text << '\n' << std::flush;
 }
 
-void ServiceLog::Transition(const JobRecord& job, JobState state, nlohmann::json fields) {
-  nlohmann::json line = {{"job_id", job.id},
-                         {"state", JobStateName(state)},
-                         {"bucket", job.request.bucket},
-                         {"key", job.request.key},
-                         {"etag", job.request.etag},
-                         {"attempt", job.attempts}};
+void ServiceLog::Transition(const JobRecord& job, JobState state, const nlohmann::json& fields) {
+  nlohmann::json line = {
+      {"job_id", job.id},       {"state", JobStateName(state)}, {"bucket", job.request.bucket},
+      {"key", job.request.key}, {"etag", job.request.etag},     {"attempt", job.attempts}};
   if (fields.is_object()) line.update(fields);
   Write(state == JobState::kFailed || state == JobState::kRefused ? "warn" : "info",
-        std::string("job ") + JobStateName(state), std::move(line));
+        std::string("job ") + JobStateName(state), line);
 }
 
 }  // namespace unpackd

@@ -19,9 +19,9 @@ class ServiceLog {
   explicit ServiceLog(std::ostream& out) : out_(out) {}
 
   // {"time", "level", "msg", ...fields}.
-  void Write(std::string_view level, std::string_view message, nlohmann::json fields = {});
+  void Write(std::string_view level, std::string_view message, const nlohmann::json& fields = {});
   // A job entering `state`: {"msg": "job <state>", "job_id", "bucket", "key", "attempt", ...}.
-  void Transition(const JobRecord& job, JobState state, nlohmann::json fields = {});
+  void Transition(const JobRecord& job, JobState state, const nlohmann::json& fields = {});
 
  private:
   Mutex mutex_;

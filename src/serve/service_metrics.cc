@@ -6,9 +6,8 @@ namespace unpackd {
 
 namespace {
 
-constexpr std::array<JobState, 5> kStates = {JobState::kQueued, JobState::kRunning,
-                                             JobState::kDone, JobState::kFailed,
-                                             JobState::kRefused};
+constexpr std::array<JobState, 5> kStates = {JobState::kQueued, JobState::kRunning, JobState::kDone,
+                                             JobState::kFailed, JobState::kRefused};
 
 void Describe(std::ostringstream& out, const char* name, const char* type, const char* help) {
   out << "# HELP " << name << ' ' << help << "\n# TYPE " << name << ' ' << type << '\n';

@@ -83,23 +83,24 @@ TEST_F(JobStoreTest, VersionIdIsTheIdentityWhenPresent) {
 
 TEST_F(JobStoreTest, OlderSequencerIsStaleComparedAsPaddedHex) {
   auto store = OpenStore();
-  // "0FF" (255) is shorter than "00FE" but newer once both are padded: a string comparison
-  // or a longer-is-newer rule would both get this wrong.
-  ASSERT_EQ(store->Enqueue(Request("a.zip", "new", "0FF"), 1).outcome, EnqueueOutcome::kCreated);
-  const auto stale = store->Enqueue(Request("a.zip", "old", "00FE"), 2);
+  // "0055B" is shorter than "0055AED6DCD90281E5" but newer once both are right-padded: a
+  // longer-is-newer rule would get this wrong.
+  ASSERT_EQ(store->Enqueue(Request("a.zip", "new", "0055B"), 1).outcome, EnqueueOutcome::kCreated);
+  const auto stale = store->Enqueue(Request("a.zip", "old", "0055AED6DCD90281E5"), 2);
   EXPECT_EQ(stale.outcome, EnqueueOutcome::kStale);
   EXPECT_EQ(stale.job_id, 0);
-  // Lower-case hex of the same order, and an older one with more digits.
-  EXPECT_EQ(store->Enqueue(Request("a.zip", "old2", "fe"), 3).outcome, EnqueueOutcome::kStale);
-  EXPECT_EQ(store->Enqueue(Request("a.zip", "old3", "0000000F"), 4).outcome,
+  // Lower-case hex of an older order, and the same order with trailing zeros.
+  EXPECT_EQ(store->Enqueue(Request("a.zip", "old2", "0055a"), 3).outcome, EnqueueOutcome::kStale);
+  EXPECT_EQ(store->Enqueue(Request("a.zip", "old3", "0055A000"), 4).outcome,
             EnqueueOutcome::kStale);
-  // Newer, although lexicographically smaller as given.
-  EXPECT_EQ(store->Enqueue(Request("a.zip", "newer", "100"), 5).outcome, EnqueueOutcome::kCreated);
+  // Newer, although shorter.
+  EXPECT_EQ(store->Enqueue(Request("a.zip", "newer", "0056"), 5).outcome, EnqueueOutcome::kCreated);
   // No sequencer: order unknown, never stale. Another key: never compared.
   EXPECT_EQ(store->Enqueue(Request("a.zip", "unordered"), 6).outcome, EnqueueOutcome::kCreated);
   EXPECT_EQ(store->Enqueue(Request("b.zip", "x", "1"), 7).outcome, EnqueueOutcome::kCreated);
   // A redelivery of the older event that did get a job is still that job's duplicate.
-  EXPECT_EQ(store->Enqueue(Request("a.zip", "new", "0FF"), 8).outcome, EnqueueOutcome::kDuplicate);
+  EXPECT_EQ(store->Enqueue(Request("a.zip", "new", "0055B"), 8).outcome,
+            EnqueueOutcome::kDuplicate);
   EXPECT_EQ(store->CountByState()[JobState::kQueued], 4u);
 }
 
@@ -140,9 +141,9 @@ TEST_F(JobStoreTest, EventWithoutIdentityJoinsOnlyAQueuedJob) {
   const auto third = store->Enqueue(Request("w.zip", ""), 3);
   EXPECT_EQ(third.outcome, EnqueueOutcome::kCreated);
   EXPECT_NE(third.job_id, first.job_id);
-  // A sequencer alone identifies the event.
+  // A sequencer alone identifies the event (compared as S3 orders them: trailing zeros pad).
   const auto s1 = store->Enqueue(Request("s.zip", "", "0A"), 4);
-  EXPECT_EQ(store->Enqueue(Request("s.zip", "", "a"), 5).job_id, s1.job_id);
+  EXPECT_EQ(store->Enqueue(Request("s.zip", "", "0a00"), 5).job_id, s1.job_id);
 }
 
 TEST_F(JobStoreTest, ClaimTakesTheLongestDueJobAndRespectsDueTimes) {

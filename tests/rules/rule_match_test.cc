@@ -163,9 +163,7 @@ TEST(RuleMatchTest, MakeJobForCopiesTheRule) {
   rule.limits.max_members = 3;
   rule.on_error = OnErrorPolicy::kSkip;
   rule.prune = false;
-  ObjectEvent event = Created("in", "a/b.zip");
-  event.etag = "9a4b-4";
-  const ExtractJob job = MakeJobFor(rule, event);
+  const ExtractJob job = MakeJobFor(rule, {"in", "a/b.zip"}, "9a4b-4");
   EXPECT_EQ(job.archive.bucket, "in");
   EXPECT_EQ(job.archive.key, "a/b.zip");
   EXPECT_EQ(job.pinned_etag, "9a4b-4");

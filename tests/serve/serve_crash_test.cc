@@ -84,8 +84,8 @@ TEST(ServeCrashTest, KilledTwentyTimesEveryArchiveEndsExtractedOnce) {
     std::filesystem::rename(staged[next], root / "bkt" / archive_key(next));
   }
   testing::ServeProcess last(root, state, {"--workers", "2"});
-  const bool all_done = testing::WaitFor(
-      [&] { return JobsInState(last.port(), "done") == kArchives; }, seconds(120));
+  const bool all_done =
+      testing::WaitFor([&] { return JobsInState(last.port(), "done") == kArchives; }, seconds(120));
   logs.push_back(last.log());
   ASSERT_TRUE(all_done) << last.log();
   EXPECT_EQ(JobsInState(last.port(), "queued"), 0u);

@@ -58,14 +58,15 @@ TEST_F(ServeLocalTest, ArchiveDroppedInIsExtractedBesideIt) {
   testing::ServeProcess serve(root_, state_);
   Drop("user-1/project-1/result.zip",
        {{"report.txt", "hello"}, {"images/a.json", "{}"}, {"결과/요약.txt", "요약"}});
-  ASSERT_TRUE(testing::WaitFor([&] { return std::filesystem::exists(Manifest("user-1/project-1/result")); },
-                               seconds(30)))
+  ASSERT_TRUE(testing::WaitFor(
+      [&] { return std::filesystem::exists(Manifest("user-1/project-1/result")); }, seconds(30)))
       << serve.log();
   EXPECT_EQ(testing::ReadFileString(root_ / "bkt/user-1/project-1/result/report.txt"), "hello");
   EXPECT_EQ(testing::ReadFileString(root_ / "bkt/user-1/project-1/result/결과/요약.txt"), "요약");
   EXPECT_EQ(ReadManifest("user-1/project-1/result")["totals"]["members"], 3);
   // The job's transitions are logged as JSON lines with its id.
-  ASSERT_TRUE(testing::WaitFor([&] { return !Lines(serve.log(), "job done").empty(); }, seconds(10)));
+  ASSERT_TRUE(
+      testing::WaitFor([&] { return !Lines(serve.log(), "job done").empty(); }, seconds(10)));
   const auto done = Lines(serve.log(), "job done");
   ASSERT_EQ(done.size(), 1u) << serve.log();
   EXPECT_EQ(done[0]["key"], "user-1/project-1/result.zip");
@@ -86,8 +87,8 @@ TEST_F(ServeLocalTest, FileWrittenInPlaceIsTakenOnlyOnceClosed) {
     std::this_thread::sleep_for(std::chrono::milliseconds(300));  // half-written: not an event
     out.write(bytes.data() + 1000, static_cast<std::streamsize>(bytes.size() - 1000));
   }
-  ASSERT_TRUE(testing::WaitFor([&] { return std::filesystem::exists(Manifest("user-1/project-1/slow")); },
-                               seconds(30)))
+  ASSERT_TRUE(testing::WaitFor(
+      [&] { return std::filesystem::exists(Manifest("user-1/project-1/slow")); }, seconds(30)))
       << serve.log();
   EXPECT_TRUE(Lines(serve.log(), "job refused").empty()) << serve.log();
   EXPECT_EQ(serve.Terminate(), 0);
@@ -97,19 +98,21 @@ TEST_F(ServeLocalTest, ArchiveDroppedWhileDownIsExtractedAtStartAndNotTwice) {
   Drop("user-1/project-1/early.zip", {{"x.txt", "x"}});
   {
     testing::ServeProcess serve(root_, state_);
-    ASSERT_TRUE(testing::WaitFor([&] { return std::filesystem::exists(Manifest("user-1/project-1/early")); },
-                                 seconds(30)))
+    ASSERT_TRUE(testing::WaitFor(
+        [&] { return std::filesystem::exists(Manifest("user-1/project-1/early")); }, seconds(30)))
         << serve.log();
-    ASSERT_TRUE(testing::WaitFor([&] { return !Lines(serve.log(), "job done").empty(); }, seconds(10)));
+    ASSERT_TRUE(
+        testing::WaitFor([&] { return !Lines(serve.log(), "job done").empty(); }, seconds(10)));
     EXPECT_EQ(serve.Terminate(), 0);
   }
   // A restart scans the store again: the same archive version is a duplicate, not a job.
   testing::ServeProcess again(root_, state_);
   Drop("user-1/project-1/later.zip", {{"y.txt", "y"}});
-  ASSERT_TRUE(testing::WaitFor([&] { return std::filesystem::exists(Manifest("user-1/project-1/later")); },
-                               seconds(30)))
+  ASSERT_TRUE(testing::WaitFor(
+      [&] { return std::filesystem::exists(Manifest("user-1/project-1/later")); }, seconds(30)))
       << again.log();
-  ASSERT_TRUE(testing::WaitFor([&] { return !Lines(again.log(), "job done").empty(); }, seconds(10)));
+  ASSERT_TRUE(
+      testing::WaitFor([&] { return !Lines(again.log(), "job done").empty(); }, seconds(10)));
   const auto queued = Lines(again.log(), "job queued");
   ASSERT_EQ(queued.size(), 1u) << again.log();
   EXPECT_EQ(queued[0]["key"], "user-1/project-1/later.zip");
@@ -123,7 +126,8 @@ TEST_F(ServeLocalTest, HostileArchiveIsRefusedWithItsReasonAndTheServiceGoesOn) 
                         "with zipfile.ZipFile(out, 'w') as z:\n"
                         "    for n, d in members.items(): z.writestr(n, d)\n");
   std::filesystem::rename(dir_.path() / "evil.zip", root_ / "bkt/user-1/project-1/evil.zip");
-  ASSERT_TRUE(testing::WaitFor([&] { return !Lines(serve.log(), "job refused").empty(); }, seconds(30)))
+  ASSERT_TRUE(
+      testing::WaitFor([&] { return !Lines(serve.log(), "job refused").empty(); }, seconds(30)))
       << serve.log();
   const auto refused = Lines(serve.log(), "job refused");
   EXPECT_EQ(refused[0]["error_kind"], "archive-refused");
@@ -131,8 +135,8 @@ TEST_F(ServeLocalTest, HostileArchiveIsRefusedWithItsReasonAndTheServiceGoesOn) 
   EXPECT_FALSE(std::filesystem::exists(root_ / "bkt/user-1/project-1/evil"));
   // Still serving.
   Drop("user-1/project-1/good.zip", {{"ok.txt", "ok"}});
-  EXPECT_TRUE(testing::WaitFor([&] { return std::filesystem::exists(Manifest("user-1/project-1/good")); },
-                               seconds(30)))
+  EXPECT_TRUE(testing::WaitFor(
+      [&] { return std::filesystem::exists(Manifest("user-1/project-1/good")); }, seconds(30)))
       << serve.log();
   EXPECT_EQ(serve.Terminate(), 0);
 }
@@ -141,8 +145,8 @@ TEST_F(ServeLocalTest, KeysOutsideTheRulesAndOwnOutputAreNotJobs) {
   testing::ServeProcess serve(root_, state_);
   testing::WriteTree(root_ / "bkt", {{"user-1/notes.txt", "not an archive"}});
   Drop("user-1/project-1/outer.zip", {{"inner.zip", "PK not really"}, {"a.txt", "a"}});
-  ASSERT_TRUE(testing::WaitFor([&] { return std::filesystem::exists(Manifest("user-1/project-1/outer")); },
-                               seconds(30)))
+  ASSERT_TRUE(testing::WaitFor(
+      [&] { return std::filesystem::exists(Manifest("user-1/project-1/outer")); }, seconds(30)))
       << serve.log();
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   // outer/inner.zip is our own output: never extracted again (no loop).

@@ -45,7 +45,7 @@ ServeProcess::ServeProcess(const std::filesystem::path& root, const std::filesys
   }
   for (auto& e : extra) args.push_back(std::move(e));
   pid_ = SpawnProcess(args, log_path_.string(), log_path_.string());
-  const std::regex listening(R"("address":"127\.0\.0\.1:([0-9]+)")");
+  const std::regex listening(R"re("address":"127\.0\.0\.1:([0-9]+)")re");
   const bool up = WaitFor(
       [&] {
         std::smatch m;

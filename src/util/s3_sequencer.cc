@@ -1,26 +1,27 @@
-#include "jobs/sequencer_order.h"
+#include "util/s3_sequencer.h"
 
 namespace unpackd {
 
 std::string NormalizeSequencer(std::string_view sequencer) {
   std::string out;
   out.reserve(sequencer.size());
-  for (char c : sequencer) {
+  for (const char c : sequencer) {
     const bool digit = c >= '0' && c <= '9';
     const bool lower = c >= 'a' && c <= 'f';
     const bool upper = c >= 'A' && c <= 'F';
     if (!digit && !lower && !upper) return {};
-    if (out.empty() && c == '0') continue;  // leading zero
     out.push_back(lower ? static_cast<char>(c - 'a' + 'A') : c);
   }
-  if (out.empty() && !sequencer.empty()) out = "0";
+  // Right-padding with zeros cannot change an order, so trailing zeros carry none.
+  while (out.size() > 1 && out.back() == '0') out.pop_back();
   return out;
 }
 
-int CompareNormalizedSequencers(std::string_view a, std::string_view b) {
-  if (a.empty() || b.empty()) return 0;
-  if (a.size() != b.size()) return a.size() < b.size() ? -1 : 1;
-  const int c = a.compare(b);
+int CompareSequencers(std::string_view a, std::string_view b) {
+  const std::string x = NormalizeSequencer(a);
+  const std::string y = NormalizeSequencer(b);
+  if (x.empty() || y.empty()) return 0;
+  const int c = x.compare(y);
   return c < 0 ? -1 : (c > 0 ? 1 : 0);
 }
 
