@@ -30,6 +30,7 @@ MemoryPlan MakeMemoryPlan(const MemoryPlanRequest& request) {
   const uint64_t counted = plan.read_windows + plan.part_buffers + plan.decoder_windows +
                            uint64_t{plan.copy_buffer_bytes} * plan.jobs;
   plan.headroom = counted < m ? m - counted : 0;
+  plan.max_read_chunk = request.remote_store ? size_t{8} << 20 : size_t{1} << 20;
   plan.upload_threads = request.remote_destination ? kUploadThreads : 0;
   // Every job may hold a ranged GET and a part upload at once; leave room for both.
   plan.max_connections = 2 * size_t{plan.jobs} + kUploadThreads;

@@ -30,6 +30,9 @@ struct MemoryPlan {
   uint64_t part_buffers = 0;
   uint64_t decoder_windows = 0;
   size_t copy_buffer_bytes = 0;  // per member in flight
+  // The largest read-ahead chunk. A remote store pays a round trip per chunk, so big ones pay
+  // off there; a local file does not, and a big chunk is only resident memory.
+  size_t max_read_chunk = size_t{8} << 20;
   uint64_t headroom = 0;
   size_t upload_threads = 0;  // part uploads in flight at once
   size_t max_connections = 0;

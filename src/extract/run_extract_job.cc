@@ -76,7 +76,8 @@ ReadShape ShapeReads(const ExtractionPlan& plan, const ArchiveReader& archive,
   // alone gets large ranges (few round trips), many members in flight share the budget.
   const uint64_t busy_workers = std::clamp<uint64_t>(shape.batches.size(), 1, jobs);
   shape.read_chunk = static_cast<size_t>(
-      std::clamp<uint64_t>(memory.read_windows / busy_workers / 3, 64 << 10, 8 << 20));
+      std::clamp<uint64_t>(memory.read_windows / busy_workers / 3, 64 << 10,
+                           std::max<uint64_t>(memory.max_read_chunk, 64 << 10)));
   return shape;
 }
 
