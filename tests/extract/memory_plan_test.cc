@@ -45,6 +45,16 @@ TEST(MemoryPlanTest, RemoteDefaultJobsSizeConnectionsAndThreads) {
   EXPECT_EQ(a.executor_shape().io_threads, 64u + a.upload_threads);
 }
 
+TEST(MemoryPlanTest, LocalReadsUseSmallChunksRemoteReadsLargeOnes) {
+  // A local file costs no round trip per chunk, so a big chunk would only be resident memory.
+  MemoryPlanRequest local;
+  local.memory_bytes = uint64_t{1} << 30;
+  EXPECT_EQ(MakeMemoryPlan(local).max_read_chunk, size_t{1} << 20);
+  MemoryPlanRequest remote = local;
+  remote.remote_store = true;
+  EXPECT_EQ(MakeMemoryPlan(remote).max_read_chunk, size_t{8} << 20);
+}
+
 TEST(MemoryPlanTest, DecoderWindowsFollowCodecAndContent) {
   ArchiveEntry e;
   e.size = 10 << 20;
