@@ -99,6 +99,11 @@ bool IsTransient(CURLcode code) {
   }
 }
 
+// libcurl's progress callback: a non-zero answer aborts the transfer.
+int OnProgress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  return static_cast<const CancellationToken*>(user)->cancelled() ? 1 : 0;
+}
+
 void Check(CURLcode code) {
   if (code != CURLE_OK) {
     throw Error(ErrorKind::kInternal, std::string("curl_easy_setopt: ") + curl_easy_strerror(code));
@@ -181,13 +186,29 @@ HttpResponse HttpClient::Perform(const HttpRequest& request) {
     Check(curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str()));
   }
 
+  if (request.abort_on != nullptr) {
+    Check(curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, &OnProgress));
+    Check(curl_easy_setopt(curl, CURLOPT_XFERINFODATA, request.abort_on));
+    Check(curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L));
+  }
+
   char error_buffer[CURL_ERROR_SIZE] = {0};
   Check(curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error_buffer));
   CURLcode code = curl_easy_perform(curl);
   // The pooled handle must not keep pointers to this call's stack.
   curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, nullptr);
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, nullptr);
+  if (request.abort_on != nullptr) {
+    curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 1L);
+    curl_easy_setopt(curl, CURLOPT_XFERINFODATA, nullptr);
+  }
   if (state.sink_error) std::rethrow_exception(state.sink_error);
+  if (code == CURLE_ABORTED_BY_CALLBACK && request.abort_on != nullptr) {
+    throw Error(ErrorKind::kCancelled,
+                request.method + " " + UrlForMessages(request.url) +
+                    ": abandoned because the caller is stopping",
+                "cancelled");
+  }
   if (code != CURLE_OK) {
     std::string reason = error_buffer[0] != '\0' ? error_buffer : curl_easy_strerror(code);
     throw Error(IsTransient(code) ? ErrorKind::kTransient : ErrorKind::kIo,

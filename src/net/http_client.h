@@ -12,6 +12,7 @@
 
 #include "net/curl_handle_pool.h"
 #include "net/header_list.h"
+#include "util/cancellation.h"
 
 namespace unpackd::net {
 
@@ -39,6 +40,10 @@ struct HttpRequest {
   // Called once, before the first on_body chunk, with the 2xx status and headers; may throw to
   // refuse the response (e.g. an unexpected ETag or Content-Range), which Perform rethrows.
   std::function<void(const struct HttpResponse&)> on_response_start;
+  // Optional; must outlive Perform(). Once cancelled, the transfer is abandoned within about a
+  // second (libcurl's progress callback runs at least that often, even while no byte moves) and
+  // Perform throws Error(kCancelled, code "cancelled"): a long poll must not hold up a shutdown.
+  const CancellationToken* abort_on = nullptr;
 };
 
 struct HttpResponse {
