@@ -54,6 +54,44 @@ void ApplyRuleEnvironment(const EnvLookup& env, Rule& rule) {
   }
 }
 
+// An integer from `low` to `high`, as SQS's limits want them.
+auto IntegerIn(int low, int high) {
+  return [low, high](const std::string& text) -> std::optional<int> {
+    const std::optional<uint64_t> value =
+        text == "0" ? std::optional<uint64_t>(0) : ParsePositiveInteger(text);
+    if (!value || *value < static_cast<uint64_t>(low) || *value > static_cast<uint64_t>(high)) {
+      return std::nullopt;
+    }
+    return static_cast<int>(*value);
+  };
+}
+
+// Any SQS variable turns the source on; it then needs a queue URL from the file or the
+// environment.
+void ApplySqsEnvironment(const EnvLookup& env, ServiceConfig& config) {
+  SqsSourceConfig sqs = config.sqs.value_or(SqsSourceConfig{});
+  bool sqs_set = config.sqs.has_value();
+  for (const char* name : {"UNPACKD_SQS_QUEUE_URL", "UNPACKD_SQS_ENDPOINT", "UNPACKD_SQS_REGION",
+                           "UNPACKD_SQS_WAIT_SECONDS", "UNPACKD_SQS_MAX_MESSAGES",
+                           "UNPACKD_SQS_VISIBILITY_TIMEOUT_SECONDS"}) {
+    sqs_set = sqs_set || !env(name).empty();
+  }
+  if (!sqs_set) return;
+  OverrideString(env, "UNPACKD_SQS_QUEUE_URL", sqs.queue_url);
+  OverrideString(env, "UNPACKD_SQS_ENDPOINT", sqs.endpoint);
+  OverrideString(env, "UNPACKD_SQS_REGION", sqs.region);
+  Override(env, "UNPACKD_SQS_WAIT_SECONDS", sqs.wait_seconds, IntegerIn(0, 20),
+           "an integer from 0 to 20");
+  Override(env, "UNPACKD_SQS_MAX_MESSAGES", sqs.max_messages, IntegerIn(1, 10),
+           "an integer from 1 to 10");
+  Override(env, "UNPACKD_SQS_VISIBILITY_TIMEOUT_SECONDS", sqs.visibility_timeout_seconds,
+           IntegerIn(1, 43200), "an integer from 1 to 43200");
+  if (sqs.queue_url.empty()) {
+    ThrowBadConfig("UNPACKD_SQS_QUEUE_URL", "is needed when another UNPACKD_SQS_ variable is set");
+  }
+  config.sqs = sqs;
+}
+
 }  // namespace
 
 void ApplyEnvironment(const EnvLookup& env, LoadedConfig& loaded) {
@@ -87,9 +125,7 @@ void ApplyEnvironment(const EnvLookup& env, LoadedConfig& loaded) {
            "an integer above 0");
   if (http_set) config.http = http;
 
-  std::string sqs = config.sqs_queue_url.value_or("");
-  OverrideString(env, "UNPACKD_SQS_QUEUE_URL", sqs);
-  if (!sqs.empty()) config.sqs_queue_url = sqs;
+  ApplySqsEnvironment(env, config);
   std::string amqp = config.amqp_url.value_or("");
   OverrideString(env, "UNPACKD_AMQP_URL", amqp);
   if (!amqp.empty()) config.amqp_url = amqp;

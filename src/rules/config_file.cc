@@ -156,11 +156,7 @@ class TomlReader {
       config.http = source;
     }
     if (const toml::node* node = sources.get("sqs")) {
-      const toml::table& sqs = Table(*node, "sources.sqs");
-      CheckKeys(sqs, {"queue_url"}, "sources.sqs.");
-      const toml::node* url = sqs.get("queue_url");
-      if (url == nullptr) Fail(*node, "sources.sqs needs queue_url");
-      config.sqs_queue_url = String(*url, "sources.sqs.queue_url");
+      config.sqs = ReadSqs(*node);
     }
     if (const toml::node* node = sources.get("amqp")) {
       const toml::table& amqp = Table(*node, "sources.amqp");
@@ -171,6 +167,41 @@ class TomlReader {
       if (const toml::node* v = amqp.get("queue"))
         config.amqp_queue = String(*v, "sources.amqp.queue");
     }
+  }
+
+  int IntegerIn(const toml::node& node, const std::string& name, int64_t low, int64_t high) const {
+    if (!node.is_integer() || node.as_integer()->get() < low || node.as_integer()->get() > high) {
+      Fail(node, name + " must be an integer from " + std::to_string(low) + " to " +
+                     std::to_string(high));
+    }
+    return static_cast<int>(node.as_integer()->get());
+  }
+
+  SqsSourceConfig ReadSqs(const toml::node& node) const {
+    const toml::table& sqs = Table(node, "sources.sqs");
+    CheckKeys(sqs,
+              {"queue_url", "endpoint", "region", "wait_seconds", "max_messages",
+               "visibility_timeout_seconds"},
+              "sources.sqs.");
+    const toml::node* url = sqs.get("queue_url");
+    if (url == nullptr) Fail(node, "sources.sqs needs queue_url");
+    SqsSourceConfig source;
+    source.queue_url = String(*url, "sources.sqs.queue_url");
+    if (const toml::node* v = sqs.get("endpoint"))
+      source.endpoint = String(*v, "sources.sqs.endpoint");
+    if (const toml::node* v = sqs.get("region")) source.region = String(*v, "sources.sqs.region");
+    // SQS's own limits for ReceiveMessage and ChangeMessageVisibility.
+    if (const toml::node* v = sqs.get("wait_seconds")) {
+      source.wait_seconds = IntegerIn(*v, "sources.sqs.wait_seconds", 0, 20);
+    }
+    if (const toml::node* v = sqs.get("max_messages")) {
+      source.max_messages = IntegerIn(*v, "sources.sqs.max_messages", 1, 10);
+    }
+    if (const toml::node* v = sqs.get("visibility_timeout_seconds")) {
+      source.visibility_timeout_seconds =
+          IntegerIn(*v, "sources.sqs.visibility_timeout_seconds", 1, 43200);
+    }
+    return source;
   }
 
   LoadedConfig Read(const toml::table& root) const {

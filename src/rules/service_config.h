@@ -37,6 +37,21 @@ struct HttpSourceConfig {
   size_t max_body_bytes = size_t{1} << 20;
 };
 
+// An Amazon SQS queue that S3 event notifications reach (directly, through SNS or through
+// EventBridge), consumed with long polls (serve/sqs_source.h, docs/serve.md).
+struct SqsSourceConfig {
+  std::string queue_url;  // https://sqs.<region>.amazonaws.com/<account>/<queue>
+  std::string endpoint;   // empty: the queue URL's scheme and host
+  // Signing region. Empty: from a sqs.<region>.amazonaws.com host, else AWS_REGION or
+  // AWS_DEFAULT_REGION.
+  std::string region;
+  int wait_seconds = 20;                // long poll, 0 to 20
+  int max_messages = 10;                // per receive, 1 to 10
+  int visibility_timeout_seconds = 60;  // 1 to 43200; extended while a message is offered
+
+  bool operator==(const SqsSourceConfig&) const = default;
+};
+
 struct ServiceConfig {
   std::vector<Rule> rules;
   std::string state_dir = "./unpackd-state";  // the job store (SQLite) lives here
@@ -45,7 +60,7 @@ struct ServiceConfig {
   // Sources; any number at once.
   std::optional<std::string> watch_root;  // local store root watched with inotify
   std::optional<HttpSourceConfig> http;
-  std::optional<std::string> sqs_queue_url;
+  std::optional<SqsSourceConfig> sqs;
   std::optional<std::string> amqp_url;  // amqp://host:port/vhost ...
   std::string amqp_queue;
   std::string store_endpoint;  // S3 endpoint for s3:// sources (empty: AWS)

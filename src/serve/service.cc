@@ -2,6 +2,7 @@
 
 #include <optional>
 
+#include "cloud/aws/sqs_client.h"
 #include "rules/config_values.h"
 #include "util/error.h"
 
@@ -27,7 +28,7 @@ MemoryPlan PlanPerJob(const ServiceConfig& config) {
   }
   MemoryPlanRequest request;
   request.memory_bytes = MemoryBudget(config.memory) / config.workers;
-  const bool remote = config.http || config.sqs_queue_url || config.amqp_url;
+  const bool remote = config.http || config.sqs || config.amqp_url;
   request.remote_store = remote;
   request.remote_destination = remote;
   return MakeMemoryPlan(request);
@@ -35,10 +36,26 @@ MemoryPlan PlanPerJob(const ServiceConfig& config) {
 
 // Threads each lane may need: the plan's per job, times the workers; the service lane runs the
 // workers, the sources and the HTTP connections.
-ExecutorShape ShapeFor(const MemoryPlan& per_job, size_t workers) {
+ExecutorShape ShapeFor(const MemoryPlan& per_job, const ServiceConfig& config) {
   const ExecutorShape one = per_job.executor_shape();
   constexpr size_t kHttpConnections = 8;
-  return {one.member_threads * workers, one.io_threads * workers, workers + 2 + kHttpConnections};
+  // The SQS source's receive loop and its visibility heartbeat.
+  const size_t sqs = config.sqs ? 2 : 0;
+  return {one.member_threads * config.workers, one.io_threads * config.workers,
+          config.workers + 2 + sqs + kHttpConnections};
+}
+
+// The SQS client shares the S3 store's credentials, CA bundle and patience; its region falls
+// back to the S3 store's (AWS_REGION, AWS_DEFAULT_REGION).
+aws::SqsClientConfig SqsClientFor(const s3::S3Config& s3) {
+  aws::SqsClientConfig client;
+  client.fallback_region = s3.region;
+  client.credentials = s3.credentials;
+  client.profile = s3.profile;
+  client.ca_bundle = s3.ca_bundle;
+  client.connect_timeout = s3.connect_timeout;
+  client.retry = s3.retry;
+  return client;
 }
 
 s3::S3Config WithConnections(s3::S3Config s3, const MemoryPlan& per_job, size_t workers) {
@@ -53,7 +70,7 @@ Service::Service(ServiceConfig config, const ServiceEnvironment& environment)
       local_root_(environment.local_root),
       log_(*environment.log),
       per_job_(PlanPerJob(config_)),
-      executor_(ShapeFor(per_job_, config_.workers)),
+      executor_(ShapeFor(per_job_, config_)),
       part_buffers_(per_job_.part_buffers * config_.workers),
       stores_(StoreEnvironment{environment.local_root,
                                WithConnections(environment.s3, per_job_, config_.workers),
@@ -72,6 +89,11 @@ Service::Service(ServiceConfig config, const ServiceEnvironment& environment)
       metrics_, log_, [this] { workers_->Wake(); });
   if (config_.watch_root) {
     watcher_ = std::make_unique<LocalWatcher>(*config_.watch_root, *intake_, log_);
+  }
+  if (config_.sqs) {
+    // Its events name S3 buckets: the intake asks the S3 store about them (StoreFor).
+    sqs_ = std::make_unique<SqsSource>(*config_.sqs, SqsClientFor(environment.s3), *intake_,
+                                       executor_, metrics_, log_);
   }
   const bool events_over_http = config_.http.has_value();
   HttpHandlers handlers;
@@ -96,6 +118,7 @@ void Service::Start() {
   workers_->Start(config_.workers);
   sources_.Run([this] { http_->Run(); });
   if (watcher_) sources_.Run([this] { watcher_->Run(); });
+  if (sqs_) sources_.Run([this] { sqs_->Run(); });
 }
 
 void Service::Stop(std::chrono::milliseconds grace) {
@@ -104,6 +127,7 @@ void Service::Stop(std::chrono::milliseconds grace) {
   log_.Write("info", "stopping: no new events; running jobs may finish",
              {{"grace_ms", grace.count()}});
   if (watcher_) watcher_->Stop();
+  if (sqs_) sqs_->Stop();
   http_->Stop();
   sources_.Wait();  // no source offers an event after this
   workers_->Stop(grace);

@@ -1,7 +1,7 @@
 // Service: `unpackd serve` assembled. Event sources (the local store watcher, the HTTP push
-// endpoint) feed one EventIntake, which records jobs in the durable JobStore; JobWorkers run
-// them with RunExtractJob on one executor, within one memory budget. /healthz, /readyz and
-// /metrics are always served.
+// endpoint, an SQS queue) feed one EventIntake, which records jobs in the durable JobStore;
+// JobWorkers run them with RunExtractJob on one executor, within one memory budget. /healthz,
+// /readyz and /metrics are always served.
 //
 // Lifecycle: construct (opens the job store, queues again what a crashed run left running,
 // checks the configuration), Start (binds the HTTP socket, then starts workers and sources),
@@ -23,6 +23,7 @@
 #include "serve/local_watcher.h"
 #include "serve/service_log.h"
 #include "serve/service_metrics.h"
+#include "serve/sqs_source.h"
 #include "store/registry/store_registry.h"
 #include "util/executor.h"
 #include "util/memory_budget.h"
@@ -33,7 +34,7 @@ namespace unpackd {
 struct ServiceEnvironment {
   // The local store: the watched root, and where "local" events' archives are read.
   std::filesystem::path local_root;
-  s3::S3Config s3;              // the S3 store, for events from S3 servers
+  s3::S3Config s3;              // the S3 store, for events from S3 servers; SQS credentials
   std::ostream* log = nullptr;  // the JSON log; borrowed
   // Where /healthz, /readyz and /metrics listen when no event source uses HTTP.
   std::string ops_listen = HttpSourceConfig{}.listen;
@@ -74,7 +75,8 @@ class Service {
   std::unique_ptr<EventIntake> intake_;
   std::unique_ptr<LocalWatcher> watcher_;
   std::unique_ptr<HttpEndpoint> http_;
-  // The event sources' loops (HTTP, watcher): Stop waits here before anything they use goes.
+  std::unique_ptr<SqsSource> sqs_;
+  // The event sources' loops (HTTP, watcher, SQS): Stop waits here before anything they use goes.
   TaskGroup sources_;
   bool started_ = false;
   bool stopped_ = false;

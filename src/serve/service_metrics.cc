@@ -13,13 +13,27 @@ void Describe(std::ostringstream& out, const char* name, const char* type, const
   out << "# HELP " << name << ' ' << help << "\n# TYPE " << name << ' ' << type << '\n';
 }
 
+void CountIn(std::map<std::string, uint64_t, std::less<>>& counts, std::string_view name) {
+  auto it = counts.find(name);
+  if (it == counts.end()) it = counts.emplace(std::string(name), 0).first;
+  ++it->second;
+}
+
 }  // namespace
 
 void ServiceMetrics::CountDropped(std::string_view reason) {
   MutexLock lock(mutex_);
-  auto it = dropped_.find(reason);
-  if (it == dropped_.end()) it = dropped_.emplace(std::string(reason), 0).first;
-  ++it->second;
+  CountIn(dropped_, reason);
+}
+
+void ServiceMetrics::CountSqsMessage(std::string_view outcome) {
+  MutexLock lock(mutex_);
+  CountIn(sqs_messages_, outcome);
+}
+
+void ServiceMetrics::CountSqsReceiveError() {
+  MutexLock lock(mutex_);
+  ++sqs_receive_errors_;
 }
 
 void ServiceMetrics::CountQueued() {
@@ -71,6 +85,13 @@ std::string ServiceMetrics::Render(const std::map<JobState, uint64_t>& jobs_by_s
   }
   Describe(out, "unpackd_members_extracted_total", "counter", "Members written by jobs.");
   out << "unpackd_members_extracted_total " << members_ << '\n';
+  Describe(out, "unpackd_sqs_messages_total", "counter", "SQS messages, by what became of them.");
+  for (const auto& [outcome, count] : sqs_messages_) {
+    out << "unpackd_sqs_messages_total{outcome=\"" << outcome << "\"} " << count << '\n';
+  }
+  Describe(out, "unpackd_sqs_receive_errors_total", "counter",
+           "SQS ReceiveMessage calls that failed after retries.");
+  out << "unpackd_sqs_receive_errors_total " << sqs_receive_errors_ << '\n';
   Describe(out, "unpackd_bytes_extracted_total", "counter", "Uncompressed bytes written.");
   out << "unpackd_bytes_extracted_total " << bytes_ << '\n';
   Describe(out, "unpackd_job_duration_seconds", "histogram", "Wall time of job runs.");

@@ -22,6 +22,11 @@ class ServiceMetrics {
   // "duplicate", "stale", "test-event", "missing-object", "unauthorized", "too-large".
   void CountDropped(std::string_view reason);
   void CountQueued();
+  // An SQS message "received", then "deleted", "malformed" (left for the dead-letter queue),
+  // "retry-later" (handed back after a backoff) or "handed-back" (received while stopping).
+  void CountSqsMessage(std::string_view outcome);
+  // A ReceiveMessage that failed (after the client's own retries).
+  void CountSqsReceiveError();
   // A job that reached a final state or was queued again after a failure.
   void CountJobEnded(JobState state, double seconds, uint64_t members, uint64_t bytes);
 
@@ -34,6 +39,8 @@ class ServiceMetrics {
   mutable Mutex mutex_;
   std::map<std::string, uint64_t, std::less<>> dropped_ GUARDED_BY(mutex_);
   uint64_t queued_ GUARDED_BY(mutex_) = 0;
+  std::map<std::string, uint64_t, std::less<>> sqs_messages_ GUARDED_BY(mutex_);
+  uint64_t sqs_receive_errors_ GUARDED_BY(mutex_) = 0;
   std::map<JobState, uint64_t> ended_ GUARDED_BY(mutex_);
   uint64_t members_ GUARDED_BY(mutex_) = 0;
   uint64_t bytes_ GUARDED_BY(mutex_) = 0;

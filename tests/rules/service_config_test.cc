@@ -81,6 +81,11 @@ max_body_bytes = 4096
 
 [sources.sqs]
 queue_url = "https://sqs.us-east-1.amazonaws.com/1/q"
+endpoint = "https://vpce-1.sqs.us-east-1.vpce.amazonaws.com"
+region = "us-east-1"
+wait_seconds = 0
+max_messages = 5
+visibility_timeout_seconds = 300
 
 [sources.amqp]
 url = "amqp://localhost:5672/%2f"
@@ -118,7 +123,9 @@ name = "second"
   EXPECT_EQ(config.http->bearer_token, "t0ken");
   EXPECT_EQ(config.http->hmac_secret, "s3cret");
   EXPECT_EQ(config.http->max_body_bytes, 4096u);
-  EXPECT_EQ(config.sqs_queue_url, "https://sqs.us-east-1.amazonaws.com/1/q");
+  EXPECT_EQ(config.sqs, (SqsSourceConfig{"https://sqs.us-east-1.amazonaws.com/1/q",
+                                         "https://vpce-1.sqs.us-east-1.vpce.amazonaws.com",
+                                         "us-east-1", 0, 5, 300}));
   EXPECT_EQ(config.amqp_url, "amqp://localhost:5672/%2f");
   EXPECT_EQ(config.amqp_queue, "unpackd");
   ASSERT_EQ(config.rules.size(), 2u);
@@ -175,6 +182,12 @@ INSTANTIATE_TEST_SUITE_P(
         BadFile{"[sources.watch]\n", "sources.watch needs root"},
         BadFile{"[sources.sqs]\nurl = \"x\"", "unknown key 'sources.sqs.url'"},
         BadFile{"[sources.sqs]\n", "sources.sqs needs queue_url"},
+        BadFile{"[sources.sqs]\nqueue_url = \"q\"\nwait_seconds = 21",
+                "sources.sqs.wait_seconds must be an integer from 0 to 20"},
+        BadFile{"[sources.sqs]\nqueue_url = \"q\"\nmax_messages = 0",
+                "sources.sqs.max_messages must be an integer from 1 to 10"},
+        BadFile{"[sources.sqs]\nqueue_url = \"q\"\nvisibility_timeout_seconds = 43201",
+                "visibility_timeout_seconds must be an integer from 1 to 43200"},
         BadFile{"[sources.amqp]\nqueue = \"q\"", "sources.amqp needs url"},
         BadFile{"sources = 1", "sources must be a table"},
         BadFile{"rules = 1", "rules must be an array"},
@@ -238,7 +251,7 @@ TEST_F(ServiceConfigTest, EnvironmentOverridesEveryLevel) {
   EXPECT_EQ(config.http->listen, "127.0.0.1:8650");
   EXPECT_EQ(config.http->bearer_token, "tok");
   EXPECT_EQ(config.http->hmac_secret, "hm");
-  EXPECT_EQ(config.sqs_queue_url, "https://q");
+  EXPECT_EQ(config.sqs, (SqsSourceConfig{"https://q"}));  // the other fields' defaults
   EXPECT_EQ(config.amqp_url, "amqp://h");
   EXPECT_EQ(config.amqp_queue, "qq");
   const Rule& rule = config.rules.at(0);
@@ -250,6 +263,31 @@ TEST_F(ServiceConfigTest, EnvironmentOverridesEveryLevel) {
   EXPECT_FALSE(rule.prune);
   EXPECT_EQ(rule.limits.max_members, 7u);
   EXPECT_EQ(rule.limits.max_archive_ratio, 9.5);
+}
+
+TEST_F(ServiceConfigTest, SqsEnvironmentOverridesTheFile) {
+  const std::string file =
+      "[sources.sqs]\nqueue_url = \"https://sqs.eu-west-1.amazonaws.com/1/q\"\n";
+  const ServiceConfig config = Load(file, {{"UNPACKD_SQS_ENDPOINT", "http://127.0.0.1:9324"},
+                                           {"UNPACKD_SQS_REGION", "eu-west-1"},
+                                           {"UNPACKD_SQS_WAIT_SECONDS", "0"},
+                                           {"UNPACKD_SQS_MAX_MESSAGES", "3"},
+                                           {"UNPACKD_SQS_VISIBILITY_TIMEOUT_SECONDS", "30"}});
+  EXPECT_EQ(config.sqs, (SqsSourceConfig{"https://sqs.eu-west-1.amazonaws.com/1/q",
+                                         "http://127.0.0.1:9324", "eu-west-1", 0, 3, 30}));
+  EXPECT_FALSE(Load("", {}).sqs.has_value());
+  for (const auto& [name, value] :
+       std::vector<std::pair<std::string, std::string>>{{"UNPACKD_SQS_MAX_MESSAGES", "11"},
+                                                        {"UNPACKD_SQS_WAIT_SECONDS", "-1"},
+                                                        {"UNPACKD_SQS_REGION", "eu-west-1"}}) {
+    try {
+      Load("", {{name, value}});
+      ADD_FAILURE() << name << "=" << value << " was accepted without a queue URL or in range";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), "bad-config");
+      EXPECT_NE(std::string(e.what()).find("UNPACKD_SQS_"), std::string::npos) << e.what();
+    }
+  }
 }
 
 TEST_F(ServiceConfigTest, EnvironmentReachesTheDefaultRule) {

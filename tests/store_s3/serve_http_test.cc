@@ -11,6 +11,7 @@
 #include "cloud/aws/hashing.h"
 #include "store/s3/s3_store.h"
 #include "store_s3/s3_test_support.h"
+#include "store_s3/serve_s3_support.h"
 #include "support/archive_maker.h"
 #include "support/file_object.h"
 #include "support/s3rver_fixture.h"
@@ -63,40 +64,15 @@ prefixes = ["user-"]
                                  "AWS_ENDPOINT_URL_S3=" + server_.endpoint()});
   }
 
-  // Uploads a zip of `members` and returns its ETag.
   std::string Upload(const std::string& key, const testing::MemberMap& members) {
-    const auto zip = dir_.path() / "upload.zip";
-    testing::MakeZipWithPython(zip, members);
-    auto writer = store_.NewWriter({"incoming", key}, {});
-    const auto bytes = testing::ReadFileBytes(zip);
-    writer->Append(bytes);
-    writer->Commit();
-    return store_.Stat({"incoming", key}).etag;
+    return testing::UploadZip(store_, dir_.path(), "incoming", key, members);
   }
 
-  bool Exists(const std::string& key) {
-    try {
-      store_.Stat({"incoming", key});
-      return true;
-    } catch (const Error& e) {
-      if (e.kind() == ErrorKind::kNotFound) return false;
-      throw;
-    }
-  }
+  bool Exists(const std::string& key) { return testing::ObjectExists(store_, "incoming", key); }
 
-  // An AWS S3 event record, as S3 sends it (keys form-encoded).
   static std::string EventFor(const std::string& key, const std::string& etag,
                               const std::string& sequencer = "0055AED6DCD90281E5") {
-    nlohmann::json object = {{"key", key}, {"size", 100}, {"eTag", etag}, {"sequencer", sequencer}};
-    nlohmann::json record = {
-        {"eventVersion", "2.1"},
-        {"eventSource", "aws:s3"},
-        {"awsRegion", "us-east-1"},
-        {"eventTime", "2026-11-30T00:00:00.000Z"},
-        {"eventName", "ObjectCreated:Put"},
-        {"s3",
-         {{"s3SchemaVersion", "1.0"}, {"bucket", {{"name", "incoming"}}}, {"object", object}}}};
-    return nlohmann::json{{"Records", {record}}}.dump();
+    return testing::S3EventDocument("incoming", key, etag, sequencer);
   }
 
   httplib::Result Post(int port, const std::string& body, const httplib::Headers& headers) {
@@ -116,12 +92,7 @@ prefixes = ["user-"]
   }
 
   static double Metric(int port, const std::string& series) {
-    httplib::Client client("127.0.0.1", port);
-    const auto res = client.Get("/metrics");
-    if (!res || res->status != 200) return -1;
-    const size_t at = res->body.find("\n" + series + " ");
-    if (at == std::string::npos) return 0;
-    return std::stod(res->body.substr(at + series.size() + 2));
+    return testing::MetricValue(port, series);
   }
 
   testing::TempDir dir_;
