@@ -54,6 +54,36 @@ void ApplyRuleEnvironment(const EnvLookup& env, Rule& rule) {
   }
 }
 
+// Any AMQP variable turns the source on, with defaults for the rest; it then needs a URL.
+void ApplyAmqpEnvironment(const EnvLookup& env, ServiceConfig& config) {
+  AmqpSourceConfig amqp = config.amqp.value_or(AmqpSourceConfig{});
+  bool amqp_set = config.amqp.has_value();
+  for (const char* name :
+       {"UNPACKD_AMQP_URL", "UNPACKD_AMQP_QUEUE", "UNPACKD_AMQP_EXCHANGE",
+        "UNPACKD_AMQP_BINDING_KEY", "UNPACKD_AMQP_PREFETCH", "UNPACKD_AMQP_HEARTBEAT_SECONDS"}) {
+    amqp_set = amqp_set || !env(name).empty();
+  }
+  if (!amqp_set) return;
+  OverrideString(env, "UNPACKD_AMQP_URL", amqp.url);
+  OverrideString(env, "UNPACKD_AMQP_QUEUE", amqp.queue);
+  OverrideString(env, "UNPACKD_AMQP_EXCHANGE", amqp.exchange);
+  OverrideString(env, "UNPACKD_AMQP_BINDING_KEY", amqp.binding_key);
+  const auto up_to = [](uint64_t low, uint64_t high) {
+    return [low, high](const std::string& text) -> std::optional<uint16_t> {
+      // "0" is no positive integer, but it is a valid heartbeat (none).
+      const std::optional<uint64_t> value = text == "0" ? 0 : ParsePositiveInteger(text);
+      if (!value || *value < low || *value > high) return std::nullopt;
+      return static_cast<uint16_t>(*value);
+    };
+  };
+  Override(env, "UNPACKD_AMQP_PREFETCH", amqp.prefetch, up_to(1, 65535),
+           "an integer from 1 to 65535");
+  Override(env, "UNPACKD_AMQP_HEARTBEAT_SECONDS", amqp.heartbeat_seconds, up_to(0, 65535),
+           "an integer from 0 to 65535");
+  if (amqp.url.empty()) ThrowBadConfig("UNPACKD_AMQP_URL", "the AMQP source needs a URL");
+  config.amqp = std::move(amqp);
+}
+
 }  // namespace
 
 void ApplyEnvironment(const EnvLookup& env, LoadedConfig& loaded) {
@@ -90,10 +120,7 @@ void ApplyEnvironment(const EnvLookup& env, LoadedConfig& loaded) {
   std::string sqs = config.sqs_queue_url.value_or("");
   OverrideString(env, "UNPACKD_SQS_QUEUE_URL", sqs);
   if (!sqs.empty()) config.sqs_queue_url = sqs;
-  std::string amqp = config.amqp_url.value_or("");
-  OverrideString(env, "UNPACKD_AMQP_URL", amqp);
-  if (!amqp.empty()) config.amqp_url = amqp;
-  OverrideString(env, "UNPACKD_AMQP_QUEUE", config.amqp_queue);
+  ApplyAmqpEnvironment(env, config);
 
   for (Rule& rule : config.rules) ApplyRuleEnvironment(env, rule);
 }

@@ -27,7 +27,7 @@ MemoryPlan PlanPerJob(const ServiceConfig& config) {
   }
   MemoryPlanRequest request;
   request.memory_bytes = MemoryBudget(config.memory) / config.workers;
-  const bool remote = config.http || config.sqs_queue_url || config.amqp_url;
+  const bool remote = config.http || config.sqs_queue_url || config.amqp;
   request.remote_store = remote;
   request.remote_destination = remote;
   return MakeMemoryPlan(request);
@@ -35,10 +35,13 @@ MemoryPlan PlanPerJob(const ServiceConfig& config) {
 
 // Threads each lane may need: the plan's per job, times the workers; the service lane runs the
 // workers, the sources and the HTTP connections.
-ExecutorShape ShapeFor(const MemoryPlan& per_job, size_t workers) {
+ExecutorShape ShapeFor(const MemoryPlan& per_job, const ServiceConfig& config) {
+  const size_t workers = config.workers;
   const ExecutorShape one = per_job.executor_shape();
   constexpr size_t kHttpConnections = 8;
-  return {one.member_threads * workers, one.io_threads * workers, workers + 2 + kHttpConnections};
+  const size_t amqp_loop = config.amqp ? 1 : 0;
+  return {one.member_threads * workers, one.io_threads * workers,
+          workers + 2 + kHttpConnections + amqp_loop};
 }
 
 s3::S3Config WithConnections(s3::S3Config s3, const MemoryPlan& per_job, size_t workers) {
@@ -53,7 +56,7 @@ Service::Service(ServiceConfig config, const ServiceEnvironment& environment)
       local_root_(environment.local_root),
       log_(*environment.log),
       per_job_(PlanPerJob(config_)),
-      executor_(ShapeFor(per_job_, config_.workers)),
+      executor_(ShapeFor(per_job_, config_)),
       part_buffers_(per_job_.part_buffers * config_.workers),
       stores_(StoreEnvironment{environment.local_root,
                                WithConnections(environment.s3, per_job_, config_.workers),
@@ -72,6 +75,9 @@ Service::Service(ServiceConfig config, const ServiceEnvironment& environment)
       metrics_, log_, [this] { workers_->Wake(); });
   if (config_.watch_root) {
     watcher_ = std::make_unique<LocalWatcher>(*config_.watch_root, *intake_, log_);
+  }
+  if (config_.amqp) {
+    amqp_ = std::make_unique<AmqpSource>(*config_.amqp, *intake_, metrics_, log_);
   }
   const bool events_over_http = config_.http.has_value();
   HttpHandlers handlers;
@@ -96,6 +102,7 @@ void Service::Start() {
   workers_->Start(config_.workers);
   sources_.Run([this] { http_->Run(); });
   if (watcher_) sources_.Run([this] { watcher_->Run(); });
+  if (amqp_) sources_.Run([this] { amqp_->Run(); });
 }
 
 void Service::Stop(std::chrono::milliseconds grace) {
@@ -104,6 +111,7 @@ void Service::Stop(std::chrono::milliseconds grace) {
   log_.Write("info", "stopping: no new events; running jobs may finish",
              {{"grace_ms", grace.count()}});
   if (watcher_) watcher_->Stop();
+  if (amqp_) amqp_->Stop();  // unacknowledged deliveries go back to the broker
   http_->Stop();
   sources_.Wait();  // no source offers an event after this
   workers_->Stop(grace);

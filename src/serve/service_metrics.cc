@@ -27,6 +27,16 @@ void ServiceMetrics::CountQueued() {
   ++queued_;
 }
 
+void ServiceMetrics::CountDelivery(std::string_view source, std::string_view outcome) {
+  MutexLock lock(mutex_);
+  ++deliveries_[{std::string(source), std::string(outcome)}];
+}
+
+void ServiceMetrics::SetSourceConnected(std::string_view source, bool connected) {
+  MutexLock lock(mutex_);
+  connected_[std::string(source)] = connected;
+}
+
 void ServiceMetrics::CountJobEnded(JobState state, double seconds, uint64_t members,
                                    uint64_t bytes) {
   MutexLock lock(mutex_);
@@ -59,6 +69,22 @@ std::string ServiceMetrics::Render(const std::map<JobState, uint64_t>& jobs_by_s
            "Events that started no job, by reason.");
   for (const auto& [reason, count] : dropped_) {
     out << "unpackd_events_dropped_total{reason=\"" << reason << "\"} " << count << '\n';
+  }
+  if (!connected_.empty()) {
+    Describe(out, "unpackd_source_connected", "gauge",
+             "1 while a queue source is connected to its broker.");
+    for (const auto& [source, connected] : connected_) {
+      out << "unpackd_source_connected{source=\"" << source << "\"} " << (connected ? 1 : 0)
+          << '\n';
+    }
+  }
+  if (!deliveries_.empty()) {
+    Describe(out, "unpackd_source_deliveries_total", "counter",
+             "Queue deliveries by what was done with them.");
+    for (const auto& [key, count] : deliveries_) {
+      out << "unpackd_source_deliveries_total{source=\"" << key.first << "\",outcome=\""
+          << key.second << "\"} " << count << '\n';
+    }
   }
   Describe(out, "unpackd_job_runs_total", "counter",
            "Job runs by how they ended (failed: including runs queued again to retry).");

@@ -10,6 +10,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "jobs/job_record.h"
 #include "util/mutex.h"
@@ -25,6 +26,12 @@ class ServiceMetrics {
   // A job that reached a final state or was queued again after a failure.
   void CountJobEnded(JobState state, double seconds, uint64_t members, uint64_t bytes);
 
+  // What a queue source did with one delivery: "acked", "rejected" (dead-lettered or
+  // dropped by the broker), "requeued" (given back to retry).
+  void CountDelivery(std::string_view source, std::string_view outcome);
+  // Whether a queue source holds a live connection to its broker.
+  void SetSourceConnected(std::string_view source, bool connected);
+
   std::string Render(const std::map<JobState, uint64_t>& jobs_by_state) const;
 
  private:
@@ -34,6 +41,9 @@ class ServiceMetrics {
   mutable Mutex mutex_;
   std::map<std::string, uint64_t, std::less<>> dropped_ GUARDED_BY(mutex_);
   uint64_t queued_ GUARDED_BY(mutex_) = 0;
+  // (source, outcome) -> deliveries; source -> connected.
+  std::map<std::pair<std::string, std::string>, uint64_t> deliveries_ GUARDED_BY(mutex_);
+  std::map<std::string, bool, std::less<>> connected_ GUARDED_BY(mutex_);
   std::map<JobState, uint64_t> ended_ GUARDED_BY(mutex_);
   uint64_t members_ GUARDED_BY(mutex_) = 0;
   uint64_t bytes_ GUARDED_BY(mutex_) = 0;

@@ -9,10 +9,7 @@
 #include <span>
 
 #include "cloud/aws/hashing.h"
-#include "store/s3/s3_store.h"
-#include "store_s3/s3_test_support.h"
-#include "support/archive_maker.h"
-#include "support/file_object.h"
+#include "support/s3_serve_harness.h"
 #include "support/s3rver_fixture.h"
 #include "support/serve_process.h"
 #include "support/temp_dir.h"
@@ -29,11 +26,7 @@ constexpr size_t kMaxBody = 16 * 1024;
 
 class ServeHttpTest : public ::testing::Test {
  protected:
-  ServeHttpTest()
-      : server_({"incoming"}),
-        executor_({1, 1}),
-        budget_(64 << 20),
-        store_(testing::TestS3Config(server_.endpoint()), executor_, budget_) {
+  ServeHttpTest() : server_({"incoming"}), s3_(server_, "incoming", dir_.path()) {
     config_ = dir_.path() / "unpackd.toml";
     std::ofstream(config_) << (R"(workers = 2
 memory = "256MiB"
@@ -56,32 +49,15 @@ prefixes = ["user-"]
   std::unique_ptr<testing::ServeProcess> StartServe() {
     return std::make_unique<testing::ServeProcess>(
         dir_.path() / "store", dir_.path() / "state",
-        std::vector<std::string>{"--config", config_.string()},
-        std::vector<std::string>{"HOME=" + dir_.path().string(), "AWS_ACCESS_KEY_ID=S3RVER",
-                                 "AWS_SECRET_ACCESS_KEY=S3RVER", "AWS_REGION=us-east-1",
-                                 "AWS_EC2_METADATA_DISABLED=true",
-                                 "AWS_ENDPOINT_URL_S3=" + server_.endpoint()});
+        std::vector<std::string>{"--config", config_.string()}, s3_.ServeEnvironment());
   }
 
-  // Uploads a zip of `members` and returns its ETag.
   std::string Upload(const std::string& key, const testing::MemberMap& members) {
-    const auto zip = dir_.path() / "upload.zip";
-    testing::MakeZipWithPython(zip, members);
-    auto writer = store_.NewWriter({"incoming", key}, {});
-    const auto bytes = testing::ReadFileBytes(zip);
-    writer->Append(bytes);
-    writer->Commit();
-    return store_.Stat({"incoming", key}).etag;
+    return s3_.Upload(key, members);
   }
-
-  bool Exists(const std::string& key) {
-    try {
-      store_.Stat({"incoming", key});
-      return true;
-    } catch (const Error& e) {
-      if (e.kind() == ErrorKind::kNotFound) return false;
-      throw;
-    }
+  bool Exists(const std::string& key) { return s3_.Exists(key); }
+  static double Metric(int port, const std::string& series) {
+    return testing::S3ServeHarness::Metric(port, series);
   }
 
   // An AWS S3 event record, as S3 sends it (keys form-encoded).
@@ -115,20 +91,9 @@ prefixes = ["user-"]
     return {{"X-Unpackd-Signature", "sha256=" + aws::HexEncode(aws::HmacSha256(key, body))}};
   }
 
-  static double Metric(int port, const std::string& series) {
-    httplib::Client client("127.0.0.1", port);
-    const auto res = client.Get("/metrics");
-    if (!res || res->status != 200) return -1;
-    const size_t at = res->body.find("\n" + series + " ");
-    if (at == std::string::npos) return 0;
-    return std::stod(res->body.substr(at + series.size() + 2));
-  }
-
   testing::TempDir dir_;
   S3rverFixture server_;
-  Executor executor_;
-  MemoryBudget budget_;
-  s3::S3Store store_;
+  testing::S3ServeHarness s3_;
   std::filesystem::path config_;
 };
 
