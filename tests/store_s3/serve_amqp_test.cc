@@ -293,5 +293,17 @@ TEST_F(ServeAmqpTest, StopIsPromptWhileTheBrokerIsUnreachable) {
   ExpectPromptStop(*serve, seconds(3));
 }
 
+TEST_F(ServeAmqpTest, AMalformedUrlStopsServeAtStartWithoutShowingThePassword) {
+  WriteConfig("amqp://unpackd:hunter2@mq.example:notaport/%2f", "");
+  try {
+    StartServe();
+    ADD_FAILURE() << "serve started with a malformed AMQP URL";
+  } catch (const std::runtime_error& e) {
+    const std::string log = e.what();
+    EXPECT_NE(log.find("sources.amqp.url"), std::string::npos) << log;
+    EXPECT_EQ(log.find("hunter2"), std::string::npos) << log;
+  }
+}
+
 }  // namespace
 }  // namespace unpackd

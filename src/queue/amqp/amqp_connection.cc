@@ -102,7 +102,10 @@ AmqpConnection::AmqpConnection(const AmqpEndpoint& endpoint, const AmqpConnectOp
 
 AmqpConnection::~AmqpConnection() {
   if (state_ && healthy_) {
-    // Best effort: the broker requeues unacknowledged deliveries either way.
+    // Best effort, and brief (a stuck broker must not hold up a shutdown): the broker
+    // requeues unacknowledged deliveries either way.
+    const timeval brief = Timeval(std::chrono::seconds(2));
+    amqp_set_rpc_timeout(state_.get(), &brief);
     amqp_channel_close(state_.get(), kChannel, AMQP_REPLY_SUCCESS);
     amqp_connection_close(state_.get(), AMQP_REPLY_SUCCESS);
   }
