@@ -15,6 +15,7 @@ PKGS=(
   clang clang-format clang-tidy libclang-rt-14-dev
   python3 python3-boto3 zip unzip p7zip-full libarchive-tools time awscli
   nodejs npm
+  rabbitmq-server  # the AMQP tests start private brokers (tests/support/rabbitmq_fixture.h)
 )
 
 missing=()

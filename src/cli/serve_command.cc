@@ -29,7 +29,7 @@ int RunServe(const ServeOptions& serve, const CliOptions& options) {
   if (serve.workers > 0) config.workers = serve.workers;
   if (!serve.listen.empty() && config.http) config.http->listen = serve.listen;
   // The embedded default: with no event source configured, watch the local store.
-  if (!config.watch_root && !config.http && !config.sqs && !config.amqp_url) {
+  if (!config.watch_root && !config.http && !config.sqs && !config.amqp) {
     config.watch_root = options.LocalRoot().string();
   }
   ServiceEnvironment environment;

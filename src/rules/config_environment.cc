@@ -54,15 +54,15 @@ void ApplyRuleEnvironment(const EnvLookup& env, Rule& rule) {
   }
 }
 
-// An integer from `low` to `high`, as SQS's limits want them.
-auto IntegerIn(int low, int high) {
-  return [low, high](const std::string& text) -> std::optional<int> {
+// An integer from `low` to `high` as a T, for limits such as SQS's and AMQP's ("0" is no
+// positive integer, but it is a valid wait or heartbeat).
+template <typename T>
+auto IntegerIn(uint64_t low, uint64_t high) {
+  return [low, high](const std::string& text) -> std::optional<T> {
     const std::optional<uint64_t> value =
         text == "0" ? std::optional<uint64_t>(0) : ParsePositiveInteger(text);
-    if (!value || *value < static_cast<uint64_t>(low) || *value > static_cast<uint64_t>(high)) {
-      return std::nullopt;
-    }
-    return static_cast<int>(*value);
+    if (!value || *value < low || *value > high) return std::nullopt;
+    return static_cast<T>(*value);
   };
 }
 
@@ -80,16 +80,38 @@ void ApplySqsEnvironment(const EnvLookup& env, ServiceConfig& config) {
   OverrideString(env, "UNPACKD_SQS_QUEUE_URL", sqs.queue_url);
   OverrideString(env, "UNPACKD_SQS_ENDPOINT", sqs.endpoint);
   OverrideString(env, "UNPACKD_SQS_REGION", sqs.region);
-  Override(env, "UNPACKD_SQS_WAIT_SECONDS", sqs.wait_seconds, IntegerIn(0, 20),
+  Override(env, "UNPACKD_SQS_WAIT_SECONDS", sqs.wait_seconds, IntegerIn<int>(0, 20),
            "an integer from 0 to 20");
-  Override(env, "UNPACKD_SQS_MAX_MESSAGES", sqs.max_messages, IntegerIn(1, 10),
+  Override(env, "UNPACKD_SQS_MAX_MESSAGES", sqs.max_messages, IntegerIn<int>(1, 10),
            "an integer from 1 to 10");
   Override(env, "UNPACKD_SQS_VISIBILITY_TIMEOUT_SECONDS", sqs.visibility_timeout_seconds,
-           IntegerIn(1, 43200), "an integer from 1 to 43200");
+           IntegerIn<int>(1, 43200), "an integer from 1 to 43200");
   if (sqs.queue_url.empty()) {
     ThrowBadConfig("UNPACKD_SQS_QUEUE_URL", "is needed when another UNPACKD_SQS_ variable is set");
   }
   config.sqs = sqs;
+}
+
+// Any AMQP variable turns the source on, with defaults for the rest; it then needs a URL.
+void ApplyAmqpEnvironment(const EnvLookup& env, ServiceConfig& config) {
+  AmqpSourceConfig amqp = config.amqp.value_or(AmqpSourceConfig{});
+  bool amqp_set = config.amqp.has_value();
+  for (const char* name :
+       {"UNPACKD_AMQP_URL", "UNPACKD_AMQP_QUEUE", "UNPACKD_AMQP_EXCHANGE",
+        "UNPACKD_AMQP_BINDING_KEY", "UNPACKD_AMQP_PREFETCH", "UNPACKD_AMQP_HEARTBEAT_SECONDS"}) {
+    amqp_set = amqp_set || !env(name).empty();
+  }
+  if (!amqp_set) return;
+  OverrideString(env, "UNPACKD_AMQP_URL", amqp.url);
+  OverrideString(env, "UNPACKD_AMQP_QUEUE", amqp.queue);
+  OverrideString(env, "UNPACKD_AMQP_EXCHANGE", amqp.exchange);
+  OverrideString(env, "UNPACKD_AMQP_BINDING_KEY", amqp.binding_key);
+  Override(env, "UNPACKD_AMQP_PREFETCH", amqp.prefetch, IntegerIn<uint16_t>(1, 65535),
+           "an integer from 1 to 65535");
+  Override(env, "UNPACKD_AMQP_HEARTBEAT_SECONDS", amqp.heartbeat_seconds, IntegerIn<uint16_t>(0, 65535),
+           "an integer from 0 to 65535");
+  if (amqp.url.empty()) ThrowBadConfig("UNPACKD_AMQP_URL", "the AMQP source needs a URL");
+  config.amqp = std::move(amqp);
 }
 
 }  // namespace
@@ -126,10 +148,7 @@ void ApplyEnvironment(const EnvLookup& env, LoadedConfig& loaded) {
   if (http_set) config.http = http;
 
   ApplySqsEnvironment(env, config);
-  std::string amqp = config.amqp_url.value_or("");
-  OverrideString(env, "UNPACKD_AMQP_URL", amqp);
-  if (!amqp.empty()) config.amqp_url = amqp;
-  OverrideString(env, "UNPACKD_AMQP_QUEUE", config.amqp_queue);
+  ApplyAmqpEnvironment(env, config);
 
   for (Rule& rule : config.rules) ApplyRuleEnvironment(env, rule);
 }

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <initializer_list>
 #include <sstream>
+#include <utility>
 
 #include "rules/config_values.h"
 #include "rules/rule_fields.h"
@@ -158,15 +159,42 @@ class TomlReader {
     if (const toml::node* node = sources.get("sqs")) {
       config.sqs = ReadSqs(*node);
     }
-    if (const toml::node* node = sources.get("amqp")) {
-      const toml::table& amqp = Table(*node, "sources.amqp");
-      CheckKeys(amqp, {"url", "queue"}, "sources.amqp.");
-      const toml::node* url = amqp.get("url");
-      if (url == nullptr) Fail(*node, "sources.amqp needs url");
-      config.amqp_url = String(*url, "sources.amqp.url");
-      if (const toml::node* v = amqp.get("queue"))
-        config.amqp_queue = String(*v, "sources.amqp.queue");
+    if (const toml::node* node = sources.get("amqp")) ReadAmqp(*node, config);
+  }
+
+  void ReadAmqp(const toml::node& node, ServiceConfig& config) const {
+    const toml::table& table = Table(node, "sources.amqp");
+    CheckKeys(table, {"url", "queue", "exchange", "binding_key", "prefetch", "heartbeat_seconds"},
+              "sources.amqp.");
+    AmqpSourceConfig amqp;
+    const toml::node* url = table.get("url");
+    if (url == nullptr) Fail(node, "sources.amqp needs url");
+    amqp.url = String(*url, "sources.amqp.url");
+    for (auto [key, field] : {std::pair{"queue", &AmqpSourceConfig::queue},
+                              std::pair{"exchange", &AmqpSourceConfig::exchange},
+                              std::pair{"binding_key", &AmqpSourceConfig::binding_key}}) {
+      if (const toml::node* v = table.get(key)) {
+        amqp.*field = String(*v, std::string("sources.amqp.") + key);
+      }
     }
+    if (const toml::node* v = table.get("prefetch")) {
+      amqp.prefetch = static_cast<uint16_t>(IntegerUpTo(*v, 1, 65535, "sources.amqp.prefetch"));
+    }
+    if (const toml::node* v = table.get("heartbeat_seconds")) {
+      amqp.heartbeat_seconds =
+          static_cast<uint16_t>(IntegerUpTo(*v, 0, 65535, "sources.amqp.heartbeat_seconds"));
+    }
+    config.amqp = std::move(amqp);
+  }
+
+  // AMQP's fields are 16 bits wide: a larger value would be silently truncated on the wire.
+  int64_t IntegerUpTo(const toml::node& node, int64_t low, int64_t high,
+                      const std::string& name) const {
+    if (!node.is_integer() || node.as_integer()->get() < low || node.as_integer()->get() > high) {
+      Fail(node, name + " must be an integer from " + std::to_string(low) + " to " +
+                     std::to_string(high));
+    }
+    return node.as_integer()->get();
   }
 
   int IntegerIn(const toml::node& node, const std::string& name, int64_t low, int64_t high) const {

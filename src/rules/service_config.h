@@ -6,6 +6,7 @@
 // Thread safety: immutable after loading; share it freely.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <optional>
@@ -52,6 +53,21 @@ struct SqsSourceConfig {
   bool operator==(const SqsSourceConfig&) const = default;
 };
 
+// An AMQP 0-9-1 queue (RabbitMQ) that S3 servers publish bucket events to (docs/serve.md).
+struct AmqpSourceConfig {
+  // amqp://user:password@host:port/vhost (the vhost percent-encoded: "%2f" is "/"); without
+  // user and password RabbitMQ's default "guest", which it accepts from loopback only.
+  std::string url;
+  std::string queue = "unpackd";  // consumed with manual acknowledgements
+  // Empty: the queue must already exist (declared by the operator, with its dead-letter
+  // exchange). Set: the queue is declared durable and bound to this exchange (which must
+  // exist: radosgw and MinIO declare their own) with binding_key.
+  std::string exchange;
+  std::string binding_key = "#";
+  uint16_t prefetch = 16;           // unacknowledged deliveries at once (basic.qos)
+  uint16_t heartbeat_seconds = 60;  // 0: no heartbeats
+};
+
 struct ServiceConfig {
   std::vector<Rule> rules;
   std::string state_dir = "./unpackd-state";  // the job store (SQLite) lives here
@@ -61,8 +77,7 @@ struct ServiceConfig {
   std::optional<std::string> watch_root;  // local store root watched with inotify
   std::optional<HttpSourceConfig> http;
   std::optional<SqsSourceConfig> sqs;
-  std::optional<std::string> amqp_url;  // amqp://host:port/vhost ...
-  std::string amqp_queue;
+  std::optional<AmqpSourceConfig> amqp;
   std::string store_endpoint;  // S3 endpoint for s3:// sources (empty: AWS)
 };
 

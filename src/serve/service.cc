@@ -22,13 +22,16 @@ uint64_t MemoryBudget(const std::string& text) {
   return *bytes;
 }
 
+// Events that name objects in S3 servers (every source but the local watcher).
+bool EventsFromS3(const ServiceConfig& config) { return config.http || config.sqs || config.amqp; }
+
 MemoryPlan PlanPerJob(const ServiceConfig& config) {
   if (config.workers == 0) {
     throw Error(ErrorKind::kUsage, "workers must be at least 1", "bad-config");
   }
   MemoryPlanRequest request;
   request.memory_bytes = MemoryBudget(config.memory) / config.workers;
-  const bool remote = config.http || config.sqs || config.amqp_url;
+  const bool remote = EventsFromS3(config);
   request.remote_store = remote;
   request.remote_destination = remote;
   return MakeMemoryPlan(request);
@@ -41,8 +44,10 @@ ExecutorShape ShapeFor(const MemoryPlan& per_job, const ServiceConfig& config) {
   constexpr size_t kHttpConnections = 8;
   // The SQS source's receive loop and its visibility heartbeat.
   const size_t sqs = config.sqs ? 2 : 0;
+  // The AMQP source's consume loop.
+  const size_t amqp = config.amqp ? 1 : 0;
   return {one.member_threads * config.workers, one.io_threads * config.workers,
-          config.workers + 2 + sqs + kHttpConnections};
+          config.workers + 2 + sqs + amqp + kHttpConnections};
 }
 
 // The SQS client shares the S3 store's credentials, CA bundle and patience; its region falls
@@ -95,6 +100,9 @@ Service::Service(ServiceConfig config, const ServiceEnvironment& environment)
     sqs_ = std::make_unique<SqsSource>(*config_.sqs, SqsClientFor(environment.s3), *intake_,
                                        executor_, metrics_, log_);
   }
+  if (config_.amqp) {
+    amqp_ = std::make_unique<AmqpSource>(*config_.amqp, *intake_, metrics_, log_);
+  }
   const bool events_over_http = config_.http.has_value();
   HttpHandlers handlers;
   handlers.intake = events_over_http ? intake_.get() : nullptr;
@@ -119,6 +127,7 @@ void Service::Start() {
   sources_.Run([this] { http_->Run(); });
   if (watcher_) sources_.Run([this] { watcher_->Run(); });
   if (sqs_) sources_.Run([this] { sqs_->Run(); });
+  if (amqp_) sources_.Run([this] { amqp_->Run(); });
 }
 
 void Service::Stop(std::chrono::milliseconds grace) {
@@ -128,6 +137,7 @@ void Service::Stop(std::chrono::milliseconds grace) {
              {{"grace_ms", grace.count()}});
   if (watcher_) watcher_->Stop();
   if (sqs_) sqs_->Stop();
+  if (amqp_) amqp_->Stop();  // unacknowledged deliveries go back to the broker
   http_->Stop();
   sources_.Wait();  // no source offers an event after this
   workers_->Stop(grace);

@@ -1,7 +1,7 @@
 // Service: `unpackd serve` assembled. Event sources (the local store watcher, the HTTP push
-// endpoint, an SQS queue) feed one EventIntake, which records jobs in the durable JobStore;
-// JobWorkers run them with RunExtractJob on one executor, within one memory budget. /healthz,
-// /readyz and /metrics are always served.
+// endpoint, an SQS queue, an AMQP queue) feed one EventIntake, which records jobs in the durable
+// JobStore; JobWorkers run them with RunExtractJob on one executor, within one memory budget.
+// /healthz, /readyz and /metrics are always served.
 //
 // Lifecycle: construct (opens the job store, queues again what a crashed run left running,
 // checks the configuration), Start (binds the HTTP socket, then starts workers and sources),
@@ -17,6 +17,7 @@
 
 #include "jobs/job_store.h"
 #include "rules/service_config.h"
+#include "serve/amqp_source.h"
 #include "serve/event_intake.h"
 #include "serve/http_endpoint.h"
 #include "serve/job_workers.h"
@@ -76,7 +77,8 @@ class Service {
   std::unique_ptr<LocalWatcher> watcher_;
   std::unique_ptr<HttpEndpoint> http_;
   std::unique_ptr<SqsSource> sqs_;
-  // The event sources' loops (HTTP, watcher, SQS): Stop waits here before anything they use goes.
+  std::unique_ptr<AmqpSource> amqp_;
+  // The event sources' loops: Stop waits here before anything they use goes.
   TaskGroup sources_;
   bool started_ = false;
   bool stopped_ = false;

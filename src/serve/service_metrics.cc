@@ -26,19 +26,19 @@ void ServiceMetrics::CountDropped(std::string_view reason) {
   CountIn(dropped_, reason);
 }
 
-void ServiceMetrics::CountSqsMessage(std::string_view outcome) {
-  MutexLock lock(mutex_);
-  CountIn(sqs_messages_, outcome);
-}
-
-void ServiceMetrics::CountSqsReceiveError() {
-  MutexLock lock(mutex_);
-  ++sqs_receive_errors_;
-}
-
 void ServiceMetrics::CountQueued() {
   MutexLock lock(mutex_);
   ++queued_;
+}
+
+void ServiceMetrics::CountDelivery(std::string_view source, std::string_view outcome) {
+  MutexLock lock(mutex_);
+  ++deliveries_[{std::string(source), std::string(outcome)}];
+}
+
+void ServiceMetrics::SetSourceConnected(std::string_view source, bool connected) {
+  MutexLock lock(mutex_);
+  connected_[std::string(source)] = connected;
 }
 
 void ServiceMetrics::CountJobEnded(JobState state, double seconds, uint64_t members,
@@ -74,6 +74,22 @@ std::string ServiceMetrics::Render(const std::map<JobState, uint64_t>& jobs_by_s
   for (const auto& [reason, count] : dropped_) {
     out << "unpackd_events_dropped_total{reason=\"" << reason << "\"} " << count << '\n';
   }
+  if (!connected_.empty()) {
+    Describe(out, "unpackd_source_connected", "gauge",
+             "1 while a queue source reaches its broker or queue.");
+    for (const auto& [source, connected] : connected_) {
+      out << "unpackd_source_connected{source=\"" << source << "\"} " << (connected ? 1 : 0)
+          << '\n';
+    }
+  }
+  if (!deliveries_.empty()) {
+    Describe(out, "unpackd_source_deliveries_total", "counter",
+             "Queue deliveries by what was done with them.");
+    for (const auto& [key, count] : deliveries_) {
+      out << "unpackd_source_deliveries_total{source=\"" << key.first << "\",outcome=\""
+          << key.second << "\"} " << count << '\n';
+    }
+  }
   Describe(out, "unpackd_job_runs_total", "counter",
            "Job runs by how they ended (failed: including runs queued again to retry).");
   for (JobState state : kStates) {
@@ -85,13 +101,6 @@ std::string ServiceMetrics::Render(const std::map<JobState, uint64_t>& jobs_by_s
   }
   Describe(out, "unpackd_members_extracted_total", "counter", "Members written by jobs.");
   out << "unpackd_members_extracted_total " << members_ << '\n';
-  Describe(out, "unpackd_sqs_messages_total", "counter", "SQS messages, by what became of them.");
-  for (const auto& [outcome, count] : sqs_messages_) {
-    out << "unpackd_sqs_messages_total{outcome=\"" << outcome << "\"} " << count << '\n';
-  }
-  Describe(out, "unpackd_sqs_receive_errors_total", "counter",
-           "SQS ReceiveMessage calls that failed after retries.");
-  out << "unpackd_sqs_receive_errors_total " << sqs_receive_errors_ << '\n';
   Describe(out, "unpackd_bytes_extracted_total", "counter", "Uncompressed bytes written.");
   out << "unpackd_bytes_extracted_total " << bytes_ << '\n';
   Describe(out, "unpackd_job_duration_seconds", "histogram", "Wall time of job runs.");

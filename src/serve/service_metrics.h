@@ -10,6 +10,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "jobs/job_record.h"
 #include "util/mutex.h"
@@ -22,13 +23,16 @@ class ServiceMetrics {
   // "duplicate", "stale", "test-event", "missing-object", "unauthorized", "too-large".
   void CountDropped(std::string_view reason);
   void CountQueued();
-  // An SQS message "received", then "deleted", "malformed" (left for the dead-letter queue),
-  // "retry-later" (handed back after a backoff) or "handed-back" (received while stopping).
-  void CountSqsMessage(std::string_view outcome);
-  // A ReceiveMessage that failed (after the client's own retries).
-  void CountSqsReceiveError();
   // A job that reached a final state or was queued again after a failure.
   void CountJobEnded(JobState state, double seconds, uint64_t members, uint64_t bytes);
+
+  // What a queue source did with one delivery. AMQP: "acked", "rejected" (dead-lettered or
+  // dropped by the broker), "requeued" (given back to retry). SQS: "deleted", "malformed"
+  // (left for the dead-letter queue), "retry-later" (handed back after a backoff),
+  // "handed-back" (received while stopping).
+  void CountDelivery(std::string_view source, std::string_view outcome);
+  // Whether a queue source can reach its broker or queue (its last receive succeeded).
+  void SetSourceConnected(std::string_view source, bool connected);
 
   std::string Render(const std::map<JobState, uint64_t>& jobs_by_state) const;
 
@@ -39,8 +43,9 @@ class ServiceMetrics {
   mutable Mutex mutex_;
   std::map<std::string, uint64_t, std::less<>> dropped_ GUARDED_BY(mutex_);
   uint64_t queued_ GUARDED_BY(mutex_) = 0;
-  std::map<std::string, uint64_t, std::less<>> sqs_messages_ GUARDED_BY(mutex_);
-  uint64_t sqs_receive_errors_ GUARDED_BY(mutex_) = 0;
+  // (source, outcome) -> deliveries; source -> connected.
+  std::map<std::pair<std::string, std::string>, uint64_t> deliveries_ GUARDED_BY(mutex_);
+  std::map<std::string, bool, std::less<>> connected_ GUARDED_BY(mutex_);
   std::map<JobState, uint64_t> ended_ GUARDED_BY(mutex_);
   uint64_t members_ GUARDED_BY(mutex_) = 0;
   uint64_t bytes_ GUARDED_BY(mutex_) = 0;

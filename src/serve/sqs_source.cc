@@ -107,7 +107,7 @@ void SqsSource::Run() {
     } catch (const Error& e) {
       if (e.kind() == ErrorKind::kCancelled) break;
       ++failures;
-      metrics_.CountSqsReceiveError();
+      metrics_.SetSourceConnected("sqs", false);
       const std::chrono::milliseconds pause = ReceivePause(failures);
       log_.Write(e.kind() == ErrorKind::kTransient ? "warn" : "error",
                  "cannot receive from the SQS queue; trying again",
@@ -120,6 +120,7 @@ void SqsSource::Run() {
       Pause(pause);
       continue;
     }
+    metrics_.SetSourceConnected("sqs", true);
     if (failures > 0) {
       log_.Write("info", "SQS queue reachable again", {{"queue_url", config_.queue_url}});
       failures = 0;
@@ -133,7 +134,7 @@ void SqsSource::Run() {
     // them now rather than after the visibility timeout.
     for (; next < batch.size(); ++next) {
       Release(batch[next].receipt_handle);
-      metrics_.CountSqsMessage("handed-back");
+      metrics_.CountDelivery("sqs", "handed-back");
       HandBack(batch[next], 0);
     }
   }
@@ -143,7 +144,6 @@ void SqsSource::Run() {
 }
 
 void SqsSource::Handle(const aws::SqsMessage& message) {
-  metrics_.CountSqsMessage("received");
   try {
     intake_.OfferMessage(message.body, "sqs");
   } catch (const std::exception& e) {
@@ -151,7 +151,7 @@ void SqsSource::Handle(const aws::SqsMessage& message) {
     const auto* error = dynamic_cast<const Error*>(&e);
     if (error != nullptr && error->kind() == ErrorKind::kUsage) {
       // The intake logged why. Deleting would lose the evidence: the redrive policy keeps it.
-      metrics_.CountSqsMessage("malformed");
+      metrics_.CountDelivery("sqs", "malformed");
       log_.Write("warn", "malformed SQS message left for the queue's dead-letter queue",
                  {{"message_id", message.message_id},
                   {"receive_count", message.receive_count},
@@ -162,7 +162,7 @@ void SqsSource::Handle(const aws::SqsMessage& message) {
       return;
     }
     const int delay = RetryDelaySeconds(message.receive_count);
-    metrics_.CountSqsMessage("retry-later");
+    metrics_.CountDelivery("sqs", "retry-later");
     log_.Write("warn", "could not record an SQS message's events; it comes back later",
                {{"message_id", message.message_id},
                 {"receive_count", message.receive_count},
@@ -175,7 +175,7 @@ void SqsSource::Handle(const aws::SqsMessage& message) {
   Release(message.receipt_handle);
   try {
     client_->DeleteMessage(message.receipt_handle);
-    metrics_.CountSqsMessage("deleted");
+    metrics_.CountDelivery("sqs", "deleted");
   } catch (const Error& e) {
     log_.Write("warn",
                "could not delete an SQS message whose events are recorded; it will come back "

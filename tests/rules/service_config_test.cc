@@ -20,7 +20,7 @@ using Env = std::map<std::string, std::string>;
 class ServiceConfigTest : public ::testing::Test {
  protected:
   std::string Write(const std::string& text) {
-    const std::string path = (dir_.path() / "unpackd.toml").string();
+    std::string path = (dir_.path() / "unpackd.toml").string();
     std::ofstream(path) << text;
     return path;
   }
@@ -89,7 +89,11 @@ visibility_timeout_seconds = 300
 
 [sources.amqp]
 url = "amqp://localhost:5672/%2f"
-queue = "unpackd"
+queue = "unpackd-in"
+exchange = "s3-events"
+binding_key = "unpackd.#"
+prefetch = 4
+heartbeat_seconds = 0
 
 [[rules]]
 name = "uploads"
@@ -126,8 +130,13 @@ name = "second"
   EXPECT_EQ(config.sqs, (SqsSourceConfig{"https://sqs.us-east-1.amazonaws.com/1/q",
                                          "https://vpce-1.sqs.us-east-1.vpce.amazonaws.com",
                                          "us-east-1", 0, 5, 300}));
-  EXPECT_EQ(config.amqp_url, "amqp://localhost:5672/%2f");
-  EXPECT_EQ(config.amqp_queue, "unpackd");
+  ASSERT_TRUE(config.amqp.has_value());
+  EXPECT_EQ(config.amqp->url, "amqp://localhost:5672/%2f");
+  EXPECT_EQ(config.amqp->queue, "unpackd-in");
+  EXPECT_EQ(config.amqp->exchange, "s3-events");
+  EXPECT_EQ(config.amqp->binding_key, "unpackd.#");
+  EXPECT_EQ(config.amqp->prefetch, 4);
+  EXPECT_EQ(config.amqp->heartbeat_seconds, 0);
   ASSERT_EQ(config.rules.size(), 2u);
   const Rule& rule = config.rules[0];
   EXPECT_EQ(rule.name, "uploads");
@@ -189,6 +198,12 @@ INSTANTIATE_TEST_SUITE_P(
         BadFile{"[sources.sqs]\nqueue_url = \"q\"\nvisibility_timeout_seconds = 43201",
                 "visibility_timeout_seconds must be an integer from 1 to 43200"},
         BadFile{"[sources.amqp]\nqueue = \"q\"", "sources.amqp needs url"},
+        BadFile{"[sources.amqp]\nurl = \"amqp://h\"\nprefetch = 0",
+                "sources.amqp.prefetch must be an integer from 1 to 65535"},
+        BadFile{"[sources.amqp]\nurl = \"amqp://h\"\nprefetch = 70000", "from 1 to 65535"},
+        BadFile{"[sources.amqp]\nurl = \"amqp://h\"\nheartbeat_seconds = -1", "from 0 to"},
+        BadFile{"[sources.amqp]\nurl = \"amqp://h\"\nexchnage = \"x\"",
+                "unknown key 'sources.amqp.exchnage'"},
         BadFile{"sources = 1", "sources must be a table"},
         BadFile{"rules = 1", "rules must be an array"},
         BadFile{"[[rules]]\nsuffixes = [\".zip\"]", "rules[0] has no name"},
@@ -252,8 +267,11 @@ TEST_F(ServiceConfigTest, EnvironmentOverridesEveryLevel) {
   EXPECT_EQ(config.http->bearer_token, "tok");
   EXPECT_EQ(config.http->hmac_secret, "hm");
   EXPECT_EQ(config.sqs, (SqsSourceConfig{"https://q"}));  // the other fields' defaults
-  EXPECT_EQ(config.amqp_url, "amqp://h");
-  EXPECT_EQ(config.amqp_queue, "qq");
+  ASSERT_TRUE(config.amqp.has_value());
+  EXPECT_EQ(config.amqp->url, "amqp://h");
+  EXPECT_EQ(config.amqp->queue, "qq");
+  EXPECT_EQ(config.amqp->exchange, "");
+  EXPECT_EQ(config.amqp->prefetch, 16);
   const Rule& rule = config.rules.at(0);
   EXPECT_EQ(rule.buckets, (std::vector<std::string>{"a", "b"}));
   EXPECT_EQ(rule.prefixes, std::vector<std::string>{"x/"});
@@ -311,6 +329,34 @@ TEST_F(ServiceConfigTest, BadEnvironmentValuesNameTheVariable) {
   EXPECT_NE(Refusal("", {{"UNPACKD_RULE_DEFAULT_SUFFIXES", " , "}}).find("suffixes is empty"),
             std::string::npos);
   EXPECT_NE(Refusal("", {{"UNPACKD_HTTP_MAX_BODY_BYTES", "0"}}).find("UNPACKD_HTTP_MAX_BODY_BYTES"),
+            std::string::npos);
+}
+
+TEST_F(ServiceConfigTest, AmqpEnvironmentTurnsTheSourceOnAndNeedsAUrl) {
+  const ServiceConfig config = Load("", {{"UNPACKD_AMQP_URL", "amqp://u:p@h:5673/v"},
+                                         {"UNPACKD_AMQP_EXCHANGE", "s3-events"},
+                                         {"UNPACKD_AMQP_BINDING_KEY", "in"},
+                                         {"UNPACKD_AMQP_PREFETCH", "32"},
+                                         {"UNPACKD_AMQP_HEARTBEAT_SECONDS", "0"}});
+  ASSERT_TRUE(config.amqp.has_value());
+  EXPECT_EQ(config.amqp->queue, "unpackd");
+  EXPECT_EQ(config.amqp->exchange, "s3-events");
+  EXPECT_EQ(config.amqp->binding_key, "in");
+  EXPECT_EQ(config.amqp->prefetch, 32);
+  EXPECT_EQ(config.amqp->heartbeat_seconds, 0);
+  EXPECT_FALSE(Load("").amqp.has_value());
+  // The file's url stays when only the queue is overridden.
+  const ServiceConfig file =
+      Load("[sources.amqp]\nurl = \"amqp://h\"\nprefetch = 3\n", {{"UNPACKD_AMQP_QUEUE", "q2"}});
+  EXPECT_EQ(file.amqp->url, "amqp://h");
+  EXPECT_EQ(file.amqp->queue, "q2");
+  EXPECT_EQ(file.amqp->prefetch, 3);
+  EXPECT_NE(Refusal("", {{"UNPACKD_AMQP_QUEUE", "q"}}).find("UNPACKD_AMQP_URL"), std::string::npos);
+  EXPECT_NE(Refusal("", {{"UNPACKD_AMQP_URL", "amqp://h"}, {"UNPACKD_AMQP_PREFETCH", "0"}})
+                .find("UNPACKD_AMQP_PREFETCH: '0' is not an integer from 1 to 65535"),
+            std::string::npos);
+  EXPECT_NE(Refusal("", {{"UNPACKD_AMQP_URL", "amqp://h"}, {"UNPACKD_AMQP_PREFETCH", "65536"}})
+                .find("UNPACKD_AMQP_PREFETCH"),
             std::string::npos);
 }
 

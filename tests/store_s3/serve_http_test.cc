@@ -9,11 +9,7 @@
 #include <span>
 
 #include "cloud/aws/hashing.h"
-#include "store/s3/s3_store.h"
-#include "store_s3/s3_test_support.h"
-#include "store_s3/serve_s3_support.h"
-#include "support/archive_maker.h"
-#include "support/file_object.h"
+#include "support/s3_serve_harness.h"
 #include "support/s3rver_fixture.h"
 #include "support/serve_process.h"
 #include "support/temp_dir.h"
@@ -30,11 +26,7 @@ constexpr size_t kMaxBody = 16 * 1024;
 
 class ServeHttpTest : public ::testing::Test {
  protected:
-  ServeHttpTest()
-      : server_({"incoming"}),
-        executor_({1, 1}),
-        budget_(64 << 20),
-        store_(testing::TestS3Config(server_.endpoint()), executor_, budget_) {
+  ServeHttpTest() : server_({"incoming"}), s3_(server_, "incoming", dir_.path()) {
     config_ = dir_.path() / "unpackd.toml";
     std::ofstream(config_) << (R"(workers = 2
 memory = "256MiB"
@@ -57,18 +49,16 @@ prefixes = ["user-"]
   std::unique_ptr<testing::ServeProcess> StartServe() {
     return std::make_unique<testing::ServeProcess>(
         dir_.path() / "store", dir_.path() / "state",
-        std::vector<std::string>{"--config", config_.string()},
-        std::vector<std::string>{"HOME=" + dir_.path().string(), "AWS_ACCESS_KEY_ID=S3RVER",
-                                 "AWS_SECRET_ACCESS_KEY=S3RVER", "AWS_REGION=us-east-1",
-                                 "AWS_EC2_METADATA_DISABLED=true",
-                                 "AWS_ENDPOINT_URL_S3=" + server_.endpoint()});
+        std::vector<std::string>{"--config", config_.string()}, s3_.ServeEnvironment());
   }
 
   std::string Upload(const std::string& key, const testing::MemberMap& members) {
-    return testing::UploadZip(store_, dir_.path(), "incoming", key, members);
+    return s3_.Upload(key, members);
   }
-
-  bool Exists(const std::string& key) { return testing::ObjectExists(store_, "incoming", key); }
+  bool Exists(const std::string& key) { return s3_.Exists(key); }
+  static double Metric(int port, const std::string& series) {
+    return testing::S3ServeHarness::Metric(port, series);
+  }
 
   static std::string EventFor(const std::string& key, const std::string& etag,
                               const std::string& sequencer = "0055AED6DCD90281E5") {
@@ -91,15 +81,9 @@ prefixes = ["user-"]
     return {{"X-Unpackd-Signature", "sha256=" + aws::HexEncode(aws::HmacSha256(key, body))}};
   }
 
-  static double Metric(int port, const std::string& series) {
-    return testing::MetricValue(port, series);
-  }
-
   testing::TempDir dir_;
   S3rverFixture server_;
-  Executor executor_;
-  MemoryBudget budget_;
-  s3::S3Store store_;
+  testing::S3ServeHarness s3_;
   std::filesystem::path config_;
 };
 

@@ -14,8 +14,8 @@
 #include "cloud/aws/sqs_client.h"
 #include "store/s3/s3_store.h"
 #include "store_s3/s3_test_support.h"
-#include "store_s3/serve_s3_support.h"
 #include "support/archive_maker.h"
+#include "support/s3_serve_harness.h"
 #include "support/s3rver_fixture.h"
 #include "support/serve_process.h"
 #include "support/sqs_double_fixture.h"
@@ -38,9 +38,7 @@ class ServeSqsTest : public ::testing::Test {
   ServeSqsTest()
       : server_({"incoming"}),
         double_({{"events", "events-dlq"}, {"events=events-dlq:2"}, 30}),
-        executor_({1, 1}),
-        budget_(64 << 20),
-        store_(testing::TestS3Config(server_.endpoint()), executor_, budget_),
+        s3_(server_, "incoming", dir_.path()),
         sender_(SenderConfig(double_.QueueUrl("events"))) {}
 
   static aws::SqsClientConfig SenderConfig(const std::string& queue_url) {
@@ -73,10 +71,10 @@ class ServeSqsTest : public ::testing::Test {
   }
 
   std::string Upload(const std::string& key, const testing::MemberMap& members) {
-    return testing::UploadZip(store_, dir_.path(), "incoming", key, members);
+    return s3_.Upload(key, members);
   }
 
-  bool Exists(const std::string& key) { return testing::ObjectExists(store_, "incoming", key); }
+  bool Exists(const std::string& key) { return s3_.Exists(key); }
 
   // S3 -> SQS directly: the body is the event document.
   static std::string S3Event(const std::string& key, const std::string& etag) {
@@ -116,7 +114,7 @@ class ServeSqsTest : public ::testing::Test {
   }
 
   static double Metric(int port, const std::string& series) {
-    return testing::MetricValue(port, series);
+    return testing::S3ServeHarness::Metric(port, series);
   }
 
   int Requests(const std::string& action) const {
@@ -127,9 +125,7 @@ class ServeSqsTest : public ::testing::Test {
   testing::TempDir dir_;
   S3rverFixture server_;
   SqsDoubleFixture double_;
-  Executor executor_;
-  MemoryBudget budget_;
-  s3::S3Store store_;
+  testing::S3ServeHarness s3_;
   aws::SqsClient sender_;
 };
 
@@ -154,7 +150,7 @@ TEST_F(ServeSqsTest, DirectSnsAndEventBridgeMessagesEachBecomeOneJob) {
   ASSERT_TRUE(testing::WaitFor(
       [&] { return Metric(serve->port(), "unpackd_jobs{state=\"done\"}") == 3; }, seconds(30)))
       << serve->log();
-  EXPECT_EQ(Metric(serve->port(), "unpackd_sqs_messages_total{outcome=\"deleted\"}"), 3);
+  EXPECT_EQ(Metric(serve->port(), "unpackd_source_deliveries_total{source=\"sqs\",outcome=\"deleted\"}"), 3);
 
   // SQS delivers at least once: the same event again is the same job, and is deleted too.
   sender_.SendMessage(S3Event("direct.zip", direct));
@@ -178,7 +174,7 @@ TEST_F(ServeSqsTest, MalformedMessageGoesToTheDeadLetterQueueAndServeGoesOn) {
       << double_.Snapshot().dump() << serve->log();
   EXPECT_EQ(double_.Depth("events"), 0);
   EXPECT_EQ(double_.Snapshot()["queues"]["events-dlq"]["messages"][0]["body"], "{not json");
-  EXPECT_EQ(Metric(serve->port(), "unpackd_sqs_messages_total{outcome=\"malformed\"}"), 2);
+  EXPECT_EQ(Metric(serve->port(), "unpackd_source_deliveries_total{source=\"sqs\",outcome=\"malformed\"}"), 2);
   EXPECT_EQ(Metric(serve->port(), "unpackd_events_dropped_total{reason=\"malformed\"}"), 2);
   EXPECT_NE(serve->log().find("malformed SQS message left for the queue's dead-letter queue"),
             std::string::npos);
@@ -222,7 +218,7 @@ TEST_F(ServeSqsTest, MessageIsKeptWhileTheStoreIsDownAndComesBack) {
   ASSERT_TRUE(testing::WaitFor([&] { return Exists("outage/o.txt"); }, seconds(60)))
       << serve->log();
   ASSERT_TRUE(testing::WaitFor([&] { return double_.Depth("events") == 0; }, seconds(10)));
-  EXPECT_EQ(Metric(serve->port(), "unpackd_sqs_messages_total{outcome=\"retry-later\"}"), 1);
+  EXPECT_EQ(Metric(serve->port(), "unpackd_source_deliveries_total{source=\"sqs\",outcome=\"retry-later\"}"), 1);
   EXPECT_EQ(serve->Terminate(), 0) << serve->log();
 }
 
@@ -262,7 +258,7 @@ TEST_F(ServeSqsTest, WrongCredentialsAreLoggedClearlyAndNothingIsLost) {
     EXPECT_EQ(log.find("WRONG-secret-0123"), std::string::npos) << "the secret was logged";
     // Alive, and the message was never taken.
     EXPECT_EQ(kill(serve->pid(), 0), 0);
-    EXPECT_GE(Metric(serve->port(), "unpackd_sqs_receive_errors_total"), 1);
+    EXPECT_EQ(Metric(serve->port(), "unpackd_source_connected{source=\"sqs\"}"), 0);
     EXPECT_EQ(double_.Snapshot()["queues"]["events"]["messages"][0]["receive_count"], 0);
     EXPECT_EQ(serve->Terminate(), 0) << serve->log();
   }
