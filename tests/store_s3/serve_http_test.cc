@@ -115,15 +115,6 @@ prefixes = ["user-"]
     return {{"X-Unpackd-Signature", "sha256=" + aws::HexEncode(aws::HmacSha256(key, body))}};
   }
 
-  static double Metric(int port, const std::string& series) {
-    httplib::Client client("127.0.0.1", port);
-    const auto res = client.Get("/metrics");
-    if (!res || res->status != 200) return -1;
-    const size_t at = res->body.find("\n" + series + " ");
-    if (at == std::string::npos) return 0;
-    return std::stod(res->body.substr(at + series.size() + 2));
-  }
-
   testing::TempDir dir_;
   S3rverFixture server_;
   Executor executor_;
@@ -161,7 +152,7 @@ TEST_F(ServeHttpTest, AcknowledgedEventSurvivesAKillAndRedeliveryIsOneJob) {
   ASSERT_TRUE(stale);
   EXPECT_EQ(stale->status, 200);
   EXPECT_EQ(nlohmann::json::parse(stale->body)["queued"], 0) << stale->body;
-  EXPECT_EQ(Metric(serve->port(), "unpackd_jobs{state=\"done\"}"), 1) << serve->log();
+  EXPECT_EQ(testing::ServeMetric(serve->port(), "unpackd_jobs{state=\"done\"}"), 1) << serve->log();
   EXPECT_EQ(serve->Terminate(), 0) << serve->log();
 }
 
@@ -195,12 +186,13 @@ TEST_F(ServeHttpTest, BadDeliveriesAreRefusedCountedAndTheServiceGoesOn) {
     EXPECT_EQ(nlohmann::json::parse(res->body)["ignored"], 1) << res->body;
   }
 
-  EXPECT_EQ(Metric(port, "unpackd_events_dropped_total{reason=\"unauthorized\"}"), 3);
-  EXPECT_EQ(Metric(port, "unpackd_events_dropped_total{reason=\"too-large\"}"), 1);
-  EXPECT_EQ(Metric(port, "unpackd_events_dropped_total{reason=\"malformed\"}"), 2);
-  EXPECT_EQ(Metric(port, "unpackd_events_dropped_total{reason=\"missing-object\"}"), 1);
-  EXPECT_EQ(Metric(port, "unpackd_events_dropped_total{reason=\"no-rule\"}"), 1);
-  EXPECT_EQ(Metric(port, "unpackd_jobs{state=\"queued\"}"), 0);
+  EXPECT_EQ(testing::ServeMetric(port, "unpackd_events_dropped_total{reason=\"unauthorized\"}"), 3);
+  EXPECT_EQ(testing::ServeMetric(port, "unpackd_events_dropped_total{reason=\"too-large\"}"), 1);
+  EXPECT_EQ(testing::ServeMetric(port, "unpackd_events_dropped_total{reason=\"malformed\"}"), 2);
+  EXPECT_EQ(testing::ServeMetric(port, "unpackd_events_dropped_total{reason=\"missing-object\"}"),
+            1);
+  EXPECT_EQ(testing::ServeMetric(port, "unpackd_events_dropped_total{reason=\"no-rule\"}"), 1);
+  EXPECT_EQ(testing::ServeMetric(port, "unpackd_jobs{state=\"queued\"}"), 0);
 
   // Still serving: a good event is taken.
   const std::string etag = Upload("user-2/p/result.zip", {{"a.txt", "a"}});
@@ -211,6 +203,34 @@ TEST_F(ServeHttpTest, BadDeliveriesAreRefusedCountedAndTheServiceGoesOn) {
       << serve->log();
   httplib::Client client("127.0.0.1", port);
   const auto ready = client.Get("/readyz");
+  ASSERT_TRUE(ready);
+  EXPECT_EQ(ready->status, 200) << ready->body;
+  EXPECT_EQ(serve->Terminate(), 0) << serve->log();
+}
+
+TEST_F(ServeHttpTest, ReadinessFollowsTheS3StoreAndAnswersQuicklyWhenItIsDown) {
+  auto serve = StartServe();
+  httplib::Client client("127.0.0.1", serve->port());
+  client.set_read_timeout(30);
+  auto ready = client.Get("/readyz");
+  ASSERT_TRUE(ready);
+  EXPECT_EQ(ready->status, 200) << ready->body;
+
+  server_.Stop();
+  const auto asked = std::chrono::steady_clock::now();
+  ready = client.Get("/readyz");
+  ASSERT_TRUE(ready);
+  // One short attempt, not the jobs' two-minute retry budget.
+  EXPECT_LT(std::chrono::steady_clock::now() - asked, seconds(10));
+  EXPECT_EQ(ready->status, 503);
+  EXPECT_NE(ready->body.find("S3 bucket incoming"), std::string::npos) << ready->body;
+  // Alive all the same: an orchestrator must not restart it for an outage.
+  const auto alive = client.Get("/healthz");
+  ASSERT_TRUE(alive);
+  EXPECT_EQ(alive->status, 200);
+
+  server_.Start();
+  ready = client.Get("/readyz");
   ASSERT_TRUE(ready);
   EXPECT_EQ(ready->status, 200) << ready->body;
   EXPECT_EQ(serve->Terminate(), 0) << serve->log();
