@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs every build, test and benchmark dependency from Debian 12 packages (and s3rver from npm,
-# pinned by tests/s3/package-lock.json). Idempotent: re-running only installs what is missing.
+# pinned by tests/s3/package-lock.json). Ceph's radosgw is the real S3 server of the conformance
+# tests (tests/tools/radosgw_cluster.py runs it privately; no Ceph service is enabled or started). Idempotent: re-running only installs what is missing.
 set -euo pipefail
 
 PKGS=(
@@ -16,6 +17,7 @@ PKGS=(
   python3 python3-boto3 zip unzip p7zip-full libarchive-tools time awscli
   nodejs npm
   rabbitmq-server  # the AMQP tests start private brokers (tests/support/rabbitmq_fixture.h)
+  ceph-mon ceph-osd radosgw ceph-common  # radosgw, the real S3 server of tests/store_rgw
 )
 
 missing=()

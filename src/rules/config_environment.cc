@@ -108,8 +108,8 @@ void ApplyAmqpEnvironment(const EnvLookup& env, ServiceConfig& config) {
   OverrideString(env, "UNPACKD_AMQP_BINDING_KEY", amqp.binding_key);
   Override(env, "UNPACKD_AMQP_PREFETCH", amqp.prefetch, IntegerIn<uint16_t>(1, 65535),
            "an integer from 1 to 65535");
-  Override(env, "UNPACKD_AMQP_HEARTBEAT_SECONDS", amqp.heartbeat_seconds, IntegerIn<uint16_t>(0, 65535),
-           "an integer from 0 to 65535");
+  Override(env, "UNPACKD_AMQP_HEARTBEAT_SECONDS", amqp.heartbeat_seconds,
+           IntegerIn<uint16_t>(0, 65535), "an integer from 0 to 65535");
   if (amqp.url.empty()) ThrowBadConfig("UNPACKD_AMQP_URL", "the AMQP source needs a URL");
   config.amqp = std::move(amqp);
 }

@@ -1,6 +1,7 @@
 #include "serve/service.h"
 
 #include <optional>
+#include <set>
 
 #include "cloud/aws/sqs_client.h"
 #include "rules/config_values.h"
@@ -68,6 +69,26 @@ s3::S3Config WithConnections(s3::S3Config s3, const MemoryPlan& per_job, size_t 
   return s3;
 }
 
+// One attempt, soon abandoned: /readyz answers within seconds even when S3 does not.
+s3::S3Config ForProbes(s3::S3Config s3) {
+  s3.retry.time_budget = std::chrono::milliseconds(0);
+  s3.retry.max_attempts = 1;
+  s3.connect_timeout = std::chrono::milliseconds(2'000);
+  s3.stall_timeout = std::chrono::seconds(3);
+  s3.max_connections = 2;
+  return s3;
+}
+
+// The buckets a rule names, each once: what an S3 source's jobs will read.
+std::set<std::string> NamedBuckets(const ServiceConfig& config) {
+  std::set<std::string> buckets;
+  for (const Rule& rule : config.rules) {
+    buckets.insert(rule.buckets.begin(), rule.buckets.end());
+    if (!rule.destination_bucket.empty()) buckets.insert(rule.destination_bucket);
+  }
+  return buckets;
+}
+
 }  // namespace
 
 Service::Service(ServiceConfig config, const ServiceEnvironment& environment)
@@ -80,6 +101,8 @@ Service::Service(ServiceConfig config, const ServiceEnvironment& environment)
       stores_(StoreEnvironment{environment.local_root,
                                WithConnections(environment.s3, per_job_, config_.workers),
                                &executor_, &part_buffers_}),
+      probes_(StoreEnvironment{environment.local_root, ForProbes(environment.s3), &executor_,
+                               &part_buffers_}),
       jobs_(JobStore::Open(config_.state_dir)),
       sources_(executor_, Lane::kService) {
   workers_ = std::make_unique<JobWorkers>(
@@ -160,6 +183,14 @@ std::string Service::Readiness() {
     std::error_code ec;
     if (!std::filesystem::is_directory(*config_.watch_root, ec)) {
       problems += "local store: " + *config_.watch_root + " is not a folder\n";
+    }
+  }
+  if (!EventsFromS3(config_)) return problems;
+  for (const std::string& bucket : NamedBuckets(config_)) {
+    try {
+      probes_.For(StoreScheme::kS3).List(bucket, "", [](const ListEntry&) { return false; });
+    } catch (const Error& e) {
+      problems += "S3 bucket " + bucket + ": " + e.what() + "\n";
     }
   }
   return problems;

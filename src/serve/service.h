@@ -1,7 +1,8 @@
 // Service: `unpackd serve` assembled. Event sources (the local store watcher, the HTTP push
 // endpoint, an SQS queue, an AMQP queue) feed one EventIntake, which records jobs in the durable
 // JobStore; JobWorkers run them with RunExtractJob on one executor, within one memory budget.
-// /healthz, /readyz and /metrics are always served.
+// /healthz, /readyz and /metrics are always served; /readyz lists every bucket a rule names in
+// the S3 store (one short request each) when events come from S3 servers.
 //
 // Lifecycle: construct (opens the job store, queues again what a crashed run left running,
 // checks the configuration), Start (binds the HTTP socket, then starts workers and sources),
@@ -71,6 +72,9 @@ class Service {
   Executor executor_;
   MemoryBudget part_buffers_;
   StoreRegistry stores_;
+  // The same stores for /readyz, asked once each with short timeouts: a probe must answer
+  // while the real requests are still riding out an outage.
+  StoreRegistry probes_;
   std::unique_ptr<JobStore> jobs_;
   std::unique_ptr<JobWorkers> workers_;
   std::unique_ptr<EventIntake> intake_;

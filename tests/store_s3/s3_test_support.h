@@ -57,20 +57,22 @@ inline std::vector<std::byte> Bytes(const std::string& text) {
   return {span.begin(), span.end()};
 }
 
-// Runs tests/store_s3/boto3_tool.py with Debian's python (which has boto3) and returns its
-// stdout. `stdin_file` (optional) is fed as standard input. Throws if it fails.
-inline std::string RunBoto3(const std::string& endpoint, const std::string& bucket,
-                            const std::string& key, const std::string& args,
-                            const std::string& stdin_file = "") {
+// Runs tests/store_s3/boto3_tool.py with Debian's python (which has boto3) as the given key
+// and returns its stdout. `stdin_file` (optional) is fed as standard input. Throws if it fails.
+inline std::string RunBoto3As(const std::string& access_key_id, const std::string& secret,
+                              const std::string& endpoint, const std::string& bucket,
+                              const std::string& key, const std::string& args,
+                              const std::string& stdin_file = "") {
   const char* source_dir = std::getenv("UNPACKD_SOURCE_DIR");
   std::string root = source_dir
                          ? source_dir
                          : std::string(__FILE__).substr(0, std::string(__FILE__).rfind("/tests/"));
-  std::string command =
-      "AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER "
-      "AWS_EC2_METADATA_DISABLED=true /usr/bin/python3 " +
-      ShellQuote(root + "/tests/store_s3/boto3_tool.py") + " " + ShellQuote(endpoint) + " " +
-      ShellQuote(bucket) + " " + ShellQuote(key) + " " + args;
+  std::string command = "AWS_ACCESS_KEY_ID=" + ShellQuote(access_key_id) +
+                        " AWS_SECRET_ACCESS_KEY=" + ShellQuote(secret) +
+                        " AWS_SESSION_TOKEN= AWS_EC2_METADATA_DISABLED=true /usr/bin/python3 " +
+                        ShellQuote(root + "/tests/store_s3/boto3_tool.py") + " " +
+                        ShellQuote(endpoint) + " " + ShellQuote(bucket) + " " + ShellQuote(key) +
+                        " " + args;
   if (!stdin_file.empty()) command += " < " + ShellQuote(stdin_file);
   FILE* pipe = ::popen(command.c_str(), "r");
   if (pipe == nullptr) throw std::runtime_error("popen failed");
@@ -81,6 +83,13 @@ inline std::string RunBoto3(const std::string& endpoint, const std::string& buck
   int status = ::pclose(pipe);
   if (status != 0) throw std::runtime_error("boto3 tool failed (" + command + "): " + output);
   return output;
+}
+
+// The same against s3rver (any secret; its one key id).
+inline std::string RunBoto3(const std::string& endpoint, const std::string& bucket,
+                            const std::string& key, const std::string& args,
+                            const std::string& stdin_file = "") {
+  return RunBoto3As("S3RVER", "S3RVER", endpoint, bucket, key, args, stdin_file);
 }
 
 }  // namespace unpackd::testing

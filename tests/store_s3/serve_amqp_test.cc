@@ -86,9 +86,6 @@ class ServeAmqpTest : public ::testing::Test {
     return s3_->Upload(key, members);
   }
   bool Exists(const std::string& key) { return s3_->Exists(key); }
-  static double Metric(int port, const std::string& series) {
-    return testing::S3ServeHarness::Metric(port, series);
-  }
 
   // radosgw's own record (raw UTF-8 key, eventVersion 2.2), for this bucket, key and ETag.
   static std::string RadosgwEvent(const std::string& key, const std::string& etag) {
@@ -145,14 +142,14 @@ TEST_F(ServeAmqpTest, RadosgwRecordsOnTheExchangeAreExtractedOnceEach) {
   const int port = serve->port();
   ASSERT_TRUE(testing::WaitFor(
       [&] {
-        return Metric(port, R"(unpackd_source_deliveries_total{source="amqp",outcome="acked"})") ==
-               3;
+        return testing::ServeMetric(
+                   port, R"(unpackd_source_deliveries_total{source="amqp",outcome="acked"})") == 3;
       },
       seconds(30)))
       << serve->log();
-  EXPECT_EQ(Metric(port, "unpackd_events_queued_total"), 2);
-  EXPECT_EQ(Metric(port, R"(unpackd_events_dropped_total{reason="duplicate"})"), 1);
-  EXPECT_EQ(Metric(port, R"(unpackd_source_connected{source="amqp"})"), 1);
+  EXPECT_EQ(testing::ServeMetric(port, "unpackd_events_queued_total"), 2);
+  EXPECT_EQ(testing::ServeMetric(port, R"(unpackd_events_dropped_total{reason="duplicate"})"), 1);
+  EXPECT_EQ(testing::ServeMetric(port, R"(unpackd_source_connected{source="amqp"})"), 1);
   EXPECT_EQ(Ready(kQueue), 0u);
   // Stop while consuming: the receive loop looks at the stop flag every 200 ms.
   ExpectPromptStop(*serve, seconds(10));
@@ -185,8 +182,9 @@ TEST_F(ServeAmqpTest, MalformedMessagesAreDeadLetteredAndServeGoesOn) {
       << serve->log();
   EXPECT_EQ(Ready(kQueue), 0u);
   const int port = serve->port();
-  EXPECT_EQ(Metric(port, R"(unpackd_events_dropped_total{reason="malformed"})"), 2);
-  EXPECT_EQ(Metric(port, R"(unpackd_source_deliveries_total{source="amqp",outcome="rejected"})"),
+  EXPECT_EQ(testing::ServeMetric(port, R"(unpackd_events_dropped_total{reason="malformed"})"), 2);
+  EXPECT_EQ(testing::ServeMetric(
+                port, R"(unpackd_source_deliveries_total{source="amqp",outcome="rejected"})"),
             2);
   EXPECT_EQ(Count(serve->log(), "AMQP delivery rejected"), 2u) << serve->log();
   ExpectPromptStop(*serve, seconds(10));
@@ -213,7 +211,8 @@ TEST_F(ServeAmqpTest, UnackedDeliverySurvivesAKillAndIsExtractedOnce) {
       << serve->log();
   EXPECT_TRUE(Exists("in/survivor/a.txt"));
   ASSERT_TRUE(testing::WaitFor(
-      [&] { return Metric(serve->port(), R"(unpackd_jobs{state="done"})") == 1; }, seconds(30)))
+      [&] { return testing::ServeMetric(serve->port(), R"(unpackd_jobs{state="done"})") == 1; },
+      seconds(30)))
       << serve->log();
   EXPECT_EQ(Ready(kQueue), 0u);
   ExpectPromptStop(*serve, seconds(10));
@@ -253,14 +252,14 @@ TEST_F(ServeAmqpTest, ServeStartedBeforeTheBrokerConsumesOnceItIsUp) {
   WriteConfig(rabbit_->url(), std::string("exchange = \"") + kExchange + "\"\n");
   auto serve = StartServe();
   WaitForLog(*serve, kReconnecting, 2);
-  EXPECT_EQ(Metric(serve->port(), R"(unpackd_source_connected{source="amqp"})"), 0);
+  EXPECT_EQ(testing::ServeMetric(serve->port(), R"(unpackd_source_connected{source="amqp"})"), 0);
   rabbit_->Start();
   WaitConnected(*serve);
   const std::string key = "in/late.zip";
   Publish(RadosgwEvent(key, Upload(key, {{"a.txt", "a"}})));
   ASSERT_TRUE(testing::WaitFor([&] { return Exists("in/late/a.txt"); }, seconds(120)))
       << serve->log();
-  EXPECT_EQ(Metric(serve->port(), R"(unpackd_source_connected{source="amqp"})"), 1);
+  EXPECT_EQ(testing::ServeMetric(serve->port(), R"(unpackd_source_connected{source="amqp"})"), 1);
   ExpectPromptStop(*serve, seconds(10));
 }
 

@@ -56,9 +56,6 @@ prefixes = ["user-"]
     return s3_.Upload(key, members);
   }
   bool Exists(const std::string& key) { return s3_.Exists(key); }
-  static double Metric(int port, const std::string& series) {
-    return testing::S3ServeHarness::Metric(port, series);
-  }
 
   static std::string EventFor(const std::string& key, const std::string& etag,
                               const std::string& sequencer = "0055AED6DCD90281E5") {
@@ -116,7 +113,7 @@ TEST_F(ServeHttpTest, AcknowledgedEventSurvivesAKillAndRedeliveryIsOneJob) {
   ASSERT_TRUE(stale);
   EXPECT_EQ(stale->status, 200);
   EXPECT_EQ(nlohmann::json::parse(stale->body)["queued"], 0) << stale->body;
-  EXPECT_EQ(Metric(serve->port(), "unpackd_jobs{state=\"done\"}"), 1) << serve->log();
+  EXPECT_EQ(testing::ServeMetric(serve->port(), "unpackd_jobs{state=\"done\"}"), 1) << serve->log();
   EXPECT_EQ(serve->Terminate(), 0) << serve->log();
 }
 
@@ -150,12 +147,13 @@ TEST_F(ServeHttpTest, BadDeliveriesAreRefusedCountedAndTheServiceGoesOn) {
     EXPECT_EQ(nlohmann::json::parse(res->body)["ignored"], 1) << res->body;
   }
 
-  EXPECT_EQ(Metric(port, "unpackd_events_dropped_total{reason=\"unauthorized\"}"), 3);
-  EXPECT_EQ(Metric(port, "unpackd_events_dropped_total{reason=\"too-large\"}"), 1);
-  EXPECT_EQ(Metric(port, "unpackd_events_dropped_total{reason=\"malformed\"}"), 2);
-  EXPECT_EQ(Metric(port, "unpackd_events_dropped_total{reason=\"missing-object\"}"), 1);
-  EXPECT_EQ(Metric(port, "unpackd_events_dropped_total{reason=\"no-rule\"}"), 1);
-  EXPECT_EQ(Metric(port, "unpackd_jobs{state=\"queued\"}"), 0);
+  EXPECT_EQ(testing::ServeMetric(port, "unpackd_events_dropped_total{reason=\"unauthorized\"}"), 3);
+  EXPECT_EQ(testing::ServeMetric(port, "unpackd_events_dropped_total{reason=\"too-large\"}"), 1);
+  EXPECT_EQ(testing::ServeMetric(port, "unpackd_events_dropped_total{reason=\"malformed\"}"), 2);
+  EXPECT_EQ(testing::ServeMetric(port, "unpackd_events_dropped_total{reason=\"missing-object\"}"),
+            1);
+  EXPECT_EQ(testing::ServeMetric(port, "unpackd_events_dropped_total{reason=\"no-rule\"}"), 1);
+  EXPECT_EQ(testing::ServeMetric(port, "unpackd_jobs{state=\"queued\"}"), 0);
 
   // Still serving: a good event is taken.
   const std::string etag = Upload("user-2/p/result.zip", {{"a.txt", "a"}});
@@ -166,6 +164,34 @@ TEST_F(ServeHttpTest, BadDeliveriesAreRefusedCountedAndTheServiceGoesOn) {
       << serve->log();
   httplib::Client client("127.0.0.1", port);
   const auto ready = client.Get("/readyz");
+  ASSERT_TRUE(ready);
+  EXPECT_EQ(ready->status, 200) << ready->body;
+  EXPECT_EQ(serve->Terminate(), 0) << serve->log();
+}
+
+TEST_F(ServeHttpTest, ReadinessFollowsTheS3StoreAndAnswersQuicklyWhenItIsDown) {
+  auto serve = StartServe();
+  httplib::Client client("127.0.0.1", serve->port());
+  client.set_read_timeout(30);
+  auto ready = client.Get("/readyz");
+  ASSERT_TRUE(ready);
+  EXPECT_EQ(ready->status, 200) << ready->body;
+
+  server_.Stop();
+  const auto asked = std::chrono::steady_clock::now();
+  ready = client.Get("/readyz");
+  ASSERT_TRUE(ready);
+  // One short attempt, not the jobs' two-minute retry budget.
+  EXPECT_LT(std::chrono::steady_clock::now() - asked, seconds(10));
+  EXPECT_EQ(ready->status, 503);
+  EXPECT_NE(ready->body.find("S3 bucket incoming"), std::string::npos) << ready->body;
+  // Alive all the same: an orchestrator must not restart it for an outage.
+  const auto alive = client.Get("/healthz");
+  ASSERT_TRUE(alive);
+  EXPECT_EQ(alive->status, 200);
+
+  server_.Start();
+  ready = client.Get("/readyz");
   ASSERT_TRUE(ready);
   EXPECT_EQ(ready->status, 200) << ready->body;
   EXPECT_EQ(serve->Terminate(), 0) << serve->log();

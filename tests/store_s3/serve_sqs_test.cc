@@ -113,10 +113,6 @@ class ServeSqsTest : public ::testing::Test {
         .dump();
   }
 
-  static double Metric(int port, const std::string& series) {
-    return testing::S3ServeHarness::Metric(port, series);
-  }
-
   int Requests(const std::string& action) const {
     const nlohmann::json snapshot = double_.Snapshot();
     return snapshot.is_object() ? snapshot["requests"].value(action, 0) : -1;
@@ -148,20 +144,25 @@ TEST_F(ServeSqsTest, DirectSnsAndEventBridgeMessagesEachBecomeOneJob) {
   ASSERT_TRUE(testing::WaitFor([&] { return double_.Depth("events") == 0; }, seconds(10)))
       << double_.Snapshot().dump();
   ASSERT_TRUE(testing::WaitFor(
-      [&] { return Metric(serve->port(), "unpackd_jobs{state=\"done\"}") == 3; }, seconds(30)))
+      [&] { return testing::ServeMetric(serve->port(), "unpackd_jobs{state=\"done\"}") == 3; },
+      seconds(30)))
       << serve->log();
-  EXPECT_EQ(Metric(serve->port(), "unpackd_source_deliveries_total{source=\"sqs\",outcome=\"deleted\"}"), 3);
+  EXPECT_EQ(
+      testing::ServeMetric(serve->port(),
+                           "unpackd_source_deliveries_total{source=\"sqs\",outcome=\"deleted\"}"),
+      3);
 
   // SQS delivers at least once: the same event again is the same job, and is deleted too.
   sender_.SendMessage(S3Event("direct.zip", direct));
   ASSERT_TRUE(testing::WaitFor(
       [&] {
-        return Metric(serve->port(), "unpackd_events_dropped_total{reason=\"duplicate\"}") == 1;
+        return testing::ServeMetric(serve->port(),
+                                    "unpackd_events_dropped_total{reason=\"duplicate\"}") == 1;
       },
       seconds(20)))
       << serve->log();
   ASSERT_TRUE(testing::WaitFor([&] { return double_.Depth("events") == 0; }, seconds(10)));
-  EXPECT_EQ(Metric(serve->port(), "unpackd_events_queued_total"), 3);
+  EXPECT_EQ(testing::ServeMetric(serve->port(), "unpackd_events_queued_total"), 3);
   EXPECT_EQ(double_.Depth("events-dlq"), 0);
   EXPECT_EQ(serve->Terminate(), 0) << serve->log();
 }
@@ -174,8 +175,12 @@ TEST_F(ServeSqsTest, MalformedMessageGoesToTheDeadLetterQueueAndServeGoesOn) {
       << double_.Snapshot().dump() << serve->log();
   EXPECT_EQ(double_.Depth("events"), 0);
   EXPECT_EQ(double_.Snapshot()["queues"]["events-dlq"]["messages"][0]["body"], "{not json");
-  EXPECT_EQ(Metric(serve->port(), "unpackd_source_deliveries_total{source=\"sqs\",outcome=\"malformed\"}"), 2);
-  EXPECT_EQ(Metric(serve->port(), "unpackd_events_dropped_total{reason=\"malformed\"}"), 2);
+  EXPECT_EQ(
+      testing::ServeMetric(serve->port(),
+                           "unpackd_source_deliveries_total{source=\"sqs\",outcome=\"malformed\"}"),
+      2);
+  EXPECT_EQ(
+      testing::ServeMetric(serve->port(), "unpackd_events_dropped_total{reason=\"malformed\"}"), 2);
   EXPECT_NE(serve->log().find("malformed SQS message left for the queue's dead-letter queue"),
             std::string::npos);
   // Still consuming: a good event is taken.
@@ -218,7 +223,10 @@ TEST_F(ServeSqsTest, MessageIsKeptWhileTheStoreIsDownAndComesBack) {
   ASSERT_TRUE(testing::WaitFor([&] { return Exists("outage/o.txt"); }, seconds(60)))
       << serve->log();
   ASSERT_TRUE(testing::WaitFor([&] { return double_.Depth("events") == 0; }, seconds(10)));
-  EXPECT_EQ(Metric(serve->port(), "unpackd_source_deliveries_total{source=\"sqs\",outcome=\"retry-later\"}"), 1);
+  EXPECT_EQ(
+      testing::ServeMetric(
+          serve->port(), "unpackd_source_deliveries_total{source=\"sqs\",outcome=\"retry-later\"}"),
+      1);
   EXPECT_EQ(serve->Terminate(), 0) << serve->log();
 }
 
@@ -238,7 +246,8 @@ TEST_F(ServeSqsTest, KillRightAfterTheJobIsRecordedLosesNothing) {
   ASSERT_TRUE(testing::WaitFor([&] { return double_.Depth("events") == 0; }, seconds(15)))
       << double_.Snapshot().dump();
   ASSERT_TRUE(testing::WaitFor(
-      [&] { return Metric(serve->port(), "unpackd_jobs{state=\"done\"}") == 1; }, seconds(30)));
+      [&] { return testing::ServeMetric(serve->port(), "unpackd_jobs{state=\"done\"}") == 1; },
+      seconds(30)));
   EXPECT_EQ(double_.Depth("events-dlq"), 0);
   EXPECT_EQ(serve->Terminate(), 0) << serve->log();
 }
@@ -258,7 +267,7 @@ TEST_F(ServeSqsTest, WrongCredentialsAreLoggedClearlyAndNothingIsLost) {
     EXPECT_EQ(log.find("WRONG-secret-0123"), std::string::npos) << "the secret was logged";
     // Alive, and the message was never taken.
     EXPECT_EQ(kill(serve->pid(), 0), 0);
-    EXPECT_EQ(Metric(serve->port(), "unpackd_source_connected{source=\"sqs\"}"), 0);
+    EXPECT_EQ(testing::ServeMetric(serve->port(), "unpackd_source_connected{source=\"sqs\"}"), 0);
     EXPECT_EQ(double_.Snapshot()["queues"]["events"]["messages"][0]["receive_count"], 0);
     EXPECT_EQ(serve->Terminate(), 0) << serve->log();
   }

@@ -1,7 +1,5 @@
 #include "support/s3_serve_harness.h"
 
-#include <httplib.h>
-
 #include <nlohmann/json.hpp>
 
 #include "store_s3/s3_test_support.h"
@@ -55,15 +53,6 @@ bool S3ServeHarness::Exists(const std::string& key) {
     if (e.kind() == ErrorKind::kNotFound) return false;
     throw;
   }
-}
-
-double S3ServeHarness::Metric(int port, const std::string& series) {
-  httplib::Client client("127.0.0.1", port);
-  const auto res = client.Get("/metrics");
-  if (!res || res->status != 200) return -1;
-  const size_t at = res->body.find("\n" + series + " ");
-  if (at == std::string::npos) return 0;
-  return std::stod(res->body.substr(at + series.size() + 2));
 }
 
 }  // namespace unpackd::testing

@@ -1,6 +1,6 @@
 // S3ServeHarness: what tests of `unpackd serve` over s3rver share: the environment that points
-// a serve process at the server, archives uploaded to a bucket, outputs looked up, and
-// /metrics read.
+// a serve process at the server, archives uploaded to a bucket, outputs looked up
+// (serve_process.h reads /metrics).
 #pragma once
 
 #include <filesystem>
@@ -32,8 +32,6 @@ class S3ServeHarness {
   std::string Upload(const std::string& key, const MemberMap& members);
   // Whether the bucket holds `key` now (the server must be up).
   bool Exists(const std::string& key);
-  // A series' value from serve's /metrics; 0 when absent, -1 when /metrics does not answer.
-  static double Metric(int port, const std::string& series);
 
  private:
   const std::string endpoint_;

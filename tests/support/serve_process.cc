@@ -1,5 +1,6 @@
 #include "support/serve_process.h"
 
+#include <httplib.h>
 #include <signal.h>
 #include <sys/wait.h>
 
@@ -21,6 +22,15 @@ int Reap(pid_t pid) {
 }
 
 }  // namespace
+
+double ServeMetric(int port, const std::string& series) {
+  httplib::Client client("127.0.0.1", port);
+  const auto res = client.Get("/metrics");
+  if (!res || res->status != 200) return -1;
+  const size_t at = res->body.find("\n" + series + " ");
+  if (at == std::string::npos) return 0;
+  return std::stod(res->body.substr(at + series.size() + 2));
+}
 
 bool WaitFor(const std::function<bool()>& done, std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;

@@ -41,6 +41,10 @@ class ServeProcess {
   std::filesystem::path log_path_;
 };
 
+// The value of one series of serve's /metrics on `port` ("unpackd_jobs{state=\"done\"}"): 0 when
+// the series is absent, -1 when /metrics does not answer.
+double ServeMetric(int port, const std::string& series);
+
 // Polls `done` every 20 ms until it returns true or `timeout` passes; returns its last answer.
 bool WaitFor(const std::function<bool()>& done, std::chrono::milliseconds timeout);
 

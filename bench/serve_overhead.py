@@ -1,0 +1,152 @@
+#!/usr/bin/python3
+"""What the service path costs: `unpackd serve` against `unpackd extract` on the same archives.
+
+Both run on the embedded local store with the same binary, memory budget and one job at a time
+(serve --workers 1), so the difference is what serve adds around the same extraction: the
+inotify event, the HEAD that confirms it, the durable job record (SQLite, fsync), the JSON log
+and the worker hand-off. Rounds alternate the two paths, each on a fresh store.
+
+  extract: for each archive, `unpackd --root R extract local://bucket/<key>`; wall time of all.
+  serve:   `unpackd --root R serve` already running; the archives are moved into the watched
+           store one after another (as a finished batch job would), timed from the first move to
+           the last manifest.
+
+Usage: serve_overhead.py [--unpackd PATH] [--rounds N] [--quick] [--json-out FILE]
+Prints a Markdown table and the ratio serve / extract (median of rounds).
+"""
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import make_archives  # noqa: E402  (the benchmark's own archive generator)
+
+BUCKET = "bench"
+
+
+def stage_archives(quick):
+    """The archives of one run, keyed as the seed's batch jobs write them."""
+    out = os.path.join(HERE, "work", "archives")
+    staged = []
+    names = ["many-small", "mixed"] + ([] if quick else ["big-member"])
+    for i, name in enumerate(names):
+        info = make_archives.make(name, out, quick=quick)
+        staged.append((info["path"], f"user-{i}/project-{name}/result.zip"))
+    return staged
+
+
+def fresh_store(root, staged):
+    shutil.rmtree(root, ignore_errors=True)
+    os.makedirs(os.path.join(root, BUCKET))
+    incoming = os.path.join(root, "incoming")
+    os.makedirs(incoming)
+    copies = []
+    for i, (path, key) in enumerate(staged):
+        # Same filesystem as the store, so moving one in is one rename (one inotify event).
+        copy = os.path.join(incoming, f"{i}.zip")
+        shutil.copyfile(path, copy)
+        copies.append((copy, key))
+    return copies
+
+
+def manifest_path(root, key):
+    folder = key[: -len(".zip")]
+    return os.path.join(root, BUCKET, folder, ".unpackd", "manifest.json")
+
+
+def run_extract(unpackd, root, copies, memory_mib):
+    for copy, key in copies:
+        target = os.path.join(root, BUCKET, key)
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        os.rename(copy, target)
+    start = time.monotonic()
+    for _, key in copies:
+        subprocess.run([unpackd, "--root", root, "extract", f"local://{BUCKET}/{key}",
+                        "--memory", str(memory_mib)], check=True, stdout=subprocess.DEVNULL)
+    return time.monotonic() - start
+
+
+def run_serve(unpackd, root, copies, memory_mib, state):
+    shutil.rmtree(state, ignore_errors=True)
+    log = open(os.path.join(os.path.dirname(state), "serve.log"), "w")
+    serve = subprocess.Popen([unpackd, "--root", root, "serve", "--state-dir", state,
+                              "--workers", "1", "--listen", "127.0.0.1:0"],
+                             stdout=log, stderr=log,
+                             env=dict(os.environ, UNPACKD_MEMORY=f"{memory_mib}MiB"))
+    try:
+        deadline = time.monotonic() + 30
+        while "watching local store" not in open(log.name).read():
+            if time.monotonic() > deadline or serve.poll() is not None:
+                raise RuntimeError("serve did not start: " + open(log.name).read())
+            time.sleep(0.05)
+        start = time.monotonic()
+        for copy, key in copies:
+            target = os.path.join(root, BUCKET, key)
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            os.rename(copy, target)
+        pending = [manifest_path(root, key) for _, key in copies]
+        deadline = time.monotonic() + 600
+        while pending:
+            pending = [p for p in pending if not os.path.exists(p)]
+            if time.monotonic() > deadline:
+                raise RuntimeError("serve did not finish: " + open(log.name).read()[-2000:])
+            time.sleep(0.005)
+        return time.monotonic() - start
+    finally:
+        serve.send_signal(signal.SIGTERM)
+        serve.wait(timeout=60)
+        log.close()
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--unpackd", default=os.path.join(HERE, "..", "build", "unpackd"))
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--memory-mib", type=int, default=256, help="the same budget for both")
+    ap.add_argument("--quick", action="store_true", help="small archives, for a smoke run")
+    ap.add_argument("--json-out")
+    args = ap.parse_args()
+
+    staged = stage_archives(args.quick)
+    work = tempfile.mkdtemp(prefix="unpackd-serve-bench-")
+    root, state = os.path.join(work, "store"), os.path.join(work, "state")
+    times = {"extract": [], "serve": []}
+    try:
+        for round_no in range(args.rounds):
+            order = ["extract", "serve"] if round_no % 2 == 0 else ["serve", "extract"]
+            for path in order:
+                copies = fresh_store(root, staged)
+                if path == "extract":
+                    seconds = run_extract(args.unpackd, root, copies, args.memory_mib)
+                else:
+                    seconds = run_serve(args.unpackd, root, copies, args.memory_mib, state)
+                times[path].append(seconds)
+                print(f"round {round_no + 1}: {path} {seconds:.3f} s", file=sys.stderr)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    extract, serve = statistics.median(times["extract"]), statistics.median(times["serve"])
+    ratios = [s / e for s, e in zip(times["serve"], times["extract"])]
+    print(f"archives: {', '.join(key for _, key in staged)}")
+    print("| path | median wall | min-max |")
+    print("|---|---|---|")
+    for path, median in (("extract", extract), ("serve", serve)):
+        print(f"| {path} | {median:.3f} s | {min(times[path]):.3f}-{max(times[path]):.3f} |")
+    print(f"serve / extract: {serve / extract:.3f} (median of rounds; per round "
+          f"{', '.join(f'{r:.3f}' for r in ratios)})")
+    if args.json_out:
+        with open(args.json_out, "w") as f:
+            json.dump({"times": times, "ratio": serve / extract, "ratios": ratios}, f)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,136 @@
+// The S3 store against Ceph radosgw, a real S3 server, for what s3rver does not check: SigV4
+// signatures (a wrong secret is refused), byte ranges at the edges (1 byte at 0, the last
+// bytes), If-Match on an archive replaced while it is read, and multipart uploads listed and
+// aborted as S3 lists them.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "store/s3/s3_client.h"
+#include "store/s3/s3_store.h"
+#include "store_s3/s3_test_support.h"
+#include "support/archive_maker.h"
+#include "support/file_object.h"
+#include "support/radosgw_cluster.h"
+#include "support/temp_dir.h"
+#include "util/error.h"
+
+namespace unpackd {
+namespace {
+
+class S3ConformanceTest : public ::testing::Test {
+ protected:
+  S3ConformanceTest()
+      : cluster_(testing::RadosgwCluster::Get()),
+        bucket_(cluster_.UniqueBucket("conformance")),
+        executor_({1, 1}),
+        budget_(64 << 20) {}
+
+  s3::S3Config Config(const std::string& secret) const {
+    return testing::TestS3Config(cluster_.endpoint, cluster_.access_key, secret);
+  }
+
+  void Put(const std::string& key, const std::string& bytes) {
+    s3::S3Client client(Config(cluster_.secret_key));
+    client.PutObject(bucket_, key, std::as_bytes(std::span(bytes.data(), bytes.size())), {});
+  }
+
+  // `unpackd extract` as a user runs it; returns the exit status, output in `output`.
+  int Extract(const std::string& key, const std::string& secret, std::string& output) {
+    const std::string command =
+        "env HOME=" + testing::ShellQuote(dir_.path().string()) +
+        " AWS_ACCESS_KEY_ID=" + cluster_.access_key +
+        " AWS_SECRET_ACCESS_KEY=" + testing::ShellQuote(secret) +
+        " AWS_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true " UNPACKD_BIN_PATH " extract " +
+        testing::ShellQuote("s3://" + bucket_ + "/" + key) + " --endpoint " + cluster_.endpoint;
+    const auto log = dir_.path() / "extract.log";
+    const int status = testing::RunCommand(command + " > " + log.string() + " 2>&1");
+    output = testing::ReadFileString(log);
+    return status;
+  }
+
+  testing::TempDir dir_;
+  testing::RadosgwCluster cluster_;
+  std::string bucket_;
+  Executor executor_;
+  MemoryBudget budget_;
+};
+
+TEST_F(S3ConformanceTest, AWrongSecretIsRefusedAsAccessDeniedAndNothingIsWritten) {
+  const auto zip = dir_.path() / "r.zip";
+  testing::MakeZipWithPython(zip, {{"a.txt", "alpha"}});
+  cluster_.Boto3(bucket_, "u/p/result.zip", "upload " + testing::ShellQuote(zip.string()));
+
+  std::string output;
+  const int status = Extract("u/p/result.zip", "not-the-secret", output);
+  EXPECT_NE(status, 0) << output;
+  EXPECT_NE(output.find("SignatureDoesNotMatch"), std::string::npos) << output;
+  EXPECT_EQ(cluster_.Boto3(bucket_, "u/p/result/", "list"), "[]\n");
+
+  ASSERT_EQ(Extract("u/p/result.zip", cluster_.secret_key, output), 0) << output;
+  const auto head = nlohmann::json::parse(cluster_.Boto3(bucket_, "u/p/result/a.txt", "head"));
+  EXPECT_EQ(head["size"], 5);
+  EXPECT_EQ(head["content_type"], "text/plain; charset=utf-8");
+}
+
+TEST_F(S3ConformanceTest, RangesAtTheEdgesReturnExactlyTheBytesAsked) {
+  std::string bytes(100'000, '\0');
+  for (size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<char>(i * 7 % 251);
+  Put("ranges.bin", bytes);
+  s3::S3Store store(Config(cluster_.secret_key), executor_, budget_);
+  const auto object = store.OpenForRead({bucket_, "ranges.bin"});
+  ASSERT_EQ(object->size(), bytes.size());
+
+  std::byte one{};
+  ASSERT_EQ(object->ReadAt(0, std::span(&one, 1)), 1u);  // bytes=0-0: one byte, not all
+  EXPECT_EQ(static_cast<char>(one), bytes[0]);
+  std::vector<std::byte> tail(22);  // where a zip's end record sits
+  ASSERT_EQ(object->ReadAt(bytes.size() - tail.size(), tail), tail.size());
+  EXPECT_EQ(std::string(reinterpret_cast<const char*>(tail.data()), tail.size()),
+            bytes.substr(bytes.size() - tail.size()));
+  std::vector<std::byte> past(10);  // asking past the end gets what is there
+  EXPECT_EQ(object->ReadAt(bytes.size() - 4, past), 4u);
+}
+
+TEST_F(S3ConformanceTest, AnArchiveReplacedWhileOpenIsRefusedByIfMatch) {
+  Put("u/p/result.zip", std::string(4096, 'a'));
+  s3::S3Store store(Config(cluster_.secret_key), executor_, budget_);
+  const auto object = store.OpenForRead({bucket_, "u/p/result.zip"});
+  Put("u/p/result.zip", std::string(4096, 'b'));  // same size, another ETag
+
+  std::vector<std::byte> buffer(16);
+  try {
+    object->ReadAt(100, buffer);
+    FAIL() << "a read of the replaced object succeeded";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kPrecondition) << e.what();
+  }
+}
+
+TEST_F(S3ConformanceTest, MultipartUploadsAreListedUntilCompletedOrAborted) {
+  s3::S3Client client(Config(cluster_.secret_key));
+  const std::string part(5 << 20, 'p');
+  const auto body = std::as_bytes(std::span(part.data(), part.size()));
+  const std::string kept = client.CreateMultipartUpload(bucket_, "out/kept.bin", {});
+  const std::string dropped = client.CreateMultipartUpload(bucket_, "out/dropped.bin", {});
+  const std::string etag = client.UploadPart(bucket_, "out/kept.bin", kept, 1, body);
+  client.UploadPart(bucket_, "out/dropped.bin", dropped, 1, body);
+
+  auto uploads = client.ListMultipartUploads(bucket_, "out/");
+  ASSERT_EQ(uploads.size(), 2u);
+  client.AbortMultipartUpload(bucket_, "out/dropped.bin", dropped);
+  client.CompleteMultipartUpload(bucket_, "out/kept.bin", kept, {{1, etag}});
+  EXPECT_TRUE(client.ListMultipartUploads(bucket_, "out/").empty());
+  EXPECT_EQ(client.HeadObject(bucket_, "out/kept.bin").size, part.size());
+  // A part below S3's 5 MiB minimum, other than the last, is refused when completing.
+  const std::string small = client.CreateMultipartUpload(bucket_, "out/small.bin", {});
+  const auto tiny = std::as_bytes(std::span(part.data(), 1024));
+  const std::string e1 = client.UploadPart(bucket_, "out/small.bin", small, 1, tiny);
+  const std::string e2 = client.UploadPart(bucket_, "out/small.bin", small, 2, tiny);
+  EXPECT_THROW(client.CompleteMultipartUpload(bucket_, "out/small.bin", small, {{1, e1}, {2, e2}}),
+               Error);
+  client.AbortMultipartUpload(bucket_, "out/small.bin", small);
+}
+
+}  // namespace
+}  // namespace unpackd
