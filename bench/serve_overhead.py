@@ -37,7 +37,7 @@ def stage_archives(quick):
     """The archives of one run, keyed as the seed's batch jobs write them."""
     out = os.path.join(HERE, "work", "archives")
     staged = []
-    names = ["many-small", "mixed"] + ([] if quick else ["big-member"])
+    names = ["many-small"] + ([] if quick else ["big-member"])
     for i, name in enumerate(names):
         info = make_archives.make(name, out, quick=quick)
         staged.append((info["path"], f"user-{i}/project-{name}/result.zip"))
