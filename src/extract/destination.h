@@ -23,6 +23,9 @@ struct Destination {
   std::string KeyFor(const std::string& member_path) const { return prefix + member_path; }
   // The manifest's key; a member may not use it (see plan).
   std::string ManifestKey() const { return prefix + ".unpackd/manifest.json"; }
+  // Where member writers keep their multipart upload records (store/upload_record.h), under
+  // the same reserved folder as the manifest.
+  std::string UploadRecordsPrefix() const { return prefix + ".unpackd/uploads/"; }
 };
 
 // Throws Error(kUsage) for an unknown placeholder or a template not ending in {path}.

@@ -1,9 +1,29 @@
 #include "extract/job_cleanup.h"
 
+#include <vector>
+
 #include "extract/member_metadata.h"
+#include "store/upload_record.h"
 #include "util/error.h"
 
 namespace unpackd {
+namespace {
+
+// Far more than a record holds (a 1024-byte key and an upload id): a bigger object under the
+// records prefix is not one of unpackd's records.
+constexpr uint64_t kMaxRecordBytes = 8 << 10;
+
+// The record stored at `ref`, or nullopt when the object is not a record of this format.
+std::optional<UploadRecord> ReadUploadRecord(ObjectStore& store, const ObjectRef& ref) {
+  const auto object = store.OpenForRead(ref);
+  if (object->size() > kMaxRecordBytes) return std::nullopt;
+  std::string body(static_cast<size_t>(object->size()), '\0');
+  const size_t n = object->ReadAt(0, std::as_writable_bytes(std::span(body)));
+  body.resize(n);
+  return ParseUploadRecord(body);
+}
+
+}  // namespace
 
 CleanupReport DeleteObjects(ObjectStore& store, const std::string& bucket,
                             const std::vector<std::string>& keys) {
@@ -36,6 +56,44 @@ CleanupReport PruneStaleObjects(ObjectStore& store, const Destination& destinati
     }
     store.Delete(ref);
     ++report.deleted;
+  }
+  return report;
+}
+
+CleanupReport AbortRecordedUploads(ObjectStore& store, const Destination& destination) {
+  CleanupReport report;
+  auto fail = [&](const Error& e) {
+    if (report.failed++ == 0) report.first_failure = e.what();
+  };
+  const std::string records_prefix = destination.UploadRecordsPrefix();
+  std::vector<std::string> record_keys;
+  try {
+    store.List(destination.bucket, records_prefix, [&](const ListEntry& e) {
+      record_keys.push_back(e.key);
+      return true;
+    });
+  } catch (const Error& e) {
+    fail(
+        e.WithContext("listing upload records under " + destination.bucket + "/" + records_prefix));
+    return report;
+  }
+  for (const std::string& record_key : record_keys) {
+    const ObjectRef record_ref{destination.bucket, record_key};
+    try {
+      const std::optional<UploadRecord> record = ReadUploadRecord(store, record_ref);
+      // Only a well-formed record for a key of this destination (a member's, or the manifest's)
+      // is acted on; anything else under the records prefix is left exactly as found.
+      if (!record || !record->key.starts_with(destination.prefix) ||
+          record->key.starts_with(records_prefix)) {
+        continue;
+      }
+      store.AbortUpload({destination.bucket, record->key}, record->upload_id);
+      store.Delete(record_ref);
+      ++report.deleted;
+    } catch (const Error& e) {
+      if (e.kind() == ErrorKind::kNotFound) continue;  // the record went meanwhile
+      fail(e.WithContext("aborting the upload recorded in " + record_ref.ToString()));
+    }
   }
   return report;
 }

@@ -34,4 +34,11 @@ CleanupReport PruneStaleObjects(ObjectStore& store, const Destination& destinati
                                 const std::unordered_map<std::string, uint64_t>& listed_before,
                                 const std::function<bool(std::string_view)>& in_manifest);
 
+// Aborts the multipart uploads an interrupted run left under `destination`: exactly those its
+// upload records (Destination::UploadRecordsPrefix) name, for keys under the destination
+// prefix (members and the manifest), deleting each record once its upload is gone. An upload
+// without a record is never touched: S3 cannot say who started it. Continues past failures (the
+// record then stays, for the next run); never throws for a store error.
+CleanupReport AbortRecordedUploads(ObjectStore& store, const Destination& destination);
+
 }  // namespace unpackd

@@ -38,10 +38,12 @@ std::string Head(const ManifestSummary& s) {
 }  // namespace
 
 ManifestWriter::ManifestWriter(ObjectStore& store, const ObjectRef& ref,
-                               const ManifestSummary& summary)
+                               const ManifestSummary& summary,
+                               const std::string& upload_records_prefix)
     : summary_(summary) {
   WriteOptions options;
   options.content_type = "application/json";
+  options.upload_records_prefix = upload_records_prefix;
   writer_ = store.NewWriter(ref, options);
   buffer_ = Head(summary_);
 }

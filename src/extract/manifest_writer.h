@@ -13,9 +13,12 @@ namespace unpackd {
 class ManifestWriter {
  public:
   // Starts the manifest at `ref`. The summary's counts and totals must be final: they precede
-  // the lists in the document. Nothing is visible at `ref` before Commit(). Store errors
-  // propagate.
-  ManifestWriter(ObjectStore& store, const ObjectRef& ref, const ManifestSummary& summary);
+  // the lists in the document. Nothing is visible at `ref` before Commit(). A manifest big
+  // enough for a multipart upload records it under `upload_records_prefix` (see
+  // WriteOptions), so a run killed while writing it leaves nothing a rerun cannot abort. Store
+  // errors propagate.
+  ManifestWriter(ObjectStore& store, const ObjectRef& ref, const ManifestSummary& summary,
+                 const std::string& upload_records_prefix = "");
   // Aborts an uncommitted manifest (the store keeps whatever `ref` held before).
   ~ManifestWriter();
   ManifestWriter(const ManifestWriter&) = delete;

@@ -212,6 +212,7 @@ class JobRun {
     write.content_type = *member.content_type;
     write.metadata = MemberMetadata(job_.archive, archive_info_.etag, entry.crc32);
     write.size_hint = entry.size;
+    write.upload_records_prefix = plan_.destination.UploadRecordsPrefix();
     auto writer = services_.destination_store->NewWriter(dest, write);
     std::vector<std::byte> buffer(static_cast<size_t>(
         std::min<uint64_t>(job_.memory.copy_buffer_bytes, std::max<uint64_t>(entry.size, 1))));
@@ -375,6 +376,20 @@ ExtractResult RunExtractJob(const ExtractJob& job, const JobServices& services) 
   // completeness it does not have. (A refusal above leaves it: nothing was written.)
   if (previous) services.destination_store->Delete(result.job.manifest);
 
+  // Multipart uploads an interrupted run left (killed mid-member): aborted before this run
+  // starts its own, and only those its upload records prove unpackd started. Resuming them
+  // instead (ListParts) would need each part's bytes checked against the archive; rewriting a
+  // member costs what re-reading it to check would, so they are aborted.
+  const CleanupReport orphans = AbortRecordedUploads(*services.destination_store, destination);
+  if (orphans.failed > 0) {
+    // The run itself can still succeed; the records stay, so the next run tries again.
+    result.findings.push_back(Finding{
+        Severity::kWarning, "orphan-uploads", std::nullopt, "",
+        std::to_string(orphans.failed) +
+            " incomplete multipart uploads of an interrupted run could not be aborted (first: " +
+            orphans.first_failure + ")"});
+  }
+
   // Objects an interrupted run may have left; only these are checked before being rewritten.
   std::unordered_map<std::string, uint64_t> existing;
   if (!destination.prefix.empty()) {
@@ -439,7 +454,8 @@ ExtractResult RunExtractJob(const ExtractJob& job, const JobServices& services) 
     throw Error(ErrorKind::kInternal, job.archive.ToString() + ": " + std::to_string(not_started) +
                                           " members were never processed");
   }
-  ManifestWriter writer(*services.destination_store, result.job.manifest, manifest);
+  ManifestWriter writer(*services.destination_store, result.job.manifest, manifest,
+                        destination.UploadRecordsPrefix());
   for (size_t i = 0; i < plan.members.size(); ++i) {
     const MemberOutcome& outcome = outcomes[i];
     if (outcome.state != Outcome::kWritten && outcome.state != Outcome::kReused) continue;

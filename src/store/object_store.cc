@@ -8,4 +8,6 @@ std::optional<std::string> ObjectStore::KeyProblem(std::string_view key) const {
   return S3KeyProblem(key);
 }
 
+void ObjectStore::AbortUpload(const ObjectRef& /*ref*/, const std::string& /*upload_id*/) {}
+
 }  // namespace unpackd

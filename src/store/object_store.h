@@ -66,6 +66,14 @@ struct WriteOptions {
   // The caller's estimate of the final size; lets S3 choose single vs multipart upload and a
   // part size. Not trusted: the writer must accept more or fewer bytes.
   std::optional<uint64_t> size_hint;
+  // Empty, or a key prefix in the same bucket under which a store with multipart uploads keeps
+  // an upload record (store/upload_record.h) for every multipart upload this writer starts:
+  // written before the first part is sent (a writer that cannot write it aborts the upload and
+  // throws), deleted once the upload is completed or aborted (kept when the abort failed, so a
+  // later run can retry it). A crash leaves the record, which is how a later run finds the
+  // upload and proves it is its own (see ObjectStore::AbortUpload). Stores without multipart
+  // uploads ignore it.
+  std::string upload_records_prefix;
 };
 
 // Streams one new object. Nothing is visible to readers until Commit() returns; a writer
@@ -122,6 +130,13 @@ class ObjectStore {
   // bad name is refused as that name rather than as a usage error. The default is S3's rule
   // (S3KeyProblem in store/key_validation.h); a store with stricter rules overrides it.
   virtual std::optional<std::string> KeyProblem(std::string_view key) const;
+
+  // Aborts the incomplete multipart upload `upload_id` of `ref`, discarding its parts. An
+  // upload that is no longer there (completed, or already aborted) is not an error, and the
+  // object under the key is never touched. Callers pass only uploads they can prove they
+  // started (an upload record), never one merely listed under a prefix. Throws on other store
+  // errors. The default, for stores without multipart uploads, does nothing.
+  virtual void AbortUpload(const ObjectRef& ref, const std::string& upload_id);
 };
 
 }  // namespace unpackd

@@ -37,16 +37,7 @@ class S3ConformanceTest : public ::testing::Test {
 
   // `unpackd extract` as a user runs it; returns the exit status, output in `output`.
   int Extract(const std::string& key, const std::string& secret, std::string& output) {
-    const std::string command =
-        "env HOME=" + testing::ShellQuote(dir_.path().string()) +
-        " AWS_ACCESS_KEY_ID=" + cluster_.access_key +
-        " AWS_SECRET_ACCESS_KEY=" + testing::ShellQuote(secret) +
-        " AWS_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true " UNPACKD_BIN_PATH " extract " +
-        testing::ShellQuote("s3://" + bucket_ + "/" + key) + " --endpoint " + cluster_.endpoint;
-    const auto log = dir_.path() / "extract.log";
-    const int status = testing::RunCommand(command + " > " + log.string() + " 2>&1");
-    output = testing::ReadFileString(log);
-    return status;
+    return cluster_.Extract(dir_.path(), bucket_, key, secret, output);
   }
 
   testing::TempDir dir_;

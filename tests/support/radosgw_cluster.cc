@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "store_s3/s3_test_support.h"
+#include "support/file_object.h"
 
 namespace unpackd::testing {
 
@@ -37,6 +38,20 @@ std::string RadosgwCluster::UniqueBucket(const std::string& hint) const {
 std::string RadosgwCluster::Boto3(const std::string& bucket, const std::string& key,
                                   const std::string& args, const std::string& stdin_file) const {
   return RunBoto3As(access_key, secret_key, endpoint, bucket, key, args, stdin_file);
+}
+
+int RadosgwCluster::Extract(const std::filesystem::path& home, const std::string& bucket,
+                            const std::string& key, const std::string& secret,
+                            std::string& output) const {
+  const std::string command =
+      "env HOME=" + ShellQuote(home.string()) + " AWS_ACCESS_KEY_ID=" + access_key +
+      " AWS_SECRET_ACCESS_KEY=" + ShellQuote(secret) +
+      " AWS_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true " UNPACKD_BIN_PATH " extract " +
+      ShellQuote("s3://" + bucket + "/" + key) + " --endpoint " + endpoint;
+  const auto log = home / "extract.log";
+  const int status = RunCommand(command + " > " + ShellQuote(log.string()) + " 2>&1");
+  output = ReadFileString(log);
+  return status;
 }
 
 }  // namespace unpackd::testing

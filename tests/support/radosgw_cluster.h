@@ -5,6 +5,7 @@
 // works in buckets of its own (UniqueBucket).
 #pragma once
 
+#include <filesystem>
 #include <string>
 
 namespace unpackd::testing {
@@ -25,6 +26,12 @@ struct RadosgwCluster {
   // Runs tests/store_s3/boto3_tool.py against this server with the cluster's key.
   std::string Boto3(const std::string& bucket, const std::string& key, const std::string& args,
                     const std::string& stdin_file = "") const;
+
+  // `unpackd extract s3://<bucket>/<key>` as a user runs it against this server, signing with
+  // `secret` (the cluster's own, or a wrong one), with HOME at `home` (its log goes there too).
+  // Returns the exit status; the command's output in `output`.
+  int Extract(const std::filesystem::path& home, const std::string& bucket, const std::string& key,
+              const std::string& secret, std::string& output) const;
 };
 
 }  // namespace unpackd::testing

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "store/s3/lost_reply.h"
+#include "store/upload_record.h"
 #include "util/error.h"
 
 namespace unpackd::s3 {
@@ -57,6 +58,8 @@ void S3ObjectWriter::Append(std::span<const std::byte> data) {
 void S3ObjectWriter::SubmitPart() {
   if (upload_id_.empty()) {
     upload_id_ = context_->client.CreateMultipartUpload(ref_.bucket, ref_.key, options_);
+    // Before any part: a crash from here on leaves a record naming this upload.
+    WriteUploadRecord();
   }
   const int number = next_part_++;
   auto part = std::make_shared<Buffer>(std::move(buffer_));
@@ -94,6 +97,30 @@ void S3ObjectWriter::SubmitPart() {
     --uploads->in_flight;
     uploads->changed.NotifyAll();
   });
+}
+
+void S3ObjectWriter::WriteUploadRecord() {
+  if (options_.upload_records_prefix.empty()) return;
+  const UploadRecord record{ref_.key, upload_id_};
+  const std::string key = UploadRecordKey(options_.upload_records_prefix, record);
+  const std::string body = UploadRecordBody(record);
+  try {
+    context_->client.PutObject(ref_.bucket, key, std::as_bytes(std::span(body)), WriteOptions{});
+  } catch (const Error& e) {
+    throw e.WithContext("recording multipart upload " + upload_id_ + " in s3://" + ref_.bucket +
+                        "/" + key);
+  }
+  record_key_ = key;
+}
+
+void S3ObjectWriter::DeleteUploadRecord() noexcept {
+  if (record_key_.empty()) return;
+  try {
+    context_->client.DeleteObject(ref_.bucket, record_key_);
+  } catch (...) {
+    // See the header: a stale record is harmless.
+  }
+  record_key_.clear();
 }
 
 void S3ObjectWriter::WaitForParts() {
@@ -149,6 +176,7 @@ ObjectInfo S3ObjectWriter::Commit() {
           },
           MultipartEtag(parts));
       upload_id_.clear();
+      DeleteUploadRecord();
     }
     finished_ = true;
     info.etag = result.etag;
@@ -186,8 +214,10 @@ void S3ObjectWriter::Abort() noexcept {
   if (!upload_id_.empty()) {
     try {
       context_->client.AbortMultipartUpload(ref_.bucket, ref_.key, upload_id_);
+      DeleteUploadRecord();
     } catch (...) {
-      // Nothing more can be done here; the retries inside have already been spent. Servers
+      // Nothing more can be done here; the retries inside have already been spent. The upload
+      // record, if any, stays so that a later run aborts the upload; without one, servers
       // expire abandoned uploads by lifecycle rule.
     }
     upload_id_.clear();

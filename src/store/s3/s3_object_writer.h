@@ -52,6 +52,12 @@ class S3ObjectWriter : public ObjectWriter {
   // Runs `write` (the PutObject or CompleteMultipartUpload); if it fails although it may have
   // taken effect, accepts the object under the key when it is this one (see lost_reply.h).
   PutResult WriteOrAcceptWritten(const std::function<PutResult()>& write, std::string content_etag);
+  // The upload record (store/upload_record.h) of the upload just created, when the options ask
+  // for one; throws when it cannot be written (the caller aborts the upload).
+  void WriteUploadRecord();
+  // Deletes the upload record once the upload is gone. Never throws: a record left behind only
+  // costs a later run one AbortMultipartUpload answered NoSuchUpload.
+  void DeleteUploadRecord() noexcept;
   // Aborts and rethrows the current exception.
   [[noreturn]] void FailAndRethrow();
 
@@ -63,7 +69,8 @@ class S3ObjectWriter : public ObjectWriter {
   bool buffer_started_ = false;
   uint64_t total_bytes_ = 0;
   int next_part_ = 1;
-  std::string upload_id_;  // empty until the object outgrows one part
+  std::string upload_id_;   // empty until the object outgrows one part
+  std::string record_key_;  // the upload record's key while one exists
   std::shared_ptr<Uploads> uploads_ = std::make_shared<Uploads>();
   bool finished_ = false;  // committed or aborted
 };

@@ -64,6 +64,18 @@ void S3Store::Delete(const ObjectRef& ref) {
   context_->client.DeleteObject(ref.bucket, ref.key);
 }
 
+void S3Store::AbortUpload(const ObjectRef& ref, const std::string& upload_id) {
+  ValidateRef(ref);
+  try {
+    context_->client.AbortMultipartUpload(ref.bucket, ref.key, upload_id);
+  } catch (const Error& e) {
+    // NoSuchUpload: completed or aborted already (a crash after the upload finished, before
+    // its record was deleted). Asking S3 directly, rather than checking ListMultipartUploads
+    // first, has no 1000-upload page to miss and costs one request either way.
+    if (e.kind() != ErrorKind::kNotFound) throw;
+  }
+}
+
 std::unique_ptr<ObjectStore> MakeS3Store(const S3Config& config, Executor& executor,
                                          MemoryBudget& part_buffers) {
   return std::make_unique<S3Store>(config, executor, part_buffers);

@@ -35,6 +35,7 @@ class S3Store : public ObjectStore {
   void List(const std::string& bucket, const std::string& prefix,
             const std::function<bool(const ListEntry&)>& visit) override;
   void Delete(const ObjectRef& ref) override;
+  void AbortUpload(const ObjectRef& ref, const std::string& upload_id) override;
 
  private:
   std::shared_ptr<S3StoreContext> context_;
