@@ -6,7 +6,7 @@ Both run on the embedded local store with the same binary, memory budget and one
 inotify event, the HEAD that confirms it, the durable job record (SQLite, fsync), the JSON log
 and the worker hand-off. Rounds alternate the two paths, each on a fresh store.
 
-  extract: for each archive, `unpackd --root R extract local://bucket/<key>`; wall time of all.
+  extract: for each archive, `unpackd --root R extract R/bucket/<key>`; wall time of all.
   serve:   `unpackd --root R serve` already running; the archives are moved into the watched
            store one after another (as a finished batch job would), timed from the first move to
            the last manifest.
@@ -18,6 +18,7 @@ Prints a Markdown table and the ratio serve / extract (median of rounds).
 import argparse
 import json
 import os
+import resource
 import shutil
 import signal
 import statistics
@@ -63,19 +64,27 @@ def manifest_path(root, key):
     return os.path.join(root, BUCKET, folder, ".unpackd", "manifest.json")
 
 
+def children_cpu():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def run_extract(unpackd, root, copies, memory_mib):
+    """Returns (wall seconds, CPU seconds of the unpackd processes)."""
     for copy, key in copies:
         target = os.path.join(root, BUCKET, key)
         os.makedirs(os.path.dirname(target), exist_ok=True)
         os.rename(copy, target)
-    start = time.monotonic()
+    start, cpu = time.monotonic(), children_cpu()
     for _, key in copies:
-        subprocess.run([unpackd, "--root", root, "extract", f"local://{BUCKET}/{key}",
+        subprocess.run([unpackd, "--root", root, "extract", os.path.join(root, BUCKET, key),
                         "--memory", str(memory_mib)], check=True, stdout=subprocess.DEVNULL)
-    return time.monotonic() - start
+    return time.monotonic() - start, children_cpu() - cpu
 
 
 def run_serve(unpackd, root, copies, memory_mib, state):
+    """Returns (wall seconds from the first move to the last manifest, CPU seconds of serve's
+    whole life: start-up and shutdown included, which only counts against serve)."""
     shutil.rmtree(state, ignore_errors=True)
     log = open(os.path.join(os.path.dirname(state), "serve.log"), "w")
     serve = subprocess.Popen([unpackd, "--root", root, "serve", "--state-dir", state,
@@ -100,11 +109,13 @@ def run_serve(unpackd, root, copies, memory_mib, state):
             if time.monotonic() > deadline:
                 raise RuntimeError("serve did not finish: " + open(log.name).read()[-2000:])
             time.sleep(0.005)
-        return time.monotonic() - start
+        wall = time.monotonic() - start
     finally:
         serve.send_signal(signal.SIGTERM)
-        serve.wait(timeout=60)
+        _, _, usage = os.wait4(serve.pid, 0)
+        serve.returncode = 0
         log.close()
+    return wall, usage.ru_utime + usage.ru_stime
 
 
 def main():
@@ -120,32 +131,39 @@ def main():
     work = tempfile.mkdtemp(prefix="unpackd-serve-bench-")
     root, state = os.path.join(work, "store"), os.path.join(work, "state")
     times = {"extract": [], "serve": []}
+    cpu = {"extract": [], "serve": []}
     try:
         for round_no in range(args.rounds):
             order = ["extract", "serve"] if round_no % 2 == 0 else ["serve", "extract"]
             for path in order:
                 copies = fresh_store(root, staged)
                 if path == "extract":
-                    seconds = run_extract(args.unpackd, root, copies, args.memory_mib)
+                    seconds, cpu_s = run_extract(args.unpackd, root, copies, args.memory_mib)
                 else:
-                    seconds = run_serve(args.unpackd, root, copies, args.memory_mib, state)
+                    seconds, cpu_s = run_serve(args.unpackd, root, copies, args.memory_mib, state)
                 times[path].append(seconds)
-                print(f"round {round_no + 1}: {path} {seconds:.3f} s", file=sys.stderr)
+                cpu[path].append(cpu_s)
+                print(f"round {round_no + 1}: {path} {seconds:.3f} s wall, {cpu_s:.3f} s CPU",
+                      file=sys.stderr)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
     extract, serve = statistics.median(times["extract"]), statistics.median(times["serve"])
     ratios = [s / e for s, e in zip(times["serve"], times["extract"])]
     print(f"archives: {', '.join(key for _, key in staged)}")
-    print("| path | median wall | min-max |")
-    print("|---|---|---|")
+    print("| path | median wall | min-max | median CPU (user+sys) |")
+    print("|---|---|---|---|")
     for path, median in (("extract", extract), ("serve", serve)):
-        print(f"| {path} | {median:.3f} s | {min(times[path]):.3f}-{max(times[path]):.3f} |")
-    print(f"serve / extract: {serve / extract:.3f} (median of rounds; per round "
+        print(f"| {path} | {median:.3f} s | {min(times[path]):.3f}-{max(times[path]):.3f} | "
+              f"{statistics.median(cpu[path]):.3f} s |")
+    cpu_ratio = statistics.median(cpu["serve"]) / statistics.median(cpu["extract"])
+    print(f"serve / extract wall: {serve / extract:.3f} (median of rounds; per round "
           f"{', '.join(f'{r:.3f}' for r in ratios)})")
+    print(f"serve / extract CPU: {cpu_ratio:.3f}")
     if args.json_out:
         with open(args.json_out, "w") as f:
-            json.dump({"times": times, "ratio": serve / extract, "ratios": ratios}, f)
+            json.dump({"times": times, "cpu": cpu, "ratio": serve / extract, "ratios": ratios,
+                       "cpu_ratio": cpu_ratio}, f)
 
 
 if __name__ == "__main__":
