@@ -86,6 +86,38 @@ TEST_F(S3ConformanceTest, RangesAtTheEdgesReturnExactlyTheBytesAsked) {
   EXPECT_EQ(object->ReadAt(bytes.size() - 4, past), 4u);
 }
 
+TEST_F(S3ConformanceTest, ASuffixRangeReturnsTheLastBytes) {
+  // What s3rver gets wrong (it returns the first N+1 bytes): a reader that finds a zip's end
+  // record with "bytes=-N" must get the last N.
+  std::string bytes(10'000, '\0');
+  for (size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<char>(i * 13 % 251);
+  Put("suffix.bin", bytes);
+  s3::S3Client client(Config(cluster_.secret_key));
+  s3::S3Call call = s3::NewS3Call("GetObject", "GET", bucket_, "suffix.bin");
+  call.headers.emplace_back("Range", "bytes=-22");
+  const net::HttpResponse response = client.Execute(call);
+  EXPECT_EQ(response.status, 206);
+  EXPECT_EQ(response.body, bytes.substr(bytes.size() - 22));
+}
+
+TEST_F(S3ConformanceTest, AConditionalPutRefusesToReplaceAnExistingObject) {
+  // "If-None-Match: *" is what a commit that exactly one writer may win needs (several
+  // workers, one manifest): the second PUT fails as a precondition, not as a server error.
+  s3::S3Client client(Config(cluster_.secret_key));
+  const std::string body = "first";
+  s3::S3Call call = s3::NewS3Call("PutObject", "PUT", bucket_, "commit/manifest.json");
+  call.headers.emplace_back("If-None-Match", "*");
+  call.body = std::as_bytes(std::span(body.data(), body.size()));
+  EXPECT_EQ(client.Execute(call).status, 200);
+  try {
+    client.Execute(call);
+    FAIL() << "a second conditional PUT replaced the object";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kPrecondition) << e.what();
+  }
+  EXPECT_EQ(client.HeadObject(bucket_, "commit/manifest.json").size, body.size());
+}
+
 TEST_F(S3ConformanceTest, AnArchiveReplacedWhileOpenIsRefusedByIfMatch) {
   Put("u/p/result.zip", std::string(4096, 'a'));
   s3::S3Store store(Config(cluster_.secret_key), executor_, budget_);
