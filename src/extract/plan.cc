@@ -1,6 +1,8 @@
 #include "extract/plan.h"
 
 #include <algorithm>
+#include <span>
+#include <string>
 #include <unordered_map>
 #include <variant>
 
@@ -30,6 +32,57 @@ void CheckDestinationPrefix(const Destination& destination, const ObjectStore& s
                     " cannot be stored: the key " + *problem,
                 "invalid-destination");
   }
+}
+
+constexpr uint32_t kNoEntry = UINT32_MAX;
+
+// The entry index of an earlier member (file or symbolic link) with this normalized path, or
+// kNoEntry.
+uint32_t DuplicateOf(const std::string& path,
+                     const std::unordered_map<std::string_view, uint32_t>& files,
+                     const std::unordered_map<std::string, uint32_t>& links) {
+  if (const auto it = files.find(path); it != files.end()) return it->second;
+  if (const auto it = links.find(path); it != links.end()) return it->second;
+  return kNoEntry;
+}
+
+// On a store where a key cannot also be a folder of other keys (a file system), a member "a/b"
+// beside "a/b/c" or a folder entry "a/b/" could not both be written: the file is refused here,
+// before anything is written, rather than failing halfway. Its folder's members are extracted.
+void RefuseFilesThatAreFolders(ExtractionPlan& plan, std::span<const ArchiveEntry> entries,
+                               std::vector<std::string>& folders, std::vector<Finding>& findings) {
+  std::vector<std::string_view> paths;
+  paths.reserve(plan.members.size() + folders.size());
+  for (const PlannedMember& member : plan.members) paths.push_back(plan.PathOf(member));
+  for (const std::string& folder : folders) paths.emplace_back(folder);
+  std::sort(paths.begin(), paths.end());
+  const auto is_folder = [&](std::string_view path) {
+    const std::string below = std::string(path) + '/';
+    const auto next = std::lower_bound(paths.begin(), paths.end(), below);
+    return next != paths.end() && next->starts_with(below);
+  };
+  std::vector<bool> clash(plan.members.size(), false);
+  bool any = false;
+  for (size_t i = 0; i < plan.members.size(); ++i) {
+    clash[i] = is_folder(plan.PathOf(plan.members[i]));
+    any = any || clash[i];
+  }
+  if (!any) return;
+  std::vector<PlannedMember> kept;
+  kept.reserve(plan.members.size());
+  for (size_t i = 0; i < plan.members.size(); ++i) {
+    if (!clash[i]) {
+      kept.push_back(std::move(plan.members[i]));
+      continue;
+    }
+    const ArchiveEntry& e = entries[plan.members[i].entry_index];
+    plan.total_bytes -= e.size;
+    findings.push_back(MemberFinding(
+        Severity::kRefuse, "file-is-folder", e,
+        "other members lie under it as a folder, and this store cannot hold a file and a "
+        "folder of the same name (S3 can: extract there, or rename one)"));
+  }
+  plan.members = std::move(kept);
 }
 
 }  // namespace
@@ -96,7 +149,10 @@ ExtractionPlan MakePlan(const ArchiveReader& archive, const Destination& destina
   plan.members.reserve(entries.size());
   std::unordered_map<std::string_view, uint32_t> by_path;  // -> entry index
   std::unordered_map<size_t, uint32_t> by_folded_path;     // hash -> index into plan.members
+  std::unordered_map<std::string, uint32_t> links;         // symbolic links' paths -> entry
   std::unordered_map<std::string, std::shared_ptr<const std::string>> content_types;
+  // Folder entries' paths ("a/b/"), for stores where a key cannot also be a folder.
+  std::vector<std::string> folders;
   const std::string reserved = destination.ManifestKey().substr(destination.prefix.size());
   const std::string reserved_dir = reserved.substr(0, reserved.find('/') + 1);
 
@@ -113,9 +169,19 @@ ExtractionPlan MakePlan(const ArchiveReader& archive, const Destination& destina
     const std::string path = std::get<std::string>(std::move(normalized));
     if (e.kind == EntryKind::kDirectory) {
       ++plan.directories;
+      if (!path.empty()) folders.push_back(path.ends_with('/') ? path : path + '/');
       continue;
     }
     if (e.kind == EntryKind::kSymlink) {
+      // A link is never written, but its name is still a member's name: the duplicate rule
+      // applies to it as to a file (README), so a link and a file of one name are refused.
+      const uint32_t other = DuplicateOf(path, by_path, links);
+      if (other != kNoEntry) {
+        refuse("duplicate-name",
+               "normalizes to the same key as member '" + entries[other].name + "'");
+        continue;
+      }
+      links.emplace(path, e.index);
       findings.push_back(
           MemberFinding(Severity::kSkip, "symlink", e,
                         "symbolic link skipped (links are never created or followed)"));
@@ -159,9 +225,9 @@ ExtractionPlan MakePlan(const ArchiveReader& archive, const Destination& destina
                                       std::to_string(limits.max_member_bytes));
       continue;
     }
-    if (auto it = by_path.find(path); it != by_path.end()) {
+    if (const uint32_t other = DuplicateOf(path, by_path, links); other != kNoEntry) {
       refuse("duplicate-name",
-             "normalizes to the same key as member '" + entries[it->second].name + "'");
+             "normalizes to the same key as member '" + entries[other].name + "'");
       continue;
     }
     const std::string folded = AsciiLower(path);
@@ -192,6 +258,8 @@ ExtractionPlan MakePlan(const ArchiveReader& archive, const Destination& destina
     by_folded_path.emplace(folded_hash, static_cast<uint32_t>(plan.members.size() - 1));
     plan.total_bytes += e.size;
   }
+
+  if (!destination_store.KeysMayNest()) RefuseFilesThatAreFolders(plan, entries, folders, findings);
 
   if (plan.total_bytes > limits.max_total_bytes) {
     findings.push_back(

@@ -131,6 +131,11 @@ class ObjectStore {
   // (S3KeyProblem in store/key_validation.h); a store with stricter rules overrides it.
   virtual std::optional<std::string> KeyProblem(std::string_view key) const;
 
+  // Whether one key may be an object while longer keys continue it as a folder ("a/b" and
+  // "a/b/c" at once). S3 allows it (the default); a file system cannot, so the extraction plan
+  // refuses such a member before anything is written instead of failing on it halfway.
+  virtual bool KeysMayNest() const { return true; }
+
   // Aborts the incomplete multipart upload `upload_id` of `ref`, discarding its parts. An
   // upload that is no longer there (completed, or already aborted) is not an error, and the
   // object under the key is never touched. Callers pass only uploads they can prove they

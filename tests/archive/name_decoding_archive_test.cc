@@ -129,5 +129,13 @@ TEST_F(NameDecodingArchiveTest, UnicodePathExtraNfdAndFlagsThroughTheParser) {
   EXPECT_EQ(names.size(), 4u);
 }
 
+TEST_F(NameDecodingArchiveTest, FlaggedNameWithAControlCharacterTakesItsUnicodePathExtra) {
+  // "report\x01.txt" under the UTF-8 flag would be refused; its CRC-checked extra names it.
+  const auto names = Names(Zipcraft(R"({"entries": [
+      {"name": {"hex": "7265706f7274012e747874"}, "utf8": true, "unicode_path": "report 1.txt"}]})"));
+  EXPECT_EQ(names.at("report 1.txt"), "unicode-path-extra");
+  EXPECT_EQ(names.size(), 1u);
+}
+
 }  // namespace
 }  // namespace unpackd

@@ -199,6 +199,30 @@ TEST(NameDecodingTest, UnicodePathExtraWithMismatchedCrcIsIgnored) {
   EXPECT_THAT(report.stale_unicode_path_entries, ::testing::ElementsAre(4u));
 }
 
+TEST(NameDecodingTest, UnicodePathExtraReplacesAFlaggedNameWithControlCharacters) {
+  // The UTF-8 flag on a name holding a control character (refused as a name) and the real
+  // name, CRC-checked, in 0x7075: the extra is used, as yauzl does.
+  const std::string raw = std::string("report\x01.txt");
+  RawEntry e = Entry(0, raw, /*utf8_flag=*/true);
+  e.unicode_path = Encode("report 보고서.txt", "utf-8");
+  e.unicode_path_name_crc = PythonCrc32(Hex(raw));
+  // A clean flagged name keeps its own bytes even with a valid extra beside it.
+  RawEntry clean = Entry(1, "clean.txt", /*utf8_flag=*/true);
+  clean.unicode_path = Encode("other.txt", "utf-8");
+  clean.unicode_path_name_crc = PythonCrc32(Hex("clean.txt"));
+  // A stale extra (wrong CRC) never replaces anything.
+  RawEntry stale = Entry(2, raw, /*utf8_flag=*/true);
+  stale.unicode_path = Encode("stale.txt", "utf-8");
+  stale.unicode_path_name_crc = 1;
+  std::vector<RawEntry> entries{e, clean, stale};
+  DecodeNames(entries, {});
+  EXPECT_EQ(entries[0].name, "report 보고서.txt");
+  EXPECT_EQ(entries[0].name_encoding, "unicode-path-extra");
+  EXPECT_EQ(entries[1].name, "clean.txt");
+  EXPECT_EQ(entries[1].name_encoding, "utf-8");
+  EXPECT_EQ(entries[2].name, raw);
+}
+
 TEST(NameDecodingTest, UnicodePathExtraIsNormalizedAndValidated) {
   const std::string raw = "x.txt";
   RawEntry e = Entry(0, raw);

@@ -124,6 +124,41 @@ TEST_F(HostileArchiveTest, DuplicateAndCaseCollidingNames) {
   EXPECT_EQ(result.findings[0].code, "case-collision");
 }
 
+TEST_F(HostileArchiveTest, AFileBesideAFolderOfTheSameNameIsRefusedBeforeWritingLocally) {
+  // "a/b" and "a/b/c": S3 holds both keys; a file system cannot. Refused before any write,
+  // not halfway with "a/b" left behind.
+  Craft("nest.zip", R"({"entries": [{"name": "ok.txt", "data": "ok"},
+      {"name": "a/b", "data": "file"}, {"name": "a/b/c", "data": "inner"}]})");
+  ExpectRefused("nest.zip", {"file-is-folder", "'a/b'"});
+  Craft("dir.zip", R"({"entries": [{"name": "a/b", "data": "file"}, {"name": "a/b/"}]})");
+  ExpectRefused("dir.zip", {"file-is-folder"});
+
+  testing::JobOptions skip;
+  skip.on_error = OnErrorPolicy::kSkip;
+  const auto result = testing::RunJob(*store_, {"bkt", "nest.zip"}, *store_, skip);
+  EXPECT_EQ(KeysUnder("nest/"),
+            (std::vector<std::string>{"nest/.unpackd/manifest.json", "nest/a/b/c", "nest/ok.txt"}));
+  EXPECT_EQ(result.manifest.skipped_count, 1u);
+
+  // A store whose keys may nest, as S3's do, takes all three.
+  const auto memory = MakeMemoryStore();
+  EXPECT_EQ(testing::RunJob(*store_, {"bkt", "nest.zip"}, *memory, {}).members_written, 3u);
+}
+
+TEST_F(HostileArchiveTest, ALinkAndAFileOfOneNameAreDuplicatesInEitherOrder) {
+  // Links are never written, but their names count: the duplicate rule is the same for both.
+  for (const char* spec :
+       {R"({"entries": [{"name": "a", "symlink": "/etc/passwd"}, {"name": "./a", "data": "x"}]})",
+        R"({"entries": [{"name": "a", "data": "x"}, {"name": "./a", "symlink": "/etc"}]})"}) {
+    Craft("link.zip", spec);
+    ExpectRefused("link.zip", {"duplicate-name"});
+  }
+  // A link alone, or beside other names, is skipped and reported as before.
+  Craft("alone.zip", R"({"entries": [{"name": "l", "symlink": "t"}, {"name": "f", "data": "x"}]})");
+  const auto result = testing::RunJob(*store_, {"bkt", "alone.zip"}, *store_, {});
+  EXPECT_EQ(result.members_written, 1u);
+}
+
 TEST_F(HostileArchiveTest, EncryptedMembersFromRealToolsAreRefused) {
   const auto tree = scratch_ / "tree";
   testing::WriteTree(tree, {{"secret.txt", "top secret"}});

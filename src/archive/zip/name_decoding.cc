@@ -19,6 +19,19 @@ bool IsAscii(std::string_view s) {
   return true;
 }
 
+// Valid UTF-8 without control characters: a name the member checks will not refuse for its
+// bytes alone.
+bool IsCleanUtf8(std::string_view s) {
+  const auto* bytes = reinterpret_cast<const uint8_t*>(s.data());
+  const auto length = static_cast<int32_t>(s.size());
+  for (int32_t i = 0; i < length;) {
+    UChar32 c = 0;
+    U8_NEXT(bytes, i, length, c);
+    if (c < 0x20 || c == 0x7F || (c >= 0x80 && c < 0xA0)) return false;  // also U8_NEXT's -1
+  }
+  return true;
+}
+
 bool MatchesRawName(const UnicodePathExtra& extra, std::string_view raw_name) {
   return Crc32Update(0, std::as_bytes(std::span(raw_name))) == extra.name_crc;
 }
@@ -57,10 +70,19 @@ NameDecodingReport DecodeEntryNames(std::span<const ZipEntry> records,
     while (extra != unicode_paths.end() && extra->index < i) ++extra;
     const UnicodePathExtra* unicode_path =
         extra != unicode_paths.end() && extra->index == i ? &*extra : nullptr;
-    if (record.utf8_flag()) {
-      Apply(entry, record.raw_name, utf8, kNameEncodingUtf8Flag, report);
-    } else if (unicode_path != nullptr && MatchesRawName(*unicode_path, record.raw_name)) {
+    // The extra names the member when its CRC matches the raw name and either no UTF-8 flag
+    // vouches for the raw bytes, or the flagged bytes are no clean name (control characters,
+    // invalid UTF-8) while the extra is: a writer that flagged such bytes also recorded the
+    // name it meant, and yauzl reads it the same way.
+    const bool unicode_path_matches =
+        unicode_path != nullptr && MatchesRawName(*unicode_path, record.raw_name);
+    const bool use_unicode_path =
+        unicode_path_matches &&
+        (!record.utf8_flag() || (!IsCleanUtf8(record.raw_name) && IsCleanUtf8(unicode_path->name)));
+    if (use_unicode_path) {
       Apply(entry, unicode_path->name, utf8, kNameEncodingUnicodePathExtra, report);
+    } else if (record.utf8_flag()) {
+      Apply(entry, record.raw_name, utf8, kNameEncodingUtf8Flag, report);
     } else {
       if (unicode_path != nullptr) report.stale_unicode_path_entries.push_back(entry.index);
       if (IsAscii(record.raw_name)) {

@@ -76,6 +76,8 @@ class LocalStore : public ObjectStore {
   std::optional<std::string> KeyProblem(std::string_view key) const override {
     return ObjectKeyProblem(key);
   }
+  // A key is a file; a longer key needs it to be a folder.
+  bool KeysMayNest() const override { return false; }
 
  private:
   // Fails early on a key clash (a folder of the key is an object, or a symlink); Commit checks
