@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# clang-format check (fast, always) and clang-tidy over src/ (slower; LINT_TIDY=0 skips it).
+# clang-format check (fast, always) and clang-tidy over src/ (slower; LINT_TIDY=0 skips it),
+# which also checks the thread-safety annotations (clang's -Wthread-safety).
 # Exits non-zero on any finding.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,7 +11,7 @@ if [ "${LINT_TIDY:-1}" = 1 ]; then
   [ -f build/compile_commands.json ] || bash scripts/build.sh >/dev/null
   mapfile -t sources < <(git ls-files 'src/*.cc')
   echo "== clang-tidy (${#sources[@]} files)"
-  out=$(run-clang-tidy -quiet -p build -j "$(nproc)" "${sources[@]}" 2>/dev/null || true)
+  out=$(run-clang-tidy -quiet -p build -j "$(nproc)" -extra-arg=-Wthread-safety "${sources[@]}" 2>/dev/null || true)
   if grep -E "(warning|error):" <<<"$out"; then exit 1; fi
 fi
 echo "lint: clean"

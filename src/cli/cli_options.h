@@ -1,7 +1,6 @@
 // Options shared by the subcommands, and the stores they select.
 #pragma once
 
-#include <CLI/CLI.hpp>
 #include <memory>
 #include <string>
 
@@ -10,6 +9,11 @@
 #include "store/registry/store_registry.h"
 #include "store/s3/s3_config.h"
 #include "util/executor.h"
+
+// CLI11 is heavy to compile; only the files that register options include it.
+namespace CLI {
+class App;
+}  // namespace CLI
 
 namespace unpackd {
 

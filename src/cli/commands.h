@@ -1,12 +1,11 @@
 // The subcommands. Each returns the process exit code and throws unpackd::Error on failure.
 #pragma once
 
-#include <CLI/CLI.hpp>
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "cli/cli_options.h"
+#include "cli/cli_options.h"  // also declares CLI::App
 
 namespace unpackd {
 
@@ -29,9 +28,7 @@ struct JobsOptions {
   std::string state;      // list: only jobs in this state
   size_t limit = 50;      // list: at most this many, newest first
   int64_t id = 0;         // show, retry
-  CLI::App* list = nullptr;
-  CLI::App* show = nullptr;
-  CLI::App* retry = nullptr;
+  enum class Action { kList, kShow, kRetry } action = Action::kList;  // the subcommand given
 };
 // Registers `jobs` and its subcommands on `app`, filling `jobs`; returns the `jobs` command.
 CLI::App* AddJobsCommand(CLI::App& app, JobsOptions& jobs);

@@ -109,29 +109,10 @@ JobRecord FindJob(JobStore& store, int64_t id) {
 
 }  // namespace
 
-CLI::App* AddJobsCommand(CLI::App& app, JobsOptions& o) {
-  auto* jobs = app.add_subcommand("jobs", "List, show and retry the service's jobs");
-  jobs->require_subcommand(1);
-  jobs->add_option("--state-dir", o.state_dir,
-                   "The service's state directory (default: $UNPACKD_STATE_DIR, else "
-                   "./unpackd-state)");
-  jobs->footer(kExitCodeHelp);
-  o.list = jobs->add_subcommand("list", "One line a job, newest first");
-  o.list->add_option("--state", o.state, "Only jobs in this state")
-      ->check(CLI::IsMember({"queued", "running", "done", "failed", "refused"}));
-  o.list->add_option("--limit", o.limit, "At most this many jobs (default 50)")
-      ->check(CLI::Range(size_t{1}, size_t{1} << 40));
-  o.show = jobs->add_subcommand("show", "Everything recorded about one job");
-  o.show->add_option("id", o.id, "The job's id")->required();
-  o.retry = jobs->add_subcommand("retry", "Queue a failed or refused job again now");
-  o.retry->add_option("id", o.id, "The job's id")->required();
-  return jobs;
-}
-
 int RunJobs(const JobsOptions& o, const CliOptions& options) {
   const auto store =
       JobStore::OpenForOperator(o.state_dir.empty() ? DefaultStateDir() : o.state_dir);
-  if (*o.list) {
+  if (o.action == JobsOptions::Action::kList) {
     const auto jobs = store->List(ParseJobState(o.state), o.limit);
     if (options.json) {
       nlohmann::json out = nlohmann::json::array();
@@ -142,7 +123,7 @@ int RunJobs(const JobsOptions& o, const CliOptions& options) {
     }
     return kExitOk;
   }
-  if (*o.show) {
+  if (o.action == JobsOptions::Action::kShow) {
     const JobRecord job = FindJob(*store, o.id);
     if (options.json) {
       PrintJson(JobJson(job));

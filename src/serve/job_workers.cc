@@ -94,9 +94,13 @@ void JobWorkers::Stop(std::chrono::milliseconds grace) {
 
 void JobWorkers::Loop() {
   for (;;) {
+    // Read before claiming: a Wake() that lands after ClaimNext finds nothing must still end
+    // the wait that follows, or a job queued in that instant waits for the next poll.
+    uint64_t wakeups_before_claim = 0;
     {
       MutexLock lock(mutex_);
       if (stopping_) break;
+      wakeups_before_claim = wakeups_;
     }
     std::optional<JobRecord> job;
     try {
@@ -107,7 +111,7 @@ void JobWorkers::Loop() {
     if (job) {
       Run(*job);
     } else {
-      WaitForWork();
+      WaitForWork(wakeups_before_claim);
     }
   }
   {
@@ -117,7 +121,7 @@ void JobWorkers::Loop() {
   changed_.NotifyAll();
 }
 
-void JobWorkers::WaitForWork() {
+void JobWorkers::WaitForWork(uint64_t seen) {
   std::optional<int64_t> due;
   try {
     due = jobs_.NextDueMs();
@@ -128,7 +132,6 @@ void JobWorkers::WaitForWork() {
   const int64_t wait_ms = std::clamp<int64_t>(due ? *due - NowMs() : 2000, 0, 2000);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(wait_ms);
   MutexLock lock(mutex_);
-  const uint64_t seen = wakeups_;
   while (!stopping_ && wakeups_ == seen && std::chrono::steady_clock::now() < deadline) {
     changed_.WaitUntil(mutex_, deadline);
   }

@@ -53,8 +53,8 @@ class JobWorkers {
  private:
   void Loop();
   void Run(const JobRecord& job);
-  // Sleeps until woken, the next queued job is due, or Stop.
-  void WaitForWork();
+  // Sleeps until woken (wakeups_ moves past `seen`), the next queued job is due, or Stop.
+  void WaitForWork(uint64_t seen);
 
   const ServiceConfig& config_;
   JobStore& jobs_;
