@@ -2,7 +2,8 @@
 # Quickstart 1: builds unpackd, lays out a local store like the seed's S3 bucket, starts
 # `unpackd serve` on it (the embedded default: it watches the store), drops an AI "result.zip"
 # into <store>/<bucket>/user-1/project-1/ as a batch job would, waits for the service to extract
-# it, and shows the objects with their Content-Types, the manifest, the job and the metrics.
+# it, and shows the objects with their Content-Types, the manifest, the job, the notifications
+# a local backend (signature checked) and a local Slack received, and the metrics.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/build.sh >/dev/null
@@ -16,14 +17,44 @@ rm -rf "$STORE" "$STATE"
 mkdir -p "$STORE/$BUCKET"
 
 SERVE_PID=""
+RECEIVER_PID=""
 cleanup() {
   [ -n "$SERVE_PID" ] && kill "$SERVE_PID" 2>/dev/null && wait "$SERVE_PID" 2>/dev/null
+  [ -n "$RECEIVER_PID" ] && kill "$RECEIVER_PID" 2>/dev/null && wait "$RECEIVER_PID" 2>/dev/null
   rm -rf "$STAGING"
 }
 trap cleanup EXIT
 
-echo "== unpackd serve (watching $STORE)"
-./build/unpackd --root "$STORE" serve --state-dir "$STATE" --listen 127.0.0.1:0 2>"$LOG" &
+# The backend and Slack the service tells, on loopback (scripts/demo_receiver.py).
+export DEMO_WEBHOOK_SECRET="demo-secret-$RANDOM$RANDOM"
+mkdir -p "$STAGING/received"
+/usr/bin/python3 scripts/demo_receiver.py "$STAGING/received" >"$STAGING/receiver.port" &
+RECEIVER_PID=$!
+for _ in $(seq 50); do [ -s "$STAGING/receiver.port" ] && break; sleep 0.1; done
+RECEIVER="http://127.0.0.1:$(cat "$STAGING/receiver.port")"
+export DEMO_SLACK_URL="$RECEIVER/slack"
+cat >"$STAGING/serve.toml" <<TOML
+[sources.watch]
+root = "$STORE"
+
+[[rules]]
+name = "results"
+suffixes = [".zip"]
+notify = ["backend", "slack"]
+
+[targets.backend]                  # the backend: a signed JSON POST
+kind = "webhook"
+url = "$RECEIVER/backend"
+secret_env = "DEMO_WEBHOOK_SECRET"
+
+[targets.slack]                    # Slack: an incoming webhook (its URL is a secret)
+kind = "slack"
+url_env = "DEMO_SLACK_URL"
+TOML
+
+echo "== unpackd serve (watching $STORE; notifying $RECEIVER/backend and Slack)"
+./build/unpackd --root "$STORE" serve --config "$STAGING/serve.toml" --state-dir "$STATE" \
+  --listen 127.0.0.1:0 2>"$LOG" &
 SERVE_PID=$!
 PORT=""
 for _ in $(seq 100); do
@@ -95,8 +126,34 @@ echo
 echo "== unpackd jobs list"
 ./build/unpackd jobs --state-dir "$STATE" list
 echo
+for _ in $(seq 300); do
+  [ -f "$STAGING/received/backend-1.json" ] && [ -f "$STAGING/received/slack-1.json" ] && break
+  sleep 0.1
+done
+[ -f "$STAGING/received/backend-1.json" ] || { cat "$LOG"; echo "no notification after 30 s" >&2; exit 1; }
+echo "== the backend received (signature checked by the receiver)"
+cat "$STAGING/received/backend-1.json"
+echo
+echo "== the Slack message"
+/usr/bin/python3 - "$STAGING/received/slack-1.json" <<'PY'
+import json, sys
+message = json.load(open(sys.argv[1]))["body"]
+for block in message["blocks"]:
+    text = block.get("text", {}).get("text", "")
+    if text:
+        print("  " + text.replace("\n", "\n  "))
+    for field in block.get("fields", []):
+        print("  " + field["text"].replace("\n", " "))
+    for element in block.get("elements", []):
+        if element.get("text"):
+            print("  " + element["text"])
+PY
+echo
+echo "== unpackd notifications list"
+./build/unpackd notifications --state-dir "$STATE" list
+echo
 echo "== metrics (http://127.0.0.1:$PORT/metrics, excerpt)"
-curl -s "http://127.0.0.1:$PORT/metrics" | grep -E '^unpackd_(jobs|members_extracted_total|bytes_extracted_total)' || true
+curl -s "http://127.0.0.1:$PORT/metrics" | grep -E '^unpackd_(jobs|members_extracted_total|bytes_extracted_total|notifications)' || true
 echo
 echo "== SIGTERM: the service finishes what it runs and exits 0"
 kill -TERM "$SERVE_PID"

@@ -6,6 +6,7 @@
 #include "cli/archive_location.h"
 #include "cli/cli_options.h"
 #include "cli/commands.h"
+#include "cli/extract_notifier.h"
 #include "cli/exit_codes.h"
 #include "cli/printable.h"
 #include "util/error.h"
@@ -61,6 +62,12 @@ int main(int argc, char** argv) {
   extract->add_option("--to", to,
                       "Destination: a template such as '{dir}/{stem}/{path}' (the default), or a "
                       "location such as s3://bucket/prefix/{path}");
+  NotifyOptions notify_options;
+  extract->add_option("--notify", notify_options.specs,
+                      "Tell a target how the job ended: webhook=URL (signed with "
+                      "$UNPACKD_WEBHOOK_SECRET) or slack=URL; repeatable (docs/notifications.md)");
+  extract->add_option("--notify-timeout", notify_options.timeout_seconds,
+                      "Seconds each --notify target may take, retries included (default 60)");
   extract->footer(kExitCodeHelp);
 
   auto* inspect = app.add_subcommand(
@@ -92,7 +99,7 @@ int main(int argc, char** argv) {
         options, archive_url);
   }
   try {
-    if (*extract) return RunExtract(archive_url, to, options);
+    if (*extract) return RunExtract(archive_url, to, options, notify_options);
     if (*serve) return RunServe(serve_options, options);
     if (*jobs) return RunJobs(jobs_options, options);
     return RunInspect(archive_url, options);

@@ -9,7 +9,9 @@
 
 namespace unpackd {
 
-int RunExtract(const std::string& archive_url, const std::string& to, const CliOptions& options);
+struct NotifyOptions;  // cli/extract_notifier.h
+int RunExtract(const std::string& archive_url, const std::string& to, const CliOptions& options,
+               const NotifyOptions& notify);
 int RunInspect(const std::string& archive_url, const CliOptions& options);
 
 struct ServeOptions {

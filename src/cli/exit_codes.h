@@ -13,6 +13,8 @@ enum ExitCode : int {
   kExitStore = 4,      // store or I/O error: not found, changed, network, server error
   kExitAccess = 5,     // credentials missing, wrong, or not allowed
   kExitCancelled = 6,  // stopped on request; what was written is kept, a rerun resumes
+  // The extraction succeeded but a --notify target did not get its notification in time.
+  kExitNotifyFailed = 7,
 };
 
 inline int ExitCodeFor(ErrorKind kind) {
@@ -39,6 +41,7 @@ inline int ExitCodeFor(ErrorKind kind) {
 inline constexpr const char* kExitCodeHelp =
     "Exit codes: 0 success; 1 internal error; 2 usage error; 3 archive refused (hostile, "
     "corrupt or unsupported); 4 store or I/O error (not found, archive changed, network, "
-    "server); 5 access denied (credentials); 6 cancelled (a rerun resumes).";
+    "server); 5 access denied (credentials); 6 cancelled (a rerun resumes); 7 extracted, but a "
+    "--notify target did not get the notification.";
 
 }  // namespace unpackd

@@ -1,7 +1,9 @@
 #include <iostream>
+#include <optional>
 
 #include "cli/archive_location.h"
 #include "cli/commands.h"
+#include "cli/extract_notifier.h"
 #include "cli/exit_codes.h"
 #include "cli/printable.h"
 #include "cli/progress_bar.h"
@@ -66,7 +68,8 @@ DestinationChoice ChooseDestination(const std::string& to, const CliOptions& opt
 
 }  // namespace
 
-int RunExtract(const std::string& archive_url, const std::string& to, const CliOptions& given) {
+int RunExtract(const std::string& archive_url, const std::string& to, const CliOptions& given,
+               const NotifyOptions& notify) {
   const ArchiveLocation located = LocateArchive(archive_url, given);
   CliOptions options = given;
   options.root = located.local_root.string();  // every local location below is under it
@@ -79,6 +82,7 @@ int RunExtract(const std::string& archive_url, const std::string& to, const CliO
   job.destination_template = destination.key_template;
   job.destination_bucket = destination.bucket;
 
+  ExtractNotifier notifier(notify, ToS3Config(options, plan).ca_bundle);
   ProgressBar bar(!options.json && !options.no_progress);
   CliRuntime runtime(options, plan);
   JobServices services;
@@ -86,7 +90,21 @@ int RunExtract(const std::string& archive_url, const std::string& to, const CliO
   services.destination_store = &runtime.stores.For(dest_scheme);
   services.executor = &runtime.executor;
   services.progress = bar.active() ? &bar : nullptr;
-  const ExtractResult result = RunExtractJob(job, services);
+  const auto started = std::chrono::steady_clock::now();
+  const auto elapsed = [&] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  };
+  std::optional<ExtractResult> finished;
+  try {
+    finished = RunExtractJob(job, services);
+  } catch (const Error& e) {
+    // The extraction's exit code stands whatever the delivery does; its outcome is printed.
+    notifier.Failed(job, e, elapsed(), false);
+    throw;
+  }
+  const ExtractResult& result = *finished;
+  const bool notified = notifier.Succeeded(job, result, elapsed(), options.json);
+  const int exit_code = notified ? kExitOk : kExitNotifyFailed;
 
   const Location manifest_location{dest_scheme, result.job.manifest};
   if (options.json) {
@@ -103,14 +121,15 @@ int RunExtract(const std::string& archive_url, const std::string& to, const CliO
                           {"objects_pruned", result.objects_pruned},
                           {"seconds", result.seconds},
                           {"findings", findings}};
+    if (!notifier.empty()) out["notifications"] = notifier.outcomes();
     PrintWithManifest(out, *services.destination_store, result.job.manifest);
-    return kExitOk;
+    return exit_code;
   }
   if (result.already_complete) {
     std::cout << "already extracted: " << Printable(manifest_location.ToUrl(options.LocalRoot()))
               << " is complete for this archive version (etag "
               << Printable(result.manifest.source_etag) << "); nothing to do\n";
-    return kExitOk;
+    return exit_code;
   }
   ForEachManifestMember(*services.destination_store, result.job.manifest,
                         [](const ManifestMember& m) {
@@ -130,7 +149,7 @@ int RunExtract(const std::string& archive_url, const std::string& to, const CliO
               << " objects an older version of the archive had left\n";
   }
   std::cout << "manifest: " << Printable(manifest_location.ToUrl(options.LocalRoot())) << "\n";
-  return kExitOk;
+  return exit_code;
 }
 
 }  // namespace unpackd

@@ -232,8 +232,61 @@ class TomlReader {
     return source;
   }
 
+  void ReadTargets(const toml::table& targets, ServiceConfig& config) const {
+    for (const auto& [key, node] : targets) {
+      const std::string path = "targets." + std::string(key.str());
+      const toml::table& table = Table(node, path);
+      CheckKeys(table,
+                {"kind", "url", "url_env", "url_file", "secret_env", "secret_file",
+                 "allow_insecure_http", "timeout_seconds"},
+                path + ".");
+      notify::TargetConfig target;
+      target.name = std::string(key.str());
+      const toml::node* kind = table.get("kind");
+      if (kind == nullptr) Fail(node, path + " needs kind (\"webhook\" or \"slack\")");
+      const std::string kind_name = String(*kind, path + ".kind");
+      if (kind_name == "webhook") {
+        target.kind = notify::TargetConfig::Kind::kWebhook;
+      } else if (kind_name == "slack") {
+        target.kind = notify::TargetConfig::Kind::kSlack;
+      } else {
+        Fail(*kind, path + ".kind must be \"webhook\" or \"slack\"");
+      }
+      for (auto [name, field] : {std::pair{"url", &notify::TargetConfig::url},
+                                 std::pair{"url_env", &notify::TargetConfig::url_env},
+                                 std::pair{"url_file", &notify::TargetConfig::url_file},
+                                 std::pair{"secret_env", &notify::TargetConfig::secret_env},
+                                 std::pair{"secret_file", &notify::TargetConfig::secret_file}}) {
+        if (const toml::node* v = table.get(name)) target.*field = String(*v, path + "." + name);
+      }
+      if (const toml::node* v = table.get("allow_insecure_http")) {
+        target.allow_insecure_http = Bool(*v, path + ".allow_insecure_http");
+      }
+      if (const toml::node* v = table.get("timeout_seconds")) {
+        target.timeout = std::chrono::milliseconds(
+            static_cast<int64_t>(PositiveNumber(*v, path + ".timeout_seconds") * 1000));
+      }
+      config.targets[target.name] = std::move(target);
+    }
+  }
+
+  void ReadNotifications(const toml::table& table, ServiceConfig& config) const {
+    CheckKeys(table, {"max_age_seconds", "max_retry_interval_seconds"}, "notifications.");
+    if (const toml::node* v = table.get("max_retry_interval_seconds")) {
+      config.notification_max_retry_interval =
+          std::chrono::seconds(PositiveInteger(*v, "notifications.max_retry_interval_seconds"));
+    }
+    if (const toml::node* v = table.get("max_age_seconds")) {
+      config.notification_max_age =
+          std::chrono::seconds(PositiveInteger(*v, "notifications.max_age_seconds"));
+    }
+  }
+
   LoadedConfig Read(const toml::table& root) const {
-    CheckKeys(root, {"state_dir", "workers", "memory", "store_endpoint", "sources", "rules"}, "");
+    CheckKeys(root,
+              {"state_dir", "workers", "memory", "store_endpoint", "sources", "rules", "targets",
+               "notifications"},
+              "");
     LoadedConfig out;
     ServiceConfig& config = out.config;
     config.rules.clear();
@@ -247,6 +300,10 @@ class TomlReader {
       config.store_endpoint = String(*v, "store_endpoint");
     }
     if (const toml::node* v = root.get("sources")) ReadSources(Table(*v, "sources"), out);
+    if (const toml::node* v = root.get("targets")) ReadTargets(Table(*v, "targets"), config);
+    if (const toml::node* v = root.get("notifications")) {
+      ReadNotifications(Table(*v, "notifications"), config);
+    }
     if (const toml::node* v = root.get("rules")) {
       if (!v->is_array()) Fail(*v, "rules must be an array of tables ([[rules]])");
       const toml::array& rules = *v->as_array();

@@ -83,6 +83,20 @@ void CheckLoop(const LoadedConfig& loaded, size_t writer_index) {
   }
 }
 
+// Target names are stored with each notification and printed in metrics labels and logs:
+// keep them to characters that need no escaping anywhere.
+void ValidateTargetName(const std::string& name) {
+  const bool plain = !name.empty() && name.size() <= 64 &&
+                     std::all_of(name.begin(), name.end(), [](char c) {
+                       return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                              (c >= '0' && c <= '9') || c == '-' || c == '_';
+                     });
+  if (!plain) {
+    ThrowBadConfig("targets." + name,
+                   "a target name is 1 to 64 letters, digits, '-' or '_'");
+  }
+}
+
 }  // namespace
 
 void ValidateConfig(const LoadedConfig& loaded) {
@@ -102,6 +116,16 @@ void ValidateConfig(const LoadedConfig& loaded) {
     }
   }
   for (size_t i = 0; i < rules.size(); ++i) CheckLoop(loaded, i);
+  for (const auto& [name, target] : loaded.config.targets) ValidateTargetName(name);
+  for (size_t i = 0; i < rules.size(); ++i) {
+    for (const std::string& target : rules[i].notify) {
+      if (!loaded.config.targets.contains(target)) {
+        ThrowBadConfig(loaded.rule_origins[i] + ": rule '" + rules[i].name + "'",
+                       "notify names target '" + target + "', which no [targets." + target +
+                           "] table defines");
+      }
+    }
+  }
 }
 
 }  // namespace unpackd

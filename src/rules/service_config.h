@@ -6,6 +6,7 @@
 // Thread safety: immutable after loading; share it freely.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -14,6 +15,7 @@
 #include <vector>
 
 #include "extract/limits.h"
+#include "notify/target_config.h"
 
 namespace unpackd {
 
@@ -79,6 +81,13 @@ struct ServiceConfig {
   std::optional<SqsSourceConfig> sqs;
   std::optional<AmqpSourceConfig> amqp;
   std::string store_endpoint;  // S3 endpoint for s3:// sources (empty: AWS)
+  // Where notifications go ([targets.<name>]; docs/notifications.md), by the names rules use.
+  // Secrets are named here (an environment variable or a file), not held.
+  std::map<std::string, notify::TargetConfig> targets;
+  // A notification not delivered for this long is dead-lettered ([notifications] max_age).
+  std::chrono::seconds notification_max_age{24 * 3600};
+  // The longest pause between two delivery attempts ([notifications] max_retry_interval_seconds).
+  std::chrono::seconds notification_max_retry_interval{600};
 };
 
 // Reads `path` (empty: no file) then the environment (UNPACKD_* variables, named in

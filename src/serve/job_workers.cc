@@ -4,9 +4,11 @@
 #include <cstdint>
 
 #include "jobs/job_retry.h"
+#include "notify/notification.h"
 #include "rules/rule_match.h"
 #include "serve/wall_clock.h"
 #include "util/error.h"
+#include "util/spread.h"
 
 namespace unpackd {
 
@@ -37,27 +39,48 @@ bool RetryCanHelp(const Error& e) {
   return false;
 }
 
-// Spreads the retries of jobs failed by one outage without a random generator to share: the
-// job id and attempt pick a point in [0, 1] (Knuth's multiplicative hash).
+// The job's end as a notification sees it; the caller sets the result or the failure.
+notify::JobOutcome OutcomeOf(const JobRecord& record, const ExtractJob& extract, int64_t started_ms,
+                             double seconds) {
+  notify::JobOutcome outcome;
+  outcome.job = extract;
+  outcome.identity = notify::IdentifyJob(extract, record.request.etag, record.request.version_id);
+  outcome.archive_size = record.request.size;
+  outcome.attempts = record.attempts;
+  outcome.started_at_ms = started_ms;
+  outcome.ended_at_ms = NowMs();
+  outcome.duration_seconds = seconds;
+  return outcome;
+}
+
+// One outbox message per target the rule names, all carrying the same notification.
+std::vector<OutboxMessage> Notifications(const Rule* rule, const notify::JobOutcome& outcome) {
+  std::vector<OutboxMessage> messages;
+  if (rule == nullptr || rule->notify.empty()) return messages;
+  const notify::Notification notification = notify::BuildNotification(outcome);
+  for (const std::string& target : rule->notify) {
+    messages.push_back({target, notification.event_id, notification.payload_json});
+  }
+  return messages;
+}
+
 double JitterFor(const JobRecord& job) {
-  const uint64_t mixed =
-      (static_cast<uint64_t>(job.id) * 31 + static_cast<uint64_t>(job.attempts)) *
-      0x9E3779B97F4A7C15ULL;
-  return static_cast<double>(mixed >> 11) / static_cast<double>(uint64_t{1} << 53);
+  return SpreadPoint(static_cast<uint64_t>(job.id), static_cast<uint64_t>(job.attempts));
 }
 
 }  // namespace
 
 JobWorkers::JobWorkers(const ServiceConfig& config, JobStore& jobs, StoreForJob store_for,
                        Executor& executor, const MemoryPlan& per_job, ServiceMetrics& metrics,
-                       ServiceLog& log)
+                       ServiceLog& log, std::function<void()> notified)
     : config_(config),
       jobs_(jobs),
       store_for_(std::move(store_for)),
       executor_(executor),
       per_job_(per_job),
       metrics_(metrics),
-      log_(log) {}
+      log_(log),
+      notified_(std::move(notified)) {}
 
 JobWorkers::~JobWorkers() { Stop(std::chrono::milliseconds(0)); }
 
@@ -139,26 +162,28 @@ void JobWorkers::WaitForWork(uint64_t seen) {
 
 void JobWorkers::Run(const JobRecord& job) {
   log_.Transition(job, JobState::kRunning);
+  const int64_t started_ms = NowMs();
   const auto started = std::chrono::steady_clock::now();
   const auto elapsed = [&] {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   };
+  const Rule* rule = FindRule(config_, job.request.rule);
+  std::optional<ExtractJob> extract;
   try {
-    const Rule* rule = FindRule(config_, job.request.rule);
     if (rule == nullptr) {
       throw Error(ErrorKind::kUsage,
                   "the job's rule \"" + job.request.rule + "\" is no longer configured",
                   "rule-gone");
     }
-    ExtractJob extract = MakeJobFor(*rule, {job.request.bucket, job.request.key}, job.request.etag);
-    extract.memory = per_job_;
+    extract = MakeJobFor(*rule, {job.request.bucket, job.request.key}, job.request.etag);
+    extract->memory = per_job_;
     ObjectStore& store = store_for_(job.request);
     JobServices services;
     services.source_store = &store;
     services.destination_store = &store;
     services.executor = &executor_;
     services.cancel = &cancel_;
-    const ExtractResult result = RunExtractJob(extract, services);
+    const ExtractResult result = RunExtractJob(*extract, services);
     const nlohmann::json summary = {{"job", result.job.id},
                                     {"manifest_bucket", result.job.manifest.bucket},
                                     {"manifest_key", result.job.manifest.key},
@@ -171,18 +196,29 @@ void JobWorkers::Run(const JobRecord& job) {
                                     {"members_reused", result.members_reused},
                                     {"objects_pruned", result.objects_pruned},
                                     {"seconds", result.seconds}};
-    jobs_.MarkDone(job.id, summary.dump(), NowMs());
+    notify::JobOutcome outcome = OutcomeOf(job, *extract, started_ms, elapsed());
+    outcome.result = result;
+    jobs_.MarkDone(job.id, summary.dump(), NowMs(), Notifications(rule, outcome));
     metrics_.CountJobEnded(JobState::kDone, elapsed(), result.members_written,
                            result.already_complete ? 0 : result.manifest.total_bytes);
     log_.Transition(job, JobState::kDone, summary);
+    notified_();
   } catch (const Error& e) {
     const std::string kind(ErrorKindName(e.kind()));
     nlohmann::json fields = {{"error_kind", kind}, {"error_code", e.code()}, {"error", e.what()}};
     try {
+      // Without a rule (or a job it can make) there is no one to tell.
+      std::vector<OutboxMessage> notifications;
+      if (extract) {
+        notify::JobOutcome outcome = OutcomeOf(job, *extract, started_ms, elapsed());
+        outcome.failure = notify::JobFailure::FromError(e);
+        notifications = Notifications(rule, outcome);
+      }
       if (e.kind() == ErrorKind::kArchiveRefused) {
-        jobs_.MarkRefused(job.id, kind, e.code(), e.what(), NowMs());
+        jobs_.MarkRefused(job.id, kind, e.code(), e.what(), NowMs(), notifications);
         metrics_.CountJobEnded(JobState::kRefused, elapsed(), 0, 0);
         log_.Transition(job, JobState::kRefused, fields);
+        if (!notifications.empty()) notified_();
         return;
       }
       std::optional<int64_t> retry_at;
@@ -192,10 +228,12 @@ void JobWorkers::Run(const JobRecord& job) {
       } else if (RetryCanHelp(e)) {
         retry_at = NextAttemptMs(job.attempts, NowMs(), JitterFor(job));
       }
-      jobs_.MarkFailed(job.id, kind, e.code(), e.what(), retry_at, NowMs());
+      // The store records the notifications only when the failure is final.
+      jobs_.MarkFailed(job.id, kind, e.code(), e.what(), retry_at, NowMs(), notifications);
       metrics_.CountJobEnded(JobState::kFailed, elapsed(), 0, 0);
       if (retry_at) fields["retry_in_ms"] = *retry_at - NowMs();
       log_.Transition(job, retry_at ? JobState::kQueued : JobState::kFailed, fields);
+      if (!retry_at && !notifications.empty()) notified_();
     } catch (const Error& store_error) {
       // The job stays running in the store; the next start queues it again.
       log_.Write("error", "could not record a job's end",

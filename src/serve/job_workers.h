@@ -35,8 +35,12 @@ using StoreForJob = std::function<ObjectStore&(const JobRequest&)>;
 class JobWorkers {
  public:
   // Borrows everything; all must outlive Stop(). `per_job` is the memory plan of one job.
+  // A job's end records the notifications its rule asks for (notify/notification.h) in the
+  // job store's outbox, in the same transaction; `notified` is then called (from a worker's
+  // thread) so that their delivery starts at once.
   JobWorkers(const ServiceConfig& config, JobStore& jobs, StoreForJob store_for, Executor& executor,
-             const MemoryPlan& per_job, ServiceMetrics& metrics, ServiceLog& log);
+             const MemoryPlan& per_job, ServiceMetrics& metrics, ServiceLog& log,
+             std::function<void()> notified);
   ~JobWorkers();
   JobWorkers(const JobWorkers&) = delete;
   JobWorkers& operator=(const JobWorkers&) = delete;
@@ -63,6 +67,7 @@ class JobWorkers {
   const MemoryPlan per_job_;
   ServiceMetrics& metrics_;
   ServiceLog& log_;
+  const std::function<void()> notified_;
   CancellationToken cancel_;  // fired when the grace period ends
 
   Mutex mutex_;

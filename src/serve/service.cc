@@ -1,9 +1,11 @@
 #include "serve/service.h"
 
+#include <map>
 #include <optional>
 #include <set>
 
 #include "cloud/aws/sqs_client.h"
+#include "notify/target_config.h"
 #include "rules/config_values.h"
 #include "util/error.h"
 
@@ -47,8 +49,10 @@ ExecutorShape ShapeFor(const MemoryPlan& per_job, const ServiceConfig& config) {
   const size_t sqs = config.sqs ? 2 : 0;
   // The AMQP source's consume loop.
   const size_t amqp = config.amqp ? 1 : 0;
+  // The notification dispatcher's loop.
+  constexpr size_t kDispatcher = 1;
   return {one.member_threads * config.workers, one.io_threads * config.workers,
-          config.workers + 2 + sqs + amqp + kHttpConnections};
+          config.workers + 2 + sqs + amqp + kDispatcher + kHttpConnections};
 }
 
 // The SQS client shares the S3 store's credentials, CA bundle and patience; its region falls
@@ -79,6 +83,25 @@ s3::S3Config ForProbes(s3::S3Config s3) {
   return s3;
 }
 
+// Every configured target, its secrets read now: a missing secret stops the start, not the
+// first delivery hours later.
+NotificationDispatcher::Targets MakeTargets(const ServiceConfig& config, net::HttpClient& http) {
+  NotificationDispatcher::Targets targets;
+  for (const auto& [name, target] : config.targets) {
+    targets.emplace(name, notify::MakeTarget(notify::ResolveTarget(target), http));
+  }
+  return targets;
+}
+
+net::HttpClientOptions NotifyHttpOptions(const s3::S3Config& s3) {
+  net::HttpClientOptions options;
+  options.max_connections = 4;
+  options.connect_timeout = std::chrono::milliseconds(5'000);
+  options.stall_timeout = std::chrono::seconds(15);
+  options.ca_bundle = s3.ca_bundle;
+  return options;
+}
+
 // The buckets a rule names, each once: what an S3 source's jobs will read.
 std::set<std::string> NamedBuckets(const ServiceConfig& config) {
   std::set<std::string> buckets;
@@ -104,11 +127,17 @@ Service::Service(ServiceConfig config, const ServiceEnvironment& environment)
       probes_(StoreEnvironment{environment.local_root, ForProbes(environment.s3), &executor_,
                                &part_buffers_}),
       jobs_(JobStore::Open(config_.state_dir)),
-      sources_(executor_, Lane::kService) {
+      notify_http_(std::make_unique<net::HttpClient>(NotifyHttpOptions(environment.s3))),
+      sources_(executor_, Lane::kService),
+      dispatch_(executor_, Lane::kService) {
+  dispatcher_ = std::make_unique<NotificationDispatcher>(
+      *jobs_, MakeTargets(config_, *notify_http_),
+      DispatchPolicy{config_.notification_max_age, config_.notification_max_retry_interval},
+      metrics_, log_);
   workers_ = std::make_unique<JobWorkers>(
       config_, *jobs_,
       [this](const JobRequest& request) -> ObjectStore& { return StoreFor(request.origin); },
-      executor_, per_job_, metrics_, log_);
+      executor_, per_job_, metrics_, log_, [this] { dispatcher_->Wake(); });
   intake_ = std::make_unique<EventIntake>(
       config_, *jobs_,
       [this](const ObjectEvent& event) {
@@ -129,7 +158,13 @@ Service::Service(ServiceConfig config, const ServiceEnvironment& environment)
   const bool events_over_http = config_.http.has_value();
   HttpHandlers handlers;
   handlers.intake = events_over_http ? intake_.get() : nullptr;
-  handlers.metrics = [this] { return metrics_.Render(jobs_->CountByState()); };
+  handlers.metrics = [this] {
+    std::map<std::string, uint64_t> notifications;
+    for (const auto& [state, count] : jobs_->CountNotificationsByState()) {
+      notifications[OutboxStateName(state)] = count;
+    }
+    return metrics_.Render(jobs_->CountByState(), notifications);
+  };
   handlers.readiness = [this] { return Readiness(); };
   HttpSourceConfig http = config_.http.value_or(HttpSourceConfig{});
   if (!config_.http) http.listen = environment.ops_listen;
@@ -147,6 +182,7 @@ void Service::Start() {
               {"rules", config_.rules.size()},
               {"http_port", http_->port()}});
   workers_->Start(config_.workers);
+  dispatch_.Run([this] { dispatcher_->Run(); });
   sources_.Run([this] { http_->Run(); });
   if (watcher_) sources_.Run([this] { watcher_->Run(); });
   if (sqs_) sources_.Run([this] { sqs_->Run(); });
@@ -164,6 +200,8 @@ void Service::Stop(std::chrono::milliseconds grace) {
   http_->Stop();
   sources_.Wait();  // no source offers an event after this
   workers_->Stop(grace);
+  dispatcher_->Stop();
+  dispatch_.Wait();
   log_.Write("info", "service stopped");
 }
 

@@ -6,7 +6,10 @@
 //
 // Lifecycle: construct (opens the job store, queues again what a crashed run left running,
 // checks the configuration), Start (binds the HTTP socket, then starts workers and sources),
-// Stop (stops intake first, then lets running jobs finish within a grace period).
+// Stop (stops intake first, then lets running jobs finish within a grace period, then stops
+// delivering notifications: undelivered ones stay in the outbox for the next start).
+// A job's end records its notifications in the job store's outbox; a NotificationDispatcher
+// delivers them to the targets the configuration names.
 //
 // Thread safety: Start and Stop from one thread (the one that handles signals).
 #pragma once
@@ -17,12 +20,14 @@
 #include <ostream>
 
 #include "jobs/job_store.h"
+#include "net/http_client.h"
 #include "rules/service_config.h"
 #include "serve/amqp_source.h"
 #include "serve/event_intake.h"
 #include "serve/http_endpoint.h"
 #include "serve/job_workers.h"
 #include "serve/local_watcher.h"
+#include "serve/notification_dispatcher.h"
 #include "serve/service_log.h"
 #include "serve/service_metrics.h"
 #include "serve/sqs_source.h"
@@ -82,8 +87,13 @@ class Service {
   std::unique_ptr<HttpEndpoint> http_;
   std::unique_ptr<SqsSource> sqs_;
   std::unique_ptr<AmqpSource> amqp_;
+  // Notification targets' connections, apart from S3's (other hosts, other timeouts).
+  std::unique_ptr<net::HttpClient> notify_http_;
+  std::unique_ptr<NotificationDispatcher> dispatcher_;
   // The event sources' loops: Stop waits here before anything they use goes.
   TaskGroup sources_;
+  // The dispatcher's loop: it outlives the workers, so the last jobs' notifications go out.
+  TaskGroup dispatch_;
   bool started_ = false;
   bool stopped_ = false;
 };

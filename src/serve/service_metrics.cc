@@ -36,6 +36,11 @@ void ServiceMetrics::CountDelivery(std::string_view source, std::string_view out
   ++deliveries_[{std::string(source), std::string(outcome)}];
 }
 
+void ServiceMetrics::CountNotification(std::string_view target, std::string_view outcome) {
+  MutexLock lock(mutex_);
+  ++notifications_[{std::string(target), std::string(outcome)}];
+}
+
 void ServiceMetrics::SetSourceConnected(std::string_view source, bool connected) {
   MutexLock lock(mutex_);
   connected_[std::string(source)] = connected;
@@ -54,7 +59,9 @@ void ServiceMetrics::CountJobEnded(JobState state, double seconds, uint64_t memb
   duration_sum_ += seconds;
 }
 
-std::string ServiceMetrics::Render(const std::map<JobState, uint64_t>& jobs_by_state) const {
+std::string ServiceMetrics::Render(
+    const std::map<JobState, uint64_t>& jobs_by_state,
+    const std::map<std::string, uint64_t>& notifications_by_state) const {
   std::ostringstream out;
   Describe(out, "unpackd_jobs", "gauge", "Jobs in the job store, by state.");
   for (JobState state : kStates) {
@@ -65,8 +72,22 @@ std::string ServiceMetrics::Render(const std::map<JobState, uint64_t>& jobs_by_s
   Describe(out, "unpackd_queue_depth", "gauge", "Jobs waiting for a worker.");
   const auto queued = jobs_by_state.find(JobState::kQueued);
   out << "unpackd_queue_depth " << (queued == jobs_by_state.end() ? 0 : queued->second) << '\n';
+  Describe(out, "unpackd_notifications", "gauge",
+           "Notifications in the outbox, by state (dead: dead-lettered, see `unpackd "
+           "notifications list`).");
+  for (const auto& [state, count] : notifications_by_state) {
+    out << "unpackd_notifications{state=\"" << state << "\"} " << count << '\n';
+  }
 
   MutexLock lock(mutex_);
+  if (!notifications_.empty()) {
+    Describe(out, "unpackd_notification_attempts_total", "counter",
+             "Notification delivery attempts by target and outcome.");
+    for (const auto& [key, count] : notifications_) {
+      out << "unpackd_notification_attempts_total{target=\"" << key.first << "\",outcome=\""
+          << key.second << "\"} " << count << '\n';
+    }
+  }
   Describe(out, "unpackd_events_queued_total", "counter", "Events that became a new job.");
   out << "unpackd_events_queued_total " << queued_ << '\n';
   Describe(out, "unpackd_events_dropped_total", "counter",

@@ -34,7 +34,13 @@ class ServiceMetrics {
   // Whether a queue source can reach its broker or queue (its last receive succeeded).
   void SetSourceConnected(std::string_view source, bool connected);
 
-  std::string Render(const std::map<JobState, uint64_t>& jobs_by_state) const;
+  // One notification's delivery attempt to `target`: "delivered", "retry", "gone",
+  // "dead-lettered".
+  void CountNotification(std::string_view target, std::string_view outcome);
+
+  // `notifications_by_state`: the outbox's "pending", "delivered" and "dead" counts.
+  std::string Render(const std::map<JobState, uint64_t>& jobs_by_state,
+                     const std::map<std::string, uint64_t>& notifications_by_state) const;
 
  private:
   // Upper bounds (seconds) of the job duration histogram's buckets, +Inf implied.
@@ -46,6 +52,8 @@ class ServiceMetrics {
   // (source, outcome) -> deliveries; source -> connected.
   std::map<std::pair<std::string, std::string>, uint64_t> deliveries_ GUARDED_BY(mutex_);
   std::map<std::string, bool, std::less<>> connected_ GUARDED_BY(mutex_);
+  // (target, outcome) -> attempts.
+  std::map<std::pair<std::string, std::string>, uint64_t> notifications_ GUARDED_BY(mutex_);
   std::map<JobState, uint64_t> ended_ GUARDED_BY(mutex_);
   uint64_t members_ GUARDED_BY(mutex_) = 0;
   uint64_t bytes_ GUARDED_BY(mutex_) = 0;

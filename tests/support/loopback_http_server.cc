@@ -1,5 +1,6 @@
 #include "support/loopback_http_server.h"
 
+#include <cstdint>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -64,7 +65,7 @@ const char* Reason(int status) {
 }  // namespace
 
 LoopbackHttpServer::LoopbackHttpServer(
-    std::function<LoopbackResponse(const LoopbackRequest&)> handler)
+    std::function<LoopbackResponse(const LoopbackRequest&)> handler, int port)
     : handler_(std::move(handler)) {
   listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (listen_fd_ < 0) throw std::runtime_error("socket() failed");
@@ -73,7 +74,7 @@ LoopbackHttpServer::LoopbackHttpServer(
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
   if (::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
       ::listen(listen_fd_, 64) != 0) {
     ::close(listen_fd_);

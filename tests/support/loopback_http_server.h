@@ -42,8 +42,10 @@ struct LoopbackResponse {
 
 class LoopbackHttpServer {
  public:
-  // `handler` is called for every request, possibly from several threads at once.
-  explicit LoopbackHttpServer(std::function<LoopbackResponse(const LoopbackRequest&)> handler);
+  // `handler` is called for every request, possibly from several threads at once. `port` 0: the
+  // kernel picks one; else that port (a peer that comes back up where it was: FreeLoopbackPort).
+  explicit LoopbackHttpServer(std::function<LoopbackResponse(const LoopbackRequest&)> handler,
+                              int port = 0);
   // Closes every connection and joins every thread.
   ~LoopbackHttpServer();
   LoopbackHttpServer(const LoopbackHttpServer&) = delete;

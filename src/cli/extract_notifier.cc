@@ -1,0 +1,91 @@
+#include "cli/extract_notifier.h"
+
+#include <cmath>
+#include <iostream>
+
+#include "cli/printable.h"
+#include "notify/deliver_now.h"
+#include "notify/notification.h"
+#include "notify/target_config.h"
+
+namespace unpackd {
+namespace {
+
+int64_t UnixMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+ExtractNotifier::ExtractNotifier(const NotifyOptions& options, const std::string& ca_bundle)
+    : timeout_(static_cast<int64_t>(std::llround(options.timeout_seconds * 1000))) {
+  if (options.specs.empty()) return;
+  if (!(options.timeout_seconds > 0)) {
+    throw Error(ErrorKind::kUsage, "--notify-timeout must be above 0 seconds", "notify-config");
+  }
+  net::HttpClientOptions http;
+  http.max_connections = 2;
+  http.connect_timeout = std::chrono::milliseconds(5'000);
+  http.stall_timeout = std::chrono::seconds(15);
+  http.ca_bundle = ca_bundle;
+  http_ = std::make_unique<net::HttpClient>(http);
+  for (const std::string& spec : options.specs) {
+    targets_.push_back(
+        notify::MakeTarget(notify::ResolveTarget(notify::ParseNotifySpec(spec)), *http_));
+  }
+}
+
+ExtractNotifier::~ExtractNotifier() = default;
+
+bool ExtractNotifier::Succeeded(const ExtractJob& job, const ExtractResult& result,
+                                double seconds, bool quiet) {
+  if (targets_.empty()) return true;
+  notify::JobOutcome outcome;
+  outcome.job = job;
+  outcome.result = result;
+  outcome.ended_at_ms = UnixMs();
+  outcome.duration_seconds = seconds;
+  return DeliverToAll(outcome, quiet);
+}
+
+bool ExtractNotifier::Failed(const ExtractJob& job, const Error& error, double seconds,
+                             bool quiet) {
+  if (targets_.empty()) return true;
+  notify::JobOutcome outcome;
+  outcome.job = job;
+  try {
+    outcome.identity = notify::IdentifyJob(job, job.pinned_etag, "");
+  } catch (const Error&) {
+    return false;  // a destination that cannot be expanded: the job never had an identity
+  }
+  outcome.failure = notify::JobFailure::FromError(error);
+  outcome.ended_at_ms = UnixMs();
+  outcome.duration_seconds = seconds;
+  return DeliverToAll(outcome, quiet);
+}
+
+bool ExtractNotifier::DeliverToAll(const notify::JobOutcome& outcome, bool quiet) {
+  const notify::Notification notification = notify::BuildNotification(outcome);
+  bool all = true;
+  for (const auto& target : targets_) {
+    const notify::DeliveryResult result = notify::DeliverWithRetries(
+        *target, notification, std::chrono::steady_clock::now() + timeout_, nullptr);
+    const bool delivered = result.status == notify::DeliveryResult::Status::kDelivered;
+    all = all && delivered;
+    outcomes_.push_back(
+        {{"target", target->name()}, {"delivered", delivered}, {"detail", result.detail}});
+    if (quiet) continue;
+    if (delivered) {
+      std::cerr << "notified " << Printable(target->name()) << " (event "
+                << notification.event_id << ")\n";
+    } else {
+      std::cerr << "error: notification to " << Printable(target->name())
+                << " not delivered: " << Printable(result.detail) << "\n";
+    }
+  }
+  return all;
+}
+
+}  // namespace unpackd
