@@ -159,9 +159,10 @@ HttpResponse HttpClient::Perform(const HttpRequest& request) {
     Check(curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME,
                            static_cast<long>(options_.stall_timeout.count())));
   }
-  if (options_.request_timeout.count() > 0) {
-    Check(curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS,
-                           static_cast<long>(options_.request_timeout.count())));
+  const std::chrono::milliseconds timeout =
+      request.timeout.count() > 0 ? request.timeout : options_.request_timeout;
+  if (timeout.count() > 0) {
+    Check(curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout.count())));
   }
   if (!options_.ca_bundle.empty()) {
     Check(curl_easy_setopt(curl, CURLOPT_CAINFO, options_.ca_bundle.c_str()));

@@ -44,6 +44,9 @@ struct HttpRequest {
   // second (libcurl's progress callback runs at least that often, even while no byte moves) and
   // Perform throws Error(kCancelled, code "cancelled"): a long poll must not hold up a shutdown.
   const CancellationToken* abort_on = nullptr;
+  // Upper bound on this request alone (a notification must not hang a worker); 0: the
+  // client's HttpClientOptions::request_timeout. Exceeding it is a kTransient failure.
+  std::chrono::milliseconds timeout{0};
 };
 
 struct HttpResponse {
