@@ -198,7 +198,7 @@ void JobWorkers::Run(const JobRecord& job) {
                                     {"seconds", result.seconds}};
     notify::JobOutcome outcome = OutcomeOf(job, *extract, started_ms, elapsed());
     outcome.result = result;
-    jobs_.MarkDone(job.id, summary.dump(), NowMs(), Notifications(rule, outcome));
+    jobs_.MarkDone(job.id, summary.dump(), Notifications(rule, outcome), NowMs());
     metrics_.CountJobEnded(JobState::kDone, elapsed(), result.members_written,
                            result.already_complete ? 0 : result.manifest.total_bytes);
     log_.Transition(job, JobState::kDone, summary);
@@ -215,7 +215,7 @@ void JobWorkers::Run(const JobRecord& job) {
         notifications = Notifications(rule, outcome);
       }
       if (e.kind() == ErrorKind::kArchiveRefused) {
-        jobs_.MarkRefused(job.id, kind, e.code(), e.what(), NowMs(), notifications);
+        jobs_.MarkRefused(job.id, kind, e.code(), e.what(), notifications, NowMs());
         metrics_.CountJobEnded(JobState::kRefused, elapsed(), 0, 0);
         log_.Transition(job, JobState::kRefused, fields);
         if (!notifications.empty()) notified_();
@@ -229,7 +229,7 @@ void JobWorkers::Run(const JobRecord& job) {
         retry_at = NextAttemptMs(job.attempts, NowMs(), JitterFor(job));
       }
       // The store records the notifications only when the failure is final.
-      jobs_.MarkFailed(job.id, kind, e.code(), e.what(), retry_at, NowMs(), notifications);
+      jobs_.MarkFailed(job.id, kind, e.code(), e.what(), retry_at, notifications, NowMs());
       metrics_.CountJobEnded(JobState::kFailed, elapsed(), 0, 0);
       if (retry_at) fields["retry_in_ms"] = *retry_at - NowMs();
       log_.Transition(job, retry_at ? JobState::kQueued : JobState::kFailed, fields);

@@ -61,7 +61,16 @@ void NotificationDispatcher::Run() {
   }
 }
 
+void NotificationDispatcher::PruneHourly() {
+  const auto now = std::chrono::steady_clock::now();
+  if (last_prune_ && now - *last_prune_ < std::chrono::hours(1)) return;
+  last_prune_ = now;
+  const uint64_t pruned = jobs_.PruneDelivered(NowMs());
+  if (pruned > 0) log_.Write("info", "delivered notifications pruned", {{"count", pruned}});
+}
+
 size_t NotificationDispatcher::DeliverDue() {
+  PruneHourly();
   const std::vector<OutboxEntry> due = jobs_.DueNotifications(NowMs(), kBatch);
   for (const OutboxEntry& entry : due) {
     if (wakeup_.closed()) break;

@@ -25,6 +25,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -65,6 +66,8 @@ class NotificationDispatcher {
   void Deliver(const OutboxEntry& entry, int64_t now_ms);
   void Retry(const OutboxEntry& entry, const notify::DeliveryResult& result, int64_t now_ms);
   void Disable(const std::string& target, const notify::DeliveryResult& result, int64_t now_ms);
+  // Delivered entries are kept a while for operators; the store drops old ones when asked.
+  void PruneHourly();
 
   JobStore& jobs_;
   Targets targets_;
@@ -72,7 +75,9 @@ class NotificationDispatcher {
   const std::chrono::milliseconds max_retry_interval_;
   ServiceMetrics& metrics_;
   ServiceLog& log_;
-  std::set<std::string, std::less<>> disabled_;  // touched by Run's thread only
+  // Touched by the thread that delivers only.
+  std::set<std::string, std::less<>> disabled_;
+  std::optional<std::chrono::steady_clock::time_point> last_prune_;
   Wakeup wakeup_;
 };
 

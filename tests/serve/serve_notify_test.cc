@@ -240,7 +240,7 @@ TEST_F(ServeNotifyTest, FiveHundredPendingNotificationsSurviveSigkill) {
                                       {"event_id", event_id},
                                       {"kind", "job.succeeded"},
                                       {"archive", {{"bucket", "bkt"}, {"key", request.key}}}};
-      store->MarkDone(job->id, "{}", 1'000'000, {{"backend", event_id, payload.dump()}});
+      store->MarkDone(job->id, "{}", {{"backend", event_id, payload.dump()}}, 1'000'000);
     }
   }
   Receiver backend;
