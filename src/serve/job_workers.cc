@@ -171,7 +171,9 @@ void JobWorkers::Run(const JobRecord& job) {
                                     {"members_reused", result.members_reused},
                                     {"objects_pruned", result.objects_pruned},
                                     {"seconds", result.seconds}};
-    jobs_.MarkDone(job.id, summary.dump(), NowMs());
+    // No notifications yet: the notifier (issue 10) will pass the job's outbox messages to
+    // each Mark*, so they are recorded in the same transaction as the job's end.
+    jobs_.MarkDone(job.id, summary.dump(), /*notifications=*/{}, NowMs());
     metrics_.CountJobEnded(JobState::kDone, elapsed(), result.members_written,
                            result.already_complete ? 0 : result.manifest.total_bytes);
     log_.Transition(job, JobState::kDone, summary);
@@ -180,7 +182,7 @@ void JobWorkers::Run(const JobRecord& job) {
     nlohmann::json fields = {{"error_kind", kind}, {"error_code", e.code()}, {"error", e.what()}};
     try {
       if (e.kind() == ErrorKind::kArchiveRefused) {
-        jobs_.MarkRefused(job.id, kind, e.code(), e.what(), NowMs());
+        jobs_.MarkRefused(job.id, kind, e.code(), e.what(), /*notifications=*/{}, NowMs());
         metrics_.CountJobEnded(JobState::kRefused, elapsed(), 0, 0);
         log_.Transition(job, JobState::kRefused, fields);
         return;
@@ -192,7 +194,7 @@ void JobWorkers::Run(const JobRecord& job) {
       } else if (RetryCanHelp(e)) {
         retry_at = NextAttemptMs(job.attempts, NowMs(), JitterFor(job));
       }
-      jobs_.MarkFailed(job.id, kind, e.code(), e.what(), retry_at, NowMs());
+      jobs_.MarkFailed(job.id, kind, e.code(), e.what(), retry_at, /*notifications=*/{}, NowMs());
       metrics_.CountJobEnded(JobState::kFailed, elapsed(), 0, 0);
       if (retry_at) fields["retry_in_ms"] = *retry_at - NowMs();
       log_.Transition(job, retry_at ? JobState::kQueued : JobState::kFailed, fields);
