@@ -87,6 +87,8 @@ int main(int argc, char** argv) {
                     "Seconds running jobs may take to finish after SIGTERM (default 30)");
   JobsOptions jobs_options;
   auto* jobs = AddJobsCommand(app, jobs_options);
+  NotificationsOptions notifications_options;
+  auto* notifications = AddNotificationsCommand(app, notifications_options);
 
   try {
     app.parse(argc, argv);
@@ -102,6 +104,7 @@ int main(int argc, char** argv) {
     if (*extract) return RunExtract(archive_url, to, options, notify_options);
     if (*serve) return RunServe(serve_options, options);
     if (*jobs) return RunJobs(jobs_options, options);
+    if (*notifications) return RunNotifications(notifications_options, options);
     return RunInspect(archive_url, options);
   } catch (const Error& e) {
     return ReportError(e, options, archive_url);

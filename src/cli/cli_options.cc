@@ -44,6 +44,21 @@ double ParseRatioLimit(const std::string& text) {
 
 }  // namespace
 
+void AddStateDirOption(CLI::App& command, std::string& state_dir) {
+  command.add_option("--state-dir", state_dir,
+                     "The service's state directory (default: $UNPACKD_STATE_DIR, else "
+                     "./unpackd-state)");
+}
+
+void AddListOptions(CLI::App& list, std::string& state, size_t& limit,
+                    const std::vector<std::string>& states, const std::string& what) {
+  list.add_option("--state", state, "Only " + what + " in this state")
+      ->check(CLI::IsMember(states));
+  list.add_option("--limit", limit,
+                  "At most this many " + what + " (default " + std::to_string(limit) + ")")
+      ->check(CLI::Range(size_t{1}, size_t{1} << 40));
+}
+
 void AddCommonOptions(CLI::App& app, CliOptions& o) {
   app.add_option("--root", o.root,
                  "Local store root: its top-level folders are buckets (default: $UNPACKD_ROOT, "

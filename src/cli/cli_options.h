@@ -3,6 +3,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "extract/extract_job.h"
 #include "extract/memory_plan.h"
@@ -40,6 +41,15 @@ struct CliOptions {
 
 // Registers the options above on `app` (global) so they work before or after the subcommand.
 void AddCommonOptions(CLI::App& app, CliOptions& options);
+
+// Registers `--state-dir` (the service's state directory) on an operator command (`jobs`,
+// `notifications`), filling `state_dir`; empty means DefaultStateDir().
+void AddStateDirOption(CLI::App& command, std::string& state_dir);
+// Registers an operator's `list` options on `list`: `--state` (one of `states`) filling
+// `state`, and `--limit` (at least 1) filling `limit`; `what` names the things listed in the
+// help ("jobs").
+void AddListOptions(CLI::App& list, std::string& state, size_t& limit,
+                    const std::vector<std::string>& states, const std::string& what);
 
 // The memory plan for `--memory` and `--jobs`, given which kinds of store the work touches.
 MemoryPlan ToMemoryPlan(const CliOptions& options, bool remote_store, bool remote_destination);

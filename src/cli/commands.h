@@ -38,6 +38,22 @@ CLI::App* AddJobsCommand(CLI::App& app, JobsOptions& jobs);
 // for a job `retry` cannot requeue.
 int RunJobs(const JobsOptions& jobs, const CliOptions& options);
 
+// `unpackd notifications list|retry`: the operator's view of the service's notification outbox
+// (JobStore's outbox), opened like `jobs`, so it works with or without a running service.
+struct NotificationsOptions {
+  std::string state_dir;  // empty: DefaultStateDir() ($UNPACKD_STATE_DIR, ./unpackd-state)
+  std::string state;      // list: only entries in this state
+  size_t limit = 50;      // list: at most this many, newest first
+  int64_t id = 0;         // retry
+  enum class Action { kList, kRetry } action = Action::kList;  // the subcommand given
+};
+// Registers `notifications` and its subcommands on `app`, filling `notifications`; returns the
+// `notifications` command.
+CLI::App* AddNotificationsCommand(CLI::App& app, NotificationsOptions& notifications);
+// Runs the subcommand given. Throws Error(kNotFound) for a missing store or entry,
+// Error(kUsage) for an entry `retry` cannot make pending (only dead entries can).
+int RunNotifications(const NotificationsOptions& notifications, const CliOptions& options);
+
 // A finding as JSON, shared by extract's and inspect's output.
 nlohmann::json FindingJson(const Finding& f);
 

@@ -1,38 +1,17 @@
 // `unpackd jobs`: list, show and retry the service's jobs. The store is opened for operators
 // (no service lock, no crash recovery; job_store.h), so this works beside a running
 // `unpackd serve`: reads never block it, and `retry` is one short write it waits out.
-#include <time.h>
-
-#include <chrono>
 #include <cstdio>
-#include <iostream>
 
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
+#include "cli/operator_commands.h"
 #include "cli/printable.h"
 #include "jobs/job_store.h"
-#include "jobs/state_dir.h"
 #include "util/error.h"
 
 namespace unpackd {
 namespace {
-
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-// "2024-05-01T12:00:00Z" (UTC); "-" for 0.
-std::string TimeText(int64_t ms) {
-  if (ms <= 0) return "-";
-  const time_t seconds = static_cast<time_t>(ms / 1000);
-  struct tm utc {};
-  gmtime_r(&seconds, &utc);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return buf;
-}
 
 nlohmann::json JobJson(const JobRecord& job) {
   const JobRequest& r = job.request;
@@ -55,13 +34,8 @@ nlohmann::json JobJson(const JobRecord& job) {
                       {"error_code", job.error_code},
                       {"error", job.error}};
   // The summary is JSON the worker wrote; shown as JSON when it parses, else as text.
-  j["result"] = nlohmann::json::parse(job.result_json, nullptr, false);
-  if (j["result"].is_discarded()) j["result"] = job.result_json;
+  j["result"] = JsonOrText(job.result_json);
   return j;
-}
-
-void PrintJson(const nlohmann::json& json) {
-  std::cout << json.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
 }
 
 // One line a job: id, state, attempts, bucket/key, updated, error (tab-separated).
@@ -110,8 +84,7 @@ JobRecord FindJob(JobStore& store, int64_t id) {
 }  // namespace
 
 int RunJobs(const JobsOptions& o, const CliOptions& options) {
-  const auto store =
-      JobStore::OpenForOperator(o.state_dir.empty() ? DefaultStateDir() : o.state_dir);
+  const auto store = OpenOperatorStore(o.state_dir);
   if (o.action == JobsOptions::Action::kList) {
     const auto jobs = store->List(ParseJobState(o.state), o.limit);
     if (options.json) {
@@ -132,7 +105,7 @@ int RunJobs(const JobsOptions& o, const CliOptions& options) {
     }
     return kExitOk;
   }
-  if (!store->Retry(o.id, NowMs())) {
+  if (!store->Retry(o.id, OperatorNowMs())) {
     const JobRecord job = FindJob(*store, o.id);  // throws when there is no such job
     throw Error(ErrorKind::kUsage,
                 "job " + std::to_string(o.id) + " is " + JobStateName(job.state) +

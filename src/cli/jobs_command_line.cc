@@ -9,17 +9,13 @@ namespace unpackd {
 CLI::App* AddJobsCommand(CLI::App& app, JobsOptions& o) {
   auto* jobs = app.add_subcommand("jobs", "List, show and retry the service's jobs");
   jobs->require_subcommand(1);
-  jobs->add_option("--state-dir", o.state_dir,
-                   "The service's state directory (default: $UNPACKD_STATE_DIR, else "
-                   "./unpackd-state)");
+  AddStateDirOption(*jobs, o.state_dir);
   jobs->footer(kExitCodeHelp);
   using Action = JobsOptions::Action;
   auto* list = jobs->add_subcommand("list", "One line a job, newest first");
   list->callback([&o] { o.action = Action::kList; });
-  list->add_option("--state", o.state, "Only jobs in this state")
-      ->check(CLI::IsMember({"queued", "running", "done", "failed", "refused"}));
-  list->add_option("--limit", o.limit, "At most this many jobs (default 50)")
-      ->check(CLI::Range(size_t{1}, size_t{1} << 40));
+  AddListOptions(*list, o.state, o.limit, {"queued", "running", "done", "failed", "refused"},
+                 "jobs");
   auto* show = jobs->add_subcommand("show", "Everything recorded about one job");
   show->callback([&o] { o.action = Action::kShow; });
   show->add_option("id", o.id, "The job's id")->required();

@@ -29,13 +29,26 @@
 // service's transactions (busy timeout). A running service notices a retried job at its next
 // ClaimNext, so its workers should not sleep longer than a few seconds at a time.
 //
+// Outbox. The notifications about a job (outbox_entry.h) are recorded by the Mark* call that
+// ends it, in the same transaction: a job's end and its notifications are committed together
+// or not at all. A delivery loop takes DueNotifications, sends each, and records the outcome
+// (MarkNotificationDelivered, MarkNotificationRetry, MarkNotificationDead, DeadLetterTarget);
+// a crash between a send and its Mark* leaves the entry pending, so it is sent again after a
+// restart: at least once always, once in the normal case. Entries are never requeued or
+// touched by Open's crash recovery: a pending entry simply stays due. Each of these writes is
+// one statement, committed and synced (synchronous=FULL) when it returns, so an operator's
+// connection (`unpackd notifications`) may write beside the service.
+//
 // Thread safety: every method may be called from any thread (one connection, serialized by a
 // mutex); one service store per state directory (Open fails while another holder, in this or
 // another process, has the lock).
 // Errors: Error(kIo, code "job-store") naming the database and SQLite's message;
 // Error(kIo, "job-store-locked") from Open when another service holds the store;
 // Error(kInternal, "job-not-running") when a Mark* names a job that is not kRunning (a bug in
-// the caller: only the worker that claimed a job finishes it).
+// the caller: only the worker that claimed a job finishes it); Error(kInternal,
+// "notification-not-pending") when a MarkNotification* names an entry that is not pending (a
+// bug in the caller too: only pending entries are handed out); Error(kInternal,
+// "notification-invalid") for an OutboxMessage with an empty target or event id.
 #pragma once
 
 #include <cstdint>
@@ -46,6 +59,7 @@
 #include <vector>
 
 #include "jobs/job_record.h"
+#include "jobs/outbox_entry.h"
 
 namespace unpackd {
 
@@ -76,15 +90,22 @@ class JobStore {
   // The oldest queued job due at `now_ms`, moved to kRunning with attempts + 1; none: nullopt.
   virtual std::optional<JobRecord> ClaimNext(int64_t now_ms) = 0;
 
-  virtual void MarkDone(int64_t id, const std::string& result_json, int64_t now_ms) = 0;
+  // The Mark* calls end a run of a kRunning job. Each is one transaction: the job's new state
+  // and the `notifications` it records (one pending OutboxEntry each, due now, for job `id`)
+  // are durable together when it returns, or, when it throws, neither is. A notification whose
+  // (target, event id) is already recorded, in any state, is not recorded again.
+  virtual void MarkDone(int64_t id, const std::string& result_json,
+                        const std::vector<OutboxMessage>& notifications, int64_t now_ms) = 0;
   // Final: the archive was refused; it is never retried by itself.
   virtual void MarkRefused(int64_t id, const std::string& kind, const std::string& code,
-                           const std::string& message, int64_t now_ms) = 0;
+                           const std::string& message,
+                           const std::vector<OutboxMessage>& notifications, int64_t now_ms) = 0;
   // A failure that may pass: queued again at `retry_at_ms`, or kFailed when `retry_at_ms` is
-  // nullopt (attempts exhausted).
+  // nullopt (attempts exhausted). Only a final failure records `notifications`: a job that will
+  // run again has not ended, so it tells no one yet (the caller may pass them either way).
   virtual void MarkFailed(int64_t id, const std::string& kind, const std::string& code,
                           const std::string& message, std::optional<int64_t> retry_at_ms,
-                          int64_t now_ms) = 0;
+                          const std::vector<OutboxMessage>& notifications, int64_t now_ms) = 0;
 
   // Operators: `unpackd jobs list|show|retry`.
   virtual std::optional<JobRecord> Get(int64_t id) = 0;
@@ -98,6 +119,55 @@ class JobStore {
   // A job waiting for another job of its key to finish does not count (it becomes due when
   // that job is marked).
   virtual std::optional<int64_t> NextDueMs() = 0;
+
+  // Outbox delivery (the service's delivery loop).
+
+  // The entries to send now: for each target, its oldest pending entry (lowest id), and only
+  // when that entry is due (next_attempt_ms <= now_ms); earliest due first, at most `limit`.
+  // Head-of-line by design: a target's later entries wait while its head entry is failing, so
+  // a receiver always hears of a key's jobs in the order they ended (a "failed" never arrives
+  // after the "done" of the rerun that fixed it) and an endpoint that is down is not hammered
+  // with its whole backlog at every retry. One target's trouble never holds back another's.
+  // Dead and delivered entries hold back nothing.
+  virtual std::vector<OutboxEntry> DueNotifications(int64_t now_ms, size_t limit) = 0;
+  // The target accepted entry `id`: kDelivered, attempts + 1.
+  virtual void MarkNotificationDelivered(int64_t id, int64_t now_ms) = 0;
+  // An attempt failed and may pass: due again at `next_attempt_ms`, attempts + 1, `error` kept
+  // as last_error. The target's later entries keep waiting behind it.
+  virtual void MarkNotificationRetry(int64_t id, int64_t next_attempt_ms, const std::string& error,
+                                     int64_t now_ms) = 0;
+  // An attempt failed for good (too old, refused by the target): kDead, attempts + 1, `error`
+  // kept; the target's next entry becomes its head.
+  virtual void MarkNotificationDead(int64_t id, const std::string& error, int64_t now_ms) = 0;
+  // The target is gone (a webhook that answered 410 Gone): every pending entry of `target`
+  // becomes kDead with `error` (attempts unchanged: most were never tried). Entries recorded
+  // later are pending again: whether to send them is the configuration's business.
+  virtual void DeadLetterTarget(const std::string& target, const std::string& error,
+                                int64_t now_ms) = 0;
+  // The earliest next_attempt_ms among the entries DueNotifications could return (targets'
+  // head entries), for the delivery loop to sleep until; none: nullopt. A waiting later entry
+  // does not count (it becomes due when its target's head is marked).
+  virtual std::optional<int64_t> NextNotificationDueMs() = 0;
+  // Retention: deletes delivered entries whose delivery (updated_ms) is more than
+  // kDeliveredRetentionMs before `now_ms`, and all but the newest (by id) kDeliveredKeep
+  // delivered entries; returns how many. Pending and dead entries are never pruned. It scans
+  // the delivered rows, so the service calls it about hourly, not at every delivery.
+  virtual uint64_t PruneDelivered(int64_t now_ms) = 0;
+  static constexpr int64_t kDeliveredRetentionMs = 7LL * 24 * 3600 * 1000;
+  static constexpr uint64_t kDeliveredKeep = 10'000;
+
+  // Outbox, operators: `unpackd notifications list|retry`.
+
+  // Newest first (by id), at most `limit`; only entries in `state` when given.
+  virtual std::vector<OutboxEntry> ListNotifications(std::optional<OutboxState> state,
+                                                     size_t limit) = 0;
+  virtual std::optional<OutboxEntry> GetNotification(int64_t id) = 0;
+  // A dead entry pending again, due at `now_ms`, attempts reset to 0 (last_error kept until
+  // the next attempt: it is why the operator retried). It keeps its id, so it is again ahead
+  // of its target's later pending entries. False for an entry in another state or none.
+  virtual bool RetryNotification(int64_t id, int64_t now_ms) = 0;
+  // Every state, zero included.
+  virtual std::map<OutboxState, uint64_t> CountNotificationsByState() = 0;
 };
 
 }  // namespace unpackd

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <utility>
 
+#include "jobs/sqlite_outbox.h"
 #include "jobs/state_dir.h"
 #include "util/error.h"
 #include "util/s3_sequencer.h"
@@ -165,7 +166,11 @@ void SqliteJobStore::Migrate() {
     db_.Exec(kSchemaV1);
     db_.Exec("PRAGMA user_version = 1");
   }
-  // Later versions: `if (version < 2) { ALTER ...; PRAGMA user_version = 2; }`, and so on.
+  if (version < 2) {
+    CreateOutboxSchema(db_);
+    db_.Exec("PRAGMA user_version = 2");
+  }
+  // Later versions: `if (version < 3) { ALTER ...; PRAGMA user_version = 3; }`, and so on.
   transaction.Commit();
 }
 
@@ -278,7 +283,9 @@ std::optional<JobRecord> SqliteJobStore::ClaimNext(int64_t now_ms) {
 void SqliteJobStore::Finish(int64_t id, JobState state, const std::string& kind,
                             const std::string& code, const std::string& message,
                             const std::string& result_json, int64_t next_attempt_ms,
-                            int64_t now_ms) {
+                            const std::vector<OutboxMessage>& notifications, int64_t now_ms) {
+  // One transaction: a job's end and its notifications are durable together or not at all.
+  SqliteTransaction transaction(db_);
   SqliteStatement finish(db_,
                          "UPDATE jobs SET state = ?2, error_kind = ?3, error_code = ?4, "
                          "error = ?5, result_json = ?6, next_attempt_ms = ?7, updated_ms = ?8 "
@@ -296,25 +303,31 @@ void SqliteJobStore::Finish(int64_t id, JobState state, const std::string& kind,
     throw Error(ErrorKind::kInternal,
                 db_.path() + ": job " + std::to_string(id) + " is not running", "job-not-running");
   }
+  InsertOutboxMessages(db_, id, notifications, now_ms);
+  transaction.Commit();  // synced (synchronous = FULL)
 }
 
-void SqliteJobStore::MarkDone(int64_t id, const std::string& result_json, int64_t now_ms) {
+void SqliteJobStore::MarkDone(int64_t id, const std::string& result_json,
+                              const std::vector<OutboxMessage>& notifications, int64_t now_ms) {
   MutexLock hold(mutex_);
-  Finish(id, JobState::kDone, "", "", "", result_json, now_ms, now_ms);
+  Finish(id, JobState::kDone, "", "", "", result_json, now_ms, notifications, now_ms);
 }
 
 void SqliteJobStore::MarkRefused(int64_t id, const std::string& kind, const std::string& code,
-                                 const std::string& message, int64_t now_ms) {
+                                 const std::string& message,
+                                 const std::vector<OutboxMessage>& notifications, int64_t now_ms) {
   MutexLock hold(mutex_);
-  Finish(id, JobState::kRefused, kind, code, message, "", now_ms, now_ms);
+  Finish(id, JobState::kRefused, kind, code, message, "", now_ms, notifications, now_ms);
 }
 
 void SqliteJobStore::MarkFailed(int64_t id, const std::string& kind, const std::string& code,
                                 const std::string& message, std::optional<int64_t> retry_at_ms,
-                                int64_t now_ms) {
+                                const std::vector<OutboxMessage>& notifications, int64_t now_ms) {
   MutexLock hold(mutex_);
+  // A job that runs again has not ended: its notifications wait for its last attempt.
+  static const std::vector<OutboxMessage> kNone;
   Finish(id, retry_at_ms ? JobState::kQueued : JobState::kFailed, kind, code, message, "",
-         retry_at_ms.value_or(now_ms), now_ms);
+         retry_at_ms.value_or(now_ms), retry_at_ms ? kNone : notifications, now_ms);
 }
 
 std::optional<JobRecord> SqliteJobStore::GetLocked(int64_t id) {
@@ -374,6 +387,67 @@ std::optional<int64_t> SqliteJobStore::NextDueMs() {
                       Sql({"SELECT min(j.next_attempt_ms) FROM jobs j WHERE ", kRunnable}).c_str());
   if (!due.Step() || due.IsNull(0)) return std::nullopt;
   return due.Int(0);
+}
+
+std::vector<OutboxEntry> SqliteJobStore::DueNotifications(int64_t now_ms, size_t limit) {
+  MutexLock hold(mutex_);
+  return SelectDueOutboxEntries(db_, now_ms, limit);
+}
+
+void SqliteJobStore::MarkNotificationDelivered(int64_t id, int64_t now_ms) {
+  MutexLock hold(mutex_);
+  MarkOutboxAttempt(db_, id, OutboxState::kDelivered, now_ms, "", now_ms);
+}
+
+void SqliteJobStore::MarkNotificationRetry(int64_t id, int64_t next_attempt_ms,
+                                           const std::string& error, int64_t now_ms) {
+  MutexLock hold(mutex_);
+  MarkOutboxAttempt(db_, id, OutboxState::kPending, next_attempt_ms, error, now_ms);
+}
+
+void SqliteJobStore::MarkNotificationDead(int64_t id, const std::string& error, int64_t now_ms) {
+  MutexLock hold(mutex_);
+  MarkOutboxAttempt(db_, id, OutboxState::kDead, now_ms, error, now_ms);
+}
+
+void SqliteJobStore::DeadLetterTarget(const std::string& target, const std::string& error,
+                                      int64_t now_ms) {
+  MutexLock hold(mutex_);
+  DeadLetterOutboxTarget(db_, target, error, now_ms);
+}
+
+std::optional<int64_t> SqliteJobStore::NextNotificationDueMs() {
+  MutexLock hold(mutex_);
+  return SelectNextOutboxDueMs(db_);
+}
+
+uint64_t SqliteJobStore::PruneDelivered(int64_t now_ms) {
+  MutexLock hold(mutex_);
+  SqliteTransaction transaction(db_);
+  const uint64_t pruned = PruneDeliveredOutbox(db_, now_ms - kDeliveredRetentionMs, kDeliveredKeep);
+  transaction.Commit();
+  return pruned;
+}
+
+std::vector<OutboxEntry> SqliteJobStore::ListNotifications(std::optional<OutboxState> state,
+                                                           size_t limit) {
+  MutexLock hold(mutex_);
+  return SelectOutboxEntries(db_, state, limit);
+}
+
+std::optional<OutboxEntry> SqliteJobStore::GetNotification(int64_t id) {
+  MutexLock hold(mutex_);
+  return SelectOutboxEntry(db_, id);
+}
+
+bool SqliteJobStore::RetryNotification(int64_t id, int64_t now_ms) {
+  MutexLock hold(mutex_);
+  return RetryDeadOutboxEntry(db_, id, now_ms);
+}
+
+std::map<OutboxState, uint64_t> SqliteJobStore::CountNotificationsByState() {
+  MutexLock hold(mutex_);
+  return CountOutboxByState(db_);
 }
 
 std::unique_ptr<JobStore> JobStore::Open(const std::string& state_dir) {

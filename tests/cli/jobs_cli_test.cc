@@ -1,20 +1,15 @@
 // `unpackd jobs list|show|retry` as operators run it, against a store the test fills.
 #include <gtest/gtest.h>
 
-#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "jobs/job_store.h"
+#include "support/command_run.h"
 #include "support/file_object.h"
 #include "support/temp_dir.h"
 
 namespace unpackd {
 namespace {
-
-struct JobsRun {
-  int exit_code;
-  std::string out, err;
-};
 
 class JobsCliTest : public ::testing::Test {
  protected:
@@ -34,21 +29,14 @@ class JobsCliTest : public ::testing::Test {
     queued_ = store->Enqueue(r, 1'714'564'800'000).job_id;
     store->ClaimNext(1'714'564'800'000);
     store->ClaimNext(1'714'564'800'000);
-    store->MarkDone(done_, R"({"manifest_key":"in/evil/.unpackd/manifest.json"})",
+    store->MarkDone(done_, R"({"manifest_key":"in/evil/.unpackd/manifest.json"})", {},
                     1'714'564'801'000);
-    store->MarkFailed(failed_, "io", "SlowDown", "s3://bkt/in/b.zip: slow\ndown", std::nullopt,
+    store->MarkFailed(failed_, "io", "SlowDown", "s3://bkt/in/b.zip: slow\ndown", std::nullopt, {},
                       1'714'564'802'000);
   }
 
-  JobsRun Unpackd(const std::string& args) {
-    const auto out = dir_.path() / "stdout", err = dir_.path() / "stderr";
-    JobsRun r;
-    r.exit_code = testing::RunCommand(std::string(UNPACKD_BIN_PATH) + " " + args + " >" +
-                                      testing::ShellQuote(out.string()) + " 2>" +
-                                      testing::ShellQuote(err.string()) + " </dev/null");
-    r.out = testing::ReadFileString(out);
-    r.err = testing::ReadFileString(err);
-    return r;
+  testing::CommandResult Unpackd(const std::string& args) {
+    return testing::RunCapturing(std::string(UNPACKD_BIN_PATH) + " " + args, dir_.path());
   }
   std::string StateDir() { return "--state-dir " + testing::ShellQuote(state_); }
 
@@ -57,12 +45,10 @@ class JobsCliTest : public ::testing::Test {
   int64_t done_ = 0, failed_ = 0, queued_ = 0;
 };
 
-size_t Lines(const std::string& text) { return std::count(text.begin(), text.end(), '\n'); }
-
 TEST_F(JobsCliTest, ListPrintsOneEscapedLineAJobNewestFirst) {
   const auto r = Unpackd("jobs " + StateDir() + " list");
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(Lines(r.out), 3u) << r.out;
+  EXPECT_EQ(testing::CountLines(r.out), 3u) << r.out;
   EXPECT_EQ(r.out.find(std::to_string(queued_) + "\tqueued\t0\tbkt/in/c.zip\t"), 0u) << r.out;
   EXPECT_NE(r.out.find(std::to_string(failed_) +
                        "\tfailed\t1\tbkt/in/b.zip\t2024-05-01T12:00:02Z\tSlowDown: "
@@ -78,7 +64,7 @@ TEST_F(JobsCliTest, ListPrintsOneEscapedLineAJobNewestFirst) {
 TEST_F(JobsCliTest, ListFiltersLimitsAndPrintsJson) {
   auto r = Unpackd("jobs " + StateDir() + " list --state failed");
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(Lines(r.out), 1u) << r.out;
+  EXPECT_EQ(testing::CountLines(r.out), 1u) << r.out;
   EXPECT_EQ(r.out.find(std::to_string(failed_) + "\tfailed"), 0u) << r.out;
   r = Unpackd("jobs " + StateDir() + " list --limit 2 --json");
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -120,7 +106,7 @@ TEST_F(JobsCliTest, RetryRequeuesAFailedJobBesideARunningService) {
   EXPECT_EQ(Unpackd("jobs " + StateDir() + " retry 999").exit_code, 4);
   r = Unpackd("jobs " + StateDir() + " list --state queued");  // reading beside it too
   EXPECT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(Lines(r.out), 2u) << r.out;
+  EXPECT_EQ(testing::CountLines(r.out), 2u) << r.out;
 }
 
 TEST_F(JobsCliTest, StateDirFromEnvironmentAndMissingStore) {

@@ -108,10 +108,10 @@ TEST_F(JobStoreTest, SameEtagUploadedAgainAfterAnotherVersionRunsAgain) {
   auto store = OpenStore();
   const int64_t a = store->Enqueue(Request("k.zip", "A", "10"), 1).job_id;
   ASSERT_EQ(store->ClaimNext(1)->id, a);
-  store->MarkDone(a, "{}", 2);
+  store->MarkDone(a, "{}", {}, 2);
   const int64_t b = store->Enqueue(Request("k.zip", "B", "20"), 3).job_id;
   ASSERT_EQ(store->ClaimNext(3)->id, b);
-  store->MarkDone(b, "{}", 4);
+  store->MarkDone(b, "{}", {}, 4);
   // The key holds A again (A, B, A; no versioning): A must be extracted again.
   const auto again = store->Enqueue(Request("k.zip", "A", "30"), 5);
   EXPECT_EQ(again.outcome, EnqueueOutcome::kCreated);
@@ -125,7 +125,7 @@ TEST_F(JobStoreTest, SameEtagUploadedAgainAfterAnotherVersionRunsAgain) {
   EXPECT_EQ(store->Enqueue(Request("k.zip", "B", "20"), 6).outcome, EnqueueOutcome::kDuplicate);
   // The same ETag done, with no other version in between: a duplicate, no work.
   store->ClaimNext(7);
-  store->MarkDone(a, "{}", 8);
+  store->MarkDone(a, "{}", {}, 8);
   EXPECT_EQ(store->Enqueue(Request("k.zip", "A", "40"), 9).outcome, EnqueueOutcome::kDuplicate);
 }
 
@@ -176,11 +176,11 @@ TEST_F(JobStoreTest, OneKeyRunsOneJobAtATimeInQueueOrder) {
   EXPECT_EQ(store->ClaimNext(10)->id, other);
   EXPECT_FALSE(store->ClaimNext(10));  // v2 waits while v1 runs
   // v1 fails and backs off: v2 still waits behind it (an older version never lands last).
-  store->MarkFailed(v1, "transient", "SlowDown", "slow down", 1000, 20);
+  store->MarkFailed(v1, "transient", "SlowDown", "slow down", 1000, {}, 20);
   EXPECT_FALSE(store->ClaimNext(999));
   EXPECT_EQ(store->NextDueMs(), 1000);
   EXPECT_EQ(store->ClaimNext(1000)->id, v1);
-  store->MarkDone(v1, "{}", 1001);
+  store->MarkDone(v1, "{}", {}, 1001);
   EXPECT_EQ(store->ClaimNext(1001)->id, v2);
 }
 
@@ -191,13 +191,13 @@ TEST_F(JobStoreTest, OutcomesDoneFailedWithRetryFailedFinalRefused) {
   const int64_t bad = store->Enqueue(Request("r.zip", "r"), 1).job_id;
   for (int i = 0; i < 3; ++i) ASSERT_TRUE(store->ClaimNext(2));
 
-  store->MarkDone(done, R"({"manifest_key":"d/.unpackd/manifest.json"})", 3);
+  store->MarkDone(done, R"({"manifest_key":"d/.unpackd/manifest.json"})", {}, 3);
   auto record = store->Get(done);
   EXPECT_EQ(record->state, JobState::kDone);
   EXPECT_EQ(record->result_json, R"({"manifest_key":"d/.unpackd/manifest.json"})");
   EXPECT_EQ(record->updated_ms, 3);
 
-  store->MarkFailed(flaky, "transient", "SlowDown", "s3://b/f.zip: slow down", 500, 4);
+  store->MarkFailed(flaky, "transient", "SlowDown", "s3://b/f.zip: slow down", 500, {}, 4);
   record = store->Get(flaky);
   EXPECT_EQ(record->state, JobState::kQueued);
   EXPECT_EQ(record->next_attempt_ms, 500);
@@ -208,12 +208,12 @@ TEST_F(JobStoreTest, OutcomesDoneFailedWithRetryFailedFinalRefused) {
   auto retried = store->ClaimNext(500);
   ASSERT_TRUE(retried);
   EXPECT_EQ(retried->attempts, 2);
-  store->MarkFailed(flaky, "io", "", "disk full", std::nullopt, 600);
+  store->MarkFailed(flaky, "io", "", "disk full", std::nullopt, {}, 600);
   EXPECT_EQ(store->Get(flaky)->state, JobState::kFailed);
   EXPECT_EQ(store->Get(flaky)->error, "disk full");
   EXPECT_FALSE(store->ClaimNext(1'000'000));  // final until an operator retries it
 
-  store->MarkRefused(bad, "archive-refused", "unsafe-path", "member ../x", 5);
+  store->MarkRefused(bad, "archive-refused", "unsafe-path", "member ../x", {}, 5);
   EXPECT_EQ(store->Get(bad)->state, JobState::kRefused);
   EXPECT_EQ(store->Get(bad)->error_code, "unsafe-path");
   EXPECT_FALSE(store->ClaimNext(1'000'000));
@@ -230,13 +230,13 @@ TEST_F(JobStoreTest, MarkingAJobThatIsNotRunningIsABug) {
   auto store = OpenStore();
   const int64_t id = store->Enqueue(Request("a.zip", "a"), 1).job_id;
   try {
-    store->MarkDone(id, "{}", 2);
+    store->MarkDone(id, "{}", {}, 2);
     FAIL() << "a queued job was marked done";
   } catch (const Error& e) {
     EXPECT_EQ(e.kind(), ErrorKind::kInternal);
     EXPECT_EQ(e.code(), "job-not-running");
   }
-  EXPECT_THROW(store->MarkFailed(id + 7, "io", "", "x", std::nullopt, 2), Error);
+  EXPECT_THROW(store->MarkFailed(id + 7, "io", "", "x", std::nullopt, {}, 2), Error);
   EXPECT_EQ(store->Get(id)->state, JobState::kQueued);
 }
 
@@ -247,8 +247,8 @@ TEST_F(JobStoreTest, RetryRequeuesOnlyFailedOrRefusedJobs) {
   const int64_t queued = store->Enqueue(Request("q.zip", "q"), 1).job_id;
   store->ClaimNext(2);
   store->ClaimNext(2);
-  store->MarkFailed(failed, "io", "", "boom", std::nullopt, 3);
-  store->MarkRefused(refused, "archive-refused", "zip-bomb", "ratio", 3);
+  store->MarkFailed(failed, "io", "", "boom", std::nullopt, {}, 3);
+  store->MarkRefused(refused, "archive-refused", "zip-bomb", "ratio", {}, 3);
 
   EXPECT_FALSE(store->Retry(queued, 10));
   EXPECT_FALSE(store->Retry(9999, 10));
@@ -291,7 +291,7 @@ TEST_F(JobStoreTest, ReopenAfterACrashRequeuesRunningJobs) {
     done = store->Enqueue(Request("b.zip", "b"), 1).job_id;
     store->ClaimNext(2);
     store->ClaimNext(2);
-    store->MarkDone(done, "{}", 3);
+    store->MarkDone(done, "{}", {}, 3);
     // The store goes away with a job still running, as when the process dies.
   }
   auto store = OpenStore();
@@ -325,7 +325,7 @@ TEST_F(JobStoreTest, OperatorStoreWorksBesideTheServiceAndDoesNotRecover) {
   const int64_t failed = service->Enqueue(Request("b.zip", "b"), 1).job_id;
   service->ClaimNext(2);
   service->ClaimNext(2);
-  service->MarkFailed(failed, "io", "", "x", std::nullopt, 3);
+  service->MarkFailed(failed, "io", "", "x", std::nullopt, {}, 3);
 
   auto operator_store = JobStore::OpenForOperator(dir_.path().string());
   EXPECT_EQ(operator_store->Get(running)->state, JobState::kRunning);  // not requeued
@@ -390,7 +390,7 @@ TEST_F(JobStoreTest, ConcurrentEnqueuesAndClaimsLoseNothing) {
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&store, &claimed] {
       while (auto job = store->ClaimNext(1'000'000)) {
-        store->MarkDone(job->id, "{}", 1'000'001);
+        store->MarkDone(job->id, "{}", {}, 1'000'001);
         ++claimed;
       }
     });
