@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bitset>
 #include <memory>
 #include <unordered_set>
 
@@ -110,6 +111,188 @@ ConverterPtr OpenStrictEncoder(const char* icu_name) {
   return converter;
 }
 
+// What makes a run of Cyrillic letters read as Russian, for telling the right one of three
+// Cyrillic code pages (and the double-byte ones) apart. Russian has only 33 letters, so single
+// letters say little; which letter may follow which says a lot. Written for this project from
+// the spelling rules every Russian schoolbook teaches (no "ы" after a vowel or after к/г/х/ж/
+// ш/ч/щ, "ь" and "ъ" only after a consonant, "й" only after a vowel, "ъ" only before е/ё/ю/я)
+// and from general knowledge of which consonant clusters are common; not taken from any
+// detector's tables.
+constexpr std::string_view kRussianVowels = "аеёиоуыэюя";
+// Consonant pairs found often inside words, in roots or where a prefix or suffix meets one, and
+// the doubled consonants ("касса", "группа", "ванна").
+constexpr std::string_view kRussianClusters =
+    "бб вв дд жж зз кк лл мм нн пп рр сс тт фф "
+    "бл бн бр бс бщ вг вд вз вк вл вм вн вп вр вс вт вх вч вш гл гн гр дв дл дм дн др дц жд "
+    "жн зб зв зг зд зк зл зм зн зр кв кл кн кр кс кт лб лв лг лд лж лз лк лм лн лп лс лт лф лх "
+    "лц лч лш мб мв мк мл мн мп мр мс мт мф нг нд нж нз нк нс нт нф нц нч нш нщ пл пн пр пс пт "
+    "рб рв рг рд рж рз рк рл рм рн рп рс рт рф рх рц рч рш сб св сг сд ск сл см сн сп ср ст сх "
+    "сц сч тв тк тл тм тн тр тс тч фл фр фт хв хл хм хн хр хт цк чк чн чт шк шл шн шт щн";
+// Vowel pairs that are common (mostly an ending after a stem vowel: "ие", "ая", "ую").
+constexpr std::string_view kRussianVowelPairs =
+    "аа ае аи ао ау аю ая ее еи ео ею ея иа ие ии ио иу ию ия оа ое ои оо оу ою оя уа уе уи "
+    "ую уя ые юа юе яе";
+// One-letter words: the prepositions and conjunctions "а в и к о с у я".
+constexpr std::string_view kRussianOneLetterWords = "авиксоуя";
+
+// A consonant then a vowel, or a vowel then a consonant: the backbone of Russian syllables.
+constexpr int kSyllable = 3;
+// What every word pays: a two-letter word, which is what one double-byte character becomes
+// when read a byte at a time, earns at most 1, so it cannot outweigh a plausible CJK reading.
+constexpr int kWordCost = 2;
+constexpr int kRussianLetters = 33;  // а..я in Unicode order as 0..31, then ё
+int RussianIndex(UChar32 lower) {
+  if (lower >= 0x430 && lower <= 0x44F) return static_cast<int>(lower - 0x430);
+  return lower == 0x451 ? 32 : -1;
+}
+
+// Ukrainian and Belarusian letters cp1251 and cp866 also hold: neither Russian nor a sign of a
+// wrong decoding on their own.
+bool IsNeighbourCyrillic(UChar32 c) {
+  const UChar32 lower = u_tolower(c);
+  return lower == 0x454 || lower == 0x456 || lower == 0x457 || lower == 0x45E || lower == 0x491;
+}
+
+// Punctuation that cp1251/cp866 names really contain; every other symbol of the upper half is
+// box drawing, math or a control, which is how CJK bytes look in those code pages.
+bool IsNamePunctuation(UChar32 c) {
+  return c == 0x2116 || c == 0xAB || c == 0xBB || c == 0x2013 || c == 0x2014;
+}
+
+class RussianScorer {
+ public:
+  RussianScorer() {
+    const std::vector<UChar32> vowels = CodePoints(kRussianVowels);
+    for (UChar32 v : vowels) vowel_.set(static_cast<size_t>(RussianIndex(v)));
+    for (UChar32 c : CodePoints(kRussianOneLetterWords)) {
+      one_letter_words_.set(static_cast<size_t>(RussianIndex(c)));
+    }
+    for (int a = 0; a < kRussianLetters; ++a) {
+      for (int b = 0; b < kRussianLetters; ++b) pair_[a][b] = static_cast<int8_t>(Rule(a, b));
+    }
+    MarkCommon(kRussianClusters, 1);
+    MarkCommon(kRussianVowelPairs, 1);
+  }
+
+  long Score(const icu::UnicodeString& text) const {
+    long score = 0;
+    std::vector<UChar32> word;
+    for (int32_t i = 0; i < text.length(); i = text.moveIndex32(i, 1)) {
+      const UChar32 c = text.char32At(i);
+      if (u_isalpha(c)) {
+        word.push_back(c);
+        continue;
+      }
+      score += Word(word);
+      word.clear();
+      if (c >= 0x80 && !IsNamePunctuation(c)) score -= 2;
+    }
+    return score + Word(word);
+  }
+
+ private:
+  static std::vector<UChar32> CodePoints(std::string_view utf8) {
+    const icu::UnicodeString text = icu::UnicodeString::fromUTF8(
+        icu::StringPiece(utf8.data(), static_cast<int32_t>(utf8.size())));
+    std::vector<UChar32> out;
+    for (int32_t i = 0; i < text.length(); i = text.moveIndex32(i, 1)) {
+      if (text.char32At(i) != ' ') out.push_back(text.char32At(i));
+    }
+    return out;
+  }
+
+  static int Index(char16_t c) { return RussianIndex(c); }
+  bool IsVowel(int i) const { return vowel_.test(static_cast<size_t>(i)); }
+  static bool In(int i, std::u16string_view letters) {
+    for (char16_t c : letters) {
+      if (Index(c) == i) return true;
+    }
+    return false;
+  }
+
+  // The spelling rules, for a letter `b` right after a letter `a` inside a word.
+  int Rule(int a, int b) const {
+    constexpr std::u16string_view kSigns = u"ьъ";
+    const bool a_consonant = !IsVowel(a) && !In(a, kSigns) && !In(a, u"й");
+    if (b == Index(u'ы')) return !a_consonant ? -3 : In(a, u"кгхжшчщ") ? -2 : kSyllable;
+    if (b == Index(u'ь')) return !a_consonant ? -3 : In(a, u"кгхц") ? -2 : 1;
+    if (b == Index(u'ъ')) return a_consonant ? 0 : -3;
+    if (b == Index(u'й')) return IsVowel(a) ? kSyllable : -3;
+    if (a == Index(u'ъ')) return In(b, u"еёюя") ? 2 : -3;
+    if (a == Index(u'ь')) return !IsVowel(b) || In(b, u"еёиюяо") ? 1 : -2;
+    if (a == Index(u'й')) return IsVowel(b) ? -1 : 1;
+    if (a_consonant && IsVowel(b)) {
+      if (In(b, u"яю") && In(a, u"жшчщкгхц")) return -2;
+      return b == Index(u'э') ? 0 : kSyllable;
+    }
+    if (IsVowel(a) && !IsVowel(b)) return kSyllable;
+    return -1;  // two vowels or two consonants, unless listed as common
+  }
+
+  // Lifts listed pairs of two vowels or two consonants above the rules' default.
+  void MarkCommon(std::string_view pairs, int score) {
+    const std::vector<UChar32> letters = CodePoints(pairs);
+    for (size_t i = 0; i + 1 < letters.size(); i += 2) {
+      pair_[RussianIndex(letters[i])][RussianIndex(letters[i + 1])] = static_cast<int8_t>(score);
+    }
+  }
+
+  // One run of letters. Russian words are written in lower case, capitalised or in capitals;
+  // any other mix, or Cyrillic glued to Latin letters, is a double-byte name read a byte at a
+  // time.
+  long Word(const std::vector<UChar32>& word) const {
+    int ascii = 0, foreign = 0, neighbour = 0, upper = 0, lower_after_first = 0;
+    for (size_t i = 0; i < word.size(); ++i) {
+      const UChar32 c = word[i];
+      if (c < 0x80) {
+        ++ascii;
+      } else if (IsNeighbourCyrillic(c)) {
+        ++neighbour;
+      } else if (RussianIndex(u_tolower(c)) < 0) {
+        ++foreign;
+      }
+      if (u_isupper(c)) ++upper;
+      if (i > 0 && u_islower(c)) ++lower_after_first;
+    }
+    const long non_ascii = static_cast<long>(word.size()) - ascii;
+    if (non_ascii == 0) return 0;
+    const auto size = static_cast<int>(word.size());
+    const bool case_ok = upper == size || lower_after_first == size - 1;
+    if (ascii > 0 || foreign > 0 || !case_ok) return -2 * non_ascii;
+
+    if (size == 1) {
+      const int i = RussianIndex(u_tolower(word[0]));
+      return i >= 0 && one_letter_words_.test(static_cast<size_t>(i)) ? 1 : -1;
+    }
+    long score = -neighbour;
+    bool has_vowel = false;
+    int previous = -1;
+    for (size_t i = 0; i < word.size(); ++i) {
+      const int index = RussianIndex(u_tolower(word[i]));
+      if (index >= 0) {
+        has_vowel = has_vowel || IsVowel(index);
+        if (previous >= 0) {
+          score += pair_[previous][index];
+        } else if (i == 0 && In(index, u"ьъы")) {
+          score -= 3;  // no Russian word starts with these
+        }
+      }
+      previous = index;
+    }
+    // Capitals without a vowel are abbreviations (НДФЛ, ЖКХ); lower-case words have a vowel.
+    if (!has_vowel && size >= 3 && upper != size) score -= 3;
+    return score - kWordCost;
+  }
+
+  std::bitset<kRussianLetters> vowel_;
+  std::bitset<kRussianLetters> one_letter_words_;
+  std::array<std::array<int8_t, kRussianLetters>, kRussianLetters> pair_{};
+};
+
+bool IsCyrillicCharset(std::string_view charset) {
+  return charset == "cp1251" || charset == "koi8-r" || charset == "cp866";
+}
+
 // Scores one decoded name for one candidate; see the header for the idea.
 class Scorer {
  public:
@@ -122,6 +305,7 @@ class Scorer {
         sjis_(OpenStrictEncoder("ibm-943_P15A-2003")) {}
 
   long Score(std::string_view charset, const icu::UnicodeString& text) {
+    if (IsCyrillicCharset(charset)) return russian_.Score(text);
     long score = 0;
     UChar32 previous = 0;
     for (int32_t i = 0; i < text.length(); i = text.moveIndex32(i, 1)) {
@@ -227,6 +411,7 @@ class Scorer {
     return converter != nullptr && !EncodeChar(converter, c).empty();
   }
 
+  RussianScorer russian_;
   CharSet hangul_;
   CharSet hanzi_;
   CharSet kanji_;
@@ -253,6 +438,9 @@ std::vector<std::string> DetectorOpinions(const std::vector<std::string_view>& n
     }
     if (lower == "shift_jis" || lower == "cp932" || lower == "euc-jp") return "shift_jis";
     if (lower == "gb18030" || lower == "gb2312" || lower == "gbk") return "gbk";
+    if (lower == "windows-1251") return "cp1251";
+    if (lower == "koi8-r") return "koi8-r";
+    if (lower == "ibm866") return "cp866";
     if (lower == "utf-8") return "utf-8";
     return {};
   };
@@ -293,12 +481,31 @@ std::vector<std::string> DetectorOpinions(const std::vector<std::string_view>& n
 // each name's letters stay in one script, as real Latin, Greek or Cyrillic names do.
 struct Utf8Evidence {
   bool conclusive = false;
+  // Every non-ASCII character could also be CP866 Russian letters; see MayBeCp866Letters.
+  bool only_cp866_shaped = false;
   long score = 0;  // used when not conclusive
 };
+
+// CP866 keeps "р".."я" and "ё" at 0xE0..0xF1, which UTF-8 takes for lead bytes, and the other
+// letters at 0x80..0xAF, which it takes for continuation bytes, so a short lower-case Russian
+// word ("сад", "Ёлка") can be valid UTF-8. A character whose continuation bytes all lie in
+// 0x80..0xAF proves UTF-8 only when it is one real names are made of: ideographs of the BMP,
+// kana, Hangul (so CJK names keep their UTF-8 reading even where a CP866 one exists: "室" is
+// also "ход") and emoji.
+bool MayBeCp866Letters(UChar32 c) {
+  const bool low_continuations =
+      (c & 0x3F) < 0x30 && ((c >> 6) & 0x3F) < 0x30 && (c < 0x10000 || ((c >> 12) & 0x3F) < 0x30);
+  const bool name_character = (c < 0x10000 && (IsCjkIdeograph(c) || IsKana(c) ||
+                                               IsHangulSyllable(c) || IsCjkPunctuation(c))) ||
+                              (c >= 0x1F000 && c <= 0x1FAFF);
+  return low_continuations && !name_character;
+}
 
 Utf8Evidence JudgeUtf8(const std::vector<icu::UnicodeString>& texts) {
   Utf8Evidence evidence;
   int single_script_letters = 0;
+  bool long_sequence = false;
+  bool not_cp866 = false;  // a character CP866 Russian cannot spell, or one it need not be
   for (const icu::UnicodeString& text : texts) {
     UScriptCode script = USCRIPT_COMMON;
     bool mixed = false;
@@ -306,7 +513,9 @@ Utf8Evidence JudgeUtf8(const std::vector<icu::UnicodeString>& texts) {
     UChar32 previous = 0;
     for (int32_t i = 0; i < text.length(); i = text.moveIndex32(i, 1)) {
       const UChar32 c = text.char32At(i);
-      if (c >= 0x800) evidence.conclusive = true;
+      if (c >= 0x800) long_sequence = true;
+      // CP866 Russian never forms a 2-byte sequence: its lead bytes 0xC2..0xDF are box drawing.
+      if (c >= 0x80 && (c < 0x800 || !MayBeCp866Letters(c))) not_cp866 = true;
       if (c >= 0x80) {
         UErrorCode status = U_ZERO_ERROR;
         const UScriptCode s = uscript_getScript(c, &status);
@@ -330,8 +539,33 @@ Utf8Evidence JudgeUtf8(const std::vector<icu::UnicodeString>& texts) {
       single_script_letters += letters;
     }
   }
-  if (single_script_letters >= 2 && evidence.score > 0) evidence.conclusive = true;
+  const bool single_script = single_script_letters >= 2 && evidence.score > 0;
+  evidence.conclusive = long_sequence || single_script;
+  evidence.only_cp866_shaped = long_sequence && !not_cp866;
   return evidence;
+}
+
+struct CandidateResult {
+  std::string_view charset;
+  bool exact = true;  // every name decodes without an illegal or unmapped sequence
+  long score = 0;
+};
+
+// Decodes every name as `charset` (not UTF-8) and adds up the scorer's verdicts.
+CandidateResult JudgeCandidate(std::string_view charset, const std::vector<std::string_view>& names,
+                               Scorer& scorer) {
+  CharsetDecoder decoder(charset);
+  CandidateResult result{charset};
+  for (std::string_view name : names) {
+    size_t replaced = 0;
+    const icu::UnicodeString text = decoder.Decode(name, &replaced);
+    if (replaced != 0) {
+      result.exact = false;
+      break;
+    }
+    result.score += scorer.Score(charset, text);
+  }
+  return result;
 }
 
 }  // namespace
@@ -350,37 +584,35 @@ CharsetGuess DetectNameCharset(const std::vector<std::string_view>& all_names) {
   }
   const std::vector<std::string_view>& names = sample.empty() ? all_names : sample;
 
-  constexpr std::array<std::string_view, 5> kCandidates = {"utf-8", "cp949", "shift_jis", "gbk",
-                                                           "cp437"};
+  constexpr std::array<std::string_view, 8> kCandidates = {
+      "utf-8", "cp949", "shift_jis", "gbk", "cp1251", "koi8-r", "cp866", "cp437"};
   Scorer scorer;
-  struct Result {
-    std::string_view charset;
-    bool exact = true;
-    long score = 0;
-  };
-  std::vector<Result> results;
+  std::vector<CandidateResult> results;
+  bool utf8_or_cp866 = false;
   for (std::string_view charset : kCandidates) {
+    if (charset != "utf-8") {
+      results.push_back(JudgeCandidate(charset, names, scorer));
+      continue;
+    }
     CharsetDecoder decoder(charset);
-    Result result{charset};
+    CandidateResult result{charset};
     std::vector<icu::UnicodeString> texts;
     for (std::string_view name : names) {
       size_t replaced = 0;
-      icu::UnicodeString text = decoder.Decode(name, &replaced);
+      texts.push_back(decoder.Decode(name, &replaced));
       if (replaced != 0) {
         result.exact = false;
         break;
       }
-      if (charset == "utf-8") {
-        texts.push_back(std::move(text));
-      } else {
-        result.score += scorer.Score(charset, text);
-      }
     }
-    if (charset == "utf-8" && result.exact) {
+    if (result.exact) {
       const Utf8Evidence evidence = JudgeUtf8(texts);
-      if (evidence.conclusive) {
+      // Where the UTF-8 could be CP866 and that reads as Russian, the two compete on score.
+      if (evidence.conclusive &&
+          (!evidence.only_cp866_shaped || JudgeCandidate("cp866", names, scorer).score <= 0)) {
         return {"utf-8", "every name is valid UTF-8 (without the UTF-8 flag)"};
       }
+      utf8_or_cp866 = evidence.conclusive;
       result.score = evidence.score;
     }
     results.push_back(result);
@@ -388,23 +620,25 @@ CharsetGuess DetectNameCharset(const std::vector<std::string_view>& all_names) {
 
   const std::vector<std::string> opinions = DetectorOpinions(names);
   constexpr long kDetectorBonus = 3;
-  for (Result& result : results) {
+  for (CandidateResult& result : results) {
     if (!result.exact || result.charset == "cp437") continue;
+    // Both detectors call any valid UTF-8 UTF-8, which is no help against CP866.
+    if (utf8_or_cp866 && result.charset == "utf-8") continue;
     for (const std::string& opinion : opinions) {
       if (opinion == result.charset) result.score += kDetectorBonus;
     }
   }
 
   // cp437 is last and always exact; everything else must beat it (and zero) strictly.
-  const Result& cp437 = results.back();
-  const Result* best = &cp437;
-  for (const Result& result : results) {
+  const CandidateResult& cp437 = results.back();
+  const CandidateResult* best = &cp437;
+  for (const CandidateResult& result : results) {
     if (!result.exact || result.charset == "cp437") continue;
     if (result.score > std::max(best->score, 0L) && result.score > cp437.score) best = &result;
   }
 
   std::string reason = "detected over " + std::to_string(names.size()) + " name(s); scores:";
-  for (const Result& result : results) {
+  for (const CandidateResult& result : results) {
     reason += " " + std::string(result.charset) + "=";
     reason += result.exact ? std::to_string(result.score) : std::string("invalid");
   }

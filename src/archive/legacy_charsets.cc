@@ -19,12 +19,14 @@ struct CharsetSpec {
   std::array<std::string_view, 7> aliases;
 };
 
-const std::array<CharsetSpec, 12>& Charsets() {
-  static const std::array<CharsetSpec, 12> kCharsets = {{
+const std::array<CharsetSpec, 14>& Charsets() {
+  static const std::array<CharsetSpec, 14> kCharsets = {{
       {"utf-8", "UTF-8", {"utf8"}},
       {"cp437", "ibm-437", {"cp437", "ibm437", "437", "dos"}},
       {"cp850", "ibm-850", {"cp850", "ibm850", "850"}},
       {"cp866", "ibm-866", {"cp866", "ibm866", "866"}},
+      {"cp1251", "windows-1251", {"cp1251", "windows1251", "ansi1251", "1251"}},
+      {"koi8-r", "KOI8-R", {"koi8r", "koi8", "cp878", "cskoi8r"}},
       {"cp1252", "windows-1252", {"cp1252", "windows1252"}},
       {"iso-8859-1", "ISO-8859-1", {"iso88591", "latin1"}},
       {"cp949",

@@ -2,8 +2,9 @@
 //
 // Names are canonical and lower-case ("cp437", "cp949", "shift_jis", "gbk", "utf-8", ...);
 // each maps to one ICU converter. The Windows code-page variants are used (CP949 = UHC, a
-// superset of EUC-KR; Shift-JIS = CP932; GBK = CP936) because the tools that write legacy
-// names (Windows Explorer, ALZip, Bandizip, WinRAR, 7-Zip on Windows) use the system code page.
+// superset of EUC-KR; Shift-JIS = CP932; GBK = CP936; CP1251, not ISO-8859-5) because the tools
+// that write legacy names (Windows Explorer, ALZip, Bandizip, WinRAR, 7-Zip on Windows) use the
+// system code page.
 #pragma once
 
 #include <unicode/ucnv.h>

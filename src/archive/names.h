@@ -16,12 +16,13 @@ struct NameDecodingOptions {
   // Empty: decide per archive. Otherwise the legacy encoding for names without the UTF-8 flag
   // and without a valid Unicode Path extra: "cp437", "cp949" (also "euc-kr", "uhc"),
   // "shift_jis" (also "cp932", "sjis"), "gbk" (also "cp936", "gb2312"), "gb18030", "big5",
-  // "euc-jp", "cp850", "cp866", "cp1252", "iso-8859-1", "utf-8". Case, '-' and '_' are ignored.
+  // "euc-jp", "cp850", "cp866", "cp1251" (also "windows-1251"), "koi8-r" (also "koi8"),
+  // "cp1252", "iso-8859-1", "utf-8". Case, '-' and '_' are ignored.
   std::string forced_encoding;
 };
 
 // ArchiveEntry::name_encoding values besides a legacy charset's canonical name ("cp437", "cp949",
-// "shift_jis", "gbk", ...).
+// "shift_jis", "gbk", "cp1251", "koi8-r", "cp866", ...).
 inline constexpr std::string_view kNameEncodingUtf8Flag = "utf-8";
 inline constexpr std::string_view kNameEncodingUnicodePathExtra = "unicode-path-extra";
 inline constexpr std::string_view kNameEncodingAscii = "ascii";

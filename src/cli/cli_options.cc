@@ -96,7 +96,7 @@ void AddCommonOptions(CLI::App& app, CliOptions& o) {
                "metadata names this archive)");
   app.add_option("--name-encoding", o.name_encoding,
                  "Force the legacy encoding of names without the UTF-8 flag (cp437, cp949, "
-                 "shift_jis, gbk, ...); default: detect");
+                 "shift_jis, gbk, cp1251, koi8-r, cp866, ...); default: detect");
   app.add_option("--max-members", o.limits.max_members, "Refuse archives with more members");
   app.add_option("--max-total-bytes", o.limits.max_total_bytes,
                  "Refuse archives whose members add up to more bytes");

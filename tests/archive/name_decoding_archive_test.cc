@@ -97,6 +97,29 @@ TEST_F(NameDecodingArchiveTest, ChineseNamesFromInfoZipAreGbk) {
   EXPECT_EQ(names.at("会议记录.docx"), "gbk");
 }
 
+// Russian names as a Russian system stores them: cp1251 (Windows ANSI), koi8-r (old Unix),
+// cp866 (DOS and Windows OEM). Each is found over the archive's names and decoded.
+class RussianInfoZipTest : public NameDecodingArchiveTest,
+                           public ::testing::WithParamInterface<std::string> {};
+
+TEST_P(RussianInfoZipTest, NamesAreDetectedAsTheirCodePage) {
+  const std::string codec = GetParam();
+  const auto names =
+      Names(InfoZip({"Отчёт_2024.txt", "Документы/приказ.docx", "фото/лето.jpg"}, codec));
+  for (const char* name :
+       {"Отчёт_2024.txt", "Документы/", "Документы/приказ.docx", "фото/", "фото/лето.jpg"}) {
+    ASSERT_EQ(names.count(name), 1u) << name;
+    EXPECT_EQ(names.at(name), codec) << name;
+  }
+  EXPECT_EQ(names.size(), 5u);
+}
+
+INSTANTIATE_TEST_SUITE_P(CodePages, RussianInfoZipTest,
+                         ::testing::Values("cp1251", "koi8-r", "cp866"),
+                         [](const ::testing::TestParamInfo<std::string>& info) {
+                           return info.param == "koi8-r" ? std::string("koi8r") : info.param;
+                         });
+
 TEST_F(NameDecodingArchiveTest, Utf8NamesFromInfoZipWithoutFlagAreDetected) {
   const auto names = Names(InfoZip({"결과.txt", "テスト.txt"}, "utf-8"));
   EXPECT_EQ(names.at("결과.txt"), "utf-8 (unflagged)");

@@ -17,6 +17,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "archive/charset_detection.h"
@@ -273,6 +274,29 @@ INSTANTIATE_TEST_SUITE_P(Names, SingleNameDetectionTest,
                                            DetectionCase{"Größe.txt", "cp437", "cp437"},
                                            DetectionCase{"Año Niño.pdf", "cp437", "cp437"}));
 
+// Russian names alone in an archive, in the three code pages Russian Windows (cp1251 for ANSI,
+// cp866 for OEM, which Explorer's zip writes) and old Unix tools (koi8-r) used. One name is
+// enough from about three letters on; a lone one- or two-letter name, or one made only of
+// capitals ("СНИЛС"), can be taken for another reading (charset_detection.h).
+std::vector<DetectionCase> RussianSingleNames() {
+  std::vector<DetectionCase> cases;
+  for (const auto& [codec, expected] : {std::pair<std::string, std::string>{"cp1251", "cp1251"},
+                                        {"koi8_r", "koi8-r"},
+                                        {"cp866", "cp866"}}) {
+    for (const char* text :
+         {"Отчёт_2024.txt", "Документы/приказ.docx", "фото/лето.jpg", "лето.jpg"}) {
+      cases.push_back({text, codec, expected});
+    }
+  }
+  // These bytes are valid UTF-8 too, for a Mongolian letter and an Extension B ideograph.
+  cases.push_back({"сад.txt", "cp866", "cp866"});
+  cases.push_back({"Ёлка.jpg", "cp866", "cp866"});
+  return cases;
+}
+
+INSTANTIATE_TEST_SUITE_P(Cyrillic, SingleNameDetectionTest,
+                         ::testing::ValuesIn(RussianSingleNames()));
+
 TEST(NameDecodingTest, KoreanArchiveIsDetectedOverAllNamesTogether) {
   // A typical ALZip/Bandizip archive: directories, ASCII files, Korean files.
   std::vector<RawEntry> entries;
@@ -286,6 +310,61 @@ TEST(NameDecodingTest, KoreanArchiveIsDetectedOverAllNamesTogether) {
   EXPECT_EQ(report.legacy_encoding, "cp949") << report.reason;
   for (size_t i = 0; i < texts.size(); ++i) EXPECT_EQ(entries[i].name, texts[i]);
   EXPECT_EQ(entries[2].name_encoding, "cp949");  // legacy path segment, not pure ASCII
+}
+
+class CyrillicArchiveTest : public ::testing::TestWithParam<DetectionCase> {};
+
+TEST_P(CyrillicArchiveTest, RussianArchiveIsDetectedOverAllNamesTogether) {
+  const std::vector<std::string> texts = {"Документы/",
+                                          "Документы/приказ.docx",
+                                          "Документы/README.md",
+                                          "Документы/Договор аренды.pdf",
+                                          "Отчёт_2024.txt",
+                                          "фото/лето.jpg",
+                                          "фото/Море 2019/IMG_001.jpg",
+                                          "СНИЛС.pdf"};
+  std::vector<RawEntry> entries;
+  for (size_t i = 0; i < texts.size(); ++i) {
+    entries.push_back(Entry(static_cast<uint32_t>(i), Encode(texts[i], GetParam().codec)));
+  }
+  const NameDecodingReport report = DecodeNames(entries, {});
+  EXPECT_EQ(report.legacy_encoding, GetParam().expected) << report.reason;
+  for (size_t i = 0; i < texts.size(); ++i) EXPECT_EQ(entries[i].name, texts[i]);
+  EXPECT_EQ(entries[2].name_encoding, GetParam().expected);
+}
+
+INSTANTIATE_TEST_SUITE_P(CodePages, CyrillicArchiveTest,
+                         ::testing::Values(DetectionCase{"", "cp1251", "cp1251"},
+                                           DetectionCase{"", "koi8_r", "koi8-r"},
+                                           DetectionCase{"", "cp866", "cp866"}));
+
+TEST(NameDecodingTest, CjkNamesThatAlsoReadAsShortRussianWordsStayCjk) {
+  // One double-byte character is two Cyrillic letters in every Cyrillic code page; these read
+  // as plausible words there ("Па", "По", "го", "юс", "гогр") and must still go to CJK.
+  const std::vector<DetectionCase> cases = {{"相.docx", "gbk", "gbk"},
+                                            {"项.docx", "gbk", "gbk"},
+                                            {"하_356.txt", "cp949", "cp949"},
+                                            {"임.jpg", "cp949", "cp949"},
+                                            {"하한.txt", "cp949", "cp949"},
+                                            {"이자.txt", "cp949", "cp949"},
+                                            {"結果.txt", "shift_jis", "shift_jis"}};
+  for (const DetectionCase& c : cases) {
+    std::vector<RawEntry> entries{Entry(0, Encode(c.text, c.codec))};
+    const NameDecodingReport report = DecodeNames(entries, {});
+    EXPECT_EQ(entries[0].name_encoding, c.expected) << c.text << ": " << report.reason;
+    EXPECT_EQ(entries[0].name, c.text);
+  }
+}
+
+TEST(NameDecodingTest, UnflaggedUtf8ThatCp866CouldSpellStaysUtf8) {
+  // An en dash is "тАУ" in CP866 and an emoji "ЁЯША": bytes CP866 Russian could have, but
+  // no Russian reading, so the UTF-8 proof stands.
+  std::vector<RawEntry> entries{Entry(0, Encode("Report – final.txt", "utf-8")),
+                                Entry(1, Encode("😀.png", "utf-8"))};
+  const NameDecodingReport report = DecodeNames(entries, {});
+  EXPECT_EQ(report.legacy_encoding, "utf-8") << report.reason;
+  EXPECT_EQ(entries[0].name, "Report – final.txt");
+  EXPECT_EQ(entries[1].name, "😀.png");
 }
 
 TEST(NameDecodingTest, LargeArchiveIsJudgedOnASampleAndFullyDecoded) {
@@ -384,6 +463,14 @@ TEST(NameDecodingTest, ForcedEncodingAcceptsCommonSpellings) {
   EXPECT_EQ(DecodeOne(Encode("報告.txt", "big5"), options), "報告.txt");
   options.forced_encoding = "cp866";
   EXPECT_EQ(DecodeOne(Encode("Отчёт.txt", "cp866"), options), "Отчёт.txt");
+  for (const char* spelling : {"cp1251", "windows-1251", "WINDOWS-1251"}) {
+    options.forced_encoding = spelling;
+    EXPECT_EQ(DecodeOne(Encode("Отчёт.txt", "cp1251"), options), "Отчёт.txt") << spelling;
+  }
+  for (const char* spelling : {"koi8-r", "KOI8-R", "koi8"}) {
+    options.forced_encoding = spelling;
+    EXPECT_EQ(DecodeOne(Encode("Отчёт.txt", "koi8_r"), options), "Отчёт.txt") << spelling;
+  }
 }
 
 TEST(NameDecodingTest, ForcedCp437ReadsKoreanBytesAsBoxDrawing) {
@@ -469,6 +556,14 @@ TEST(CharsetDetectionTest, ReasonNamesScoresForLogs) {
   EXPECT_EQ(guess.charset, "cp949");
   EXPECT_THAT(guess.reason, ::testing::HasSubstr("cp949="));
   EXPECT_THAT(guess.reason, ::testing::HasSubstr("utf-8=invalid"));
+}
+
+TEST(CharsetDetectionTest, CyrillicCodePagesAreScoredAndNamedInTheReason) {
+  const CharsetGuess guess = DetectNameCharset({Encode("Отчёт_2024.txt", "koi8_r")});
+  EXPECT_EQ(guess.charset, "koi8-r");
+  EXPECT_THAT(guess.reason, ::testing::HasSubstr("cp1251="));
+  EXPECT_THAT(guess.reason, ::testing::HasSubstr("koi8-r="));
+  EXPECT_THAT(guess.reason, ::testing::HasSubstr("cp866="));
 }
 
 TEST(CharsetDetectionTest, NoNamesMeansCp437) { EXPECT_EQ(DetectNameCharset({}).charset, "cp437"); }

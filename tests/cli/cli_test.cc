@@ -179,6 +179,42 @@ TEST_F(CliTest, InspectShowsTheDetectedOrForcedNameEncoding) {
   EXPECT_NE(r.err.find("klingon"), std::string::npos) << r.err;
 }
 
+// Russian names written as raw code-page bytes without the UTF-8 flag, as Russian Windows
+// (cp866 for OEM, cp1251 for ANSI) and old Unix systems (koi8-r) leave them: inspect names
+// the code page, extract writes the objects under the decoded names.
+class CyrillicNamesCliTest : public CliTest, public ::testing::WithParamInterface<std::string> {};
+
+TEST_P(CyrillicNamesCliTest, InspectAndExtractUseTheDetectedCodePage) {
+  const std::string codec = GetParam();
+  const std::string spec = dir_.path() / "spec.json";
+  std::ofstream out(spec);
+  out << R"({"entries":[)";
+  const char* const kNames[] = {"Отчёт_2024.txt", "Документы/приказ.docx", "фото/лето.jpg"};
+  for (const char* name : kNames) {
+    out << (name == kNames[0] ? "" : ",") << R"({"name":{"text":")" << name << R"(","encoding":")"
+        << codec << R"("},"data":"x"})";
+  }
+  out << "]}";
+  out.close();
+  ASSERT_EQ(testing::RunCommand(testing::Python() + " " + testing::ToolPath("zipcraft.py") +
+                                " --spec " + spec + " " + Archive("ru.zip")),
+            0);
+  auto r = Unpackd("inspect " + Archive("ru.zip"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("names: " + codec), std::string::npos) << r.out;
+  r = Unpackd("extract " + Archive("ru.zip"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (const char* name : kNames) {
+    EXPECT_EQ(testing::ReadFileString(root_ / "bkt" / "ru" / name), "x") << name << "\n" << r.out;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(CodePages, CyrillicNamesCliTest,
+                         ::testing::Values("cp1251", "koi8-r", "cp866"),
+                         [](const ::testing::TestParamInfo<std::string>& info) {
+                           return info.param == "koi8-r" ? std::string("koi8r") : info.param;
+                         });
+
 // --max-ratio 0, -1, nan and inf used to turn the bomb check off without a word; "off" says so.
 TEST_F(CliTest, MaxRatioRefusesValuesThatWouldDisableTheCheckAndTakesOff) {
   // 2 MiB of zeros deflate about 1000:1: over a limit of 10, within the default of 2000.
