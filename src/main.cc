@@ -6,8 +6,8 @@
 #include "cli/archive_location.h"
 #include "cli/cli_options.h"
 #include "cli/commands.h"
-#include "cli/extract_notifier.h"
 #include "cli/exit_codes.h"
+#include "cli/extract_notifier.h"
 #include "cli/printable.h"
 #include "util/error.h"
 

@@ -3,8 +3,8 @@
 
 #include "cli/archive_location.h"
 #include "cli/commands.h"
-#include "cli/extract_notifier.h"
 #include "cli/exit_codes.h"
+#include "cli/extract_notifier.h"
 #include "cli/printable.h"
 #include "cli/progress_bar.h"
 #include "extract/manifest_reader.h"

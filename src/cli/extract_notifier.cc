@@ -39,8 +39,8 @@ ExtractNotifier::ExtractNotifier(const NotifyOptions& options, const std::string
 
 ExtractNotifier::~ExtractNotifier() = default;
 
-bool ExtractNotifier::Succeeded(const ExtractJob& job, const ExtractResult& result,
-                                double seconds, bool quiet) {
+bool ExtractNotifier::Succeeded(const ExtractJob& job, const ExtractResult& result, double seconds,
+                                bool quiet) {
   if (targets_.empty()) return true;
   notify::JobOutcome outcome;
   outcome.job = job;
@@ -78,8 +78,8 @@ bool ExtractNotifier::DeliverToAll(const notify::JobOutcome& outcome, bool quiet
         {{"target", target->name()}, {"delivered", delivered}, {"detail", result.detail}});
     if (quiet) continue;
     if (delivered) {
-      std::cerr << "notified " << Printable(target->name()) << " (event "
-                << notification.event_id << ")\n";
+      std::cerr << "notified " << Printable(target->name()) << " (event " << notification.event_id
+                << ")\n";
     } else {
       std::cerr << "error: notification to " << Printable(target->name())
                 << " not delivered: " << Printable(result.detail) << "\n";

@@ -86,14 +86,13 @@ void CheckLoop(const LoadedConfig& loaded, size_t writer_index) {
 // Target names are stored with each notification and printed in metrics labels and logs:
 // keep them to characters that need no escaping anywhere.
 void ValidateTargetName(const std::string& name) {
-  const bool plain = !name.empty() && name.size() <= 64 &&
-                     std::all_of(name.begin(), name.end(), [](char c) {
-                       return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                              (c >= '0' && c <= '9') || c == '-' || c == '_';
-                     });
+  const bool plain =
+      !name.empty() && name.size() <= 64 && std::all_of(name.begin(), name.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+               c == '-' || c == '_';
+      });
   if (!plain) {
-    ThrowBadConfig("targets." + name,
-                   "a target name is 1 to 64 letters, digits, '-' or '_'");
+    ThrowBadConfig("targets." + name, "a target name is 1 to 64 letters, digits, '-' or '_'");
   }
 }
 

@@ -57,7 +57,8 @@ void NotificationDispatcher::Run() {
     }
     if (attempted > 0) continue;
     const int64_t wait_ms = std::clamp<int64_t>(due ? *due - NowMs() : kIdlePollMs, 0, kIdlePollMs);
-    wakeup_.WaitUntil(ticket, std::chrono::steady_clock::now() + std::chrono::milliseconds(wait_ms));
+    wakeup_.WaitUntil(ticket,
+                      std::chrono::steady_clock::now() + std::chrono::milliseconds(wait_ms));
   }
 }
 
@@ -126,8 +127,9 @@ void NotificationDispatcher::Retry(const OutboxEntry& entry, const notify::Deliv
     return;
   }
   std::chrono::milliseconds delay = std::min<std::chrono::milliseconds>(
-      notify::NextDeliveryDelay(entry.attempts + 1, SpreadPoint(static_cast<uint64_t>(entry.id),
-                                                                static_cast<uint64_t>(entry.attempts))),
+      notify::NextDeliveryDelay(
+          entry.attempts + 1,
+          SpreadPoint(static_cast<uint64_t>(entry.id), static_cast<uint64_t>(entry.attempts))),
       max_retry_interval_);
   // The receiver's own wish wins even over the configured cap: it knows when it can take more.
   if (result.retry_after) delay = std::max(delay, *result.retry_after);
@@ -140,13 +142,14 @@ void NotificationDispatcher::Retry(const OutboxEntry& entry, const notify::Deliv
               {"error", result.detail}});
 }
 
-void NotificationDispatcher::Disable(const std::string& target, const notify::DeliveryResult& result,
-                                     int64_t now_ms) {
+void NotificationDispatcher::Disable(const std::string& target,
+                                     const notify::DeliveryResult& result, int64_t now_ms) {
   disabled_.insert(target);
   const std::string why = "target \"" + target + "\" answered gone: " + result.detail;
   jobs_.DeadLetterTarget(target, why, now_ms);
   metrics_.CountNotification(target, "dead-lettered");
-  log_.Write("error", "notification target disabled until restart; its notifications are dead-lettered",
+  log_.Write("error",
+             "notification target disabled until restart; its notifications are dead-lettered",
              {{"target", target}, {"reason", result.detail}});
 }
 

@@ -75,8 +75,8 @@ class ExtractNotifyCliTest : public ::testing::Test {
 TEST_F(ExtractNotifyCliTest, SuccessIsDeliveredSignedAndReported) {
   auto backend = Receiver(204);
   const std::string archive = Archive("u/p/result.zip", {{"a.txt", "hello"}});
-  const auto r = Unpackd("extract " + testing::ShellQuote(archive) + " --notify webhook=" +
-                         backend->url() + "/hook --json");
+  const auto r = Unpackd("extract " + testing::ShellQuote(archive) +
+                         " --notify webhook=" + backend->url() + "/hook --json");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto requests = Requests();
   ASSERT_EQ(requests.size(), 1u);
@@ -108,8 +108,8 @@ TEST_F(ExtractNotifyCliTest, UndeliveredAfterASuccessExitsSeven) {
 TEST_F(ExtractNotifyCliTest, RefusedArchiveKeepsItsExitCodeAndIsReported) {
   auto backend = Receiver(200);
   const std::string archive = Archive("u/p/evil.zip", {{"../evil.txt", "x"}});
-  const auto r = Unpackd("extract " + testing::ShellQuote(archive) + " --notify webhook=" +
-                         backend->url() + "/hook");
+  const auto r = Unpackd("extract " + testing::ShellQuote(archive) +
+                         " --notify webhook=" + backend->url() + "/hook");
   EXPECT_EQ(r.exit_code, 3) << r.err;
   const auto requests = Requests();
   ASSERT_EQ(requests.size(), 1u);

@@ -92,8 +92,7 @@ class ServeNotifyTest : public ::testing::Test {
     if (!slack_url.empty()) {
       toml << "[targets.chat]\nkind = \"slack\"\nurl_env = \"UNPACKD_TEST_SLACK_URL\"\n";
     }
-    toml << "[notifications]\nmax_retry_interval_seconds = " << max_retry_interval_seconds
-         << "\n";
+    toml << "[notifications]\nmax_retry_interval_seconds = " << max_retry_interval_seconds << "\n";
     const auto path = dir_.path() / "serve.toml";
     std::ofstream(path) << toml.str();
     slack_url_ = slack_url;
@@ -138,9 +137,8 @@ TEST_F(ServeNotifyTest, EveryJobEndReachesTheBackendSignedAndSlackAsBlocks) {
     EXPECT_TRUE(notify::VerifySignatureHeader(kSecret, request.Header("unpackd-signature"),
                                               request.body, UnixSeconds(), 300))
         << request.Header("unpackd-signature");
-    EXPECT_FALSE(notify::VerifySignatureHeader("another-secret",
-                                               request.Header("unpackd-signature"), request.body,
-                                               UnixSeconds(), 300));
+    EXPECT_FALSE(notify::VerifySignatureHeader(
+        "another-secret", request.Header("unpackd-signature"), request.body, UnixSeconds(), 300));
     const auto payload = nlohmann::json::parse(request.body);
     EXPECT_EQ(payload["schema"], "unpackd.notification/1");
     EXPECT_EQ(request.Header("unpackd-event-id"), payload["event_id"]);

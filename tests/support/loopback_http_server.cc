@@ -1,6 +1,5 @@
 #include "support/loopback_http_server.h"
 
-#include <cstdint>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -8,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <stdexcept>
 
 namespace unpackd::testing {
