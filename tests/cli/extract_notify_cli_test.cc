@@ -8,6 +8,7 @@
 
 #include "notify/webhook_signature.h"
 #include "support/archive_maker.h"
+#include "support/command_run.h"
 #include "support/file_object.h"
 #include "support/loopback_http_server.h"
 #include "support/loopback_port.h"
@@ -18,11 +19,6 @@ namespace {
 
 constexpr const char* kSecret = "cli-test-secret";
 
-struct RunResult {
-  int exit_code;
-  std::string out, err;
-};
-
 class ExtractNotifyCliTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -30,17 +26,11 @@ class ExtractNotifyCliTest : public ::testing::Test {
     std::filesystem::create_directories(root_ / "bkt" / "u" / "p");
   }
 
-  RunResult Unpackd(const std::string& args) {
-    const auto out = dir_.path() / "stdout", err = dir_.path() / "stderr";
-    const std::string cmd = std::string("env UNPACKD_WEBHOOK_SECRET=") + kSecret + " " +
-                            UNPACKD_BIN_PATH + " --root " + testing::ShellQuote(root_.string()) +
-                            " " + args + " >" + testing::ShellQuote(out.string()) + " 2>" +
-                            testing::ShellQuote(err.string()) + " </dev/null";
-    RunResult r;
-    r.exit_code = testing::RunCommand(cmd);
-    r.out = testing::ReadFileString(out);
-    r.err = testing::ReadFileString(err);
-    return r;
+  testing::CommandResult Unpackd(const std::string& args) {
+    return testing::RunCapturing(std::string("env UNPACKD_WEBHOOK_SECRET=") + kSecret + " " +
+                                     UNPACKD_BIN_PATH + " --root " +
+                                     testing::ShellQuote(root_.string()) + " " + args,
+                                 dir_.path());
   }
 
   std::string Archive(const std::string& key, const testing::MemberMap& members) {

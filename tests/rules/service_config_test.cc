@@ -115,7 +115,35 @@ max_archive_ratio = 25.5
 
 [[rules]]
 name = "second"
+
+[targets.slack]
+kind = "slack"
+url_env = "SLACK_URL"
+
+[targets.backend]
+kind = "webhook"
+url = "https://api.example.com/hooks"
+secret_file = "/etc/unpackd/hmac"
+allow_insecure_http = true
+timeout_seconds = 2.5
+
+[notifications]
+max_age_seconds = 3600
+max_retry_interval_seconds = 60
 )");
+  ASSERT_EQ(config.targets.size(), 2u);
+  const notify::TargetConfig& slack = config.targets.at("slack");
+  EXPECT_EQ(slack.name, "slack");
+  EXPECT_EQ(slack.kind, notify::TargetConfig::Kind::kSlack);
+  EXPECT_EQ(slack.url_env, "SLACK_URL");
+  const notify::TargetConfig& backend = config.targets.at("backend");
+  EXPECT_EQ(backend.kind, notify::TargetConfig::Kind::kWebhook);
+  EXPECT_EQ(backend.url, "https://api.example.com/hooks");
+  EXPECT_EQ(backend.secret_file, "/etc/unpackd/hmac");
+  EXPECT_TRUE(backend.allow_insecure_http);
+  EXPECT_EQ(backend.timeout, std::chrono::milliseconds(2500));
+  EXPECT_EQ(config.notification_max_age, std::chrono::seconds(3600));
+  EXPECT_EQ(config.notification_max_retry_interval, std::chrono::seconds(60));
   EXPECT_EQ(config.state_dir, "/var/lib/unpackd");
   EXPECT_EQ(config.workers, 8u);
   EXPECT_EQ(config.memory, "2GiB");
@@ -155,6 +183,22 @@ name = "second"
   EXPECT_EQ(rule.limits.max_archive_ratio, 25.5);
   EXPECT_EQ(config.rules[1].name, "second");
   EXPECT_TRUE(config.rules[1].prune);
+}
+
+TEST_F(ServiceConfigTest, NotifyNamesOnlyDefinedTargetsWithPlainNames) {
+  EXPECT_NE(Refusal("[[rules]]\nname = \"r\"\nnotify = [\"ops\"]\n")
+                .find("notify names target 'ops', which no [targets.ops] table defines"),
+            std::string::npos);
+  EXPECT_NE(Refusal("[targets.ops]\nurl = \"https://x\"\n").find("needs kind"), std::string::npos);
+  EXPECT_NE(Refusal("[targets.ops]\nkind = \"pager\"\n").find("must be \"webhook\" or \"slack\""),
+            std::string::npos);
+  EXPECT_NE(Refusal("[targets.ops]\nkind = \"slack\"\nsecret = \"x\"\n")
+                .find("unknown key 'targets.ops.secret'"),
+            std::string::npos);
+  EXPECT_NE(Refusal("[targets.\"a b\"]\nkind = \"slack\"\n").find("a target name is 1 to 64"),
+            std::string::npos);
+  EXPECT_NE(Refusal("[notifications]\nmax_age_seconds = 0\n").find("max_age_seconds"),
+            std::string::npos);
 }
 
 TEST_F(ServiceConfigTest, ErrorsNameFileLineAndWhat) {
