@@ -14,7 +14,7 @@ PKGS=(
   libgtest-dev libgmock-dev libbenchmark-dev
   media-types curl
   clang clang-format clang-tidy libclang-rt-14-dev
-  python3 python3-boto3 zip unzip p7zip-full libarchive-tools time awscli
+  python3 python3-boto3 python3-jsonschema zip unzip p7zip-full libarchive-tools time awscli
   nodejs npm
   rabbitmq-server  # the AMQP tests start private brokers (tests/support/rabbitmq_fixture.h)
   ceph-mon ceph-osd radosgw ceph-common  # radosgw, the real S3 server of tests/store_rgw

@@ -28,7 +28,7 @@ struct Validation {
 // Runs tests/tools/validate_notifications.py over `files`.
 Validation Validate(const std::vector<fs::path>& files, const fs::path& scratch) {
   std::vector<std::string> args = {
-      "python3", std::string(UNPACKD_TEST_TOOLS_DIR) + "/validate_notifications.py",
+      "/usr/bin/python3", std::string(UNPACKD_TEST_TOOLS_DIR) + "/validate_notifications.py",
       (kDocs / "notification.schema.json").string()};
   for (const fs::path& file : files) args.push_back(file.string());
   const fs::path log = scratch / "validate.log";

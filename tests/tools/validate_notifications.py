@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Validates notification payloads against docs/notification.schema.json (JSON Schema draft
 2020-12): validate_notifications.py SCHEMA FILE...  Exits 1 naming every violation, 0 when all
 files are valid. Used by tests/notify/notification_schema_test.cc."""
