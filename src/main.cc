@@ -1,5 +1,7 @@
 // unpackd: every member of an archive in a bucket becomes an object of its own.
 #include <CLI/CLI.hpp>
+#include <array>
+#include <string_view>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -45,7 +47,26 @@ int ReportError(const Error& e, const CliOptions& options, const std::string& ar
 
 }  // namespace
 
+namespace {
+
+// Lambda runs a custom runtime's `bootstrap` without arguments; the package's bootstrap is this
+// binary (scripts/package-lambda.sh), so that name means `unpackd lambda`.
+bool RunAsBootstrap(int argc, char** argv) {
+  if (argc != 1 || argv[0] == nullptr) return false;
+  const std::string_view name(argv[0]);
+  const size_t slash = name.rfind('/');
+  return name.substr(slash == std::string_view::npos ? 0 : slash + 1) == "bootstrap";
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
+  std::string lambda_word = "lambda";
+  std::array<char*, 3> bootstrap_argv{argv[0], lambda_word.data(), nullptr};
+  if (RunAsBootstrap(argc, argv)) {
+    argc = 2;
+    argv = bootstrap_argv.data();
+  }
   CLI::App app{"unpackd: extract ZIP archives in object stores, member by member, by streaming"};
   app.footer(std::string(kExitCodeHelp) +
              "\nLocations: s3://bucket/key, file:///root/bucket/key or a path under --root; a "
@@ -85,6 +106,15 @@ int main(int argc, char** argv) {
   serve->add_option("--workers", serve_options.workers, "Jobs at once");
   serve->add_option("--grace", serve_options.grace_seconds,
                     "Seconds running jobs may take to finish after SIGTERM (default 30)");
+  LambdaOptions lambda_options;
+  auto* lambda = app.add_subcommand(
+      "lambda", "Run as an AWS Lambda custom runtime (what the package's bootstrap does)");
+  lambda->add_option("--config", lambda_options.config_path,
+                     "Configuration file (TOML); default $UNPACKD_CONFIG, relative to "
+                     "$LAMBDA_TASK_ROOT");
+  lambda->add_option("--max-invocations", lambda_options.max_invocations,
+                     "Exit after answering this many invocations (tests)")
+      ->group("");
   JobsOptions jobs_options;
   auto* jobs = AddJobsCommand(app, jobs_options);
   NotificationsOptions notifications_options;
@@ -103,6 +133,7 @@ int main(int argc, char** argv) {
   try {
     if (*extract) return RunExtract(archive_url, to, options, notify_options);
     if (*serve) return RunServe(serve_options, options);
+    if (*lambda) return RunLambda(lambda_options, options);
     if (*jobs) return RunJobs(jobs_options, options);
     if (*notifications) return RunNotifications(notifications_options, options);
     return RunInspect(archive_url, options);

@@ -23,6 +23,15 @@ struct ServeOptions {
 };
 // Runs the service until SIGTERM or SIGINT, then stops it gracefully and returns 0.
 int RunServe(const ServeOptions& serve, const CliOptions& options);
+// `unpackd lambda`: the AWS Lambda custom runtime (docs/lambda.md). Speaks the Runtime API at
+// $AWS_LAMBDA_RUNTIME_API until Lambda ends the sandbox; a configuration that cannot work is
+// reported as the init error and ends the process with its exit code.
+struct LambdaOptions {
+  std::string config_path;   // overrides $UNPACKD_CONFIG
+  uint64_t max_invocations = 0;  // 0: until Lambda stops the sandbox (tests set a limit)
+};
+int RunLambda(const LambdaOptions& lambda, const CliOptions& options);
+
 // `unpackd jobs list|show|retry`: the operator's view of the service's job store, opened
 // directly (JobStore::OpenForOperator), so it works with or without a running service.
 struct JobsOptions {

@@ -333,9 +333,13 @@ LoadedConfig ReadConfigFile(const std::string& path) {
   if (!in) ThrowBadConfig(path + ":0", "cannot read the file");
   std::ostringstream text;
   text << in.rdbuf();
-  const TomlReader reader(path);
+  return ReadConfigText(text.str(), path);
+}
+
+LoadedConfig ReadConfigText(const std::string& text, const std::string& origin) {
+  const TomlReader reader(origin);
   try {
-    return reader.Read(toml::parse(text.str(), path));
+    return reader.Read(toml::parse(text, origin));
   } catch (const toml::parse_error& e) {
     ThrowBadConfig(reader.At(e.source()), std::string(e.description()));
   }

@@ -21,4 +21,8 @@ struct LoadedConfig {
 // ValidateConfig's (config_validation.h).
 LoadedConfig ReadConfigFile(const std::string& path);
 
+// The same for TOML `text` that is not in a file (an environment variable's value); messages
+// name `origin` where they would name the file ("$UNPACKD_CONFIG_TOML:3: ...").
+LoadedConfig ReadConfigText(const std::string& text, const std::string& origin);
+
 }  // namespace unpackd

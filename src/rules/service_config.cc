@@ -10,7 +10,11 @@ namespace unpackd {
 
 ServiceConfig LoadServiceConfig(const std::string& path, const EnvLookup& env) {
   LoadedConfig loaded;
-  if (!path.empty()) loaded = ReadConfigFile(path);
+  if (!path.empty()) {
+    loaded = ReadConfigFile(path);
+  } else if (const std::string text = env("UNPACKD_CONFIG_TOML"); !text.empty()) {
+    loaded = ReadConfigText(text, "$UNPACKD_CONFIG_TOML");
+  }
   if (loaded.config.rules.empty()) {
     Rule rule;
     rule.name = "default";

@@ -90,7 +90,8 @@ struct ServiceConfig {
   std::chrono::seconds notification_max_retry_interval{600};
 };
 
-// Reads `path` (empty: no file) then the environment (UNPACKD_* variables, named in
+// Reads `path` (empty: the TOML text in $UNPACKD_CONFIG_TOML, for functions configured by their
+// environment alone; neither: no file) then the environment (UNPACKD_* variables, named in
 // docs/serve.md). Throws Error(kUsage, code "bad-config") saying which field and why, including
 // a rule whose destination could match its own source filter (it would extract its own output
 // forever).

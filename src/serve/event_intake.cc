@@ -3,7 +3,7 @@
 #include <chrono>
 
 #include "event/event_message.h"
-#include "rules/rule_match.h"
+#include "rules/event_admission.h"
 #include "serve/wall_clock.h"
 #include "util/error.h"
 
@@ -28,35 +28,12 @@ IntakeResult EventIntake::Ignore(const ObjectEvent& event, const char* reason, b
 }
 
 IntakeResult EventIntake::Offer(const ObjectEvent& delivered) {
-  RuleMatch match = MatchEvent(config_, delivered);
-  // Our own output arrives by the thousand after every job: not worth a line each.
-  if (match.outcome != MatchOutcome::kMatched && !match.needs_confirmation) {
-    return Ignore(delivered, MatchOutcomeName(match.outcome),
-                  match.outcome != MatchOutcome::kOwnOutput);
+  const Admission admission = AdmitEvent(config_, delivered, stat_);
+  if (admission.rule == nullptr) {
+    return Ignore(admission.event, admission.ignored, admission.worth_logging);
   }
-  ObjectEvent event = delivered;
-  ObjectInfo info;
-  try {
-    info = stat_(event);
-  } catch (const Error& e) {
-    if (e.kind() != ErrorKind::kNotFound) throw;
-    return Ignore(event, "missing-object", true);
-  }
-  if (!event.etag.empty() && !info.etag.empty() && event.etag != info.etag) {
-    // Replaced since: the newer version's own event starts its job.
-    return Ignore(event, "superseded", true);
-  }
-  if (event.etag.empty()) event.etag = info.etag;
-  if (!event.size) event.size = info.size;
-  event.user_metadata = info.metadata;
-  event.has_user_metadata = true;
-  if (match.needs_confirmation) {
-    match = MatchEvent(config_, event);
-    if (match.outcome != MatchOutcome::kMatched) {
-      return Ignore(event, MatchOutcomeName(match.outcome),
-                    match.outcome != MatchOutcome::kOwnOutput);
-    }
-  }
+  const ObjectEvent& event = admission.event;
+  const Rule* rule = admission.rule;
   JobRequest request;
   request.bucket = event.bucket;
   request.key = event.key;
@@ -64,7 +41,7 @@ IntakeResult EventIntake::Offer(const ObjectEvent& delivered) {
   request.version_id = event.version_id;
   request.sequencer = event.sequencer;
   request.size = event.size.value_or(0);
-  request.rule = match.rule->name;
+  request.rule = rule->name;
   request.origin = event.origin;
   request.event_time = event.event_time;
   const EnqueueResult recorded = jobs_.Enqueue(request, NowMs());
@@ -77,7 +54,7 @@ IntakeResult EventIntake::Offer(const ObjectEvent& delivered) {
                   {"bucket", event.bucket},
                   {"key", event.key},
                   {"etag", event.etag},
-                  {"rule", match.rule->name},
+                  {"rule", rule->name},
                   {"origin", event.origin}});
       job_queued_();
       return {IntakeOutcome::kQueued, "", recorded.job_id};

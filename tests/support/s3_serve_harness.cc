@@ -39,8 +39,13 @@ std::vector<std::string> S3ServeHarness::ServeEnvironment() const {
 std::string S3ServeHarness::Upload(const std::string& key, const MemberMap& members) {
   const auto zip = scratch_ / "upload.zip";
   MakeZipWithPython(zip, members);
+  return UploadBytes(key, ReadFileBytes(zip));
+}
+
+std::string S3ServeHarness::UploadBytes(const std::string& key,
+                                        const std::vector<std::byte>& bytes) {
   auto writer = store_.NewWriter({bucket_, key}, {});
-  writer->Append(ReadFileBytes(zip));
+  writer->Append(bytes);
   writer->Commit();
   return store_.Stat({bucket_, key}).etag;
 }

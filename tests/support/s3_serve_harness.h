@@ -30,6 +30,8 @@ class S3ServeHarness {
   std::vector<std::string> ServeEnvironment() const;
   // Uploads a zip of `members` (made by Python's zipfile) and returns its ETag.
   std::string Upload(const std::string& key, const MemberMap& members);
+  // Uploads `bytes` as they are (a corrupt archive, say) and returns the ETag.
+  std::string UploadBytes(const std::string& key, const std::vector<std::byte>& bytes);
   // Whether the bucket holds `key` now (the server must be up).
   bool Exists(const std::string& key);
 

@@ -1,0 +1,391 @@
+#include "lambda/invocation_handler.h"
+
+#include <atomic>
+
+#include "event/event_message.h"
+#include "extract/progress.h"
+#include "lambda/deadline_watch.h"
+#include "lambda/invocation_event.h"
+#include "lambda/notified_marker.h"
+#include "notify/deliver_now.h"
+#include "rules/event_admission.h"
+#include "rules/rule_match.h"
+#include "util/error.h"
+
+namespace unpackd::lambda {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+int64_t UnixMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Members this invocation wrote, whatever the job's end: a continuation that wrote none made no
+// progress.
+class MembersWritten final : public ProgressSink {
+ public:
+  void OnProgress(const ProgressEvent& event) noexcept override {
+    if (event.kind == ProgressEvent::Kind::kMemberFinished &&
+        event.outcome == ProgressEvent::Outcome::kWritten) {
+      count_.fetch_add(1, std::memory_order_relaxed);
+    }
+  }
+  uint64_t count() const { return count_.load(std::memory_order_relaxed); }
+
+ private:
+  std::atomic<uint64_t> count_{0};
+};
+
+// Whether running the job again could end differently without anyone changing anything (the
+// same judgement as serve's workers: such failures are retried by AWS, and notified only when
+// final).
+bool RetryCanHelp(ErrorKind kind) {
+  switch (kind) {
+    case ErrorKind::kTransient:
+    case ErrorKind::kIo:
+    case ErrorKind::kAccessDenied:
+    case ErrorKind::kCancelled:
+      return true;
+    case ErrorKind::kUsage:
+    case ErrorKind::kArchiveRefused:
+    case ErrorKind::kNotFound:
+    case ErrorKind::kPrecondition:
+    case ErrorKind::kInternal:
+      break;
+  }
+  return false;
+}
+
+const Rule* FindRule(const ServiceConfig& config, const std::string& name) {
+  for (const Rule& rule : config.rules) {
+    if (rule.name == name) return &rule;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+// One invocation's clock and cancellation.
+struct InvocationHandler::Context {
+  CancellationToken cancel;
+  Clock::time_point notify_deadline;  // deliveries must end before Lambda's deadline
+  std::unique_ptr<DeadlineWatch> watch;
+};
+
+// How one work item (or one job of it) ended; the worst of an item's jobs is the item's.
+struct InvocationHandler::Outcome {
+  enum class Status { kDone, kContinued, kFailed } status = Status::kDone;
+  std::string error_type;  // when kFailed
+  std::string message;     // when kFailed
+  nlohmann::json jobs = nlohmann::json::array();
+
+  static Outcome Failed(std::string type, std::string message) {
+    Outcome outcome;
+    outcome.status = Status::kFailed;
+    outcome.error_type = std::move(type);
+    outcome.message = std::move(message);
+    return outcome;
+  }
+  void Merge(Outcome other) {
+    if (other.status > status) {
+      status = other.status;
+      error_type = std::move(other.error_type);
+      message = std::move(other.message);
+    }
+    for (auto& job : other.jobs) jobs.push_back(std::move(job));
+  }
+};
+
+// One archive's job as this invocation runs it.
+struct InvocationHandler::Job {
+  const Rule* rule = nullptr;
+  Continuation state;  // archive, version, first start, invocations so far
+};
+
+InvocationHandler::InvocationHandler(const HandlerServices& services) : services_(services) {}
+
+InvocationReply InvocationHandler::Handle(const Invocation& invocation) {
+  const auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(
+      invocation.deadline - std::chrono::system_clock::now());
+  const auto margin = SafetyMargin(*services_.settings, remaining);
+  const Clock::time_point now = Clock::now();
+  Context context;
+  context.notify_deadline = now + remaining - std::min(margin / 2, std::chrono::milliseconds(5000));
+  context.watch =
+      std::make_unique<DeadlineWatch>(*services_.executor, context.cancel, now + remaining - margin);
+
+  const InvocationEvent event = SplitInvocationEvent(invocation.body);
+  std::vector<Outcome> outcomes;
+  for (const WorkItem& item : event.items) {
+    if (!outcomes.empty() && context.cancel.cancelled()) {
+      // Out of time before this record started: SQS redelivers it. (The first item always
+      // runs: out of time, its job is handed over at once.)
+      outcomes.push_back(Outcome::Failed("DeadlineReached", "not started before the deadline"));
+      continue;
+    }
+    outcomes.push_back(RunItem(item.message, context));
+  }
+  context.watch.reset();
+
+  InvocationReply reply;
+  if (event.sqs_batch) {
+    nlohmann::json failures = nlohmann::json::array();
+    nlohmann::json jobs = nlohmann::json::array();
+    for (size_t i = 0; i < outcomes.size(); ++i) {
+      for (auto& job : outcomes[i].jobs) jobs.push_back(std::move(job));
+      if (outcomes[i].status != Outcome::Status::kFailed) continue;
+      if (event.items[i].sqs_message_id.empty()) {
+        // A record batchItemFailures cannot name: fail the whole batch so SQS keeps it.
+        return {true, "an SQS record without a messageId failed: " + outcomes[i].message,
+                outcomes[i].error_type};
+      }
+      failures.push_back({{"itemIdentifier", event.items[i].sqs_message_id}});
+    }
+    reply.body = nlohmann::json{{"batchItemFailures", failures}, {"jobs", jobs}}.dump(
+        -1, ' ', false, nlohmann::json::error_handler_t::replace);
+    return reply;
+  }
+  Outcome& outcome = outcomes.front();
+  if (outcome.status == Outcome::Status::kFailed) {
+    return {true, outcome.message, outcome.error_type};
+  }
+  reply.body = nlohmann::json{{"jobs", outcome.jobs}}.dump(
+      -1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return reply;
+}
+
+InvocationHandler::Outcome InvocationHandler::RunItem(const std::string& message,
+                                                      Context& context) {
+  LambdaLog& log = *services_.log;
+  std::optional<Continuation> continuation;
+  EventMessage parsed;
+  try {
+    continuation = ParseContinuation(message);
+    if (!continuation) parsed = ParseEventMessage(message);
+  } catch (const Error& e) {
+    log.Write("warn", "malformed event", {{"reason", e.what()}});
+    return Outcome::Failed("MalformedEvent", e.what());
+  }
+  if (continuation) {
+    Job job;
+    job.rule = FindRule(*services_.config, continuation->rule);
+    job.state = *continuation;
+    if (job.rule == nullptr) {
+      return Outcome::Failed("RuleGone", "the continuation's rule \"" + continuation->rule +
+                                             "\" is no longer configured");
+    }
+    return RunJob(job, context);
+  }
+  if (parsed.test_event) log.Write("info", "s3:TestEvent ignored");
+  Outcome outcome;
+  for (const ObjectEvent& event : parsed.created) {
+    Admission admission;
+    try {
+      admission = AdmitEvent(*services_.config, event, [this](const ObjectEvent& e) {
+        return services_.store->Stat({e.bucket, e.key});
+      });
+    } catch (const Error& e) {
+      outcome.Merge(Outcome::Failed("StoreUnavailable", e.what()));
+      continue;
+    }
+    if (admission.rule == nullptr) {
+      if (admission.worth_logging) {
+        log.Write("info", "event ignored",
+                  {{"reason", admission.ignored}, {"bucket", event.bucket}, {"key", event.key}});
+      }
+      continue;
+    }
+    Job job;
+    job.rule = admission.rule;
+    job.state.rule = admission.rule->name;
+    job.state.bucket = admission.event.bucket;
+    job.state.key = admission.event.key;
+    job.state.etag = admission.event.etag;
+    job.state.version_id = admission.event.version_id;
+    job.state.size = admission.event.size.value_or(0);
+    job.state.started_at_ms = UnixMs();
+    outcome.Merge(RunJob(job, context));
+  }
+  return outcome;
+}
+
+InvocationHandler::Outcome InvocationHandler::RunJob(const Job& job, Context& context) {
+  LambdaLog& log = *services_.log;
+  const ObjectRef archive{job.state.bucket, job.state.key};
+  const Clock::time_point started = Clock::now();
+  const auto elapsed = [&] {
+    return std::chrono::duration<double>(Clock::now() - started).count();
+  };
+  const nlohmann::json where = {{"bucket", archive.bucket},
+                                {"key", archive.key},
+                                {"etag", job.state.etag},
+                                {"invocation", job.state.invocation}};
+  log.Write("info", "job started", where);
+  std::optional<ExtractJob> extract;
+  MembersWritten written;
+  notify::JobOutcome outcome;
+  try {
+    extract = MakeJobFor(*job.rule, archive, job.state.etag);
+    extract->memory = services_.settings->plan;
+    extract->mime_types_path = services_.settings->mime_types_path;
+    JobServices services;
+    services.source_store = services_.store;
+    services.destination_store = services_.store;
+    services.executor = services_.executor;
+    services.cancel = &context.cancel;
+    services.progress = &written;
+    const ExtractResult result = RunExtractJob(*extract, services);
+    outcome.result = result;
+  } catch (const Error& e) {
+    if (e.kind() == ErrorKind::kCancelled && context.watch->fired()) {
+      return Continue(job, written.count(), context);
+    }
+    if (!extract) {
+      return Outcome::Failed("JobFailed", e.what());  // a rule whose destination cannot expand
+    }
+    outcome.failure = notify::JobFailure::FromError(e);
+  }
+  outcome.job = *extract;
+  outcome.identity = notify::IdentifyJob(*extract, job.state.etag, job.state.version_id);
+  outcome.archive_size = job.state.size;
+  outcome.attempts = job.state.invocation;
+  outcome.started_at_ms = job.state.started_at_ms;
+  outcome.ended_at_ms = UnixMs();
+  outcome.duration_seconds = elapsed();
+
+  Outcome ended;
+  nlohmann::json entry = where;
+  if (outcome.result) {
+    const ExtractResult& result = *outcome.result;
+    entry.update({{"status", "done"},
+                  {"manifest", result.job.manifest.key},
+                  {"already_complete", result.already_complete},
+                  {"members", result.manifest.member_count},
+                  {"bytes", result.manifest.total_bytes},
+                  {"members_written", result.members_written},
+                  {"members_reused", result.members_reused},
+                  {"seconds", result.seconds}});
+    log.Write("info", "job done", entry);
+    if (!Notify(job, outcome, result.already_complete, context)) {
+      ended = Outcome::Failed("NotificationFailed",
+                              "extracted " + archive.ToString() +
+                                  ", but a notification was not delivered (see the log)");
+    }
+  } else {
+    const notify::JobFailure& failure = *outcome.failure;
+    const bool refused = failure.kind == ErrorKind::kArchiveRefused;
+    entry.update({{"status", refused ? "refused" : "failed"},
+                  {"error_kind", ErrorKindName(failure.kind)},
+                  {"error_code", failure.code},
+                  {"error", failure.message}});
+    log.Write(refused ? "warn" : "error", refused ? "archive refused" : "job failed", entry);
+    // A failure AWS's retry may cure is told only by the retry's own end.
+    if (!RetryCanHelp(failure.kind)) Notify(job, outcome, false, context);
+    ended = Outcome::Failed(refused ? "ArchiveRefused" : "JobFailed", failure.message);
+  }
+  ended.jobs.push_back(std::move(entry));
+  return ended;
+}
+
+InvocationHandler::Outcome InvocationHandler::Continue(const Job& job, uint64_t members_written,
+                                                       Context& context) {
+  LambdaLog& log = *services_.log;
+  Continuation next = job.state;
+  next.invocation += 1;
+  next.idle_invocations = members_written == 0 ? job.state.idle_invocations + 1 : 0;
+  const nlohmann::json where = {{"bucket", next.bucket},
+                                {"key", next.key},
+                                {"members_written", members_written},
+                                {"next_invocation", next.invocation}};
+  constexpr int kMaxIdle = 3;
+  if (next.invocation > services_.settings->max_invocations || next.idle_invocations >= kMaxIdle) {
+    const std::string why =
+        next.idle_invocations >= kMaxIdle
+            ? std::to_string(kMaxIdle) +
+                  " invocations in a row finished no member: a member takes longer than one "
+                  "invocation can give it (raise the function's timeout or memory)"
+            : "not finished within " + std::to_string(services_.settings->max_invocations) +
+                  " invocations (UNPACKD_LAMBDA_MAX_INVOCATIONS)";
+    const Error error(ErrorKind::kTransient, next.bucket + "/" + next.key + ": " + why,
+                      "deadline-exceeded");
+    notify::JobOutcome outcome;
+    try {
+      outcome.job = MakeJobFor(*job.rule, {next.bucket, next.key}, next.etag);
+      outcome.identity = notify::IdentifyJob(outcome.job, next.etag, next.version_id);
+      outcome.failure = notify::JobFailure::FromError(error);
+      outcome.archive_size = next.size;
+      outcome.attempts = job.state.invocation;
+      outcome.started_at_ms = next.started_at_ms;
+      Notify(job, outcome, false, context);
+    } catch (const Error& e) {
+      log.Write("error", "could not notify a job's failure", {{"error", e.what()}});
+    }
+    log.Write("error", "job gave up", {{"bucket", next.bucket}, {"key", next.key}, {"error", why}});
+    return Outcome::Failed("JobFailed", error.what());
+  }
+  try {
+    services_.continuations->Send(next);
+  } catch (const Error& e) {
+    log.Write("error", "continuation not sent: the invocation fails so AWS retries it",
+              {{"bucket", next.bucket}, {"key", next.key}, {"error", e.what()}});
+    return Outcome::Failed("ContinuationFailed", e.what());
+  }
+  log.Write("info", "job continues in a new invocation", where);
+  Outcome outcome;
+  outcome.status = Outcome::Status::kContinued;
+  nlohmann::json entry = where;
+  entry["status"] = "continued";
+  outcome.jobs.push_back(std::move(entry));
+  return outcome;
+}
+
+bool InvocationHandler::Notify(const Job& job, const notify::JobOutcome& outcome,
+                               bool already_complete, Context& context) {
+  if (job.rule->notify.empty()) return true;
+  LambdaLog& log = *services_.log;
+  const notify::Notification notification = notify::BuildNotification(outcome);
+  const ObjectRef& manifest =
+      outcome.result ? outcome.result->job.manifest : outcome.identity.manifest;
+  if (outcome.result) {
+    try {
+      if (already_complete && AlreadyNotified(*services_.store, manifest, notification.event_id)) {
+        return true;  // a duplicate event for an archive whose notification went out
+      }
+    } catch (const Error& e) {
+      log.Write("warn", "could not read the notified marker; notifying again",
+                {{"error", e.what()}});
+    }
+  }
+  bool all = true;
+  for (const std::string& name : job.rule->notify) {
+    const auto target = services_.targets->find(name);
+    if (target == services_.targets->end()) {
+      all = false;  // configuration validation names every target; a bug if reached
+      continue;
+    }
+    const notify::DeliveryResult result = notify::DeliverWithRetries(
+        *target->second, notification, context.notify_deadline, nullptr);
+    const bool delivered = result.status == notify::DeliveryResult::Status::kDelivered;
+    all = all && delivered;
+    log.Write(delivered ? "info" : "error",
+              delivered ? "notification delivered" : "notification not delivered",
+              {{"target", name},
+               {"event_id", notification.event_id},
+               {"status", notify::DeliveryStatusName(result.status)},
+               {"detail", result.detail}});
+  }
+  if (all && outcome.result) {
+    try {
+      RecordNotified(*services_.store, manifest, notification.event_id);
+    } catch (const Error& e) {
+      // Only a duplicate event would notify again: the receiver drops it by its event id.
+      log.Write("warn", "could not write the notified marker", {{"error", e.what()}});
+    }
+  }
+  return all;
+}
+
+}  // namespace unpackd::lambda
