@@ -25,10 +25,12 @@
 # "dns" are built into libc.so.6 and these files are stubs, but a libc that looks for them must
 # find ours, never Amazon Linux's (another glibc); libresolv is the resolver library they use.
 #
-# Usage: scripts/package-lambda.sh [--build-dir DIR] [--out PATH] [--keep-debug]
+# Usage: scripts/package-lambda.sh [--build-dir DIR] [--out PATH] [--config FILE] [--keep-debug]
 #   --build-dir DIR  where the built binary is (DIR/unpackd; default build/); built with
 #                    scripts/build.sh when missing
 #   --out PATH       the zip to write (default dist/unpackd-lambda.zip)
+#   --config FILE    also put FILE (a TOML configuration, e.g. deploy/aws/unpackd.toml) at the
+#                    package's root; the function reads it when UNPACKD_CONFIG names it
 #   --keep-debug     keep the binary's debug info (a much larger package)
 # Prints the package's size and contents. Idempotent: the zip is rewritten each time.
 set -euo pipefail
@@ -37,6 +39,7 @@ repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build_dir="$repo_root/build"
 out="$repo_root/dist/unpackd-lambda.zip"
 keep_debug=0
+config=""
 readonly loader_name=ld-linux-x86-64.so.2
 readonly task_root=/var/task
 readonly nss_modules=(libnss_dns.so.2 libnss_files.so.2 libresolv.so.2)
@@ -51,6 +54,8 @@ while [ $# -gt 0 ]; do
     --build-dir=*) build_dir=${1#*=}; shift ;;
     --out) [ $# -ge 2 ] || die "--out needs a value"; out=$2; shift 2 ;;
     --out=*) out=${1#*=}; shift ;;
+    --config) [ $# -ge 2 ] || die "--config needs a value"; config=$2; shift 2 ;;
+    --config=*) config=${1#*=}; shift ;;
     --keep-debug) keep_debug=1; shift ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown argument: $1 (see --help)" ;;
@@ -126,6 +131,10 @@ patchelf --set-interpreter "$task_root/lib/$loader_name" --force-rpath --set-rpa
   "$stage/bootstrap"
 
 install -m 0644 /etc/mime.types "$stage/mime.types"
+if [ -n "$config" ]; then
+  [ -f "$config" ] || die "no such configuration file: $config"
+  install -m 0644 "$config" "$stage/$(basename "$config")"
+fi
 install -m 0644 /etc/ssl/certs/ca-certificates.crt "$stage/ca-certificates.crt"
 
 # THIRD_PARTY.txt: each bundled file's Debian package and version; licenses/: their copyright.

@@ -1,7 +1,8 @@
 /* A stand-in `bootstrap` for tests/tools/test_lambda_package.sh: built statically (no shell or
  * library exists inside the sandbox), it reports what run_lambda_package.sh's sandbox looks
- * like from inside, one "name=value" line each, then its environment (and with PROBE_SLEEP_SECONDS set, stays that long), so the test can check the
- * isolation and the Lambda-like environment without the real runtime. */
+ * like from inside, one "name=value" line each, then its environment (and with PROBE_SLEEP_SECONDS
+ * set, stays that long), so the test can check the isolation and the Lambda-like environment
+ * without the real runtime. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,8 +30,16 @@ int main(int argc, char** argv) {
   (void)argc;
   printf("argv0=%s\n", argv[0]);
   printf("uid=%d\n", (int)getuid());
-  const char* paths[] = {"/usr", "/lib", "/lib64", "/bin", "/etc/passwd", "/etc/hosts",
-                         "/etc/mime.types", "/proc/self", "/dev/null", "/var/task/bootstrap",
+  const char* paths[] = {"/usr",
+                         "/lib",
+                         "/lib64",
+                         "/bin",
+                         "/etc/passwd",
+                         "/etc/hosts",
+                         "/etc/mime.types",
+                         "/proc/self",
+                         "/dev/null",
+                         "/var/task/bootstrap",
                          "/var/task/mime.types"};
   for (size_t i = 0; i < sizeof paths / sizeof paths[0]; ++i)
     printf("exists:%s=%s\n", paths[i], exists(paths[i]));
