@@ -5,8 +5,9 @@
 #   - the package unzipped at /var/task, read-only; its `bootstrap` is the command;
 #   - /proc, /dev, a fresh tmpfs /tmp (Lambda's only writable place), the host's network
 #     namespace (the tests use loopback only);
-#   - NO host /usr, /lib, /lib64, /bin, /etc: the only /etc file is a generated /etc/hosts that
-#     names localhost (Lambda's image has one); nothing else of the host is visible;
+#   - NO host /usr, /lib, /lib64, /bin, /etc: the only /etc files are a generated /etc/hosts
+#     that names localhost and an /etc/nsswitch.conf ("hosts: files dns"), as Lambda's image
+#     has; nothing else of the host is visible;
 #   - a non-root user (uid 993, as Lambda's sandbox user is not root), in a user namespace;
 #   - the environment cleared, then set as Lambda sets it: AWS_LAMBDA_RUNTIME_API,
 #     LAMBDA_TASK_ROOT=/var/task, LAMBDA_RUNTIME_DIR=/var/runtime, AWS_LAMBDA_FUNCTION_NAME
@@ -66,11 +67,13 @@ unzip -q "$package" -d "$work/task"
 [ -x "$work/task/bootstrap" ] || die "the package has no executable bootstrap"
 mkdir -p "$work/etc"
 printf '127.0.0.1 localhost\n::1 localhost ip6-localhost ip6-loopback\n' > "$work/etc/hosts"
+printf 'hosts: files dns\n' > "$work/etc/nsswitch.conf"  # files first, as Amazon Linux's
 
 args=(--die-with-parent --unshare-user --uid 993 --gid 990 --unshare-pid --unshare-ipc
       --unshare-uts --hostname localhost
       --ro-bind "$work/task" /var/task
       --ro-bind "$work/etc/hosts" /etc/hosts
+      --ro-bind "$work/etc/nsswitch.conf" /etc/nsswitch.conf
       --proc /proc --dev /dev --tmpfs /tmp
       --chdir /var/task --clearenv)
 for name in "${names[@]}"; do args+=(--setenv "$name" "${env[$name]}"); done
