@@ -14,8 +14,9 @@ PKGS=(
   libgtest-dev libgmock-dev libbenchmark-dev
   media-types curl
   clang clang-format clang-tidy libclang-rt-14-dev
-  python3 python3-boto3 python3-jsonschema zip unzip p7zip-full libarchive-tools time awscli
+  python3 python3-boto3 python3-jsonschema python3-yaml zip unzip p7zip-full libarchive-tools time awscli
   nodejs npm
+  bubblewrap patchelf  # scripts/package-lambda.sh (patchelf), tests/tools/run_lambda_package.sh (bwrap)
   rabbitmq-server  # the AMQP tests start private brokers (tests/support/rabbitmq_fixture.h)
   ceph-mon ceph-osd radosgw ceph-common  # radosgw, the real S3 server of tests/store_rgw
 )
