@@ -26,12 +26,14 @@
 # find ours, never Amazon Linux's (another glibc); libresolv is the resolver library they use.
 #
 # Usage: scripts/package-lambda.sh [--build-dir DIR] [--out PATH] [--config FILE] [--keep-debug]
+#                                  [--fast]
 #   --build-dir DIR  where the built binary is (DIR/unpackd; default build/); built with
 #                    scripts/build.sh when missing
 #   --out PATH       the zip to write (default dist/unpackd-lambda.zip)
 #   --config FILE    also put FILE (a TOML configuration, e.g. deploy/aws/unpackd.toml) at the
 #                    package's root; the function reads it when UNPACKD_CONFIG names it
 #   --keep-debug     keep the binary's debug info (a much larger package)
+#   --fast           compress quickly rather than small (tests: the zip is used once, locally)
 # Prints the package's size and contents. Idempotent: the zip is rewritten each time.
 set -euo pipefail
 
@@ -39,6 +41,7 @@ repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build_dir="$repo_root/build"
 out="$repo_root/dist/unpackd-lambda.zip"
 keep_debug=0
+zip_level=-9
 config=""
 readonly loader_name=ld-linux-x86-64.so.2
 readonly task_root=/var/task
@@ -57,6 +60,7 @@ while [ $# -gt 0 ]; do
     --config) [ $# -ge 2 ] || die "--config needs a value"; config=$2; shift 2 ;;
     --config=*) config=${1#*=}; shift ;;
     --keep-debug) keep_debug=1; shift ;;
+    --fast) zip_level=-1; shift ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown argument: $1 (see --help)" ;;
   esac
@@ -173,7 +177,7 @@ unzipped=$(du -sb --apparent-size "$stage" | cut -f1)
   die "the package unzips to $unzipped bytes, over Lambda's 250 MB quota"
 
 rm -f "$out.tmp"
-(cd "$stage" && find . -type f -printf '%P\n' | LC_ALL=C sort | zip -q -X -9 "$out.tmp" -@)
+(cd "$stage" && find . -type f -printf '%P\n' | LC_ALL=C sort | zip -q -X "$zip_level" "$out.tmp" -@)
 mv -f "$out.tmp" "$out"
 
 zipped=$(stat -c %s "$out")

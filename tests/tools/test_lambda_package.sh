@@ -9,7 +9,8 @@
 #   3. the runner: a static probe as `bootstrap` sees the isolation and the Lambda environment
 #      the runner promises, the extra ENV=VALUE arguments, and its copy is removed afterwards;
 #      killing the runner's pid stops the sandbox.
-# Usage: test_lambda_package.sh BUILD_DIR   (BUILD_DIR/unpackd must exist)
+# Usage: test_lambda_package.sh BUILD_DIR [PACKAGE]   (BUILD_DIR/unpackd must exist; PACKAGE: a
+# zip package-lambda.sh already made of it, checked instead of packaging again)
 # shellcheck disable=SC2016 # single-quoted $1 and $ORIGIN are for bash -c and the loader
 set -euo pipefail
 
@@ -25,9 +26,13 @@ check() {  # check DESCRIPTION COMMAND...: runs COMMAND, reports
 }
 
 echo "== package"
-bash "$repo_root/scripts/package-lambda.sh" --build-dir "$build_dir" --out "$work/unpackd-lambda.zip" \
-  > "$work/package.log"
-sed -n '1,3p' "$work/package.log"
+if [ -n "${2:-}" ]; then
+  cp "$2" "$work/unpackd-lambda.zip"
+else
+  bash "$repo_root/scripts/package-lambda.sh" --fast --build-dir "$build_dir" \
+    --out "$work/unpackd-lambda.zip" > "$work/package.log"
+  sed -n '1,3p' "$work/package.log"
+fi
 mkdir "$work/task"
 unzip -q "$work/unpackd-lambda.zip" -d "$work/task"
 for file in bootstrap lib/ld-linux-x86-64.so.2 lib/libc.so.6 lib/libnss_dns.so.2 \
