@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "cloud/aws/static_credentials_provider.h"
+#include "support/aws_answer.h"
 #include "support/sqs_double_fixture.h"
 
 namespace unpackd::aws {
@@ -17,12 +18,7 @@ namespace {
 using testing::SqsDoubleFixture;
 
 net::HttpResponse Response(long status, std::string body, std::string query_error = "") {
-  net::HttpResponse response;
-  response.status = status;
-  response.body = std::move(body);
-  if (!query_error.empty()) response.headers["x-amzn-query-error"] = query_error;
-  response.headers["x-amzn-requestid"] = "req-1";
-  return response;
+  return testing::AwsAnswer(status, std::move(body), {{"x-amzn-query-error", query_error}});
 }
 
 TEST(SqsClientParsingTest, RegionComesFromAwsHosts) {

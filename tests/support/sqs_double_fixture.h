@@ -5,11 +5,11 @@
 // same credentials serve both in a test.
 #pragma once
 
-#include <sys/types.h>
-
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
+
+#include "support/listening_tool.h"
 
 namespace unpackd::testing {
 
@@ -26,11 +26,8 @@ class SqsDoubleFixture {
 
   // Throws std::runtime_error with the double's output if it does not start within 10 s.
   explicit SqsDoubleFixture(const Options& options);
-  ~SqsDoubleFixture();
-  SqsDoubleFixture(const SqsDoubleFixture&) = delete;
-  SqsDoubleFixture& operator=(const SqsDoubleFixture&) = delete;
 
-  int port() const { return port_; }
+  int port() const { return tool_.port(); }
   // http://127.0.0.1:<port>/000000000000/<name>
   std::string QueueUrl(const std::string& name) const;
   // The double's view: {"queues": {name: {"depth", "messages": [{"body", "state",
@@ -38,13 +35,10 @@ class SqsDoubleFixture {
   nlohmann::json Snapshot() const;
   // Messages in `queue` (visible, delayed or in flight); -1 when the double does not answer.
   int Depth(const std::string& queue) const;
-  std::string log() const;
+  std::string log() const { return tool_.log(); }
 
  private:
-  std::string dir_;
-  std::string log_path_;
-  pid_t pid_ = -1;
-  int port_ = 0;
+  ListeningTool tool_;
 };
 
 }  // namespace unpackd::testing

@@ -24,7 +24,7 @@ x-amzn-query-error header, HTTP 400 (403 for authentication), as the Developer G
 "Interpreting Amazon SQS JSON API responses" shows.
 
 Every request must carry a valid AWS Signature Version 4 for service "sqs" made with the
---access-key/--secret-key given here: a wrong secret gets 403 InvalidSignatureException
+--access-key/--secret-key given here, recomputed with botocore (sigv4_check.py): a wrong secret gets 403 InvalidSignatureException
 (x-amzn-query-error SignatureDoesNotMatch), an unknown key id 403 UnrecognizedClientException
 (InvalidClientTokenId), like AWS.
 
@@ -39,9 +39,7 @@ http://127.0.0.1:<port>/<account>/<name>.
 
 import argparse
 import base64
-import datetime
 import hashlib
-import hmac
 import http.server
 import json
 import sys
@@ -49,6 +47,8 @@ import threading
 import time
 import urllib.parse
 import uuid
+
+from sigv4_check import SignatureRefused, SigV4Checker
 
 JSON_TYPE = "application/x-amz-json-1.0"
 
@@ -268,79 +268,18 @@ ACTIONS = {
 
 
 class SigV4Verifier:
-    """Checks AWS Signature Version 4 (header form) as AWS does, for one key pair."""
+    """Checks AWS Signature Version 4 (sigv4_check.py) for service "sqs", answering refusals
+    as SQS does."""
 
     def __init__(self, access_key, secret_key, region):
-        self.access_key = access_key
-        self.secret_key = secret_key
-        self.region = region
-
-    @staticmethod
-    def denied(code, message, query_code):
-        return SqsError(code, message, status=403, query_code=query_code,
-                        namespace="com.amazon.coral.service")
+        self.checker = SigV4Checker(access_key, secret_key, region)
 
     def verify(self, method, raw_path, headers, body):
-        authorization = headers.get("authorization", "")
-        if not authorization.startswith("AWS4-HMAC-SHA256 "):
-            raise self.denied("MissingAuthenticationTokenException",
-                              "Request is missing Authentication Token",
-                              "MissingAuthenticationToken")
-        fields = {}
-        for part in authorization[len("AWS4-HMAC-SHA256 "):].split(","):
-            key, _, value = part.strip().partition("=")
-            fields[key] = value
-        credential = fields.get("Credential", "").split("/")
-        signed_names = fields.get("SignedHeaders", "").split(";")
-        if len(credential) != 5 or "Signature" not in fields or "host" not in signed_names:
-            raise self.denied("IncompleteSignatureException",
-                              "Authorization header requires Credential, SignedHeaders "
-                              "(with host) and Signature.", "IncompleteSignature")
-        key_id, day, region, service, terminal = credential
-        if key_id != self.access_key:
-            raise self.denied("UnrecognizedClientException",
-                              "The security token included in the request is invalid.",
-                              "InvalidClientTokenId")
-        amz_date = headers.get("x-amz-date", "")
         try:
-            when = datetime.datetime.strptime(amz_date, "%Y%m%dT%H%M%SZ").replace(
-                tzinfo=datetime.timezone.utc)
-        except ValueError:
-            raise self.denied("IncompleteSignatureException",
-                              "X-Amz-Date is missing or malformed.", "IncompleteSignature")
-        skew = abs((datetime.datetime.now(datetime.timezone.utc) - when).total_seconds())
-        scope_ok = (day == amz_date[:8] and region == self.region and service == "sqs"
-                    and terminal == "aws4_request")
-        if skew > 300 or not scope_ok:
-            raise self.denied("InvalidSignatureException",
-                              "Signature expired or credential scope %s/%s/%s/%s is not "
-                              "%s/%s/sqs/aws4_request." % (day, region, service, terminal,
-                                                           amz_date[:8], self.region),
-                              "SignatureDoesNotMatch")
-        path, _, query = raw_path.partition("?")
-        pairs = sorted(
-            (urllib.parse.quote(k, safe="-_.~"), urllib.parse.quote(v, safe="-_.~"))
-            for k, v in urllib.parse.parse_qsl(query, keep_blank_values=True))
-        canonical_headers = "".join(
-            "%s:%s\n" % (name, " ".join(headers.get(name, "").split()))
-            for name in signed_names)
-        canonical_request = "\n".join([
-            method, path or "/", "&".join("%s=%s" % p for p in pairs), canonical_headers,
-            ";".join(signed_names), hashlib.sha256(body).hexdigest()])
-        scope = "/".join(credential[1:])
-        string_to_sign = "\n".join([
-            "AWS4-HMAC-SHA256", amz_date, scope,
-            hashlib.sha256(canonical_request.encode()).hexdigest()])
-        signing_key = ("AWS4" + self.secret_key).encode()
-        for part in (day, region, service, terminal):
-            signing_key = hmac.new(signing_key, part.encode(), hashlib.sha256).digest()
-        expected = hmac.new(signing_key, string_to_sign.encode(), hashlib.sha256).hexdigest()
-        if not hmac.compare_digest(expected, fields["Signature"]):
-            raise self.denied("InvalidSignatureException",
-                              "The request signature we calculated does not match the "
-                              "signature you provided. Check your AWS Secret Access Key and "
-                              "signing method. Consult the service documentation for details.",
-                              "SignatureDoesNotMatch")
+            self.checker.verify("sqs", method, raw_path, headers, body)
+        except SignatureRefused as e:
+            raise SqsError(e.code, e.message, status=403, query_code=e.query_code,
+                           namespace="com.amazon.coral.service")
 
 
 def make_handler(broker, verifier):

@@ -1,42 +1,14 @@
 #include "cloud/aws/sqs_client.h"
 
 #include <nlohmann/json.hpp>
-#include <span>
 
-#include "cloud/aws/credentials_chain.h"
-#include "cloud/aws/hashing.h"
-#include "net/endpoint_url.h"
+#include "cloud/aws/aws_error.h"
+#include "cloud/aws/aws_url.h"
 
 namespace unpackd::aws {
 namespace {
 
 constexpr char kContentType[] = "application/x-amz-json-1.0";
-
-struct UrlParts {
-  std::string scheme;     // "http" or "https"
-  std::string authority;  // host[:port]
-  std::string path;       // "" or "/..."
-};
-
-UrlParts SplitUrl(std::string_view url) {
-  UrlParts parts;
-  const size_t scheme_end = url.find("://");
-  if (scheme_end == std::string_view::npos) return parts;
-  parts.scheme = std::string(url.substr(0, scheme_end));
-  const std::string_view rest = url.substr(scheme_end + 3);
-  const size_t slash = rest.find('/');
-  parts.authority = std::string(rest.substr(0, slash));
-  if (slash != std::string_view::npos) parts.path = std::string(rest.substr(slash));
-  return parts;
-}
-
-void CheckUrl(const std::string& url, const char* what) {
-  std::optional<std::string> problem = net::EndpointUrlProblem(url);
-  if (!problem && SplitUrl(url).authority.find('@') != std::string::npos) {
-    problem = std::string(what) + " must not hold a user name or password";
-  }
-  if (problem) throw Error(ErrorKind::kUsage, std::string(what) + ": " + *problem, "bad-config");
-}
 
 std::string ResolveRegion(const SqsClientConfig& config) {
   if (!config.region.empty()) return config.region;
@@ -53,46 +25,13 @@ std::string EndpointOf(const SqsClientConfig& config) {
   return parts.scheme + "://" + parts.authority;
 }
 
-net::HttpClientOptions HttpOptionsFor(const SqsClientConfig& config) {
-  net::HttpClientOptions options;
-  // A long poll, the heartbeat and the deletes of one consumer.
-  options.max_connections = 4;
-  options.connect_timeout = config.connect_timeout;
+SignedPosterOptions PosterOptions(const SqsClientConfig& config) {
+  // Four connections: a long poll, the heartbeat and the deletes of one consumer.
+  SignedPosterOptions options =
+      CommonPosterOptions(config, "sqs", ResolveRegion(config), EndpointOf(config));
   // A long poll moves no byte for up to 20 s: only a peer silent for longer has stalled.
-  options.stall_timeout = std::chrono::seconds(40);
-  options.ca_bundle = config.ca_bundle;
+  options.http.stall_timeout = std::chrono::seconds(40);
   return options;
-}
-
-// "com.amazonaws.sqs#QueueDoesNotExist" -> "QueueDoesNotExist"; some services append
-// ":<documentation url>" to the type.
-std::string ShortErrorType(std::string type) {
-  if (const size_t hash = type.rfind('#'); hash != std::string::npos) type.erase(0, hash + 1);
-  if (const size_t colon = type.find(':'); colon != std::string::npos) type.erase(colon);
-  return type;
-}
-
-bool IsTransientCode(const std::string& code) {
-  for (const char* transient :
-       {"ThrottlingException", "RequestThrottled", "Throttling", "ServiceUnavailable",
-        "InternalError", "InternalFailure", "KmsThrottled", "RequestTimeout"}) {
-    if (code == transient) return true;
-  }
-  return false;
-}
-
-bool IsCredentialCode(const std::string& code) {
-  for (const char* credential :
-       {"InvalidSignatureException", "SignatureDoesNotMatch", "InvalidClientTokenId",
-        "UnrecognizedClientException", "ExpiredToken", "ExpiredTokenException",
-        "IncompleteSignature", "MissingAuthenticationToken", "InvalidSecurity"}) {
-    if (code == credential) return true;
-  }
-  return false;
-}
-
-bool IsExpiredTokenCode(const std::string& code) {
-  return code == "ExpiredToken" || code == "ExpiredTokenException";
 }
 
 int ReceiveCountOf(const nlohmann::json& message) {
@@ -163,136 +102,40 @@ std::vector<SqsMessage> ParseReceiveMessageResponse(std::string_view body,
 
 Error MakeSqsError(std::string_view action, const std::string& queue_url,
                    const net::HttpResponse& response, const std::string& access_key_id) {
-  std::string code, text;
-  const nlohmann::json doc = nlohmann::json::parse(response.body, nullptr, false);
-  if (doc.is_object()) {
-    if (const auto type = doc.find("__type"); type != doc.end() && type->is_string()) {
-      code = ShortErrorType(type->get<std::string>());
+  const AwsErrorReply reply = ParseJsonErrorReply(response);
+  ErrorKind kind =
+      CommonAwsErrorKind(response.status, reply.code.empty() ? reply.query_code : reply.code);
+  if (kind == ErrorKind::kIo) {
+    if (reply.code == "QueueDoesNotExist" ||
+        reply.query_code == "AWS.SimpleQueueService.NonExistentQueue") {
+      kind = ErrorKind::kNotFound;
+    } else if (reply.code == "ReceiptHandleIsInvalid" || reply.code == "MessageNotInflight") {
+      kind = ErrorKind::kPrecondition;
     }
-    for (const char* key : {"message", "Message"}) {
-      if (const auto m = doc.find(key); text.empty() && m != doc.end() && m->is_string()) {
-        text = m->get<std::string>();
-      }
-    }
   }
-  // "AWS.SimpleQueueService.NonExistentQueue;Sender": the query protocol's code.
-  const std::string query_error = response.Header("x-amzn-query-error");
-  const std::string legacy_code = query_error.substr(0, query_error.find(';'));
-  if (code.empty()) code = legacy_code;
-
-  const long status = response.status;
-  ErrorKind kind = ErrorKind::kIo;
-  if (status >= 500 || status == 429 || IsTransientCode(code)) {
-    kind = ErrorKind::kTransient;
-  } else if (status == 401 || status == 403 || IsCredentialCode(code) ||
-             code.starts_with("AccessDenied") || code == "KmsAccessDenied") {
-    kind = ErrorKind::kAccessDenied;
-  } else if (code == "QueueDoesNotExist" ||
-             legacy_code == "AWS.SimpleQueueService.NonExistentQueue") {
-    kind = ErrorKind::kNotFound;
-  } else if (code == "ReceiptHandleIsInvalid" || code == "MessageNotInflight") {
-    kind = ErrorKind::kPrecondition;
-  }
-
-  std::string message =
-      "SQS " + std::string(action) + " " + queue_url + " failed: HTTP " + std::to_string(status);
-  if (!code.empty()) message += " " + code;
-  if (!text.empty()) message += ": " + text;
-  if (IsCredentialCode(code)) {
-    message += " (the credentials for access key id '" + access_key_id +
-               "' were rejected: check the key id, the secret, the session token and the "
-               "region)";
-  } else if (kind == ErrorKind::kAccessDenied) {
-    message += " (using access key id '" + access_key_id +
-               "': it needs sqs:ReceiveMessage, sqs:DeleteMessage and "
-               "sqs:ChangeMessageVisibility on the queue)";
-  }
-  if (const std::string id = response.Header("x-amzn-requestid"); !id.empty()) {
-    message += " [request id " + id + "]";
-  }
-  return Error(kind, message, code);
+  return MakeAwsError(
+      "SQS " + std::string(action) + " " + queue_url, response.status, reply, kind, access_key_id,
+      "sqs:ReceiveMessage, sqs:DeleteMessage and sqs:ChangeMessageVisibility on the queue");
 }
 
 SqsClient::SqsClient(const SqsClientConfig& config)
-    : config_(config),
-      signer_(ResolveRegion(config), "sqs"),
-      credentials_(config.credentials ? config.credentials
-                                      : MakeDefaultCredentialsChain(config.profile)),
-      http_(HttpOptionsFor(config)),
-      gate_(EndpointOf(config), config.retry, config.cancel) {
-  CheckUrl(config_.queue_url, "the SQS queue URL");
-  if (!config_.endpoint.empty()) CheckUrl(config_.endpoint, "the SQS endpoint");
-  const UrlParts endpoint = SplitUrl(EndpointOf(config_));
-  host_ = endpoint.authority;
-  canonical_path_ = endpoint.path.empty() ? "/" : endpoint.path;
-  url_ = endpoint.scheme + "://" + endpoint.authority + canonical_path_;
-}
-
-AwsCredentials SqsClient::CurrentCredentials() {
-  std::optional<AwsCredentials> credentials = credentials_->Fetch();
-  if (!credentials) {
-    throw Error(ErrorKind::kAccessDenied,
-                "SQS " + config_.queue_url +
-                    ": no AWS credentials found: set AWS_ACCESS_KEY_ID and "
-                    "AWS_SECRET_ACCESS_KEY, or configure a profile (AWS_PROFILE), or run with "
-                    "a container or EC2 instance role");
-  }
-  return *credentials;
+    : config_(config), poster_(PosterOptions(config), "the SQS endpoint") {
+  CheckServiceUrl(config_.queue_url, "the SQS queue URL");
 }
 
 std::string SqsClient::Call(const std::string& action, const std::string& body,
                             const CancellationToken* abort_on) {
-  const std::string payload_hash = Sha256Hex(body);
-  bool refreshed_credentials = false;
-  net::EndpointGate::Passage passage(gate_, "SQS " + action + " " + config_.queue_url);
-  for (;;) {
-    passage.WaitForTurn();
-    const AwsCredentials credentials = CurrentCredentials();
-    SigningRequest signing;
-    signing.method = "POST";
-    signing.canonical_uri = canonical_path_;
-    signing.headers = {
-        {"host", host_}, {"content-type", kContentType}, {"x-amz-target", "AmazonSQS." + action}};
-    signing.payload_hash = payload_hash;
-    std::string authorization =
-        signer_.AddAuthHeaders(signing, credentials, std::chrono::system_clock::now());
-
-    net::HttpRequest request;
-    request.method = "POST";
-    request.url = url_;
-    request.headers = std::move(signing.headers);
-    request.headers.emplace_back("Authorization", std::move(authorization));
-    request.body = std::as_bytes(std::span(body.data(), body.size()));
-    request.abort_on = abort_on;
-
-    net::HttpResponse response;
-    try {
-      response = http_.Perform(request);
-    } catch (const Error& e) {
-      // No answer: a transport failure a retry may fix waits its turn, anything else is final.
-      if (e.kind() != ErrorKind::kTransient) throw;
-      passage.Failed(e);  // throws when no retry is left
-      continue;
-    }
-    if (response.status >= 200 && response.status < 300) {
-      passage.Answered();
-      return std::move(response.body);
-    }
-    Error error = MakeSqsError(action, config_.queue_url, response, credentials.access_key_id);
-    auto* caching = dynamic_cast<CachingCredentialsProvider*>(credentials_.get());
-    if (!refreshed_credentials && IsExpiredTokenCode(error.code()) && caching != nullptr) {
-      // Temporary credentials ran out between the cache's refresh check and the server.
-      caching->Invalidate();
-      refreshed_credentials = true;
-      passage.Answered();
-      continue;
-    }
-    if (error.kind() != ErrorKind::kTransient) {
-      passage.Answered();
-      throw error;
-    }
-    passage.Failed(error);
-  }
+  SignedPost post;
+  post.what = "SQS " + action + " " + config_.queue_url;
+  post.headers = {{"content-type", kContentType}, {"x-amz-target", "AmazonSQS." + action}};
+  post.body = body;
+  post.abort_on = abort_on;
+  return poster_
+      .Post(post,
+            [&](const net::HttpResponse& response, const std::string& access_key_id) {
+              return MakeSqsError(action, config_.queue_url, response, access_key_id);
+            })
+      .body;
 }
 
 std::vector<SqsMessage> SqsClient::ReceiveMessage(const ReceiveOptions& options) {

@@ -1,7 +1,7 @@
 // SqsClient: the Amazon SQS operations unpackd uses, over SQS's AWS JSON 1.0 protocol (a POST
 // to the endpoint with "X-Amz-Target: AmazonSQS.<Action>" and a JSON body naming the queue),
-// signed with SigV4 for service "sqs", retried per a RetryPolicy, with SQS's JSON errors turned
-// into unpackd::Error.
+// signed with SigV4 for service "sqs" and retried per a RetryPolicy (signed_poster.h), with SQS's
+// JSON errors turned into unpackd::Error (aws_error.h).
 //
 // Hand-written because no Debian package offers an SQS client without the whole AWS SDK; four
 // actions over the HTTP client and signer the S3 store already uses are small and testable.
@@ -18,8 +18,7 @@
 #include <vector>
 
 #include "cloud/aws/aws_credentials.h"
-#include "cloud/aws/sigv4_signer.h"
-#include "net/endpoint_gate.h"
+#include "cloud/aws/signed_poster.h"
 #include "net/http_client.h"
 #include "net/retry_policy.h"
 #include "util/cancellation.h"
@@ -96,23 +95,16 @@ class SqsClient {
   std::string SendMessage(const std::string& body, int delay_seconds = 0);
 
   const std::string& queue_url() const { return config_.queue_url; }
-  const std::string& region() const { return signer_.region(); }
+  const std::string& region() const { return poster_.region(); }
 
  private:
   // Signs and posts one action's JSON `body`, retrying transient failures through the gate;
   // returns the 2xx response's body.
   std::string Call(const std::string& action, const std::string& body,
                    const CancellationToken* abort_on);
-  AwsCredentials CurrentCredentials();
 
   const SqsClientConfig config_;
-  std::string url_;             // where requests are posted
-  std::string host_;            // the Host header: host[:port]
-  std::string canonical_path_;  // the endpoint's path, "/" when it has none
-  SigV4Signer signer_;
-  std::shared_ptr<CredentialsProvider> credentials_;
-  net::HttpClient http_;
-  net::EndpointGate gate_;
+  SignedPoster poster_;
 };
 
 // The region in an AWS SQS host ("https://sqs.eu-west-1.amazonaws.com/...", also the legacy
