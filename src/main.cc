@@ -1,9 +1,9 @@
 // unpackd: every member of an archive in a bucket becomes an object of its own.
 #include <CLI/CLI.hpp>
 #include <array>
-#include <string_view>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <string_view>
 
 #include "cli/archive_location.h"
 #include "cli/cli_options.h"
@@ -112,8 +112,9 @@ int main(int argc, char** argv) {
   lambda->add_option("--config", lambda_options.config_path,
                      "Configuration file (TOML); default $UNPACKD_CONFIG, relative to "
                      "$LAMBDA_TASK_ROOT");
-  lambda->add_option("--max-invocations", lambda_options.max_invocations,
-                     "Exit after answering this many invocations (tests)")
+  lambda
+      ->add_option("--max-invocations", lambda_options.max_invocations,
+                   "Exit after answering this many invocations (tests)")
       ->group("");
   JobsOptions jobs_options;
   auto* jobs = AddJobsCommand(app, jobs_options);

@@ -27,7 +27,7 @@ int RunServe(const ServeOptions& serve, const CliOptions& options);
 // $AWS_LAMBDA_RUNTIME_API until Lambda ends the sandbox; a configuration that cannot work is
 // reported as the init error and ends the process with its exit code.
 struct LambdaOptions {
-  std::string config_path;   // overrides $UNPACKD_CONFIG
+  std::string config_path;       // overrides $UNPACKD_CONFIG
   uint64_t max_invocations = 0;  // 0: until Lambda stops the sandbox (tests set a limit)
 };
 int RunLambda(const LambdaOptions& lambda, const CliOptions& options);

@@ -5,6 +5,7 @@
 
 #include "cli/printable.h"
 #include "notify/deliver_now.h"
+#include "notify/http_delivery.h"
 #include "notify/notification.h"
 #include "notify/target_config.h"
 
@@ -25,12 +26,7 @@ ExtractNotifier::ExtractNotifier(const NotifyOptions& options, const std::string
   if (!(options.timeout_seconds > 0)) {
     throw Error(ErrorKind::kUsage, "--notify-timeout must be above 0 seconds", "notify-config");
   }
-  net::HttpClientOptions http;
-  http.max_connections = 2;
-  http.connect_timeout = std::chrono::milliseconds(5'000);
-  http.stall_timeout = std::chrono::seconds(15);
-  http.ca_bundle = ca_bundle;
-  http_ = std::make_unique<net::HttpClient>(http);
+  http_ = std::make_unique<net::HttpClient>(notify::DeliveryHttpOptions(ca_bundle));
   for (const std::string& spec : options.specs) {
     targets_.push_back(
         notify::MakeTarget(notify::ResolveTarget(notify::ParseNotifySpec(spec)), *http_));

@@ -38,8 +38,7 @@ int RunLambda(const LambdaOptions& lambda_options, const CliOptions& options) {
                         {{"memory_mib", function->settings().function_memory_mib},
                          {"budget_bytes", function->settings().plan.memory_bytes},
                          {"jobs", function->settings().plan.jobs}});
-  lambda::RunInvocations(api, function->handler(), function->log(),
-                         lambda_options.max_invocations);
+  lambda::RunInvocations(api, function->handler(), function->log(), lambda_options.max_invocations);
   return kExitOk;
 }
 

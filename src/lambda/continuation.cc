@@ -32,8 +32,7 @@ std::optional<Continuation> ParseContinuation(std::string_view event) {
     const auto it = inner.is_object() ? inner.find(name) : inner.end();
     if (inner.is_object() && it != inner.end() && it->is_string()) return it->get<std::string>();
     if (required) {
-      throw Error(ErrorKind::kUsage,
-                  std::string("a continuation payload without \"") + name + "\"",
+      throw Error(ErrorKind::kUsage, std::string("a continuation payload without \"") + name + "\"",
                   "malformed-event");
     }
     return {};
@@ -51,7 +50,8 @@ std::optional<Continuation> ParseContinuation(std::string_view event) {
   c.size = static_cast<uint64_t>(std::max<int64_t>(number("size"), 0));
   c.started_at_ms = number("started_at_ms");
   c.invocation = static_cast<int>(std::clamp<int64_t>(number("invocation"), 1, 1'000'000));
-  c.idle_invocations = static_cast<int>(std::clamp<int64_t>(number("idle_invocations"), 0, 1'000'000));
+  c.idle_invocations =
+      static_cast<int>(std::clamp<int64_t>(number("idle_invocations"), 0, 1'000'000));
   return c;
 }
 

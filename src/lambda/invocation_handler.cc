@@ -114,8 +114,8 @@ InvocationReply InvocationHandler::Handle(const Invocation& invocation) {
   const Clock::time_point now = Clock::now();
   Context context;
   context.notify_deadline = now + remaining - std::min(margin / 2, std::chrono::milliseconds(5000));
-  context.watch =
-      std::make_unique<DeadlineWatch>(*services_.executor, context.cancel, now + remaining - margin);
+  context.watch = std::make_unique<DeadlineWatch>(*services_.executor, context.cancel,
+                                                  now + remaining - margin);
 
   const InvocationEvent event = SplitInvocationEvent(invocation.body);
   std::vector<Outcome> outcomes;
@@ -366,8 +366,8 @@ bool InvocationHandler::Notify(const Job& job, const notify::JobOutcome& outcome
       all = false;  // configuration validation names every target; a bug if reached
       continue;
     }
-    const notify::DeliveryResult result = notify::DeliverWithRetries(
-        *target->second, notification, context.notify_deadline, nullptr);
+    const notify::DeliveryResult result =
+        notify::DeliverWithRetries(*target->second, notification, context.notify_deadline, nullptr);
     const bool delivered = result.status == notify::DeliveryResult::Status::kDelivered;
     all = all && delivered;
     log.Write(delivered ? "info" : "error",

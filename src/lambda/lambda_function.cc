@@ -3,8 +3,11 @@
 #include <filesystem>
 
 #include "cloud/aws/lambda_client.h"
+#include "cloud/aws/sqs_client.h"
 #include "lambda/self_invoke.h"
+#include "lambda/sqs_continuations.h"
 #include "net/http_client.h"
+#include "notify/http_delivery.h"
 #include "notify/target_config.h"
 #include "util/error.h"
 
@@ -34,15 +37,6 @@ s3::S3Config WithPackagedCaBundle(s3::S3Config s3, const LambdaSettings& setting
   return s3;
 }
 
-net::HttpClientOptions NotifyHttpOptions(const s3::S3Config& s3) {
-  net::HttpClientOptions options;
-  options.max_connections = 4;
-  options.connect_timeout = std::chrono::milliseconds(5'000);
-  options.stall_timeout = std::chrono::seconds(15);
-  options.ca_bundle = s3.ca_bundle;
-  return options;
-}
-
 ServiceConfig LoadConfig(const FunctionEnvironment& environment, const LambdaSettings& settings) {
   const std::string& path =
       environment.config_path.empty() ? settings.config_path : environment.config_path;
@@ -50,6 +44,35 @@ ServiceConfig LoadConfig(const FunctionEnvironment& environment, const LambdaSet
 }
 
 }  // namespace
+
+// Continuations go back to the queue that feeds the function when it says which, else to the
+// function itself. Either way the hand-over happens inside the safety margin: it may not wait
+// out a long outage (the invocation then fails, and AWS's retry resumes the job).
+std::unique_ptr<ContinuationSender> LambdaFunction::MakeContinuations(
+    const FunctionEnvironment& environment, const s3::S3Config& s3) const {
+  net::RetryPolicy retry = s3.retry;
+  retry.time_budget = std::chrono::seconds(10);
+  if (!settings_.continuation_queue_url.empty()) {
+    aws::SqsClientConfig client;
+    client.queue_url = settings_.continuation_queue_url;
+    client.endpoint = environment.env("AWS_ENDPOINT_URL_SQS");
+    client.fallback_region = s3.region;
+    client.credentials = s3.credentials;
+    client.profile = s3.profile;
+    client.ca_bundle = s3.ca_bundle;
+    client.retry = retry;
+    return std::make_unique<SqsContinuations>(client);
+  }
+  aws::LambdaClientConfig client;
+  client.endpoint = environment.lambda_endpoint.empty() ? environment.env("AWS_ENDPOINT_URL_LAMBDA")
+                                                        : environment.lambda_endpoint;
+  client.fallback_region = s3.region;
+  client.credentials = s3.credentials;
+  client.profile = s3.profile;
+  client.ca_bundle = s3.ca_bundle;
+  client.retry = retry;
+  return std::make_unique<SelfInvoke>(settings_.function_name, client);
+}
 
 LambdaFunction::LambdaFunction(const FunctionEnvironment& environment)
     : log_(Required(environment.log)),
@@ -66,25 +89,13 @@ LambdaFunction::LambdaFunction(const FunctionEnvironment& environment)
         StoreEnvironment{settings_.task_root, for_jobs, &executor_, &part_buffers_});
     store = &stores_->For(StoreScheme::kS3);
   }
-  notify_http_ = std::make_unique<net::HttpClient>(NotifyHttpOptions(s3));
+  notify_http_ = std::make_unique<net::HttpClient>(notify::DeliveryHttpOptions(s3.ca_bundle));
   for (const auto& [name, target] : config_.targets) {
     targets_.emplace(name, notify::MakeTarget(notify::ResolveTarget(target), *notify_http_));
   }
   ContinuationSender* continuations = environment.continuations;
   if (continuations == nullptr) {
-    aws::LambdaClientConfig client;
-    client.endpoint = environment.lambda_endpoint.empty()
-                          ? environment.env("AWS_ENDPOINT_URL_LAMBDA")
-                          : environment.lambda_endpoint;
-    client.fallback_region = s3.region;
-    client.credentials = s3.credentials;
-    client.profile = s3.profile;
-    client.ca_bundle = s3.ca_bundle;
-    // A hand-over happens inside the safety margin: it may not wait out a long outage (the
-    // invocation then fails, and AWS's retry resumes the job).
-    client.retry = s3.retry;
-    client.retry.time_budget = std::chrono::seconds(10);
-    own_continuations_ = std::make_unique<SelfInvoke>(settings_.function_name, client);
+    own_continuations_ = MakeContinuations(environment, s3);
     continuations = own_continuations_.get();
   }
   HandlerServices services;

@@ -54,6 +54,9 @@ class LambdaFunction {
   const LambdaSettings& settings() const { return settings_; }
 
  private:
+  std::unique_ptr<ContinuationSender> MakeContinuations(const FunctionEnvironment& environment,
+                                                        const s3::S3Config& s3) const;
+
   LambdaLog log_;
   const LambdaSettings settings_;
   const ServiceConfig config_;

@@ -44,8 +44,8 @@ LambdaSettings LoadLambdaSettings(const EnvLookup& env) {
   LambdaSettings settings;
   if (std::string root = env("LAMBDA_TASK_ROOT"); !root.empty()) settings.task_root = root;
   settings.function_name = env("AWS_LAMBDA_FUNCTION_NAME");
-  settings.function_memory_mib = CountFrom(env, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
-                                           kDefaultFunctionMemoryMib, 128, 10240);
+  settings.function_memory_mib =
+      CountFrom(env, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", kDefaultFunctionMemoryMib, 128, 10240);
 
   MemoryPlanRequest request;
   request.remote_store = true;
@@ -72,6 +72,7 @@ LambdaSettings LoadLambdaSettings(const EnvLookup& env) {
     settings.config_path =
         path.is_absolute() ? config : (std::filesystem::path(settings.task_root) / path).string();
   }
+  settings.continuation_queue_url = env("UNPACKD_LAMBDA_QUEUE_URL");
   settings.margin =
       std::chrono::seconds(CountFrom(env, "UNPACKD_LAMBDA_MARGIN_SECONDS", 0, 0, 600));
   settings.max_invocations =

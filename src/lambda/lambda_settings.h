@@ -29,6 +29,9 @@ struct LambdaSettings {
   std::string config_path;
   // UNPACKD_LAMBDA_MARGIN_SECONDS; 0: SafetyMargin's default.
   std::chrono::milliseconds margin{0};
+  // UNPACKD_LAMBDA_QUEUE_URL: the SQS queue feeding the function, where continuations go as
+  // messages; empty: continuations are asynchronous invocations of the function itself.
+  std::string continuation_queue_url;
   // A job handed over this many times without finishing fails (UNPACKD_LAMBDA_MAX_INVOCATIONS).
   int max_invocations = 100;
 };

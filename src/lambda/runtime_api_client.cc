@@ -21,9 +21,8 @@ net::HttpClientOptions RuntimeApiOptions() {
 
 // The documented error document; stackTrace is required by some consumers, so always present.
 std::string ErrorDocument(const std::string& type, const std::string& message) {
-  return nlohmann::json{{"errorType", type},
-                        {"errorMessage", message},
-                        {"stackTrace", nlohmann::json::array()}}
+  return nlohmann::json{
+      {"errorType", type}, {"errorMessage", message}, {"stackTrace", nlohmann::json::array()}}
       .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
@@ -71,7 +70,8 @@ Invocation RuntimeApiClient::Next() {
                     deadline.substr(0, 40) + "\")",
                 "runtime-api");
   }
-  invocation.deadline = std::chrono::system_clock::time_point(std::chrono::milliseconds(deadline_ms));
+  invocation.deadline =
+      std::chrono::system_clock::time_point(std::chrono::milliseconds(deadline_ms));
   invocation.body = response.body;
   return invocation;
 }

@@ -7,6 +7,16 @@
 #include "util/error.h"
 
 namespace unpackd::notify {
+
+net::HttpClientOptions DeliveryHttpOptions(const std::string& ca_bundle) {
+  net::HttpClientOptions options;
+  options.max_connections = 4;
+  options.connect_timeout = std::chrono::milliseconds(5'000);
+  options.stall_timeout = std::chrono::seconds(15);
+  options.ca_bundle = ca_bundle;
+  return options;
+}
+
 namespace {
 
 constexpr std::chrono::milliseconds kLongestRetryAfter = std::chrono::hours(24);

@@ -13,6 +13,11 @@
 
 namespace unpackd::notify {
 
+// The client every sender of notifications uses (serve, `extract --notify`, lambda): a few
+// connections, and short connect and stall limits, so a dead receiver cannot hold a job's end
+// for long; `ca_bundle` is a PEM file of CAs to trust (empty: the system store).
+net::HttpClientOptions DeliveryHttpOptions(const std::string& ca_bundle);
+
 // How much of an error answer's body a DeliveryResult quotes.
 inline constexpr size_t kQuotedBodyBytes = 200;
 

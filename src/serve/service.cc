@@ -5,6 +5,7 @@
 #include <set>
 
 #include "cloud/aws/sqs_client.h"
+#include "notify/http_delivery.h"
 #include "notify/target_config.h"
 #include "rules/config_values.h"
 #include "util/error.h"
@@ -93,15 +94,6 @@ NotificationDispatcher::Targets MakeTargets(const ServiceConfig& config, net::Ht
   return targets;
 }
 
-net::HttpClientOptions NotifyHttpOptions(const s3::S3Config& s3) {
-  net::HttpClientOptions options;
-  options.max_connections = 4;
-  options.connect_timeout = std::chrono::milliseconds(5'000);
-  options.stall_timeout = std::chrono::seconds(15);
-  options.ca_bundle = s3.ca_bundle;
-  return options;
-}
-
 // The buckets a rule names, each once: what an S3 source's jobs will read.
 std::set<std::string> NamedBuckets(const ServiceConfig& config) {
   std::set<std::string> buckets;
@@ -127,7 +119,8 @@ Service::Service(ServiceConfig config, const ServiceEnvironment& environment)
       probes_(StoreEnvironment{environment.local_root, ForProbes(environment.s3), &executor_,
                                &part_buffers_}),
       jobs_(JobStore::Open(config_.state_dir)),
-      notify_http_(std::make_unique<net::HttpClient>(NotifyHttpOptions(environment.s3))),
+      notify_http_(
+          std::make_unique<net::HttpClient>(notify::DeliveryHttpOptions(environment.s3.ca_bundle))),
       sources_(executor_, Lane::kService),
       dispatch_(executor_, Lane::kService) {
   dispatcher_ = std::make_unique<NotificationDispatcher>(

@@ -66,8 +66,7 @@ std::string S3Event(const std::string& key, const std::string& etag) {
        {{{"eventVersion", "2.1"},
          {"eventSource", "aws:s3"},
          {"eventName", "ObjectCreated:Put"},
-         {"s3",
-          {{"bucket", {{"name", "bkt"}}}, {"object", {{"key", key}, {"eTag", etag}}}}}}}}}
+         {"s3", {{"bucket", {{"name", "bkt"}}}, {"object", {{"key", key}, {"eTag", etag}}}}}}}}}
       .dump();
 }
 
@@ -211,6 +210,30 @@ TEST_F(InvocationHandlerTest, TestEventAndOwnOutputDoNothing) {
   ASSERT_FALSE(own.failed) << own.body;
   EXPECT_TRUE(nlohmann::json::parse(own.body)["jobs"].empty());
   EXPECT_TRUE(target_->delivered().empty());
+}
+
+TEST_F(InvocationHandlerTest, EventBridgeObjectCreatedIsAJob) {
+  UseTarget();
+  const std::string etag = PutArchive(kArchiveKey, Members(2));
+  const nlohmann::json event = {
+      {"version", "0"},
+      {"id", "17793124-05d4-b198-2fde-7ededc63b103"},
+      {"detail-type", "Object Created"},
+      {"source", "aws.s3"},
+      {"account", "123456789012"},
+      {"time", "2024-01-01T00:00:00Z"},
+      {"region", "us-east-1"},
+      {"resources", {"arn:aws:s3:::bkt"}},
+      {"detail",
+       {{"version", "0"},
+        {"bucket", {{"name", "bkt"}}},
+        {"object", {{"key", kArchiveKey}, {"size", 100}, {"etag", etag}, {"sequencer", "00"}}},
+        {"reason", "PutObject"}}}};
+  InvocationHandler handler = Handler();
+  const InvocationReply reply = handler.Handle(InvocationOf(event.dump()));
+  ASSERT_FALSE(reply.failed) << reply.body << log_text_.str();
+  EXPECT_TRUE(Exists(kManifestKey));
+  EXPECT_EQ(target_->delivered().size(), 1u);
 }
 
 TEST_F(InvocationHandlerTest, MalformedEventFailsWithItsReason) {

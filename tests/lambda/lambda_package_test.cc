@@ -9,8 +9,8 @@
 #include <sys/wait.h>
 
 #include <filesystem>
-#include <thread>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "support/file_object.h"
 #include "support/http_receiver.h"
@@ -52,9 +52,9 @@ class LambdaPackageTest : public ::testing::Test {
 
   // Starts the packaged function against the double, S3 and the webhook receiver.
   void StartFunction(const std::string& config_toml, int memory_mib = 512) {
-    std::vector<std::string> args = {std::string(UNPACKD_SOURCE_DIR_PATH) +
-                                         "/tests/tools/run_lambda_package.sh",
-                                     package_, api_.address()};
+    std::vector<std::string> args = {
+        std::string(UNPACKD_SOURCE_DIR_PATH) + "/tests/tools/run_lambda_package.sh", package_,
+        api_.address()};
     for (const std::string& variable : harness_.ServeEnvironment()) {
       if (!variable.starts_with("HOME=")) args.push_back(variable);
     }
@@ -99,17 +99,16 @@ class LambdaPackageTest : public ::testing::Test {
   testing::S3rverFixture s3_{std::vector<std::string>{kBucket}};
   testing::S3ServeHarness harness_{s3_, kBucket, scratch_.path()};
   testing::LambdaRuntimeDoubleFixture api_{60};
-  testing::HttpReceiver receiver_{[](const testing::ReceivedRequest&) {
-    return testing::ReceiverAnswer(200);
-  }};
+  testing::HttpReceiver receiver_{
+      [](const testing::ReceivedRequest&) { return testing::ReceiverAnswer(200); }};
   std::string function_log_;
   pid_t function_pid_ = -1;
 };
 
 TEST_F(LambdaPackageTest, S3EventExtractsAndNotifiesFromTheIsolatedPackage) {
   const std::string key = "user-1/project-1/result.zip";
-  const std::string etag = harness_.Upload(key, {{"report.txt", "hello\n"},
-                                                 {"images/보고서.json", "{\"a\": 1}"}});
+  const std::string etag =
+      harness_.Upload(key, {{"report.txt", "hello\n"}, {"images/보고서.json", "{\"a\": 1}"}});
   StartFunction(NotifyingConfig());
   ASSERT_FALSE(api_.Invoke(testing::S3EventDocument(kBucket, key, etag)).empty());
   const nlohmann::json state = api_.WaitUntilIdle(1, 60s);
@@ -130,7 +129,8 @@ TEST_F(LambdaPackageTest, SqsBatchNamesOnlyTheBadArchiveInBatchItemFailures) {
   const std::string a = harness_.Upload("a/one.zip", Members(3, "x"));
   const std::string c = harness_.Upload("c/three.zip", Members(4, "y"));
   // Not a zip at all: refused.
-  const std::string bad = harness_.UploadBytes("b/bad.zip", std::vector<std::byte>(500, std::byte{'x'}));
+  const std::string bad =
+      harness_.UploadBytes("b/bad.zip", std::vector<std::byte>(500, std::byte{'x'}));
   StartFunction(NotifyingConfig());
   auto record = [](const std::string& id, const std::string& body) {
     return nlohmann::json{{"messageId", id},
@@ -158,7 +158,8 @@ TEST_F(LambdaPackageTest, SqsBatchNamesOnlyTheBadArchiveInBatchItemFailures) {
   EXPECT_TRUE(harness_.Exists("c/three/.unpackd/manifest.json"));
 }
 
-TEST_F(LambdaPackageTest, ShortDeadlineCompletesThroughContinuationsWithOneManifestAndNotification) {
+TEST_F(LambdaPackageTest,
+       ShortDeadlineCompletesThroughContinuationsWithOneManifestAndNotification) {
   const int members = 1500;
   const std::string key = "big/many.zip";
   const std::string etag = harness_.Upload(key, Members(members, "m"));

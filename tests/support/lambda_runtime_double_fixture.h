@@ -5,11 +5,11 @@
 // (SigV4, checked with botocore) with the key pair S3RVER/S3RVER, as s3rver's.
 #pragma once
 
-#include <sys/types.h>
-
 #include <chrono>
 #include <nlohmann/json.hpp>
 #include <string>
+
+#include "support/listening_tool.h"
 
 namespace unpackd::testing {
 
@@ -19,9 +19,6 @@ class LambdaRuntimeDoubleFixture {
 
   // Throws std::runtime_error with the double's output if it does not start within 10 s.
   explicit LambdaRuntimeDoubleFixture(int timeout_seconds = 60);
-  ~LambdaRuntimeDoubleFixture();
-  LambdaRuntimeDoubleFixture(const LambdaRuntimeDoubleFixture&) = delete;
-  LambdaRuntimeDoubleFixture& operator=(const LambdaRuntimeDoubleFixture&) = delete;
 
   // "127.0.0.1:<port>": AWS_LAMBDA_RUNTIME_API's value.
   std::string address() const;
@@ -35,13 +32,10 @@ class LambdaRuntimeDoubleFixture {
   // Waits until no invocation is queued or running and at least `answered` have ended; returns
   // the state then (null on timeout).
   nlohmann::json WaitUntilIdle(size_t answered, std::chrono::milliseconds timeout) const;
-  std::string log() const;
+  std::string log() const { return tool_.log(); }
 
  private:
-  std::string dir_;
-  std::string log_path_;
-  pid_t pid_ = -1;
-  int port_ = 0;
+  ListeningTool tool_;
 };
 
 }  // namespace unpackd::testing

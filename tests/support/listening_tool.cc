@@ -24,7 +24,9 @@ ListeningTool::ListeningTool(const std::vector<std::string>& args, const std::st
   dir_ = pattern;
   log_path_ = dir_ + "/" + name + ".log";
   pid_ = SpawnProcess(args, log_path_, log_path_);
-  const std::regex listening(R"(listening on 127\.0\.0\.1:([0-9]+))");
+  // The doubles announce themselves one of two ways: "listening on 127.0.0.1:<port>", or
+  // "LISTENING <port>" (the Lambda Runtime API double).
+  const std::regex listening(R"((?:listening on 127\.0\.0\.1:|LISTENING )([0-9]+))");
   WaitFor(
       [&] {
         std::smatch m;

@@ -1,5 +1,6 @@
 // ListeningTool: a helper server from tests/tools (a test double of a cloud API) run for one
-// test: started with its arguments, waited for until it prints "listening on 127.0.0.1:<port>",
+// test: started with its arguments, waited for until it prints "listening on 127.0.0.1:<port>"
+// (or "LISTENING <port>"),
 // killed and its folder removed when destroyed. Its stdout and stderr go to one log file.
 #pragma once
 
