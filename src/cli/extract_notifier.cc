@@ -19,7 +19,8 @@ int64_t UnixMs() {
 
 }  // namespace
 
-ExtractNotifier::ExtractNotifier(const NotifyOptions& options, const std::string& ca_bundle)
+ExtractNotifier::ExtractNotifier(const NotifyOptions& options,
+                                 const notify::AwsTargetEnvironment& aws)
     : timeout_(static_cast<int64_t>(std::llround(options.timeout_seconds * 1000))) {
   if (options.specs.empty()) return;
   if (!(options.timeout_seconds > 0)) {
@@ -29,11 +30,11 @@ ExtractNotifier::ExtractNotifier(const NotifyOptions& options, const std::string
   http.max_connections = 2;
   http.connect_timeout = std::chrono::milliseconds(5'000);
   http.stall_timeout = std::chrono::seconds(15);
-  http.ca_bundle = ca_bundle;
+  http.ca_bundle = aws.ca_bundle;
   http_ = std::make_unique<net::HttpClient>(http);
   for (const std::string& spec : options.specs) {
     targets_.push_back(
-        notify::MakeTarget(notify::ResolveTarget(notify::ParseNotifySpec(spec)), *http_));
+        notify::MakeTarget(notify::ResolveTarget(notify::ParseNotifySpec(spec)), *http_, aws));
   }
 }
 
