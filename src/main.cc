@@ -86,7 +86,9 @@ int main(int argc, char** argv) {
   NotifyOptions notify_options;
   extract->add_option("--notify", notify_options.specs,
                       "Tell a target how the job ended: webhook=URL (signed with "
-                      "$UNPACKD_WEBHOOK_SECRET) or slack=URL; repeatable (docs/notifications.md)");
+                      "$UNPACKD_WEBHOOK_SECRET), slack=URL, lambda=FUNCTION, sns=TOPIC_ARN or "
+                      "eventbridge=BUS (AWS credentials as for S3); repeatable "
+                      "(docs/notifications.md)");
   extract->add_option("--notify-timeout", notify_options.timeout_seconds,
                       "Seconds each --notify target may take, retries included (default 60)");
   extract->footer(kExitCodeHelp);

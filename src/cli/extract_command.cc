@@ -82,7 +82,9 @@ int RunExtract(const std::string& archive_url, const std::string& to, const CliO
   job.destination_template = destination.key_template;
   job.destination_bucket = destination.bucket;
 
-  ExtractNotifier notifier(notify, ToS3Config(options, plan).ca_bundle);
+  const s3::S3Config s3 = ToS3Config(options, plan);
+  // The AWS targets share the S3 store's credentials, profile, region and CA bundle.
+  ExtractNotifier notifier(notify, {s3.credentials, s3.profile, s3.region, s3.ca_bundle});
   ProgressBar bar(!options.json && !options.no_progress);
   CliRuntime runtime(options, plan);
   JobServices services;

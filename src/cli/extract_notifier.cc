@@ -20,16 +20,17 @@ int64_t UnixMs() {
 
 }  // namespace
 
-ExtractNotifier::ExtractNotifier(const NotifyOptions& options, const std::string& ca_bundle)
+ExtractNotifier::ExtractNotifier(const NotifyOptions& options,
+                                 const notify::AwsTargetEnvironment& aws)
     : timeout_(static_cast<int64_t>(std::llround(options.timeout_seconds * 1000))) {
   if (options.specs.empty()) return;
   if (!(options.timeout_seconds > 0)) {
     throw Error(ErrorKind::kUsage, "--notify-timeout must be above 0 seconds", "notify-config");
   }
-  http_ = std::make_unique<net::HttpClient>(notify::DeliveryHttpOptions(ca_bundle));
+  http_ = std::make_unique<net::HttpClient>(notify::DeliveryHttpOptions(aws.ca_bundle));
   for (const std::string& spec : options.specs) {
     targets_.push_back(
-        notify::MakeTarget(notify::ResolveTarget(notify::ParseNotifySpec(spec)), *http_));
+        notify::MakeTarget(notify::ResolveTarget(notify::ParseNotifySpec(spec)), *http_, aws));
   }
 }
 

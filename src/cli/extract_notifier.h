@@ -15,20 +15,25 @@
 
 #include "extract/extract_job.h"
 #include "net/http_client.h"
+#include "notify/aws_delivery.h"
 #include "notify/notification_target.h"
 #include "util/error.h"
 
 namespace unpackd {
 
 struct NotifyOptions {
-  std::vector<std::string> specs;  // "webhook=URL", "slack=URL" (notify/target_config.h)
-  double timeout_seconds = 60;     // per target, retries included
+  // "webhook=URL", "slack=URL", "lambda=FUNCTION", "sns=TOPIC_ARN", "eventbridge=BUS"
+  // (notify/target_config.h)
+  std::vector<std::string> specs;
+  double timeout_seconds = 60;  // per target, retries included
 };
 
 class ExtractNotifier {
  public:
   // Throws Error(kUsage, "notify-config") for a spec that cannot be used; never names a secret.
-  ExtractNotifier(const NotifyOptions& options, const std::string& ca_bundle);
+  // `aws` is the AWS setup the AWS targets (lambda=, sns=, eventbridge=) sign and connect with;
+  // its CA bundle serves the webhook and Slack targets too.
+  ExtractNotifier(const NotifyOptions& options, const notify::AwsTargetEnvironment& aws);
   ~ExtractNotifier();
   ExtractNotifier(const ExtractNotifier&) = delete;
   ExtractNotifier& operator=(const ExtractNotifier&) = delete;

@@ -7,6 +7,7 @@
 #include "lambda/self_invoke.h"
 #include "lambda/sqs_continuations.h"
 #include "net/http_client.h"
+#include "notify/aws_delivery.h"
 #include "notify/http_delivery.h"
 #include "notify/target_config.h"
 #include "util/error.h"
@@ -90,8 +91,11 @@ LambdaFunction::LambdaFunction(const FunctionEnvironment& environment)
     store = &stores_->For(StoreScheme::kS3);
   }
   notify_http_ = std::make_unique<net::HttpClient>(notify::DeliveryHttpOptions(s3.ca_bundle));
+  // AWS targets (the seed's "alert-api" Lambda, SNS, EventBridge) sign with the function's own
+  // credentials.
+  const notify::AwsTargetEnvironment aws{s3.credentials, s3.profile, s3.region, s3.ca_bundle};
   for (const auto& [name, target] : config_.targets) {
-    targets_.emplace(name, notify::MakeTarget(notify::ResolveTarget(target), *notify_http_));
+    targets_.emplace(name, notify::MakeTarget(notify::ResolveTarget(target), *notify_http_, aws));
   }
   ContinuationSender* continuations = environment.continuations;
   if (continuations == nullptr) {

@@ -120,6 +120,13 @@ std::string_view NotificationKindName(NotificationKind kind) {
   return "job.failed";
 }
 
+std::string_view NotificationKindTitle(NotificationKind kind) {
+  // In the enum's order.
+  static constexpr std::string_view kTitles[] = {"Extraction Succeeded", "Extraction Failed",
+                                                 "Archive Refused"};
+  return kTitles[static_cast<size_t>(kind)];
+}
+
 std::optional<NotificationKind> ParseNotificationKind(std::string_view name) {
   for (const NotificationKind kind : {NotificationKind::kJobSucceeded, NotificationKind::kJobFailed,
                                       NotificationKind::kArchiveRefused}) {

@@ -23,6 +23,9 @@ enum class NotificationKind { kJobSucceeded, kJobFailed, kArchiveRefused };
 
 // "job.succeeded", "job.failed", "archive.refused": the payload's "kind".
 std::string_view NotificationKindName(NotificationKind kind);
+// "Extraction Succeeded", "Extraction Failed", "Archive Refused": the kind for people (an SNS
+// subject, EventBridge's DetailType).
+std::string_view NotificationKindTitle(NotificationKind kind);
 // The kind named `name`, or nullopt for a name not listed above.
 std::optional<NotificationKind> ParseNotificationKind(std::string_view name);
 

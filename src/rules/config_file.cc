@@ -236,27 +236,38 @@ class TomlReader {
     for (const auto& [key, node] : targets) {
       const std::string path = "targets." + std::string(key.str());
       const toml::table& table = Table(node, path);
-      CheckKeys(table,
-                {"kind", "url", "url_env", "url_file", "secret_env", "secret_file",
-                 "allow_insecure_http", "timeout_seconds"},
-                path + ".");
+      CheckKeys(
+          table,
+          {"kind", "url", "url_env", "url_file", "secret_env", "secret_file", "allow_insecure_http",
+           "timeout_seconds", "function", "topic_arn", "event_bus", "region", "endpoint"},
+          path + ".");
       notify::TargetConfig target;
       target.name = std::string(key.str());
       const toml::node* kind = table.get("kind");
-      if (kind == nullptr) Fail(node, path + " needs kind (\"webhook\" or \"slack\")");
+      constexpr const char* kKinds =
+          "\"webhook\", \"slack\", \"lambda\", \"sns\" or \"eventbridge\"";
+      if (kind == nullptr) Fail(node, path + " needs kind (" + kKinds + ")");
       const std::string kind_name = String(*kind, path + ".kind");
-      if (kind_name == "webhook") {
-        target.kind = notify::TargetConfig::Kind::kWebhook;
-      } else if (kind_name == "slack") {
-        target.kind = notify::TargetConfig::Kind::kSlack;
-      } else {
-        Fail(*kind, path + ".kind must be \"webhook\" or \"slack\"");
+      bool known = false;
+      for (const auto k : {notify::TargetConfig::Kind::kWebhook, notify::TargetConfig::Kind::kSlack,
+                           notify::TargetConfig::Kind::kLambda, notify::TargetConfig::Kind::kSns,
+                           notify::TargetConfig::Kind::kEventBridge}) {
+        if (kind_name == notify::TargetKindName(k)) {
+          target.kind = k;
+          known = true;
+        }
       }
+      if (!known) Fail(*kind, path + ".kind must be " + kKinds);
       for (auto [name, field] : {std::pair{"url", &notify::TargetConfig::url},
                                  std::pair{"url_env", &notify::TargetConfig::url_env},
                                  std::pair{"url_file", &notify::TargetConfig::url_file},
                                  std::pair{"secret_env", &notify::TargetConfig::secret_env},
-                                 std::pair{"secret_file", &notify::TargetConfig::secret_file}}) {
+                                 std::pair{"secret_file", &notify::TargetConfig::secret_file},
+                                 std::pair{"function", &notify::TargetConfig::function},
+                                 std::pair{"topic_arn", &notify::TargetConfig::topic_arn},
+                                 std::pair{"event_bus", &notify::TargetConfig::event_bus},
+                                 std::pair{"region", &notify::TargetConfig::region},
+                                 std::pair{"endpoint", &notify::TargetConfig::endpoint}}) {
         if (const toml::node* v = table.get(name)) target.*field = String(*v, path + "." + name);
       }
       if (const toml::node* v = table.get("allow_insecure_http")) {

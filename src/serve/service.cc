@@ -85,11 +85,14 @@ s3::S3Config ForProbes(s3::S3Config s3) {
 }
 
 // Every configured target, its secrets read now: a missing secret stops the start, not the
-// first delivery hours later.
-NotificationDispatcher::Targets MakeTargets(const ServiceConfig& config, net::HttpClient& http) {
+// first delivery hours later. The AWS targets share the S3 store's credentials, profile, CA
+// bundle and region (AWS_REGION), as the SQS source does.
+NotificationDispatcher::Targets MakeTargets(const ServiceConfig& config, net::HttpClient& http,
+                                            const s3::S3Config& s3) {
+  const notify::AwsTargetEnvironment aws{s3.credentials, s3.profile, s3.region, s3.ca_bundle};
   NotificationDispatcher::Targets targets;
   for (const auto& [name, target] : config.targets) {
-    targets.emplace(name, notify::MakeTarget(notify::ResolveTarget(target), http));
+    targets.emplace(name, notify::MakeTarget(notify::ResolveTarget(target), http, aws));
   }
   return targets;
 }
@@ -124,7 +127,7 @@ Service::Service(ServiceConfig config, const ServiceEnvironment& environment)
       sources_(executor_, Lane::kService),
       dispatch_(executor_, Lane::kService) {
   dispatcher_ = std::make_unique<NotificationDispatcher>(
-      *jobs_, MakeTargets(config_, *notify_http_),
+      *jobs_, MakeTargets(config_, *notify_http_, environment.s3),
       DispatchPolicy{config_.notification_max_age, config_.notification_max_retry_interval},
       metrics_, log_);
   workers_ = std::make_unique<JobWorkers>(

@@ -169,9 +169,70 @@ TEST(TargetConfigTest, NotifySpecsParse) {
   }
 }
 
+TEST(TargetConfigTest, AwsTargetsNameTheirResourceAndNothingElse) {
+  TargetConfig lambda;
+  lambda.name = "alerts";
+  lambda.kind = TargetConfig::Kind::kLambda;
+  lambda.function = "alert-api";
+  lambda.region = "eu-west-1";
+  lambda.endpoint = "http://127.0.0.1:4566";
+  const ResolvedTarget target = ResolveTarget(lambda);
+  EXPECT_EQ(target.resource, "alert-api");
+  EXPECT_EQ(target.region, "eu-west-1");
+  EXPECT_EQ(target.endpoint, "http://127.0.0.1:4566");
+  EXPECT_TRUE(IsAwsKind(target.kind));
+
+  TargetConfig sns;
+  sns.name = "topic";
+  sns.kind = TargetConfig::Kind::kSns;
+  sns.topic_arn = "arn:aws:sns:eu-west-1:123456789012:alerts";
+  EXPECT_EQ(ResolveTarget(sns).resource, sns.topic_arn);
+  TargetConfig bus;
+  bus.name = "bus";
+  bus.kind = TargetConfig::Kind::kEventBridge;
+  EXPECT_EQ(ResolveTarget(bus).resource, "");  // the default bus
+
+  const auto problem = [](TargetConfig config, void (*change)(TargetConfig&)) {
+    change(config);
+    return ProblemOf(config);
+  };
+  EXPECT_NE(problem(lambda, [](TargetConfig& c) { c.function.clear(); }).find("has no function"),
+            std::string::npos);
+  EXPECT_NE(problem(lambda, [](TargetConfig& c) { c.url = "https://x.example"; })
+                .find("takes no URL or secret"),
+            std::string::npos);
+  EXPECT_NE(problem(lambda, [](TargetConfig& c) { c.topic_arn = "arn:aws:sns:x:1:t"; })
+                .find("takes no topic_arn"),
+            std::string::npos);
+  EXPECT_NE(problem(lambda, [](TargetConfig& c) { c.endpoint = "http://lambda.example.com"; })
+                .find("is http:// to a host that is not loopback"),
+            std::string::npos);
+  EXPECT_NE(problem(sns, [](TargetConfig& c) { c.topic_arn = "alerts"; }).find("SNS topic's ARN"),
+            std::string::npos);
+  EXPECT_NE(problem(lambda, [](TargetConfig& c) { c.function = "a b"; }).find("space"),
+            std::string::npos);
+  TargetConfig webhook = Webhook("https://a.example/h");
+  webhook.region = "eu-west-1";
+  EXPECT_NE(ProblemOf(webhook).find("are for AWS targets"), std::string::npos);
+}
+
+TEST(TargetConfigTest, AwsNotifySpecsParse) {
+  EXPECT_EQ(ParseNotifySpec("lambda=alert-api").function, "alert-api");
+  EXPECT_EQ(ParseNotifySpec("lambda=alert-api").kind, TargetConfig::Kind::kLambda);
+  EXPECT_EQ(ParseNotifySpec("sns=arn:aws:sns:us-east-1:1:t").topic_arn,
+            "arn:aws:sns:us-east-1:1:t");
+  EXPECT_EQ(ParseNotifySpec("eventbridge=unpackd").event_bus, "unpackd");
+  EXPECT_EQ(ParseNotifySpec("eventbridge=unpackd").name, "eventbridge");
+  EXPECT_THROW(ParseNotifySpec("lambda="), Error);
+}
+
 TEST(TargetConfigTest, MakeTargetBuildsTheConfiguredKind) {
   net::HttpClient http{net::HttpClientOptions{}};
-  ResolvedTarget slack{"ops", TargetConfig::Kind::kSlack, kSlackUrl, "", std::chrono::seconds(1)};
+  ResolvedTarget slack;
+  slack.name = "ops";
+  slack.kind = TargetConfig::Kind::kSlack;
+  slack.url = kSlackUrl;
+  slack.timeout = std::chrono::seconds(1);
   const auto target = MakeTarget(slack, http);
   EXPECT_EQ(target->name(), "ops");
   EXPECT_NE(dynamic_cast<SlackTarget*>(target.get()), nullptr);

@@ -190,7 +190,8 @@ TEST_F(ServiceConfigTest, NotifyNamesOnlyDefinedTargetsWithPlainNames) {
                 .find("notify names target 'ops', which no [targets.ops] table defines"),
             std::string::npos);
   EXPECT_NE(Refusal("[targets.ops]\nurl = \"https://x\"\n").find("needs kind"), std::string::npos);
-  EXPECT_NE(Refusal("[targets.ops]\nkind = \"pager\"\n").find("must be \"webhook\" or \"slack\""),
+  EXPECT_NE(Refusal("[targets.ops]\nkind = \"pager\"\n")
+                .find("must be \"webhook\", \"slack\", \"lambda\", \"sns\" or \"eventbridge\""),
             std::string::npos);
   EXPECT_NE(Refusal("[targets.ops]\nkind = \"slack\"\nsecret = \"x\"\n")
                 .find("unknown key 'targets.ops.secret'"),
@@ -199,6 +200,42 @@ TEST_F(ServiceConfigTest, NotifyNamesOnlyDefinedTargetsWithPlainNames) {
             std::string::npos);
   EXPECT_NE(Refusal("[notifications]\nmax_age_seconds = 0\n").find("max_age_seconds"),
             std::string::npos);
+}
+
+TEST_F(ServiceConfigTest, AwsTargetsAreRead) {
+  const ServiceConfig config = Load(R"(
+[targets.alerts]
+kind = "lambda"
+function = "arn:aws:lambda:eu-west-1:123456789012:function:alert-api"
+timeout_seconds = 3
+[targets.topic]
+kind = "sns"
+topic_arn = "arn:aws:sns:eu-west-1:123456789012:alerts"
+region = "eu-west-1"
+[targets.bus]
+kind = "eventbridge"
+event_bus = "unpackd"
+endpoint = "http://127.0.0.1:4566"
+)");
+  ASSERT_EQ(config.targets.size(), 3u);
+  const notify::TargetConfig& lambda = config.targets.at("alerts");
+  EXPECT_EQ(lambda.kind, notify::TargetConfig::Kind::kLambda);
+  EXPECT_EQ(lambda.function, "arn:aws:lambda:eu-west-1:123456789012:function:alert-api");
+  EXPECT_EQ(lambda.timeout, std::chrono::seconds(3));
+  const notify::TargetConfig& sns = config.targets.at("topic");
+  EXPECT_EQ(sns.kind, notify::TargetConfig::Kind::kSns);
+  EXPECT_EQ(sns.topic_arn, "arn:aws:sns:eu-west-1:123456789012:alerts");
+  EXPECT_EQ(sns.region, "eu-west-1");
+  const notify::TargetConfig& bus = config.targets.at("bus");
+  EXPECT_EQ(bus.kind, notify::TargetConfig::Kind::kEventBridge);
+  EXPECT_EQ(bus.event_bus, "unpackd");
+  EXPECT_EQ(bus.endpoint, "http://127.0.0.1:4566");
+  EXPECT_NE(Refusal("[targets.a]\nkind = \"lambda\"\nfunction = 3\n")
+                .find("targets.a.function must be a string"),
+            std::string::npos);
+  EXPECT_NE(
+      Refusal("[targets.a]\nkind = \"sns\"\ntopic = \"x\"\n").find("unknown key 'targets.a.topic'"),
+      std::string::npos);
 }
 
 TEST_F(ServiceConfigTest, ErrorsNameFileLineAndWhat) {

@@ -1,6 +1,7 @@
 #include "cloud/aws/aws_error.h"
 
 #include <nlohmann/json.hpp>
+#include <pugixml.hpp>
 
 namespace unpackd::aws {
 namespace {
@@ -47,6 +48,20 @@ AwsErrorReply ParseJsonErrorReply(const net::HttpResponse& response) {
   return reply;
 }
 
+AwsErrorReply ParseXmlErrorReply(const net::HttpResponse& response) {
+  AwsErrorReply reply;
+  pugi::xml_document doc;
+  if (doc.load_buffer(response.body.data(), response.body.size())) {
+    const pugi::xml_node root = doc.child("ErrorResponse");
+    const pugi::xml_node error = root.child("Error");
+    reply.code = error.child_value("Code");
+    reply.message = error.child_value("Message");
+    reply.request_id = root.child_value("RequestId");
+  }
+  if (reply.request_id.empty()) reply.request_id = response.Header("x-amzn-requestid");
+  return reply;
+}
+
 bool IsTransientAwsCode(std::string_view code) {
   return OneOf(code, {"ThrottlingException", "Throttling", "Throttled", "RequestThrottled",
                       "TooManyRequestsException", "ServiceUnavailable",
@@ -67,7 +82,8 @@ bool IsExpiredTokenCode(std::string_view code) {
   return code == "ExpiredToken" || code == "ExpiredTokenException";
 }
 
-ErrorKind CommonAwsErrorKind(long status, std::string_view code) {
+ErrorKind CommonAwsErrorKind(long status, std::string_view code, std::string_view not_found_code) {
+  if (!code.empty() && code == not_found_code) return ErrorKind::kNotFound;
   if (status >= 500 || status == 429 || IsTransientAwsCode(code)) return ErrorKind::kTransient;
   if (status == 401 || status == 403 || IsCredentialAwsCode(code) ||
       code.find("AccessDenied") != std::string_view::npos || code == "AuthorizationError") {

@@ -29,6 +29,11 @@ struct AwsErrorReply {
 // page) leaves code and message empty. Pure.
 AwsErrorReply ParseJsonErrorReply(const net::HttpResponse& response);
 
+// The error of the Query protocol (SNS): <ErrorResponse><Error><Code>, <Message></Error>
+// <RequestId></ErrorResponse>, the request id falling back to x-amzn-requestid. A body that is
+// not that XML leaves code and message empty. Pure.
+AwsErrorReply ParseXmlErrorReply(const net::HttpResponse& response);
+
 // Whether the code says "slow down" or "our side failed": ThrottlingException, Throttled,
 // TooManyRequestsException, InternalFailure, ServiceUnavailable, ...
 bool IsTransientAwsCode(std::string_view code);
@@ -38,9 +43,11 @@ bool IsCredentialAwsCode(std::string_view code);
 bool IsExpiredTokenCode(std::string_view code);
 
 // The kind most services' answers share: 5xx, 429 and transient codes -> kTransient; 401, 403,
-// credential codes and AccessDenied* / *AccessDenied* codes -> kAccessDenied; anything else ->
-// kIo. Clients check their own codes (not found, preconditions) first.
-ErrorKind CommonAwsErrorKind(long status, std::string_view code);
+// credential codes and *AccessDenied* codes -> kAccessDenied; `not_found_code` (the service's
+// "no such resource": "NotFound", "ResourceNotFoundException") -> kNotFound; anything else ->
+// kIo. Clients check their other codes (preconditions) themselves.
+ErrorKind CommonAwsErrorKind(long status, std::string_view code,
+                             std::string_view not_found_code = {});
 
 // The Error for a failed call: "<what> failed: HTTP <status> <code>: <message>", then for
 // kAccessDenied which access key id was used (never the secret) and either that the credentials

@@ -6,20 +6,6 @@
 namespace unpackd::aws {
 namespace {
 
-std::string ResolveRegion(const LambdaClientConfig& config) {
-  if (!config.region.empty()) return config.region;
-  return config.fallback_region.empty() ? std::string("us-east-1") : config.fallback_region;
-}
-
-SignedPosterOptions PosterOptions(const LambdaClientConfig& config) {
-  const std::string region = ResolveRegion(config);
-  SignedPosterOptions options = CommonPosterOptions(
-      config, "lambda", region,
-      config.endpoint.empty() ? "https://lambda." + region + ".amazonaws.com" : config.endpoint);
-  options.http.request_timeout = config.request_timeout;
-  return options;
-}
-
 std::string What(const std::string& function) { return "Lambda Invoke function " + function; }
 
 }  // namespace
@@ -27,11 +13,8 @@ std::string What(const std::string& function) { return "Lambda Invoke function "
 Error MakeLambdaError(const std::string& function, const net::HttpResponse& response,
                       const std::string& access_key_id) {
   const AwsErrorReply reply = ParseJsonErrorReply(response);
-  ErrorKind kind = CommonAwsErrorKind(response.status, reply.code);
-  if (reply.code == "ResourceNotFoundException") {
-    kind = ErrorKind::kNotFound;
-  } else if (reply.code == "ResourceConflictException" ||
-             reply.code == "ResourceNotReadyException") {
+  ErrorKind kind = CommonAwsErrorKind(response.status, reply.code, "ResourceNotFoundException");
+  if (reply.code == "ResourceConflictException" || reply.code == "ResourceNotReadyException") {
     kind = ErrorKind::kTransient;
   }
   return MakeAwsError(What(function), response.status, reply, kind, access_key_id,
@@ -39,7 +22,7 @@ Error MakeLambdaError(const std::string& function, const net::HttpResponse& resp
 }
 
 LambdaClient::LambdaClient(const LambdaClientConfig& config)
-    : poster_(PosterOptions(config), "the Lambda endpoint") {}
+    : poster_(RegionalPosterOptions(config, "lambda"), "the Lambda endpoint") {}
 
 void LambdaClient::InvokeAsync(const std::string& function, const std::string& payload) {
   if (function.empty()) {

@@ -61,6 +61,24 @@ SignedPosterOptions CommonPosterOptions(const ClientConfig& config, std::string 
   return options;
 }
 
+// The options of a client whose config also has endpoint, region, fallback_region and
+// request_timeout (Lambda, SNS, EventBridge): the region is `region`, else `fallback_region`,
+// else "us-east-1"; the endpoint is `endpoint`, else the service's regional AWS endpoint
+// "https://<signing_name>.<region>.amazonaws.com".
+template <typename ClientConfig>
+SignedPosterOptions RegionalPosterOptions(const ClientConfig& config,
+                                          const std::string& signing_name) {
+  std::string region = !config.region.empty() ? config.region : config.fallback_region;
+  if (region.empty()) region = "us-east-1";
+  std::string endpoint = !config.endpoint.empty()
+                             ? config.endpoint
+                             : "https://" + signing_name + "." + region + ".amazonaws.com";
+  SignedPosterOptions options =
+      CommonPosterOptions(config, signing_name, std::move(region), std::move(endpoint));
+  options.http.request_timeout = config.request_timeout;
+  return options;
+}
+
 // One request. Every header is signed, as are host, x-amz-date, x-amz-content-sha256 and (for
 // temporary credentials) x-amz-security-token, which Post adds.
 struct SignedPost {
