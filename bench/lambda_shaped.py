@@ -423,20 +423,21 @@ def main():
         first_wall = {}
         for rnd in range(args.rounds):
             for meta in metas:
+                sizes = args.sizes if rnd % 2 == 0 else args.sizes[::-1]
+                pairs = [(meta["name"], size, mode) for size in sizes for mode in args.modes
+                         if rnd < args.slow_rounds
+                         or first_wall.get((meta["name"], size, mode), 0) <= args.slow_seconds]
+                if not pairs:
+                    continue  # every pair of this archive took over --slow-seconds: ran once
                 print(f"\n== round {rnd}, {meta['name']}: {meta['members']} members, "
                       f"{bench.fmt_bytes(meta['uncompressed'])} -> "
                       f"{bench.fmt_bytes(meta['compressed'])} zip", flush=True)
-                sizes = args.sizes if rnd % 2 == 0 else args.sizes[::-1]
-                for size in sizes:
-                    for mode in args.modes:
-                        pair = (meta["name"], size, mode)
-                        if rnd >= args.slow_rounds and first_wall.get(pair, 0) > args.slow_seconds:
-                            continue
-                        order = CONTENDERS if rnd % 2 == 0 else CONTENDERS[::-1]
-                        for c in order:
-                            r = runner.one(meta, archives[meta["name"]], c, size, mode, rnd)
-                            results.append(r)
-                            first_wall[pair] = max(first_wall.get(pair, 0), r["wall"])
+                for pair in pairs:
+                    _, size, mode = pair
+                    for c in (CONTENDERS if rnd % 2 == 0 else CONTENDERS[::-1]):
+                        r = runner.one(meta, archives[meta["name"]], c, size, mode, rnd)
+                        results.append(r)
+                        first_wall[pair] = max(first_wall.get(pair, 0), r["wall"])
     finally:
         services.stop()
         shutil.rmtree(logs, ignore_errors=True)
