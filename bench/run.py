@@ -145,8 +145,9 @@ class Sample:
         self.io = {}
 
 
-def measure(argv, env, cwd, scratch_dirs, log_prefix, timeout):
-    """Runs argv as its own session; returns a dict of measurements."""
+def measure(argv, env, cwd, scratch_dirs, log_prefix, timeout, preexec_fn=None):
+    """Runs argv as its own session; returns a dict of measurements. `preexec_fn` runs in the
+    child between fork and exec (bench/lambda_shaped.py joins a cgroup there)."""
     sample = Sample()
     stop = threading.Event()
     out = open(log_prefix + ".out", "wb")
@@ -154,7 +155,8 @@ def measure(argv, env, cwd, scratch_dirs, log_prefix, timeout):
     w0 = self_write_bytes()
     t0 = time.monotonic()
     proc = subprocess.Popen(argv, env=env, cwd=cwd, stdout=out, stderr=err,
-                            stdin=subprocess.DEVNULL, start_new_session=True)
+                            stdin=subprocess.DEVNULL, start_new_session=True,
+                            preexec_fn=preexec_fn)
 
     def poll():
         n = 0
@@ -301,6 +303,13 @@ class Services:
         with open(self.proxy_log, encoding="utf-8") as f:
             return [json.loads(line) for i, line in enumerate(f) if i >= skip]
 
+    def requests_since(self, skip):
+        """(requests, most in flight at once) the proxy logged after its first `skip` lines."""
+        # The proxy logs a request right after answering it: let the last lines land.
+        time.sleep(0.2)
+        entries = self.proxy_entries(skip)
+        return len(entries), max_in_flight(entries)
+
 
     def server_cpu(self):
         """CPU seconds s3rver has used so far (utime+stime of its process)."""
@@ -321,6 +330,15 @@ class Services:
                 os.killpg(p.pid, signal.SIGKILL)
         if self.data.startswith("/dev/shm/"):
             shutil.rmtree(self.data, ignore_errors=True)
+
+
+def s3rver_dir_in_ram(need):
+    """A folder in /dev/shm for s3rver's storage when it has `need` bytes free, else None."""
+    if os.path.isdir("/dev/shm"):
+        st = os.statvfs("/dev/shm")
+        if st.f_bavail * st.f_frsize > need:
+            return f"/dev/shm/unpackd-bench-s3rver-{os.getpid()}"
+    return None
 
 
 def max_in_flight(entries):
@@ -675,11 +693,7 @@ def run_one(args, services, s3, meta, key, local_archive, extracted, c, mode, re
                 os.path.join(logs, tag), args.timeout)
     m["server_cpu"] = services.server_cpu() - cpu0
     if mode == "proxy":
-        # The proxy logs a request right after answering it: let the last lines land.
-        time.sleep(0.2)
-        entries = services.proxy_entries(lines0)
-        m["requests"] = len(entries)
-        m["in_flight"] = max_in_flight(entries)
+        m["requests"], m["in_flight"] = services.requests_since(lines0)
     else:
         m["requests"] = None
         m["in_flight"] = None
@@ -963,11 +977,8 @@ def main():
         args.unpackd = os.path.abspath(args.unpackd)
     if args.baseline_unpackd:
         args.baseline_unpackd = os.path.abspath(args.baseline_unpackd)
-    if not args.s3rver_dir and os.path.isdir("/dev/shm"):
-        st = os.statvfs("/dev/shm")
-        need = (24 if args.large else 4) << 30
-        if st.f_bavail * st.f_frsize > need:
-            args.s3rver_dir = f"/dev/shm/unpackd-bench-s3rver-{os.getpid()}"
+    if not args.s3rver_dir:
+        args.s3rver_dir = s3rver_dir_in_ram((24 if args.large else 4) << 30)
 
     started = datetime.datetime.now(datetime.timezone.utc)
     metas, results, skipped = run(args)
