@@ -21,6 +21,14 @@ constexpr uint32_t kFolderMask =
 // unpackd's own files in a local store: sidecars, temp files, manifests.
 bool IsReserved(std::string_view name) { return name.starts_with(".unpackd"); }
 
+// "#<inode>": how the kernel names a file opened with O_TMPFILE (the local store writes every
+// object so, then links it into place) when it reports that file closed. No such name exists:
+// the object's own name is reported when it is linked.
+bool IsUnnamedTempFile(std::string_view name) {
+  return name.size() > 1 && name.front() == '#' &&
+         name.find_first_not_of("0123456789", 1) == std::string_view::npos;
+}
+
 std::string Join(const std::string& dir, std::string_view name) {
   return dir.empty() ? std::string(name) : dir + "/" + std::string(name);
 }
@@ -120,6 +128,8 @@ void LocalWatcher::HandleEvents() {
       if (event->mask & IN_ISDIR) {
         if (event->mask & (IN_CREATE | IN_MOVED_TO)) WatchTree(relative);
       } else if ((event->mask & (IN_CLOSE_WRITE | IN_MOVED_TO)) && !folder->second.empty()) {
+        std::error_code ec;
+        if (IsUnnamedTempFile(name) && !std::filesystem::exists(root_ / relative, ec)) continue;
         if (!OfferFile(relative)) rescan_ = true;
       }
     }
