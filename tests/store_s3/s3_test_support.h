@@ -64,9 +64,8 @@ inline std::string RunBoto3As(const std::string& access_key_id, const std::strin
                               const std::string& key, const std::string& args,
                               const std::string& stdin_file = "") {
   const char* source_dir = std::getenv("UNPACKD_SOURCE_DIR");
-  std::string root = source_dir
-                         ? source_dir
-                         : std::string(__FILE__).substr(0, std::string(__FILE__).rfind("/tests/"));
+  // The build's own source folder otherwise (a compile definition: __FILE__ may be relative).
+  std::string root = source_dir ? source_dir : UNPACKD_SOURCE_DIR_PATH;
   std::string command = "AWS_ACCESS_KEY_ID=" + ShellQuote(access_key_id) +
                         " AWS_SECRET_ACCESS_KEY=" + ShellQuote(secret) +
                         " AWS_SESSION_TOKEN= AWS_EC2_METADATA_DISABLED=true /usr/bin/python3 " +

@@ -69,9 +69,8 @@ std::string ReadFile(const std::string& path) {
 
 std::string S3rverFixture::ScriptPath() {
   const char* source_dir = std::getenv("UNPACKD_SOURCE_DIR");
-  fs::path root = source_dir != nullptr
-                      ? fs::path(source_dir)
-                      : fs::path(__FILE__).parent_path().parent_path().parent_path();
+  // The build's own source folder otherwise (a compile definition: __FILE__ may be relative).
+  fs::path root = source_dir != nullptr ? fs::path(source_dir) : fs::path(UNPACKD_SOURCE_DIR_PATH);
   return (root / "tests/s3/node_modules/s3rver/bin/s3rver.js").string();
 }
 

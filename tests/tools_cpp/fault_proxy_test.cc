@@ -21,12 +21,9 @@ struct PipeCloser {
 
 // Runs one unittest case of test_fault_proxy.py; returns its exit status and combined output.
 std::pair<int, std::string> RunPythonCase(const std::string& test_case) {
-  // UNPACKD_TEST_TOOLS normally; this file's own location when CTest did not pass it on.
+  // UNPACKD_TEST_TOOLS normally; the build's tests/tools when CTest did not pass it on.
   const char* env_tools = std::getenv("UNPACKD_TEST_TOOLS");
-  const std::string tools =
-      env_tools != nullptr
-          ? std::string(env_tools)
-          : (std::filesystem::path(__FILE__).parent_path().parent_path() / "tools").string();
+  const std::string tools = env_tools != nullptr ? std::string(env_tools) : UNPACKD_TEST_TOOLS_DIR;
   const std::string command =
       "/usr/bin/python3 '" + tools + "/test_fault_proxy.py' -v " + test_case + " 2>&1";
   FILE* raw = popen(command.c_str(), "r");
