@@ -5,7 +5,7 @@
 
 namespace unpackd::lambda {
 
-SelfInvoke::SelfInvoke(std::string function, const aws::LambdaClientConfig& client)
+SelfInvoke::SelfInvoke(std::string function, const aws::AwsClientConfig& client)
     : function_(std::move(function)) {
   if (function_.empty()) {
     throw Error(ErrorKind::kUsage,

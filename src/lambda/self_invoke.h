@@ -11,7 +11,7 @@
 
 namespace unpackd::aws {
 class LambdaClient;
-struct LambdaClientConfig;
+struct AwsClientConfig;
 }  // namespace unpackd::aws
 
 namespace unpackd::lambda {
@@ -21,7 +21,7 @@ class SelfInvoke final : public ContinuationSender {
   // Invokes `function` (the running function's name: AWS_LAMBDA_FUNCTION_NAME) through a
   // client made from `client`. Throws Error(kUsage, "bad-config") when `function` is empty or
   // the client's endpoint is malformed.
-  SelfInvoke(std::string function, const aws::LambdaClientConfig& client);
+  SelfInvoke(std::string function, const aws::AwsClientConfig& client);
   ~SelfInvoke() override;
 
   void Send(const Continuation& continuation) override;

@@ -14,6 +14,7 @@
 #include <memory>
 #include <string>
 
+#include "cloud/aws/aws_client_config.h"
 #include "cloud/aws/aws_credentials.h"
 #include "cloud/aws/signed_poster.h"
 #include "net/http_client.h"
@@ -23,19 +24,9 @@
 
 namespace unpackd::aws {
 
-struct LambdaClientConfig {
-  std::string endpoint;                              // empty: https://lambda.<region>.amazonaws.com
-  std::string region;                                // empty: fallback_region, else "us-east-1"
-  std::string fallback_region;                       // AWS_REGION, say
-  std::shared_ptr<CredentialsProvider> credentials;  // nullptr: default chain for `profile`
-  std::string profile;
-  std::string ca_bundle;  // PEM CAs to trust for https; empty: the system store
-  std::chrono::milliseconds connect_timeout{10'000};
-  std::chrono::milliseconds request_timeout{30'000};  // per attempt
-  net::RetryPolicy retry;  // how long InvokeAsync rides out outages/throttling
-  // Optional; must outlive the client. Once cancelled, InvokeAsync stops retrying.
-  const CancellationToken* cancel = nullptr;
-};
+// Where the Invoke API is and how calls sign and retry (aws_client_config.h); an empty endpoint
+// is https://lambda.<region>.amazonaws.com.
+using LambdaClientConfig = AwsClientConfig;
 
 class LambdaClient {
  public:
