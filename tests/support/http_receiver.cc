@@ -2,7 +2,9 @@
 
 #include <httplib.h>
 
+#include <chrono>
 #include <stdexcept>
+#include <thread>
 
 namespace unpackd::testing {
 namespace {
@@ -37,6 +39,9 @@ HttpReceiver::HttpReceiver(std::function<ReceiverAnswer(const ReceivedRequest&)>
   port_ = server_->bind_to_any_port("127.0.0.1");
   if (port_ <= 0) throw std::runtime_error("HttpReceiver: cannot bind 127.0.0.1");
   thread_ = std::thread([this] { server_->listen_after_bind(); });
+  // A stop() before the server runs is lost (httplib only stops a running server), and the
+  // destructor would then wait for ever: return only once it runs.
+  while (!server_->is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
 }
 
 HttpReceiver::~HttpReceiver() {
