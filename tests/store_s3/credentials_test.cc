@@ -360,6 +360,31 @@ TEST_F(CredentialsTest, ConfigFromEnvironment) {
     }
   }
   env_.Unset("UNPACKD_RETRY_TIME");
+
+  EXPECT_EQ(S3ConfigFromEnvironment().body_checksum, BodyChecksum::kAuto);
+  EXPECT_FALSE(S3ConfigFromEnvironment().sign_payload.has_value());
+  env_.Set("UNPACKD_S3_CHECKSUM", "md5");
+  env_.Set("UNPACKD_S3_SIGN_PAYLOAD", "off");
+  EXPECT_EQ(S3ConfigFromEnvironment().body_checksum, BodyChecksum::kContentMd5);
+  EXPECT_EQ(S3ConfigFromEnvironment().sign_payload, false);
+  env_.Set("UNPACKD_S3_CHECKSUM", "crc32");
+  env_.Set("UNPACKD_S3_SIGN_PAYLOAD", "on");
+  EXPECT_EQ(S3ConfigFromEnvironment().body_checksum, BodyChecksum::kCrc32);
+  EXPECT_EQ(S3ConfigFromEnvironment().sign_payload, true);
+  for (const auto& [name, bad] :
+       {std::pair{"UNPACKD_S3_CHECKSUM", "sha1"}, std::pair{"UNPACKD_S3_SIGN_PAYLOAD", "yes"}}) {
+    env_.Set(name, bad);
+    try {
+      S3ConfigFromEnvironment();
+      FAIL() << name << "=" << bad;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.kind(), ErrorKind::kUsage);
+      EXPECT_NE(std::string(e.what()).find(name), std::string::npos) << e.what();
+    }
+    env_.Unset(name);
+  }
+  env_.Unset("UNPACKD_S3_CHECKSUM");
+  env_.Unset("UNPACKD_S3_SIGN_PAYLOAD");
 }
 
 }  // namespace

@@ -4,10 +4,14 @@
 //
 // Used only for what a real server cannot be made to do on demand here: misbehave at a chosen
 // request, and (unlike s3rver) implement AbortMultipartUpload and ListMultipartUploads. It
-// checks Content-MD5 and If-Match like S3 does. Everything else is tested against s3rver.
-// Header-only: only the S3 test binary needs it.
+// checks Content-MD5, x-amz-checksum-crc32 (composite for multipart uploads created with
+// x-amz-checksum-algorithm CRC32) and If-Match like S3 does. Everything else is tested against
+// s3rver. Header-only: only the S3 test binary needs it.
 #pragma once
 
+#include <zlib.h>
+
+#include <array>
 #include <functional>
 #include <map>
 #include <memory>
@@ -34,6 +38,9 @@ class FakeS3Server {
     std::string key;
     std::map<int, std::string> parts;  // part number -> data
     std::map<std::string, std::string> metadata;
+    // Created with x-amz-checksum-algorithm: CRC32: every part must carry its CRC-32, and
+    // the Complete request must list each one.
+    bool crc32 = false;
   };
   // Called first for every request with its 1-based sequence number; a response returned
   // here is sent instead of the normal one.
@@ -149,14 +156,26 @@ inline std::map<std::string, std::string> MetadataOf(const LoopbackRequest& requ
   return metadata;
 }
 
-inline LoopbackResponse ErrorResponse(int status, const std::string& code) {
+inline LoopbackResponse ErrorResponse(int status, const std::string& code,
+                                      const std::string& message = {}) {
   LoopbackResponse r;
   r.status = status;
   r.headers.emplace_back("Content-Type", "application/xml");
   r.headers.emplace_back("x-amz-request-id", "FAKE-REQUEST-ID");
-  r.body = "<?xml version=\"1.0\"?><Error><Code>" + code + "</Code><Message>fake " + code +
+  r.body = "<?xml version=\"1.0\"?><Error><Code>" + code + "</Code><Message>" +
+           (message.empty() ? "fake " + code : message) +
            "</Message><RequestId>FAKE-REQUEST-ID</RequestId></Error>";
   return r;
+}
+
+// S3's form of a body's CRC-32 (base64 of its 4 big-endian bytes), by zlib: an implementation
+// other than the one under test.
+inline std::string Crc32Checksum(const std::string& body) {
+  const uLong crc = crc32_z(0, reinterpret_cast<const Bytef*>(body.data()), body.size());
+  const std::array<unsigned char, 4> bytes = {
+      static_cast<unsigned char>(crc >> 24), static_cast<unsigned char>(crc >> 16),
+      static_cast<unsigned char>(crc >> 8), static_cast<unsigned char>(crc)};
+  return aws::Base64Encode(bytes);
 }
 
 inline LoopbackResponse FakeS3Server::Serve(const LoopbackRequest& request) {
@@ -183,6 +202,12 @@ inline LoopbackResponse FakeS3Server::Serve(const LoopbackRequest& request) {
     if (request.Header("content-md5") != aws::Base64Encode(aws::Md5(body))) {
       return ErrorResponse(400, "BadDigest");
     }
+  }
+  const std::string crc32 = request.Header("x-amz-checksum-crc32");
+  if (!crc32.empty() && crc32 != Crc32Checksum(request.body)) {
+    return ErrorResponse(400, "BadDigest",
+                         "The CRC32 you specified did not match the calculated "
+                         "checksum.");
   }
   LoopbackResponse r;
   if (key.empty() && request.method == "GET" && params.count("uploads")) {
@@ -214,7 +239,8 @@ inline LoopbackResponse FakeS3Server::Serve(const LoopbackRequest& request) {
   }
   if (request.method == "POST" && params.count("uploads")) {
     std::string id = "upload-" + std::to_string(next_upload_++);
-    uploads_[id] = Upload{key, {}, MetadataOf(request)};
+    uploads_[id] =
+        Upload{key, {}, MetadataOf(request), request.Header("x-amz-checksum-algorithm") == "CRC32"};
     r.body = "<?xml version=\"1.0\"?><InitiateMultipartUploadResult><UploadId>" + id +
              "</UploadId></InitiateMultipartUploadResult>";
     return r;
@@ -224,9 +250,15 @@ inline LoopbackResponse FakeS3Server::Serve(const LoopbackRequest& request) {
     if (it == uploads_.end()) return ErrorResponse(404, "NoSuchUpload");
     if (request.method == "PUT") {
       int number = std::stoi(params["partNumber"]);
+      if (it->second.crc32 && crc32.empty()) {
+        return ErrorResponse(400, "InvalidRequest",
+                             "The upload was created using a crc32 "
+                             "checksum; this part has none.");
+      }
       it->second.parts[number] = request.body;
       auto body = std::as_bytes(std::span(request.body.data(), request.body.size()));
       r.headers.emplace_back("ETag", "\"" + aws::HexEncode(aws::Md5(body)) + "\"");
+      if (!crc32.empty()) r.headers.emplace_back("x-amz-checksum-crc32", crc32);  // checked
       return r;
     }
     if (request.method == "DELETE") {
@@ -245,6 +277,13 @@ inline LoopbackResponse FakeS3Server::Serve(const LoopbackRequest& request) {
         if (number <= last || !it->second.parts.count(number)) {
           return ErrorResponse(400, "InvalidPartOrder");
         }
+        if (it->second.crc32) {
+          const std::string listed =
+              "<ChecksumCRC32>" + Crc32Checksum(it->second.parts[number]) + "</ChecksumCRC32>";
+          const size_t next = request.body.find("<PartNumber>", pos);
+          const size_t found = request.body.find(listed, pos);
+          if (found == std::string::npos || found > next) return ErrorResponse(400, "InvalidPart");
+        }
         last = number;
         data += it->second.parts[number];
       }
@@ -262,6 +301,7 @@ inline LoopbackResponse FakeS3Server::Serve(const LoopbackRequest& request) {
     std::string etag = aws::HexEncode(aws::Md5(body));
     objects_[key] = Object{request.body, etag, request.Header("content-type"), MetadataOf(request)};
     r.headers.emplace_back("ETag", "\"" + etag + "\"");
+    if (!crc32.empty()) r.headers.emplace_back("x-amz-checksum-crc32", crc32);  // checked
     return r;
   }
   auto it = objects_.find(key);

@@ -17,6 +17,7 @@ namespace unpackd::s3 {
 namespace {
 
 using testing::Bytes;
+using testing::Crc32Checksum;
 using testing::ErrorResponse;
 using testing::FakeS3Server;
 using testing::FillPattern;
@@ -166,7 +167,7 @@ TEST_F(FaultInjectionTest, ClientErrorsFailAtOnce) {
   EXPECT_EQ(CountRequests("HEAD"), 1);
 }
 
-TEST_F(FaultInjectionTest, RequestsAreSignedWithPayloadHashAndContentMd5) {
+TEST_F(FaultInjectionTest, RequestsAreSignedWithPayloadHashAndCarryCrc32) {
   auto store = NewStore();
   auto writer = store->NewWriter({kBucket, "signed"}, {});
   writer->Append(Bytes("abc"));
@@ -174,11 +175,115 @@ TEST_F(FaultInjectionTest, RequestsAreSignedWithPayloadHashAndContentMd5) {
   const LoopbackRequest put = fake_.requests().back();
   EXPECT_EQ(put.Header("x-amz-content-sha256"),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");  // sha256("abc")
-  EXPECT_EQ(put.Header("content-md5"), "kAFQmDzST7DWlj99KOF/cg==");               // md5("abc")
+  EXPECT_EQ(put.Header("x-amz-checksum-crc32"), "NSRBwg==");  // crc32("abc") = 0x352441c2
+  EXPECT_EQ(put.Header("content-md5"), "");
   EXPECT_EQ(put.Header("authorization").rfind("AWS4-HMAC-SHA256 Credential=AKIDFAKE/", 0), 0u)
       << put.Header("authorization");
   EXPECT_NE(put.Header("authorization").find("x-amz-content-sha256"), std::string::npos);
   EXPECT_EQ(put.Header("content-type"), "application/octet-stream");
+}
+
+TEST_F(FaultInjectionTest, ContentMd5AndUnsignedPayloadWhenConfigured) {
+  S3Config config = TestS3Config(fake_.endpoint(), "AKIDFAKE", "fake-secret");
+  config.body_checksum = BodyChecksum::kContentMd5;
+  config.sign_payload = false;
+  S3Client client(config);
+  client.PutObject(kBucket, "md5", Bytes("abc"), {});
+  const LoopbackRequest put = fake_.requests().back();
+  EXPECT_EQ(put.Header("content-md5"), "kAFQmDzST7DWlj99KOF/cg==");  // md5("abc")
+  EXPECT_EQ(put.Header("x-amz-checksum-crc32"), "");
+  EXPECT_EQ(put.Header("x-amz-content-sha256"), "UNSIGNED-PAYLOAD");
+  EXPECT_EQ(fake_.GetObject("md5")->data, "abc");
+}
+
+TEST_F(FaultInjectionTest, DamagedBodyIsRefusedByItsCrc32) {
+  // A proxy that flips a byte on the way: the server's CRC-32 check refuses the body, and
+  // the refusal is final (no retry would carry other bytes).
+  fake_.set_fault_hook([](const LoopbackRequest& r, int) -> std::optional<LoopbackResponse> {
+    if (r.method != "PUT") return std::nullopt;
+    if (r.Header("x-amz-checksum-crc32") == Crc32Checksum("abd")) return std::nullopt;
+    return ErrorResponse(400, "BadDigest", "The CRC32 you specified did not match.");
+  });
+  auto store = NewStore();
+  auto writer = store->NewWriter({kBucket, "damaged"}, {});
+  writer->Append(Bytes("abc"));
+  try {
+    writer->Commit();
+    FAIL() << "a body whose checksum the server refused was accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), "BadDigest") << e.what();
+  }
+  EXPECT_EQ(CountRequests("PUT"), 1);
+}
+
+TEST_F(FaultInjectionTest, ServerWithoutFlexibleChecksumsGetsContentMd5FromThenOn) {
+  // An older S3-compatible server that rejects the checksum headers outright.
+  fake_.set_fault_hook([](const LoopbackRequest& r, int) -> std::optional<LoopbackResponse> {
+    if (r.Header("x-amz-checksum-crc32").empty() && r.Header("x-amz-checksum-algorithm").empty()) {
+      return std::nullopt;
+    }
+    return ErrorResponse(400, "InvalidArgument", "x-amz-checksum-crc32 is not supported");
+  });
+  auto store = NewStore();
+  const size_t size = (11 << 20) + 5;  // multipart: 5 + 5 + 1 MiB
+  std::string data(size, '\0');
+  FillPattern(4, 0, std::as_writable_bytes(std::span(data.data(), data.size())));
+  WriteOptions options;
+  options.size_hint = size;
+  auto writer = store->NewWriter({kBucket, "big"}, options);
+  writer->Append(std::as_bytes(std::span(data.data(), data.size())));
+  writer->Commit();
+  EXPECT_TRUE(fake_.GetObject("big")->data == data);
+  auto small = store->NewWriter({kBucket, "small"}, {});
+  small->Append(Bytes("abc"));
+  small->Commit();
+  EXPECT_EQ(fake_.GetObject("small")->data, "abc");
+  // One refused request (the first Create), then Content-MD5 on everything.
+  int refused = 0;
+  for (const LoopbackRequest& r : fake_.requests()) {
+    refused +=
+        !r.Header("x-amz-checksum-crc32").empty() || !r.Header("x-amz-checksum-algorithm").empty();
+  }
+  EXPECT_EQ(refused, 1);
+  EXPECT_EQ(fake_.requests().back().Header("content-md5"), "kAFQmDzST7DWlj99KOF/cg==");
+}
+
+// Like radosgw before flexible checksums (tests/store_rgw): the header is accepted, not checked,
+// and not echoed in the reply.
+void IgnoreChecksums(FakeS3Server& fake) {
+  fake.set_reply_hook([](const LoopbackRequest&, LoopbackResponse& response) {
+    std::erase_if(response.headers,
+                  [](const auto& header) { return header.first == "x-amz-checksum-crc32"; });
+  });
+}
+
+TEST_F(FaultInjectionTest, ServerThatIgnoresChecksumsGetsContentMd5AfterItsFirstReply) {
+  IgnoreChecksums(fake_);
+  auto store = NewStore();
+  for (const char* key : {"first", "second", "third"}) {
+    auto writer = store->NewWriter({kBucket, key}, {});
+    writer->Append(Bytes("abc"));
+    writer->Commit();
+  }
+  const std::vector<LoopbackRequest> requests = fake_.requests();
+  ASSERT_EQ(requests.size(), 3u);
+  EXPECT_EQ(requests[0].Header("x-amz-checksum-crc32"), "NSRBwg==");
+  EXPECT_EQ(requests[0].Header("content-md5"), "");
+  for (size_t i = 1; i < requests.size(); ++i) {
+    EXPECT_EQ(requests[i].Header("x-amz-checksum-crc32"), "");
+    EXPECT_EQ(requests[i].Header("content-md5"), "kAFQmDzST7DWlj99KOF/cg==");
+  }
+}
+
+TEST_F(FaultInjectionTest, Crc32WhenConfiguredEvenIfTheServerDoesNotEchoIt) {
+  IgnoreChecksums(fake_);
+  S3Config config = TestS3Config(fake_.endpoint(), "AKIDFAKE", "fake-secret");
+  config.body_checksum = BodyChecksum::kCrc32;
+  S3Client client(config);
+  client.PutObject(kBucket, "first", Bytes("abc"), {});
+  client.PutObject(kBucket, "second", Bytes("abc"), {});
+  EXPECT_EQ(fake_.requests().back().Header("x-amz-checksum-crc32"), "NSRBwg==");
+  EXPECT_EQ(fake_.requests().back().Header("content-md5"), "");
 }
 
 TEST_F(FaultInjectionTest, BrokenDownloadResumesFromTheLastByteReceived) {
@@ -272,6 +377,19 @@ TEST_F(FaultInjectionTest, MultipartPartsGoConcurrentlyAndCompleteInOrder) {
   ObjectInfo info = writer->Commit();
   EXPECT_EQ(info.size, size);
   EXPECT_NE(info.etag.find("-5"), std::string::npos) << info.etag;  // 4 x 5 MiB + the rest
+  // Composite CRC-32: the upload declares it, every part carries its own, Complete lists them
+  // (the fake refuses a Complete whose parts' checksums are missing or wrong).
+  int parts_with_crc = 0;
+  for (const LoopbackRequest& r : fake_.requests()) {
+    if (r.method == "POST" && r.target.find("uploads") != std::string::npos) {
+      EXPECT_EQ(r.Header("x-amz-checksum-algorithm"), "CRC32");
+    }
+    if (r.method == "PUT" && r.target.find("partNumber") != std::string::npos) {
+      parts_with_crc += !r.Header("x-amz-checksum-crc32").empty();
+      EXPECT_EQ(r.Header("content-md5"), "");
+    }
+  }
+  EXPECT_EQ(parts_with_crc, 5);
   ASSERT_TRUE(fake_.GetObject("big"));
   EXPECT_TRUE(fake_.GetObject("big")->data == data);
   EXPECT_TRUE(fake_.uploads().empty());

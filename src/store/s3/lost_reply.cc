@@ -35,10 +35,10 @@ std::string SinglePartEtag(std::span<const std::byte> body) {
   return aws::HexEncode(aws::Md5(body));
 }
 
-std::string MultipartEtag(const std::vector<std::pair<int, std::string>>& parts) {
+std::string MultipartEtag(const std::vector<UploadedPart>& parts) {
   std::vector<std::byte> digests;
-  for (const auto& [number, etag] : parts) {
-    const std::optional<aws::Md5Digest> digest = Md5FromEtag(etag);
+  for (const UploadedPart& part : parts) {
+    const std::optional<aws::Md5Digest> digest = Md5FromEtag(part.etag);
     if (!digest) return {};
     for (unsigned char c : *digest) digests.push_back(static_cast<std::byte>(c));
   }

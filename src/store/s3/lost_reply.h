@@ -33,7 +33,7 @@ struct ExpectedObject {
 std::string SinglePartEtag(std::span<const std::byte> body);
 // The ETag of a multipart upload of these parts (ETags as UploadPart returned them, in part
 // order): the MD5 of their MD5s, "-", the part count. Empty if a part's ETag is not an MD5.
-std::string MultipartEtag(const std::vector<std::pair<int, std::string>>& parts);
+std::string MultipartEtag(const std::vector<UploadedPart>& parts);
 
 // True if a write that failed with `error` may still have taken effect: its retries gave up
 // on a transient failure, or its upload is gone (NoSuchUpload).

@@ -1,5 +1,7 @@
 #include "store/s3/s3_client.h"
 
+#include <array>
+#include <cctype>
 #include <chrono>
 #include <pugixml.hpp>
 #include <sstream>
@@ -7,6 +9,7 @@
 #include "cloud/aws/aws_config_file.h"
 #include "cloud/aws/credentials_chain.h"
 #include "cloud/aws/hashing.h"
+#include "codec/crc32.h"
 #include "store/s3/s3_error.h"
 #include "util/error.h"
 
@@ -47,6 +50,39 @@ void AddWriteHeaders(net::HeaderList& headers, const WriteOptions& options) {
 
 std::string ContentMd5(std::span<const std::byte> body) {
   return aws::Base64Encode(aws::Md5(body));
+}
+
+// S3's form of a CRC-32: base64 of its four bytes, most significant first.
+std::string Crc32Header(std::span<const std::byte> body) {
+  const uint32_t crc = Crc32Update(0, body);
+  const std::array<unsigned char, 4> bytes = {
+      static_cast<unsigned char>(crc >> 24), static_cast<unsigned char>(crc >> 16),
+      static_cast<unsigned char>(crc >> 8), static_cast<unsigned char>(crc)};
+  return aws::Base64Encode(bytes);
+}
+
+// Adds the body's integrity header; returns the CRC-32 header value when that is what it sent.
+std::string AddBodyChecksum(net::HeaderList& headers, std::span<const std::byte> body, bool crc32) {
+  if (!crc32) {
+    headers.emplace_back("Content-MD5", ContentMd5(body));
+    return {};
+  }
+  std::string checksum = Crc32Header(body);
+  headers.emplace_back("x-amz-checksum-crc32", checksum);
+  return checksum;
+}
+
+// A server that predates flexible checksums, or was configured without them, says so with one
+// of these codes and a message about the checksum. BadDigest and XAmzContentChecksumMismatch
+// are not refusals: they mean the body arrived damaged.
+bool RefusesFlexibleChecksums(const Error& error) {
+  if (error.code() != "InvalidArgument" && error.code() != "InvalidRequest" &&
+      error.code() != "NotImplemented") {
+    return false;
+  }
+  std::string message = error.what();
+  for (char& c : message) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return message.find("checksum") != std::string::npos;
 }
 
 pugi::xml_document ParseXml(const net::HttpResponse& response, const S3Call& call) {
@@ -181,6 +217,29 @@ net::HttpResponse S3Client::Execute(const S3Call& call) {
   }
 }
 
+bool S3Client::SendsCrc32() const {
+  return config_.body_checksum != BodyChecksum::kContentMd5 && !crc32_unchecked_.load();
+}
+
+void S3Client::NoteChecksumEcho(const net::HttpResponse& response) {
+  if (config_.body_checksum == BodyChecksum::kAuto &&
+      response.Header("x-amz-checksum-crc32").empty()) {
+    crc32_unchecked_.store(true);
+  }
+}
+
+template <typename Send>
+auto S3Client::WithBodyChecksum(const Send& send) -> decltype(send(true)) {
+  const bool crc32 = SendsCrc32();
+  try {
+    return send(crc32);
+  } catch (const Error& e) {
+    if (!crc32 || !RefusesFlexibleChecksums(e)) throw;
+    crc32_unchecked_.store(true);
+    return send(false);
+  }
+}
+
 ObjectInfo S3Client::HeadObject(const std::string& bucket, const std::string& key) {
   S3Call call = NewS3Call("HeadObject", "HEAD", bucket, key);
   net::HttpResponse response = Execute(call);
@@ -191,55 +250,70 @@ ObjectInfo S3Client::HeadObject(const std::string& bucket, const std::string& ke
 
 PutResult S3Client::PutObject(const std::string& bucket, const std::string& key,
                               std::span<const std::byte> body, const WriteOptions& options) {
-  S3Call call = NewS3Call("PutObject", "PUT", bucket, key);
-  AddWriteHeaders(call.headers, options);
-  call.headers.emplace_back("Content-MD5", ContentMd5(body));
-  call.body = body;
-  net::HttpResponse response = Execute(call);
-  return PutResult{UnquoteEtag(response.Header("etag")), response.Header("x-amz-version-id")};
+  return WithBodyChecksum([&](bool crc32) {
+    S3Call call = NewS3Call("PutObject", "PUT", bucket, key);
+    AddWriteHeaders(call.headers, options);
+    AddBodyChecksum(call.headers, body, crc32);
+    call.body = body;
+    net::HttpResponse response = Execute(call);
+    if (crc32) NoteChecksumEcho(response);
+    return PutResult{UnquoteEtag(response.Header("etag")), response.Header("x-amz-version-id")};
+  });
 }
 
 std::string S3Client::CreateMultipartUpload(const std::string& bucket, const std::string& key,
                                             const WriteOptions& options) {
-  S3Call call = NewS3Call("CreateMultipartUpload", "POST", bucket, key);
-  call.query = {{"uploads", ""}};
-  AddWriteHeaders(call.headers, options);
-  net::HttpResponse response = Execute(call);
-  pugi::xml_document doc = ParseXml(response, call);
-  std::string upload_id = doc.child("InitiateMultipartUploadResult").child_value("UploadId");
-  if (upload_id.empty()) {
-    throw Error(ErrorKind::kIo, "CreateMultipartUpload s3://" + bucket + "/" + key +
-                                    ": the answer has no UploadId");
-  }
-  return upload_id;
+  return WithBodyChecksum([&](bool crc32) {
+    S3Call call = NewS3Call("CreateMultipartUpload", "POST", bucket, key);
+    call.query = {{"uploads", ""}};
+    AddWriteHeaders(call.headers, options);
+    // Composite (the CRC-32 of the parts' CRC-32s): every part is checked as it arrives.
+    if (crc32) call.headers.emplace_back("x-amz-checksum-algorithm", "CRC32");
+    net::HttpResponse response = Execute(call);
+    pugi::xml_document doc = ParseXml(response, call);
+    std::string upload_id = doc.child("InitiateMultipartUploadResult").child_value("UploadId");
+    if (upload_id.empty()) {
+      throw Error(ErrorKind::kIo, "CreateMultipartUpload s3://" + bucket + "/" + key +
+                                      ": the answer has no UploadId");
+    }
+    return upload_id;
+  });
 }
 
-std::string S3Client::UploadPart(const std::string& bucket, const std::string& key,
-                                 const std::string& upload_id, int part_number,
-                                 std::span<const std::byte> body) {
-  S3Call call = NewS3Call("UploadPart " + std::to_string(part_number), "PUT", bucket, key);
-  call.query = {{"partNumber", std::to_string(part_number)}, {"uploadId", upload_id}};
-  call.headers.emplace_back("Content-MD5", ContentMd5(body));
-  call.body = body;
-  net::HttpResponse response = Execute(call);
-  std::string etag = response.Header("etag");
-  if (etag.empty()) {
-    throw Error(ErrorKind::kIo,
-                call.operation + " s3://" + bucket + "/" + key + ": the answer has no ETag");
-  }
-  return etag;
+UploadedPart S3Client::UploadPart(const std::string& bucket, const std::string& key,
+                                  const std::string& upload_id, int part_number,
+                                  std::span<const std::byte> body) {
+  return WithBodyChecksum([&](bool crc32) {
+    S3Call call = NewS3Call("UploadPart " + std::to_string(part_number), "PUT", bucket, key);
+    call.query = {{"partNumber", std::to_string(part_number)}, {"uploadId", upload_id}};
+    UploadedPart part;
+    part.number = part_number;
+    part.checksum_crc32 = AddBodyChecksum(call.headers, body, crc32);
+    call.body = body;
+    net::HttpResponse response = Execute(call);
+    if (crc32) NoteChecksumEcho(response);
+    part.etag = response.Header("etag");
+    if (part.etag.empty()) {
+      throw Error(ErrorKind::kIo,
+                  call.operation + " s3://" + bucket + "/" + key + ": the answer has no ETag");
+    }
+    return part;
+  });
 }
 
 PutResult S3Client::CompleteMultipartUpload(const std::string& bucket, const std::string& key,
                                             const std::string& upload_id,
-                                            const std::vector<std::pair<int, std::string>>& parts) {
+                                            const std::vector<UploadedPart>& parts) {
   pugi::xml_document request_doc;
   pugi::xml_node root = request_doc.append_child("CompleteMultipartUpload");
   root.append_attribute("xmlns") = "http://s3.amazonaws.com/doc/2006-03-01/";
-  for (const auto& [number, etag] : parts) {
+  for (const UploadedPart& uploaded : parts) {
     pugi::xml_node part = root.append_child("Part");
-    part.append_child("PartNumber").text().set(number);
-    part.append_child("ETag").text().set(etag.c_str());
+    part.append_child("PartNumber").text().set(uploaded.number);
+    part.append_child("ETag").text().set(uploaded.etag.c_str());
+    if (!uploaded.checksum_crc32.empty()) {
+      part.append_child("ChecksumCRC32").text().set(uploaded.checksum_crc32.c_str());
+    }
   }
   std::ostringstream xml;
   request_doc.save(xml, "", pugi::format_raw);

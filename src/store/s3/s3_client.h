@@ -4,6 +4,7 @@
 // thread-safe.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -58,6 +59,15 @@ struct PutResult {
   std::string version_id;
 };
 
+// One uploaded part, as CompleteMultipartUpload names it.
+struct UploadedPart {
+  int number = 0;
+  std::string etag;  // quotes kept, as CompleteMultipartUpload wants them
+  // The part's CRC-32 in S3's form (base64 of its 4 big-endian bytes); empty when the part
+  // was sent with Content-MD5 instead.
+  std::string checksum_crc32;
+};
+
 struct ListPage {
   std::vector<ListEntry> entries;
   std::string next_continuation_token;  // empty when this was the last page
@@ -82,16 +92,20 @@ class S3Client {
   ObjectInfo HeadObject(const std::string& bucket, const std::string& key);
   PutResult PutObject(const std::string& bucket, const std::string& key,
                       std::span<const std::byte> body, const WriteOptions& options);
+  // PutObject, UploadPart and CreateMultipartUpload carry the config's body checksum. When the
+  // server refuses flexible checksums (InvalidArgument, InvalidRequest or NotImplemented about
+  // a checksum), the request is sent again with Content-MD5, and so is every later one; under
+  // BodyChecksum::kAuto, so is every request after a reply that does not echo the checksum
+  // (the server did not check it).
   std::string CreateMultipartUpload(const std::string& bucket, const std::string& key,
                                     const WriteOptions& options);
-  // Returns the part's ETag (quotes kept, as CompleteMultipartUpload wants them).
-  std::string UploadPart(const std::string& bucket, const std::string& key,
-                         const std::string& upload_id, int part_number,
-                         std::span<const std::byte> body);
-  // `parts`: (part number, ETag) in ascending part order.
+  UploadedPart UploadPart(const std::string& bucket, const std::string& key,
+                          const std::string& upload_id, int part_number,
+                          std::span<const std::byte> body);
+  // `parts` in ascending part order.
   PutResult CompleteMultipartUpload(const std::string& bucket, const std::string& key,
                                     const std::string& upload_id,
-                                    const std::vector<std::pair<int, std::string>>& parts);
+                                    const std::vector<UploadedPart>& parts);
   void AbortMultipartUpload(const std::string& bucket, const std::string& key,
                             const std::string& upload_id);
   ListPage ListObjectsV2(const std::string& bucket, const std::string& prefix,
@@ -102,10 +116,19 @@ class S3Client {
   void DeleteObject(const std::string& bucket, const std::string& key);
 
   const S3Config& config() const { return config_; }
+  // Whether the next body carries its CRC-32 rather than Content-MD5 (see above).
+  bool SendsCrc32() const;
 
  private:
   aws::AwsCredentials CurrentCredentials();
   bool ShouldSignPayload() const;
+  // Runs `send(crc32)` with crc32 = SendsCrc32(); on a refusal of flexible checksums, marks
+  // them refused and runs `send(false)`.
+  template <typename Send>
+  auto WithBodyChecksum(const Send& send) -> decltype(send(true));
+  // Under kAuto, a reply to a body sent with its CRC-32 that does not echo it means the server
+  // ignores flexible checksums: later bodies carry Content-MD5, which it does check.
+  void NoteChecksumEcho(const net::HttpResponse& response);
 
   S3Config config_;
   S3Addressing addressing_;
@@ -113,6 +136,7 @@ class S3Client {
   std::shared_ptr<aws::CredentialsProvider> credentials_;
   net::HttpClient http_;
   net::EndpointGate gate_;
+  std::atomic<bool> crc32_unchecked_{false};  // refused, or ignored under kAuto
 };
 
 // Strips the surrounding quotes S3 puts around ETags.

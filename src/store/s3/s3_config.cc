@@ -17,6 +17,28 @@ S3Config S3ConfigFromEnvironment() {
   if (std::string retry_time = GetEnv("UNPACKD_RETRY_TIME"); !retry_time.empty()) {
     config.retry.time_budget = ParseRetryTime(retry_time, "UNPACKD_RETRY_TIME");
   }
+  if (std::string checksum = GetEnv("UNPACKD_S3_CHECKSUM"); !checksum.empty()) {
+    if (checksum == "auto") {
+      config.body_checksum = BodyChecksum::kAuto;
+    } else if (checksum == "crc32") {
+      config.body_checksum = BodyChecksum::kCrc32;
+    } else if (checksum == "md5") {
+      config.body_checksum = BodyChecksum::kContentMd5;
+    } else {
+      throw Error(ErrorKind::kUsage, "UNPACKD_S3_CHECKSUM='" + checksum +
+                                         "' is not a body checksum: auto, crc32 or md5");
+    }
+  }
+  if (std::string sign = GetEnv("UNPACKD_S3_SIGN_PAYLOAD"); !sign.empty()) {
+    if (sign == "on") {
+      config.sign_payload = true;
+    } else if (sign == "off") {
+      config.sign_payload = false;
+    } else if (sign != "auto") {
+      throw Error(ErrorKind::kUsage, "UNPACKD_S3_SIGN_PAYLOAD='" + sign +
+                                         "' is not on, off or auto (sign over http only)");
+    }
+  }
   return config;
 }
 

@@ -14,6 +14,15 @@
 
 namespace unpackd::s3 {
 
+// The integrity header an upload body carries.
+enum class BodyChecksum {
+  // x-amz-checksum-crc32 while the server shows it checks it (S3 echoes the header in its
+  // reply); Content-MD5 from the first reply without the echo, or the first refusal, on.
+  kAuto,
+  kCrc32,       // x-amz-checksum-crc32 always (composite for multipart), echoed or not
+  kContentMd5,  // Content-MD5 always
+};
+
 struct S3Config {
   // Signing region. Empty: taken from the profile's config, else "us-east-1".
   std::string region;
@@ -44,9 +53,12 @@ struct S3Config {
   std::string ca_bundle;
 
   // Sign the SHA-256 of every body (true) or send "UNSIGNED-PAYLOAD" (false). nullopt: sign
-  // over plain http, skip over https (TLS already protects integrity, and Content-MD5 still
-  // guards every body end to end).
+  // over plain http, skip over https (TLS already protects integrity, and the body checksum
+  // still guards every body end to end). UNPACKD_S3_SIGN_PAYLOAD=on|off|auto.
   std::optional<bool> sign_payload;
+  // How the server checks each upload body: CRC-32 costs a small fraction of MD5's CPU time.
+  // UNPACKD_S3_CHECKSUM=auto|crc32|md5.
+  BodyChecksum body_checksum = BodyChecksum::kAuto;
 
   // Where credentials come from. nullptr: the AWS SDKs' default chain (environment, profile
   // files, container endpoint, EC2 instance metadata).
@@ -61,8 +73,10 @@ struct S3Config {
 // A default S3Config with endpoint, region and profile filled from the environment:
 // endpoint from AWS_ENDPOINT_URL_S3, else AWS_ENDPOINT_URL; region from AWS_REGION, else
 // AWS_DEFAULT_REGION; profile from AWS_PROFILE; ca_bundle from AWS_CA_BUNDLE; the retry time
-// budget from UNPACKD_RETRY_TIME (seconds). Unset variables leave the defaults. Throws
-// Error(kUsage) for a retry time that is not a number of seconds from 0 to 86400.
+// budget from UNPACKD_RETRY_TIME (seconds); the body checksum from UNPACKD_S3_CHECKSUM and payload
+// signing from UNPACKD_S3_SIGN_PAYLOAD. Unset variables leave the defaults. Throws Error(kUsage)
+// for a retry time that is not a number of seconds from 0 to 86400, or a value the other two
+// do not take.
 S3Config S3ConfigFromEnvironment();
 
 // Seconds (0 to 86400, fractions allowed) as a retry time budget; throws Error(kUsage) naming

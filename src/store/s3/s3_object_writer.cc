@@ -75,7 +75,7 @@ void S3ObjectWriter::SubmitPart() {
   // holding the last reference would destroy the store from inside an executor thread.
   context_->executor.Submit(Lane::kIo, [context = context_.get(), uploads = uploads_, part, number,
                                         ref = ref_, upload_id = upload_id_]() {
-    std::string etag;
+    UploadedPart uploaded;
     std::exception_ptr error;
     bool skip = false;
     {
@@ -84,7 +84,7 @@ void S3ObjectWriter::SubmitPart() {
     }
     if (!skip) {
       try {
-        etag = context->client.UploadPart(ref.bucket, ref.key, upload_id, number, part->bytes);
+        uploaded = context->client.UploadPart(ref.bucket, ref.key, upload_id, number, part->bytes);
       } catch (...) {
         error = std::current_exception();
       }
@@ -93,7 +93,7 @@ void S3ObjectWriter::SubmitPart() {
     part->reservation.Reset();
     MutexLock lock(uploads->mutex);
     if (error && !uploads->first_error) uploads->first_error = error;
-    if (!error && !skip) uploads->etags[number] = std::move(etag);
+    if (!error && !skip) uploads->parts[number] = std::move(uploaded);
     --uploads->in_flight;
     uploads->changed.NotifyAll();
   });
@@ -158,23 +158,23 @@ ObjectInfo S3ObjectWriter::Commit() {
           [&] {
             return context_->client.PutObject(ref_.bucket, ref_.key, buffer_.bytes, options_);
           },
-          options_.metadata.empty() ? SinglePartEtag(buffer_.bytes) : std::string());
+          [&] { return SinglePartEtag(buffer_.bytes); });
       buffer_ = Buffer{};
     } else {
       if (!buffer_.bytes.empty()) SubmitPart();
       WaitForParts();
       ThrowIfFailed();
-      std::vector<std::pair<int, std::string>> parts;
+      std::vector<UploadedPart> parts;
       {
         MutexLock lock(uploads_->mutex);
-        parts.assign(uploads_->etags.begin(), uploads_->etags.end());
+        for (const auto& [number, part] : uploads_->parts) parts.push_back(part);
       }
       result = WriteOrAcceptWritten(
           [&] {
             return context_->client.CompleteMultipartUpload(ref_.bucket, ref_.key, upload_id_,
                                                             parts);
           },
-          MultipartEtag(parts));
+          [&] { return MultipartEtag(parts); });
       upload_id_.clear();
       DeleteUploadRecord();
     }
@@ -188,11 +188,12 @@ ObjectInfo S3ObjectWriter::Commit() {
 }
 
 PutResult S3ObjectWriter::WriteOrAcceptWritten(const std::function<PutResult()>& write,
-                                               std::string content_etag) {
+                                               const std::function<std::string()>& content_etag) {
   try {
     return write();
   } catch (const Error& e) {
-    const ExpectedObject expected{total_bytes_, options_.metadata, std::move(content_etag)};
+    const ExpectedObject expected{total_bytes_, options_.metadata,
+                                  options_.metadata.empty() ? content_etag() : std::string()};
     const ObjectInfo found = AcceptIfWritten(context_->client, ref_, expected, e);
     return PutResult{found.etag, found.version_id};
   }

@@ -41,7 +41,7 @@ class S3ObjectWriter : public ObjectWriter {
     Mutex mutex;
     CondVar changed;
     int in_flight GUARDED_BY(mutex) = 0;
-    std::map<int, std::string> etags GUARDED_BY(mutex);  // part number -> ETag
+    std::map<int, UploadedPart> parts GUARDED_BY(mutex);  // by part number
     std::exception_ptr first_error GUARDED_BY(mutex);
   };
 
@@ -51,7 +51,10 @@ class S3ObjectWriter : public ObjectWriter {
   void ThrowIfFailed();
   // Runs `write` (the PutObject or CompleteMultipartUpload); if it fails although it may have
   // taken effect, accepts the object under the key when it is this one (see lost_reply.h).
-  PutResult WriteOrAcceptWritten(const std::function<PutResult()>& write, std::string content_etag);
+  // `content_etag` is asked only after a failure, for an object without metadata (hashing the
+  // bytes is not free).
+  PutResult WriteOrAcceptWritten(const std::function<PutResult()>& write,
+                                 const std::function<std::string()>& content_etag);
   // The upload record (store/upload_record.h) of the upload just created, when the options ask
   // for one; throws when it cannot be written (the caller aborts the upload).
   void WriteUploadRecord();
