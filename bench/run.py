@@ -1018,7 +1018,7 @@ def main():
           + (", quick" if args.quick else ""))
     for meta in metas:
         print(f"  {meta['name']}: {meta['members']} members, {fmt_bytes(meta['uncompressed'])} "
-              f"uncompressed, {fmt_bytes(meta['compressed'])} zip")
+              f"uncompressed, {fmt_bytes(meta['compressed'])} {meta.get('format', 'zip')}")
     for n, why in skipped.items():
         print(f"  skipped {n}: {why}")
     if args.baseline_unpackd:
