@@ -128,6 +128,16 @@ TEST_F(SingleFileTest, GzipHeaderNamesTheObject) {
   EXPECT_TRUE(testing::ReadFileString(root_ / "bkt" / "upload" / "upload") == content_);
 }
 
+// `cat a.gz b.gz` is one gzip stream of two members (RFC 1952), as gzip -d reads it; each
+// member's CRC is checked on its own.
+TEST_F(SingleFileTest, ConcatenatedGzipMembersAreOneFile) {
+  Make("two.gz",
+       "gzip -c < \"$IN\" > a.gz && gzip -c < \"$IN\" > b.gz && cat a.gz b.gz > \"$OUT\"");
+  const auto result = testing::RunJob(*store_, {"bkt", "two.gz"}, *store_, {});
+  EXPECT_EQ(result.manifest.member_count, 1u);
+  EXPECT_TRUE(testing::ReadFileString(root_ / "bkt" / "two" / "two") == content_ + content_);
+}
+
 TEST_F(SingleFileTest, OtherCompressorsNameItFromTheKey) {
   Make("data.csv.bz2", "bzip2 -c \"$IN\" > \"$OUT\"");
   Make("data.csv.xz", "xz -c \"$IN\" > \"$OUT\"");
