@@ -7,6 +7,8 @@ Archives (never committed; cached under bench/work/archives/, keyed by name + pa
   mixed       an "AI result": ~200 MiB over ~2,000 files: text, JSON, CSV, incompressible
               PNG/JPEG-like binaries, nested folders, Korean names
   large       4.5 GiB uncompressed, ZIP64: one member of 4.25 GiB (only with --large)
+  mixed-tgz, big-member-tgz, many-small-tgz
+              the same files as a tar.gz written by GNU tar -czf (gzip level 6)
 
 Every archive is written by Python's zipfile (deflate level 6 = zlib's default, like Info-ZIP's
 zip; PNG members stored as most zippers configured for media do, JPEG members deflated),
@@ -22,6 +24,8 @@ import hashlib
 import json
 import os
 import random
+import shutil
+import subprocess
 import sys
 import zipfile
 
@@ -208,6 +212,39 @@ def make(name, out_dir, quick=False):
     return meta
 
 
+# tar.gz twins of zip archives: the same files, as `tar -czf` (gzip level 6) writes them.
+TGZ = {"mixed-tgz": "mixed", "big-member-tgz": "big-member", "many-small-tgz": "many-small"}
+
+
+def make_tgz(name, out_dir, quick=False):
+    """The tar.gz of zip archive TGZ[name]'s files (members sorted, no folder entries)."""
+    base = make(TGZ[name], out_dir, quick)
+    path = base["path"][:-len(".zip")] + ".tar.gz"
+    meta_path = path + ".json"
+    if os.path.exists(path) and os.path.exists(meta_path):
+        with open(meta_path) as f:
+            return json.load(f)
+    tmp_dir = path + ".d"
+    shutil.rmtree(tmp_dir, ignore_errors=True)
+    with zipfile.ZipFile(base["path"]) as zf:
+        zf.extractall(tmp_dir)
+        names = sorted(i.filename for i in zf.infolist() if not i.is_dir())
+    with open(path + ".list", "w") as f:
+        f.write("\n".join(names) + "\n")
+    subprocess.run(["tar", "-C", tmp_dir, "-czf", path + ".part", "-T", path + ".list"], check=True)
+    os.replace(path + ".part", path)
+    shutil.rmtree(tmp_dir)
+    os.remove(path + ".list")
+    meta = dict(base, name=name, path=path, compressed=os.path.getsize(path), format="tar.gz")
+    with open(meta_path, "w") as f:
+        json.dump(meta, f)
+    return meta
+
+
+def make_any(name, out_dir, quick=False):
+    return make_tgz(name, out_dir, quick) if name in TGZ else make(name, out_dir, quick)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("names", nargs="*", help="default: all but 'large'")
@@ -218,9 +255,9 @@ def main():
     a = ap.parse_args()
     names = a.names or [n for n in SPECS if n != "large" or a.large]
     for n in names:
-        if n not in SPECS:
-            sys.exit(f"unknown archive {n!r}; choose from {', '.join(SPECS)}")
-        print(json.dumps(make(n, a.out, a.quick), ensure_ascii=False), flush=True)
+        if n not in SPECS and n not in TGZ:
+            sys.exit(f"unknown archive {n!r}; choose from {', '.join(list(SPECS) + list(TGZ))}")
+        print(json.dumps(make_any(n, a.out, a.quick), ensure_ascii=False), flush=True)
 
 
 if __name__ == "__main__":

@@ -389,10 +389,12 @@ class Ctx:
 
 
 class Contender:
-    """A pluggable contender: `kind` is 's3' (runs direct and via proxy) or 'local'."""
+    """A pluggable contender: `kind` is 's3' (runs direct and via proxy) or 'local';
+    `formats` the archive formats it extracts."""
     name = ""
     kind = "s3"
     label = ""
+    formats = ("zip",)
 
     def available(self, args):
         return True, ""
@@ -403,6 +405,7 @@ class Contender:
 
 class UnpackdS3(Contender):
     name, kind, label = "unpackd", "s3", "unpackd extract S3->S3"
+    formats = ("zip", "tar.gz")
 
     def available(self, args):
         return unpackd_available(args.unpackd)
@@ -448,6 +451,7 @@ class Ceiling(Contender):
 
 class UnpackdLocal(Contender):
     name, kind, label = "unpackd-local", "local", "unpackd extract file->file"
+    formats = ("zip", "tar.gz")
 
     def available(self, args):
         return unpackd_available(args.unpackd)
@@ -472,9 +476,29 @@ class Unzip(Contender):
 
 class Bsdtar(Contender):
     name, kind, label = "bsdtar", "local", "bsdtar (libarchive)"
+    formats = ("zip", "tar.gz")
 
     def command(self, c):
         return ["bsdtar", "-x", "-f", c.archive_path, "-C", c.out_dir]
+
+
+class GnuTar(Contender):
+    name, kind, label, formats = "tar-xzf", "local", "GNU tar -xzf (gzip -d)", ("tar.gz",)
+
+    def command(self, c):
+        return ["tar", "-xzf", c.archive_path, "-C", c.out_dir]
+
+
+class PigzTar(Contender):
+    name, kind, label, formats = ("tar-pigz", "local", "GNU tar -I pigz -xf (pigz -d)",
+                                  ("tar.gz",))
+
+    def available(self, args):
+        ok = shutil.which("pigz") is not None
+        return ok, "" if ok else "pigz missing (apt-get install pigz)"
+
+    def command(self, c):
+        return ["tar", "-I", "pigz", "-xf", c.archive_path, "-C", c.out_dir]
 
 
 class SevenZip(Contender):
@@ -506,7 +530,8 @@ class UnpackdLocalBefore(Before, UnpackdLocal):
 
 
 CONTENDERS = [UnpackdS3(), UnpackdS3Before(), SeedBaseline(), AwsCli(), Ceiling(),
-              UnpackdLocal(), UnpackdLocalBefore(), Unzip(), Bsdtar(), SevenZip()]
+              UnpackdLocal(), UnpackdLocalBefore(), Unzip(), Bsdtar(), GnuTar(), PigzTar(),
+              SevenZip()]
 REFERENCE = {"s3": "unpackd", "local": "unpackd-local"}
 BEFORE = {c.twin: c.name for c in CONTENDERS if isinstance(c, Before)}  # after -> before
 
@@ -603,9 +628,10 @@ def run(args):
     for n, why in skipped.items():
         print(f"bench: skipping {n}: {why}", flush=True)
 
-    names = args.archives or ["many-small", "big-member", "mixed"] + (["large"] if args.large else [])
+    names = args.archives or (["many-small", "big-member", "mixed"] + (["large"] if args.large else [])
+                              + ["big-member-tgz", "mixed-tgz"])
     print("bench: generating archives (cached in bench/work/archives)", flush=True)
-    metas = [make_archives.make(n, os.path.join(work, "archives"), args.quick) for n in names]
+    metas = [make_archives.make_any(n, os.path.join(work, "archives"), args.quick) for n in names]
 
     services = Services(args, work)
     results = []
@@ -613,7 +639,8 @@ def run(args):
         s3 = s3_client(services.endpoint("direct"))
         store_root = os.path.join(work, "store")
         for meta in metas:
-            key = f"archives/{meta['name']}.zip"
+            fmt = meta.get("format", "zip")
+            key = f"archives/{meta['name']}.{fmt}"
             s3.upload_file(meta["path"], BUCKET, key)
             local_archive = os.path.join(store_root, BUCKET, key)
             os.makedirs(os.path.dirname(local_archive), exist_ok=True)
@@ -624,13 +651,14 @@ def run(args):
             # files as unpackd reads the archive, from memory, never from a busy disk.
             extracted = extracted_copy(meta, services.data if services.data.startswith("/dev/shm/")
                                        else work) \
-                if any(c.name == "ceiling" for c in active) else None
+                if fmt == "zip" and any(c.name == "ceiling" for c in active) else None
             # A slot is one contender in one mode, or an after/before pair that runs back to
             # back: rounds rotate the slots, and a pair swaps its order every other round, so
             # neither side always runs first.
-            by_name = {c.name: c for c in active}
+            fitting = [c for c in active if fmt in c.formats]
+            by_name = {c.name: c for c in fitting}
             slots = []
-            for c in active:
+            for c in fitting:
                 if isinstance(c, Before) and c.twin in by_name:
                     continue  # runs in its twin's slot
                 modes = args.modes if c.kind == "s3" else ["local"]
@@ -639,7 +667,7 @@ def run(args):
                     slots.append([(c, m)] + ([(twin, m)] if twin else []))
             plan = [x for slot in slots for x in slot]
             print(f"\n== {meta['name']}: {meta['members']} members, "
-                  f"{fmt_bytes(meta['uncompressed'])} -> {fmt_bytes(meta['compressed'])} zip",
+                  f"{fmt_bytes(meta['uncompressed'])} -> {fmt_bytes(meta['compressed'])} {fmt}",
                   flush=True)
             first_wall = {}
             for rep in range(args.reps):
@@ -990,7 +1018,7 @@ def main():
           + (", quick" if args.quick else ""))
     for meta in metas:
         print(f"  {meta['name']}: {meta['members']} members, {fmt_bytes(meta['uncompressed'])} "
-              f"uncompressed, {fmt_bytes(meta['compressed'])} zip")
+              f"uncompressed, {fmt_bytes(meta['compressed'])} {meta.get('format', 'zip')}")
     for n, why in skipped.items():
         print(f"  skipped {n}: {why}")
     if args.baseline_unpackd:

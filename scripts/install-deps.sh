@@ -7,9 +7,9 @@ set -euo pipefail
 PKGS=(
   build-essential cmake ninja-build pkg-config git ca-certificates
   libcurl4-openssl-dev libssl-dev zlib1g-dev libdeflate-dev libisal-dev
-  libzstd-dev libbz2-dev liblzma-dev zstd xz-utils bzip2
+  libzstd-dev libbz2-dev liblzma-dev zstd xz-utils bzip2 tar pigz
   nlohmann-json3-dev libpugixml-dev libcli11-dev libspdlog-dev libfmt-dev
-  libsqlite3-dev libicu-dev libuchardet-dev
+  libsqlite3-dev libicu-dev libuchardet-dev libarchive-dev
   libtomlplusplus-dev libcpp-httplib-dev librabbitmq-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   media-types curl

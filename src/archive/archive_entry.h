@@ -15,7 +15,8 @@ enum class EntryKind {
   kFile,
   kDirectory,
   kSymlink,
-  kSpecial,  // device, socket, or a FIFO without data
+  kHardLink,  // tar's link to an earlier member: skipped like a symbolic link, never followed
+  kSpecial,   // device, socket, or a FIFO without data
 };
 
 struct ArchiveEntry {

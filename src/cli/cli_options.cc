@@ -94,6 +94,10 @@ void AddCommonOptions(CLI::App& app, CliOptions& o) {
                "After a new archive version is extracted, delete the objects its older version "
                "left that the new manifest does not list (default: on; only objects whose "
                "metadata names this archive)");
+  app.add_flag("--verify-first", o.verify_first,
+               "tar and other streams: read the whole archive once to check it before writing "
+               "anything (it is read twice); without it, a refusal met while streaming deletes "
+               "what was written");
   app.add_option("--name-encoding", o.name_encoding,
                  "Force the legacy encoding of names without the UTF-8 flag (cp437, cp949, "
                  "shift_jis, gbk, cp1251, koi8-r, cp866, ...); default: detect");
@@ -141,6 +145,7 @@ ExtractJob ToExtractJob(const CliOptions& o, const ObjectRef& archive, const Mem
   job.limits.max_archive_ratio = o.limits.max_member_ratio;
   job.on_error = o.on_error == "skip" ? OnErrorPolicy::kSkip : OnErrorPolicy::kFail;
   job.prune = o.prune;
+  job.verify_first = o.verify_first;
   job.open.names.forced_encoding = o.name_encoding;
   ValidateNameDecodingOptions(job.open.names);  // a typo fails before any request is made
   job.open.max_entries = o.limits.max_members;

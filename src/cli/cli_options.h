@@ -29,6 +29,7 @@ struct CliOptions {
   uint64_t memory_mib = 256;
   std::string on_error = "fail";
   bool prune = true;
+  bool verify_first = false;
   std::string name_encoding;
   bool json = false;
   bool no_progress = false;

@@ -25,6 +25,8 @@ const char* Kind(const ArchiveEntry& e) {
       return "dir";
     case EntryKind::kSymlink:
       return "symlink";
+    case EntryKind::kHardLink:
+      return "hardlink";
     case EntryKind::kSpecial:
       return "special";
     case EntryKind::kFile:
@@ -73,6 +75,7 @@ int RunInspect(const std::string& archive_url, const CliOptions& given) {
                           {"size", info.size},
                           {"etag", inspection.source.etag},
                           {"zip64", info.zip64},
+                          {"read_whole_stream", inspection.read_whole_stream},
                           {"prepended_bytes", info.prepended_bytes},
                           {"name_encoding",
                            {{"legacy", info.names.legacy_encoding},
@@ -88,6 +91,10 @@ int RunInspect(const std::string& archive_url, const CliOptions& given) {
                 Printable(location.ref.ToString()).c_str(), archive.entries().size(),
                 static_cast<unsigned long long>(inspection.plan.total_bytes),
                 info.zip64 ? ", ZIP64" : "");
+    if (inspection.read_whole_stream) {
+      std::printf("%s: a stream without a directory, read whole to list and check it\n",
+                  Printable(info.format).c_str());
+    }
     if (!info.names.legacy_encoding.empty()) {
       std::printf("names: %s%s (%s)\n", Printable(info.names.legacy_encoding).c_str(),
                   info.names.forced ? ", forced" : "", Printable(info.names.reason).c_str());

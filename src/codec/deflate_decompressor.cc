@@ -12,9 +12,11 @@ namespace {
 
 class DeflateDecompressor final : public Decompressor {
  public:
-  DeflateDecompressor() : state_(std::make_unique<inflate_state>()) {
+  // ISAL_DEFLATE: raw deflate, the caller checks the ZIP CRC itself. ISAL_GZIP: one gzip
+  // member, header to trailer, its CRC-32 and length checked here.
+  explicit DeflateDecompressor(int crc_flag) : state_(std::make_unique<inflate_state>()) {
     isal_inflate_init(state_.get());
-    state_->crc_flag = ISAL_DEFLATE;  // raw deflate; the caller checks the ZIP CRC itself
+    state_->crc_flag = crc_flag;
   }
 
   Step Decompress(std::span<const std::byte> in, bool in_is_last,
@@ -28,6 +30,10 @@ class DeflateDecompressor final : public Decompressor {
     state_->next_out = reinterpret_cast<uint8_t*>(out.data());
     state_->avail_out = avail_out;
     const int rc = isal_inflate(state_.get());
+    if (rc == ISAL_INCORRECT_CHECKSUM) {
+      throw Error(ErrorKind::kArchiveRefused,
+                  "gzip member fails its CRC-32 or length check: the data is corrupt");
+    }
     if (rc < 0 && rc != ISAL_OUT_OVERFLOW) {
       throw Error(ErrorKind::kArchiveRefused,
                   "corrupt deflate data (isa-l error " + std::to_string(rc) + ")");
@@ -52,7 +58,11 @@ class DeflateDecompressor final : public Decompressor {
 }  // namespace
 
 std::unique_ptr<Decompressor> MakeDeflateDecompressor() {
-  return std::make_unique<DeflateDecompressor>();
+  return std::make_unique<DeflateDecompressor>(ISAL_DEFLATE);
+}
+
+std::unique_ptr<Decompressor> MakeGzipMemberDecompressor() {
+  return std::make_unique<DeflateDecompressor>(ISAL_GZIP);
 }
 
 }  // namespace unpackd

@@ -2,9 +2,27 @@
 
 #include <vector>
 
+#include "util/ascii.h"
 #include "util/error.h"
 
 namespace unpackd {
+namespace {
+
+// Where the archive suffix of a file name starts: the last dot, or the one before a
+// compressed tar's two-part suffix (.tar.gz, .tar.bz2, .tar.xz, .tar.zst, .tar.lzma)
+// ("result.tar.gz" -> "result", "tar.gz"), so {stem} is the same for result.tar.gz and result.tgz.
+// npos when there is none.
+size_t SuffixStart(const std::string& name) {
+  const size_t dot = name.rfind('.');
+  if (dot == std::string::npos || dot < 5) return dot;
+  const std::string before = AsciiLower(name.substr(dot - 4, 4));
+  const std::string last = AsciiLower(name.substr(dot + 1));
+  const bool compressed =
+      last == "gz" || last == "bz2" || last == "xz" || last == "zst" || last == "lzma";
+  return before == ".tar" && compressed ? dot - 4 : dot;
+}
+
+}  // namespace
 
 Destination ExpandDestination(const std::string& dest_template, const std::string& bucket,
                               const std::string& archive_key) {
@@ -17,7 +35,7 @@ Destination ExpandDestination(const std::string& dest_template, const std::strin
   const size_t slash = archive_key.rfind('/');
   const std::string dir = slash == std::string::npos ? "" : archive_key.substr(0, slash);
   const std::string name = slash == std::string::npos ? archive_key : archive_key.substr(slash + 1);
-  const size_t dot = name.rfind('.');
+  const size_t dot = SuffixStart(name);
   const std::string stem = dot == std::string::npos || dot == 0 ? name : name.substr(0, dot);
   const std::string ext = dot == std::string::npos || dot == 0 ? "" : name.substr(dot + 1);
 

@@ -3,8 +3,9 @@
 // Template placeholders, all taken from the archive's key:
 //   {dir}  the folder of the archive ("a/b" for "a/b/result.zip"; empty at the bucket root)
 //   {name} the archive's file name ("result.zip")
-//   {stem} the name without its last extension ("result")
-//   {ext}  the last extension without the dot ("zip")
+//   {stem} the name without its archive suffix ("result"): the last extension, or both parts
+//          of a compressed tar's (result.tar.gz and result.tgz are both "result")
+//   {ext}  that suffix without the dot ("zip", "tar.gz")
 //   {path} the member's normalized path; must appear once, at the end
 // Empty segments left by an empty placeholder are dropped. The default, "{dir}/{stem}/{path}",
 // is the seed's rule: a/b/result.zip -> a/b/result/<member path>.

@@ -38,6 +38,10 @@ struct ExtractJob {
   // older version of this archive produced and the new manifest does not list (their metadata
   // names this archive's key; nothing else is ever deleted).
   bool prune = true;
+  // Sequential archives (the tar family) only: read the whole stream once to check it before
+  // anything is written (a refusal then writes nothing), and a second time to extract.
+  // Without it, a refusal met while streaming rolls back what was written.
+  bool verify_first = false;
   ArchiveOpenOptions open;
   MemoryPlan memory = MakeMemoryPlan({});
   std::string mime_types_path = "/etc/mime.types";

@@ -11,6 +11,7 @@ Inspection InspectJob(const ExtractJob& job, ObjectStore& source_store,
   OpenedArchive opened = OpenJobArchive(job, source_store);
   Inspection inspection;
   inspection.source = opened.object->info();
+  inspection.read_whole_stream = opened.sequential;
   inspection.plan = MakePlan(*opened.reader, opened.destination,
                              destination_store ? *destination_store : source_store,
                              ContentTypeMap(job.mime_types_path), job.limits);

@@ -15,6 +15,9 @@ struct Inspection {
   std::unique_ptr<RandomAccessObject> object;
   std::unique_ptr<ArchiveReader> archive;  // reads `object`
   ExtractionPlan plan;                     // findings include framing disagreements
+  // A stream without a directory (the tar family): it was read whole, content included, to
+  // list it, as a tar's members and its integrity are only known at its end.
+  bool read_whole_stream = false;
 
   bool Refused() const { return plan.Refused(OnErrorPolicy::kFail); }
 };

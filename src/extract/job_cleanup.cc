@@ -39,6 +39,19 @@ CleanupReport DeleteObjects(ObjectStore& store, const std::string& bucket,
   return report;
 }
 
+Error RolledBack(const Error& e, ObjectStore& store, const std::string& bucket,
+                 const std::vector<std::string>& keys) {
+  if (keys.empty()) return e;
+  const CleanupReport report = DeleteObjects(store, bucket, keys);
+  std::string message = std::string(e.what()) + "; rolled back: deleted the " +
+                        std::to_string(report.deleted) + " objects already written";
+  if (report.failed > 0) {
+    message += ", but " + std::to_string(report.failed) +
+               " could not be deleted and remain (first: " + report.first_failure + ")";
+  }
+  return Error(e.kind(), message, e.code());
+}
+
 CleanupReport PruneStaleObjects(ObjectStore& store, const Destination& destination,
                                 const ObjectRef& archive,
                                 const std::unordered_map<std::string, uint64_t>& listed_before,

@@ -11,6 +11,7 @@
 
 #include "extract/destination.h"
 #include "store/object_store.h"
+#include "util/error.h"
 
 namespace unpackd {
 
@@ -24,6 +25,12 @@ struct CleanupReport {
 // throws for a store error: the caller is already reporting a worse one.
 CleanupReport DeleteObjects(ObjectStore& store, const std::string& bucket,
                             const std::vector<std::string>& keys);
+
+// The refusal `e` after deleting `keys` (what the run wrote, or kept from an earlier run of
+// the same version), so a refused archive leaves nothing behind under --on-error=fail; the
+// message says how many were deleted and how many could not be.
+Error RolledBack(const Error& e, ObjectStore& store, const std::string& bucket,
+                 const std::vector<std::string>& keys);
 
 // Deletes the objects among `listed_before` (key -> size under the destination prefix, listed
 // before the run) that the new manifest does not list (`in_manifest`) and whose metadata says

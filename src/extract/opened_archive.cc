@@ -1,6 +1,9 @@
 #include "extract/opened_archive.h"
 
 #include "archive/formats/open_archive.h"
+#include "archive/listed_archive.h"
+#include "extract/stream_extraction.h"
+#include "io/range_source.h"
 #include "util/error.h"
 
 namespace unpackd {
@@ -23,13 +26,28 @@ OpenedArchive OpenJobArchive(const ExtractJob& job, ObjectStore& source_store,
                     job.pinned_etag + ", the store holds " + opened.object->info().etag,
                 "archive-changed");
   }
+  try {
+    opened.sequential = IsSequentialArchive(*opened.object);
+  } catch (const Error& e) {
+    throw e.WithContext(job.archive.ToString());
+  }
   if (read_directory) ReadJobArchiveDirectory(job, opened);
   return opened;
 }
 
 void ReadJobArchiveDirectory(const ExtractJob& job, OpenedArchive& opened) {
   try {
-    opened.reader = OpenArchive(*opened.object, job.open);
+    if (opened.sequential) {
+      // Read on this thread, in large chunks: inspect has no executor, and --verify-first
+      // reads the stream once more anyway.
+      auto listed =
+          OpenSequentialArchive(std::make_unique<RangeSource>(
+                                    *opened.object, 0, opened.object->info().size, size_t{4} << 20),
+                                StreamOpenOptions(job, opened.object->info().size));
+      opened.reader = ListSequentialArchive(*listed);
+    } else {
+      opened.reader = OpenArchive(*opened.object, job.open);
+    }
   } catch (const Error& e) {
     throw e.WithContext(job.archive.ToString());
   }

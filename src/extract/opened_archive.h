@@ -13,6 +13,9 @@ namespace unpackd {
 struct OpenedArchive {
   std::unique_ptr<RandomAccessObject> object;  // pinned to one version
   std::unique_ptr<ArchiveReader> reader;       // reads `object`; null until the directory is read
+  // Read front to back (the tar family, IsSequentialArchive): it has no directory, so
+  // `reader` is a listing of the whole stream (ListSequentialArchive), and extraction streams.
+  bool sequential = false;
   Destination destination;
 };
 
@@ -25,9 +28,10 @@ Destination JobDestination(const ExtractJob& job);
 OpenedArchive OpenJobArchive(const ExtractJob& job, ObjectStore& source_store,
                              bool read_directory = true);
 
-// Sets opened.reader: reads the directory of the opened version (for a million members, the
-// costliest step before the first byte is written: a job that is already complete skips it).
-// Throws kArchiveRefused (naming the archive) when it cannot be read as an archive.
+// Sets opened.reader: reads the directory of the opened version (a stream: reads it whole) (for a
+// million members, the costliest step before the first byte is written: a job that is already
+// complete skips it). Throws kArchiveRefused (naming the archive) when it cannot be read as an
+// archive.
 void ReadJobArchiveDirectory(const ExtractJob& job, OpenedArchive& opened);
 
 }  // namespace unpackd

@@ -122,160 +122,177 @@ double CompressionRatio(const ArchiveEntry& e) {
 
 }  // namespace
 
+MemberPlanner::MemberPlanner(ExtractionPlan& plan, const std::vector<ArchiveEntry>& entries,
+                             const ObjectStore& destination_store, const ContentTypeMap& types,
+                             const ExtractionLimits& limits)
+    : plan_(plan),
+      entries_(entries),
+      store_(destination_store),
+      types_(types),
+      limits_(limits),
+      reserved_(plan.destination.ManifestKey().substr(plan.destination.prefix.size())),
+      reserved_dir_(reserved_.substr(0, reserved_.find('/') + 1)) {
+  CheckDestinationPrefix(plan.destination, destination_store);
+}
+
+void MemberPlanner::Reserve(size_t members) {
+  if (members <= plan_.members.capacity()) return;
+  plan_.members.reserve(members);
+  // by_path_ views the planned keys, which moved.
+  by_path_.clear();
+  for (const PlannedMember& m : plan_.members) by_path_.emplace(plan_.PathOf(m), m.entry_index);
+}
+
+bool MemberPlanner::Add(const ArchiveEntry& e, bool refused_already) {
+  auto& findings = plan_.findings;
+  const auto& entries = entries_;
+  const auto& destination = plan_.destination;
+  const auto& limits = limits_;
+  bool refused = refused_already;
+  auto refuse = [&](std::string code, std::string message) {
+    findings.push_back(MemberFinding(Severity::kRefuse, std::move(code), e, std::move(message)));
+    return false;
+  };
+  auto normalized = NormalizeMemberPath(e.name);
+  if (auto* unsafe = std::get_if<UnsafePath>(&normalized)) {
+    return refuse("unsafe-path", unsafe->reason + "; it would land outside the destination");
+  }
+  const std::string path = std::get<std::string>(std::move(normalized));
+  if (e.kind == EntryKind::kDirectory) {
+    ++plan_.directories;
+    if (!path.empty()) folders_.push_back(path.ends_with('/') ? path : path + '/');
+    return false;
+  }
+  if (e.kind == EntryKind::kSymlink || e.kind == EntryKind::kHardLink) {
+    // A link is never written, but its name is still a member's name: the duplicate rule
+    // applies to it as to a file (README), so a link and a file of one name are refused.
+    const uint32_t other = DuplicateOf(path, by_path_, links_);
+    if (other != kNoEntry) {
+      return refuse("duplicate-name",
+                    "normalizes to the same key as member '" + entries[other].name + "'");
+    }
+    links_.emplace(path, e.index);
+    const bool hard = e.kind == EntryKind::kHardLink;
+    findings.push_back(MemberFinding(Severity::kSkip, hard ? "hardlink" : "symlink", e,
+                                     std::string(hard ? "hard link" : "symbolic link") +
+                                         " skipped (links are never created or followed)"));
+    return false;
+  }
+  if (e.kind == EntryKind::kSpecial) {
+    return refuse("special-file",
+                  "device, socket or FIFO without data; only regular files are extracted");
+  }
+  if (!e.encryption.empty()) {
+    return refuse("encrypted", e.encryption + " encryption; encrypted members are not supported");
+  }
+  if (!e.codec) {
+    return refuse("unsupported-method",
+                  "compression method " + e.method_name + " is not supported");
+  }
+  std::string key = destination.KeyFor(path);
+  if (key.size() > limits.max_key_bytes) {
+    return refuse("name-too-long", "destination key is " + std::to_string(key.size()) +
+                                       " bytes, over the limit of " +
+                                       std::to_string(limits.max_key_bytes));
+  }
+  if (auto problem = store_.KeyProblem(key)) {
+    return refuse("unstorable-name",
+                  "the destination store cannot hold its key: the key " + *problem);
+  }
+  if (static_cast<uint32_t>(std::count(path.begin(), path.end(), '/')) + 1 > limits.max_depth) {
+    return refuse("path-too-deep",
+                  "more than " + std::to_string(limits.max_depth) + " path segments");
+  }
+  if (path == reserved_ || path.starts_with(reserved_dir_)) {
+    return refuse("reserved-name", "'" + reserved_dir_ + "' is reserved for unpackd's manifest");
+  }
+  if (e.size > limits.max_member_bytes) {
+    return refuse("member-size-limit", "declares " + std::to_string(e.size) +
+                                           " bytes, over the limit of " +
+                                           std::to_string(limits.max_member_bytes));
+  }
+  if (const uint32_t other = DuplicateOf(path, by_path_, links_); other != kNoEntry) {
+    return refuse("duplicate-name",
+                  "normalizes to the same key as member '" + entries[other].name + "'");
+  }
+  const std::string folded = AsciiLower(path);
+  const size_t folded_hash = std::hash<std::string>{}(folded);
+  if (auto it = by_folded_path_.find(folded_hash);
+      it != by_folded_path_.end() &&
+      AsciiLower(std::string(plan_.PathOf(plan_.members[it->second]))) == folded) {
+    findings.push_back(MemberFinding(
+        Severity::kWarning, "case-collision", e,
+        "differs only in case from member '" + entries[plan_.members[it->second].entry_index].name +
+            "'; both are extracted, but they collide on case-insensitive file systems"));
+  }
+  if (refused) return false;  // overlapping data, found by the format
+  if (const double ratio = CompressionRatio(e);
+      e.size > kRatioWarningMinBytes && ratio > limits.warn_member_ratio) {
+    findings.push_back(MemberFinding(Severity::kWarning, "high-ratio", e,
+                                     "compresses " + std::to_string(static_cast<uint64_t>(ratio)) +
+                                         ":1 (" + std::to_string(e.size) + " bytes from " +
+                                         std::to_string(e.stored_size) +
+                                         " stored); allowed, but zip bombs look like this"));
+  }
+  std::string type = types_.ForPath(path);
+  auto& content_type = content_types_[type];
+  if (!content_type) content_type = std::make_shared<const std::string>(std::move(type));
+  if (plan_.members.size() == plan_.members.capacity()) {
+    Reserve(std::max<size_t>(16, plan_.members.size() * 2));
+  }
+  plan_.members.push_back(PlannedMember{e.index, std::move(key), content_type});
+  by_path_.emplace(plan_.PathOf(plan_.members.back()), e.index);
+  by_folded_path_.emplace(folded_hash, static_cast<uint32_t>(plan_.members.size() - 1));
+  plan_.total_bytes += e.size;
+  return true;
+}
+
+void MemberPlanner::Finish(uint64_t archive_size, bool check_folders) {
+  auto& findings = plan_.findings;
+  if (check_folders && !store_.KeysMayNest())
+    RefuseFilesThatAreFolders(plan_, entries_, folders_, findings);
+  if (plan_.total_bytes > limits_.max_total_bytes) {
+    findings.push_back(
+        ArchiveFinding("total-size-limit", "members declare " + std::to_string(plan_.total_bytes) +
+                                               " bytes in all, over the limit of " +
+                                               std::to_string(limits_.max_total_bytes)));
+  }
+  const double archive_bytes = static_cast<double>(std::max<uint64_t>(archive_size, 1));
+  if (limits_.max_archive_ratio > 0 && plan_.total_bytes > (uint64_t{1} << 20) &&
+      static_cast<double>(plan_.total_bytes) > limits_.max_archive_ratio * archive_bytes) {
+    findings.push_back(ArchiveFinding(
+        "archive-ratio-limit", "members declare " + std::to_string(plan_.total_bytes) +
+                                   " bytes from a " + std::to_string(archive_size) +
+                                   "-byte archive, over the ratio limit of " +
+                                   std::to_string(static_cast<int>(limits_.max_archive_ratio)) +
+                                   ":1 (possible zip bomb)"));
+  }
+}
+
 ExtractionPlan MakePlan(const ArchiveReader& archive, const Destination& destination,
                         const ObjectStore& destination_store, const ContentTypeMap& types,
                         const ExtractionLimits& limits) {
-  CheckDestinationPrefix(destination, destination_store);
   ExtractionPlan plan;
   plan.destination = destination;
   const auto& entries = archive.entries();
-  auto& findings = plan.findings;
-
+  MemberPlanner planner(plan, entries, destination_store, types, limits);
   if (entries.size() > limits.max_members) {
-    findings.push_back(ArchiveFinding("too-many-members", std::to_string(entries.size()) +
-                                                              " members, over the limit of " +
-                                                              std::to_string(limits.max_members)));
+    plan.findings.push_back(ArchiveFinding(
+        "too-many-members", std::to_string(entries.size()) + " members, over the limit of " +
+                                std::to_string(limits.max_members)));
   }
-  for (Finding& f : archive.StructuralFindings()) findings.push_back(std::move(f));
+  for (Finding& f : archive.StructuralFindings()) plan.findings.push_back(std::move(f));
 
   // A structural warning (a FIFO holding data, a malformed extra field unpackd does not read)
   // leaves its member to be extracted.
   std::vector<bool> refused(entries.size(), false);
-  for (const auto& f : findings) {
+  for (const auto& f : plan.findings) {
     if (f.member && f.severity != Severity::kWarning) refused[*f.member] = true;
   }
-  // Views into the planned keys (members is reserved, so they never move) and hashes of the
-  // case-folded paths: the plan's own strings, not copies, at any member count.
-  plan.members.reserve(entries.size());
-  std::unordered_map<std::string_view, uint32_t> by_path;  // -> entry index
-  std::unordered_map<size_t, uint32_t> by_folded_path;     // hash -> index into plan.members
-  std::unordered_map<std::string, uint32_t> links;         // symbolic links' paths -> entry
-  std::unordered_map<std::string, std::shared_ptr<const std::string>> content_types;
-  // Folder entries' paths ("a/b/"), for stores where a key cannot also be a folder.
-  std::vector<std::string> folders;
-  const std::string reserved = destination.ManifestKey().substr(destination.prefix.size());
-  const std::string reserved_dir = reserved.substr(0, reserved.find('/') + 1);
-
-  for (const ArchiveEntry& e : entries) {
-    auto refuse = [&](std::string code, std::string message) {
-      findings.push_back(MemberFinding(Severity::kRefuse, std::move(code), e, std::move(message)));
-      refused[e.index] = true;
-    };
-    auto normalized = NormalizeMemberPath(e.name);
-    if (auto* unsafe = std::get_if<UnsafePath>(&normalized)) {
-      refuse("unsafe-path", unsafe->reason + "; it would land outside the destination");
-      continue;
-    }
-    const std::string path = std::get<std::string>(std::move(normalized));
-    if (e.kind == EntryKind::kDirectory) {
-      ++plan.directories;
-      if (!path.empty()) folders.push_back(path.ends_with('/') ? path : path + '/');
-      continue;
-    }
-    if (e.kind == EntryKind::kSymlink) {
-      // A link is never written, but its name is still a member's name: the duplicate rule
-      // applies to it as to a file (README), so a link and a file of one name are refused.
-      const uint32_t other = DuplicateOf(path, by_path, links);
-      if (other != kNoEntry) {
-        refuse("duplicate-name",
-               "normalizes to the same key as member '" + entries[other].name + "'");
-        continue;
-      }
-      links.emplace(path, e.index);
-      findings.push_back(
-          MemberFinding(Severity::kSkip, "symlink", e,
-                        "symbolic link skipped (links are never created or followed)"));
-      continue;
-    }
-    if (e.kind == EntryKind::kSpecial) {
-      refuse("special-file",
-             "device, socket or FIFO without data; only regular files are extracted");
-      continue;
-    }
-    if (!e.encryption.empty()) {
-      refuse("encrypted", e.encryption + " encryption; encrypted members are not supported");
-      continue;
-    }
-    if (!e.codec) {
-      refuse("unsupported-method", "compression method " + e.method_name + " is not supported");
-      continue;
-    }
-    std::string key = destination.KeyFor(path);
-    if (key.size() > limits.max_key_bytes) {
-      refuse("name-too-long", "destination key is " + std::to_string(key.size()) +
-                                  " bytes, over the limit of " +
-                                  std::to_string(limits.max_key_bytes));
-      continue;
-    }
-    if (auto problem = destination_store.KeyProblem(key)) {
-      refuse("unstorable-name", "the destination store cannot hold its key: the key " + *problem);
-      continue;
-    }
-    if (static_cast<uint32_t>(std::count(path.begin(), path.end(), '/')) + 1 > limits.max_depth) {
-      refuse("path-too-deep", "more than " + std::to_string(limits.max_depth) + " path segments");
-      continue;
-    }
-    if (path == reserved || path.starts_with(reserved_dir)) {
-      refuse("reserved-name", "'" + reserved_dir + "' is reserved for unpackd's manifest");
-      continue;
-    }
-    if (e.size > limits.max_member_bytes) {
-      refuse("member-size-limit", "declares " + std::to_string(e.size) +
-                                      " bytes, over the limit of " +
-                                      std::to_string(limits.max_member_bytes));
-      continue;
-    }
-    if (const uint32_t other = DuplicateOf(path, by_path, links); other != kNoEntry) {
-      refuse("duplicate-name",
-             "normalizes to the same key as member '" + entries[other].name + "'");
-      continue;
-    }
-    const std::string folded = AsciiLower(path);
-    const size_t folded_hash = std::hash<std::string>{}(folded);
-    if (auto it = by_folded_path.find(folded_hash);
-        it != by_folded_path.end() &&
-        AsciiLower(std::string(plan.PathOf(plan.members[it->second]))) == folded) {
-      findings.push_back(MemberFinding(
-          Severity::kWarning, "case-collision", e,
-          "differs only in case from member '" +
-              entries[plan.members[it->second].entry_index].name +
-              "'; both are extracted, but they collide on case-insensitive file systems"));
-    }
-    if (refused[e.index]) continue;  // overlapping data, found above
-    if (const double ratio = CompressionRatio(e);
-        e.size > kRatioWarningMinBytes && ratio > limits.warn_member_ratio) {
-      findings.push_back(MemberFinding(
-          Severity::kWarning, "high-ratio", e,
-          "compresses " + std::to_string(static_cast<uint64_t>(ratio)) + ":1 (" +
-              std::to_string(e.size) + " bytes from " + std::to_string(e.stored_size) +
-              " stored); allowed, but zip bombs look like this"));
-    }
-    std::string type = types.ForPath(path);
-    auto& content_type = content_types[type];
-    if (!content_type) content_type = std::make_shared<const std::string>(std::move(type));
-    plan.members.push_back(PlannedMember{e.index, std::move(key), content_type});
-    by_path.emplace(plan.PathOf(plan.members.back()), e.index);
-    by_folded_path.emplace(folded_hash, static_cast<uint32_t>(plan.members.size() - 1));
-    plan.total_bytes += e.size;
-  }
-
-  if (!destination_store.KeysMayNest()) RefuseFilesThatAreFolders(plan, entries, folders, findings);
-
-  if (plan.total_bytes > limits.max_total_bytes) {
-    findings.push_back(
-        ArchiveFinding("total-size-limit", "members declare " + std::to_string(plan.total_bytes) +
-                                               " bytes in all, over the limit of " +
-                                               std::to_string(limits.max_total_bytes)));
-  }
-  const double archive_bytes = static_cast<double>(std::max<uint64_t>(archive.info().size, 1));
-  if (limits.max_archive_ratio > 0 && plan.total_bytes > (uint64_t{1} << 20) &&
-      static_cast<double>(plan.total_bytes) > limits.max_archive_ratio * archive_bytes) {
-    findings.push_back(ArchiveFinding(
-        "archive-ratio-limit",
-        "members declare " + std::to_string(plan.total_bytes) + " bytes from a " +
-            std::to_string(archive.info().size) + "-byte archive, over the ratio limit of " +
-            std::to_string(static_cast<int>(limits.max_archive_ratio)) + ":1 (possible zip bomb)"));
-  }
+  // Reserved once, so the planner's views into the planned keys never move.
+  planner.Reserve(entries.size());
+  for (const ArchiveEntry& e : entries) planner.Add(e, refused[e.index]);
+  planner.Finish(archive.info().size);
   return plan;
 }
 

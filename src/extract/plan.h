@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "archive/archive_reader.h"
@@ -39,6 +40,46 @@ struct ExtractionPlan {
   bool Refused(OnErrorPolicy policy) const;
   // One line naming the first refusing findings, for error messages.
   std::string RefusalSummary() const;
+};
+
+// Plans members one at a time, as a stream yields them (the tar family); MakePlan runs it
+// over a directory. Decides exactly as MakePlan does, but only from the entries seen so far:
+// a duplicate is the later of two names.
+class MemberPlanner {
+ public:
+  // `plan.destination` must be set; `entries` are the archive's entries so far
+  // (entries[i].index == i), grown by the caller, read for messages. Everything must outlive
+  // the planner. Throws as MakePlan does for a destination the store cannot hold.
+  MemberPlanner(ExtractionPlan& plan, const std::vector<ArchiveEntry>& entries,
+                const ObjectStore& destination_store, const ContentTypeMap& types,
+                const ExtractionLimits& limits);
+
+  // Room for `members` planned members (a directory's count); growing costs an index rebuild.
+  void Reserve(size_t members);
+
+  // Plans `entry`: appends it to plan.members and returns true, or adds the finding that
+  // refuses or skips it (none when `refused_already`: the format's finding says why).
+  bool Add(const ArchiveEntry& entry, bool refused_already = false);
+
+  // Once every entry was added: files other members use as folders (stores that cannot nest
+  // keys; with `check_folders`), the declared total and its ratio to `archive_size`.
+  void Finish(uint64_t archive_size, bool check_folders = true);
+
+ private:
+  ExtractionPlan& plan_;
+  const std::vector<ArchiveEntry>& entries_;
+  const ObjectStore& store_;
+  const ContentTypeMap& types_;
+  const ExtractionLimits& limits_;
+  const std::string reserved_;      // the manifest's path below the prefix
+  const std::string reserved_dir_;  // and its folder
+  // Views into the planned keys (rebuilt when plan.members grows) and hashes of the
+  // case-folded paths: the plan's own strings, not copies, at any member count.
+  std::unordered_map<std::string_view, uint32_t> by_path_;  // -> entry index
+  std::unordered_map<size_t, uint32_t> by_folded_path_;     // hash -> index into plan.members
+  std::unordered_map<std::string, uint32_t> links_;         // links' paths -> entry
+  std::unordered_map<std::string, std::shared_ptr<const std::string>> content_types_;
+  std::vector<std::string> folders_;  // folder entries' paths ("a/b/")
 };
 
 // `destination_store` is where the members go: a member whose key it cannot hold (a segment

@@ -15,10 +15,12 @@
 #include "extract/job_cleanup.h"
 #include "extract/manifest_reader.h"
 #include "extract/manifest_writer.h"
+#include "extract/member_copy.h"
 #include "extract/member_metadata.h"
 #include "extract/opened_archive.h"
 #include "extract/plan.h"
 #include "extract/read_batches.h"
+#include "extract/stream_extraction.h"
 #include "io/cached_range.h"
 #include "io/read_ahead_source.h"
 #include "util/error.h"
@@ -85,14 +87,14 @@ ReadShape ShapeReads(const ExtractionPlan& plan, const ArchiveReader& archive,
 class JobRun {
  public:
   JobRun(const ExtractJob& job, const JobServices& services, const OpenedArchive& opened,
-         const ExtractionPlan& plan, std::unordered_map<std::string, uint64_t> existing)
+         const ExtractionPlan& plan, const std::unordered_map<std::string, uint64_t>& existing)
       : job_(job),
         services_(services),
         archive_info_(opened.object->info()),
         source_(opened.object.get()),
         archive_(*opened.reader),
         plan_(plan),
-        existing_(std::move(existing)),
+        existing_(existing),
         decoder_budget_(job.memory.decoder_windows),
         outcomes_(plan.members.size()) {}
 
@@ -129,9 +131,6 @@ class JobRun {
     MutexLock lock(mu_);
     return std::move(outcomes_);
   }
-
-  // Keys and sizes under the destination prefix before the run.
-  const std::unordered_map<std::string, uint64_t>& existing() const { return existing_; }
 
  private:
   bool Stopping() const {
@@ -208,25 +207,15 @@ class JobRun {
 
   void Copy(MemberReader& reader, const ObjectRef& dest, const PlannedMember& member,
             const ArchiveEntry& entry) {
-    WriteOptions write;
-    write.content_type = *member.content_type;
-    write.metadata = MemberMetadata(job_.archive, archive_info_.etag, entry.crc32);
-    write.size_hint = entry.size;
-    write.upload_records_prefix = plan_.destination.UploadRecordsPrefix();
-    auto writer = services_.destination_store->NewWriter(dest, write);
+    const WriteOptions write =
+        MemberWriteOptions(job_.archive, archive_info_.etag, *member.content_type, entry.crc32,
+                           entry.size, plan_.destination.UploadRecordsPrefix());
     std::vector<std::byte> buffer(static_cast<size_t>(
         std::min<uint64_t>(job_.memory.copy_buffer_bytes, std::max<uint64_t>(entry.size, 1))));
-    for (;;) {
-      const size_t n = reader.Read(buffer);
-      if (n == 0) break;  // size and CRC verified by the reader
-      writer->Append(std::span(buffer).first(n));
+    CopyMember(reader, *services_.destination_store, dest, write, buffer, [&](size_t n) {
       Emit(ProgressEvent::Bytes(entry.index, n));
-      if (stop_.load()) {
-        writer->Abort();
-        throw Error(ErrorKind::kIo, "stopped: another member failed");
-      }
-    }
-    writer->Commit();
+      return !stop_.load();
+    });
   }
 
   void Finish(const ArchiveEntry& entry, const PlannedMember& member, Outcome outcome,
@@ -246,7 +235,7 @@ class JobRun {
   RandomAccessSource* const source_;
   const ArchiveReader& archive_;
   const ExtractionPlan& plan_;
-  const std::unordered_map<std::string, uint64_t> existing_;
+  const std::unordered_map<std::string, uint64_t>& existing_;
   size_t read_chunk_ = 0;
   MemoryBudget decoder_budget_;
   std::atomic<bool> stop_{false};
@@ -281,15 +270,7 @@ Error RolledBack(const Error& e, const ExtractionPlan& plan,
       keys.push_back(plan.members[i].key);
     }
   }
-  if (keys.empty()) return e;
-  const CleanupReport report = DeleteObjects(store, plan.destination.bucket, keys);
-  std::string message = std::string(e.what()) + "; rolled back: deleted the " +
-                        std::to_string(report.deleted) + " objects already written";
-  if (report.failed > 0) {
-    message += ", but " + std::to_string(report.failed) +
-               " could not be deleted and remain (first: " + report.first_failure + ")";
-  }
-  return Error(e.kind(), message, e.code());
+  return unpackd::RolledBack(e, store, plan.destination.bucket, keys);
 }
 
 // A read pinned to the archive's version failed its precondition: if the store now holds
@@ -308,6 +289,99 @@ void RethrowIfArchiveChanged(const ExtractJob& job, const ObjectInfo& archive,
               job.archive.ToString() + ": archive changed during extraction (ETag " + archive.etag +
                   " -> " + now + "); run the job again for the new version",
               "archive-changed");
+}
+
+// The end every run shares, once every member is written: the manifest (the commit point:
+// counts first, then the lists, streamed), then pruning what an older version left.
+// `outcomes` are per plan.members. Throws kCancelled when members were left unwritten by a
+// cancellation.
+void FinishJob(const ExtractJob& job, const JobServices& services, ExtractResult& result,
+               const ObjectInfo& archive_info, const ExtractionPlan& plan,
+               std::span<const ArchiveEntry> entries, const std::vector<MemberOutcome>& outcomes,
+               const std::unordered_map<std::string, uint64_t>& existing) {
+  const Destination& destination = plan.destination;
+  // First the counts (they lead the manifest), then the lists, streamed.
+  ManifestSummary& manifest = result.manifest;
+  manifest = ManifestHeader(job, archive_info, destination);
+  auto skips_member = [](const Finding& f) { return f.member && f.severity != Severity::kWarning; };
+  for (const auto& f : plan.findings) manifest.skipped_count += skips_member(f) ? 1 : 0;
+  size_t not_started = 0;
+  for (size_t i = 0; i < plan.members.size(); ++i) {
+    const PlannedMember& m = plan.members[i];
+    const ArchiveEntry& e = entries[m.entry_index];
+    switch (outcomes[i].state) {
+      case Outcome::kWritten:
+        ++result.members_written;
+        break;
+      case Outcome::kReused:
+        ++result.members_reused;
+        break;
+      case Outcome::kFailed:
+        ++manifest.skipped_count;
+        result.findings.push_back(Finding{Severity::kRefuse, "stream-error", e.index,
+                                          std::string(plan.PathOf(m)), outcomes[i].message()});
+        continue;
+      default:
+        ++not_started;
+        continue;
+    }
+    ++manifest.member_count;
+    manifest.total_bytes += e.size;
+  }
+  if (not_started > 0) {
+    if (services.cancel && services.cancel->cancelled()) {
+      if (services.progress) {
+        services.progress->OnProgress(ProgressEvent::JobFinished(Outcome::kCancelled));
+      }
+      throw Error(ErrorKind::kCancelled,
+                  job.archive.ToString() + ": cancelled with " + std::to_string(not_started) +
+                      " of " + std::to_string(plan.members.size()) +
+                      " members not written; run the job again to finish it",
+                  "cancelled");
+    }
+    throw Error(ErrorKind::kInternal, job.archive.ToString() + ": " + std::to_string(not_started) +
+                                          " members were never processed");
+  }
+  ManifestWriter writer(*services.destination_store, result.job.manifest, manifest,
+                        destination.UploadRecordsPrefix());
+  for (size_t i = 0; i < plan.members.size(); ++i) {
+    const MemberOutcome& outcome = outcomes[i];
+    if (outcome.state != Outcome::kWritten && outcome.state != Outcome::kReused) continue;
+    const PlannedMember& m = plan.members[i];
+    const ArchiveEntry& e = entries[m.entry_index];
+    writer.AddMember({std::string(plan.PathOf(m)), m.key, e.size, e.crc32, *m.content_type});
+  }
+  for (const auto& f : plan.findings) {
+    if (skips_member(f)) writer.AddSkip({f.member_name, f.code, f.message});
+  }
+  for (size_t i = 0; i < plan.members.size(); ++i) {
+    if (outcomes[i].state == Outcome::kFailed) {
+      writer.AddSkip(
+          {std::string(plan.PathOf(plan.members[i])), "stream-error", outcomes[i].message()});
+    }
+  }
+  writer.Commit();
+
+  if (job.prune && !existing.empty()) {
+    std::unordered_set<std::string_view> in_manifest;
+    for (size_t i = 0; i < plan.members.size(); ++i) {
+      if (outcomes[i].state == Outcome::kWritten || outcomes[i].state == Outcome::kReused) {
+        in_manifest.insert(plan.members[i].key);
+      }
+    }
+    try {
+      result.objects_pruned =
+          PruneStaleObjects(*services.destination_store, destination, job.archive, existing,
+                            [&](std::string_view key) { return in_manifest.contains(key); })
+              .deleted;
+    } catch (const Error& e) {
+      // The extraction is complete and vouched for; a stale object left behind is worth a
+      // warning, not a failed job.
+      result.findings.push_back(
+          Finding{Severity::kWarning, "prune-failed", std::nullopt, "",
+                  std::string("stale objects of an older version remain: ") + e.what()});
+    }
+  }
 }
 
 }  // namespace
@@ -358,23 +432,32 @@ ExtractResult RunExtractJob(const ExtractJob& job, const JobServices& services) 
     return result;
   }
 
-  ReadJobArchiveDirectory(job, opened);
-  const ExtractionPlan plan = MakePlan(*opened.reader, destination, *services.destination_store,
-                                       ContentTypeMap(job.mime_types_path), job.limits);
-  result.findings = plan.findings;
-  if (plan.Refused(job.on_error)) {
-    throw Error(ErrorKind::kArchiveRefused,
-                job.archive.ToString() + ": archive refused: " + plan.RefusalSummary(),
-                "archive-refused");
-  }
-  if (services.progress) {
-    services.progress->OnProgress(ProgressEvent::JobStarted(plan.members.size(), plan.total_bytes));
+  const ContentTypeMap types(job.mime_types_path);
+  // A directory (ZIP), or the listing pass a stream makes under --verify-first: either way the
+  // whole plan is known, and a refusal here has written nothing.
+  std::optional<ExtractionPlan> planned;
+  if (!opened.sequential || job.verify_first) {
+    ReadJobArchiveDirectory(job, opened);
+    planned = MakePlan(*opened.reader, destination, *services.destination_store, types, job.limits);
+    result.findings = planned->findings;
+    if (planned->Refused(job.on_error)) {
+      throw Error(ErrorKind::kArchiveRefused,
+                  job.archive.ToString() + ": archive refused: " + planned->RefusalSummary(),
+                  "archive-refused");
+    }
+    if (services.progress) {
+      services.progress->OnProgress(
+          ProgressEvent::JobStarted(planned->members.size(), planned->total_bytes));
+    }
   }
 
   // A manifest of another archive version vouches for objects this run is about to replace:
   // it goes before the first of them is written, so the destination never claims a
   // completeness it does not have. (A refusal above leaves it: nothing was written.)
-  if (previous) services.destination_store->Delete(result.job.manifest);
+  auto delete_previous_manifest = [&] {
+    if (previous) services.destination_store->Delete(result.job.manifest);
+  };
+  if (!opened.sequential) delete_previous_manifest();
 
   // Multipart uploads an interrupted run left (killed mid-member): aborted before this run
   // starts its own, and only those its upload records prove unpackd started. Resuming them
@@ -400,99 +483,42 @@ ExtractResult RunExtractJob(const ExtractJob& job, const JobServices& services) 
                                      });
   }
 
-  JobRun run(job, services, opened, plan, std::move(existing));
-  try {
-    run.Run(ShapeReads(plan, *opened.reader, job.memory));
-  } catch (const Error& e) {
-    if (e.kind() == ErrorKind::kArchiveRefused) {
-      throw RolledBack(e, plan, run.TakeOutcomes(), *services.destination_store);
-    }
-    if (e.kind() == ErrorKind::kPrecondition) {
-      RethrowIfArchiveChanged(job, archive_info, *services.source_store);
-    }
-    throw;
-  }
-  const std::vector<MemberOutcome> outcomes = run.TakeOutcomes();
-
-  // First the counts (they lead the manifest), then the lists, streamed.
-  ManifestSummary& manifest = result.manifest;
-  manifest = ManifestHeader(job, archive_info, destination);
-  auto skips_member = [](const Finding& f) { return f.member && f.severity != Severity::kWarning; };
-  for (const auto& f : plan.findings) manifest.skipped_count += skips_member(f) ? 1 : 0;
-  size_t not_started = 0;
-  for (size_t i = 0; i < plan.members.size(); ++i) {
-    const PlannedMember& m = plan.members[i];
-    const ArchiveEntry& e = opened.reader->entries()[m.entry_index];
-    switch (outcomes[i].state) {
-      case Outcome::kWritten:
-        ++result.members_written;
-        break;
-      case Outcome::kReused:
-        ++result.members_reused;
-        break;
-      case Outcome::kFailed:
-        ++manifest.skipped_count;
-        result.findings.push_back(Finding{Severity::kRefuse, "stream-error", e.index,
-                                          std::string(plan.PathOf(m)), outcomes[i].message()});
-        continue;
-      default:
-        ++not_started;
-        continue;
-    }
-    ++manifest.member_count;
-    manifest.total_bytes += e.size;
-  }
-  if (not_started > 0) {
-    if (services.cancel && services.cancel->cancelled()) {
-      emit_finished(Outcome::kCancelled);
-      throw Error(ErrorKind::kCancelled,
-                  job.archive.ToString() + ": cancelled with " + std::to_string(not_started) +
-                      " of " + std::to_string(plan.members.size()) +
-                      " members not written; run the job again to finish it",
-                  "cancelled");
-    }
-    throw Error(ErrorKind::kInternal, job.archive.ToString() + ": " + std::to_string(not_started) +
-                                          " members were never processed");
-  }
-  ManifestWriter writer(*services.destination_store, result.job.manifest, manifest,
-                        destination.UploadRecordsPrefix());
-  for (size_t i = 0; i < plan.members.size(); ++i) {
-    const MemberOutcome& outcome = outcomes[i];
-    if (outcome.state != Outcome::kWritten && outcome.state != Outcome::kReused) continue;
-    const PlannedMember& m = plan.members[i];
-    const ArchiveEntry& e = opened.reader->entries()[m.entry_index];
-    writer.AddMember({std::string(plan.PathOf(m)), m.key, e.size, e.crc32, *m.content_type});
-  }
-  for (const auto& f : plan.findings) {
-    if (skips_member(f)) writer.AddSkip({f.member_name, f.code, f.message});
-  }
-  for (size_t i = 0; i < plan.members.size(); ++i) {
-    if (outcomes[i].state == Outcome::kFailed) {
-      writer.AddSkip(
-          {std::string(plan.PathOf(plan.members[i])), "stream-error", outcomes[i].message()});
-    }
-  }
-  writer.Commit();
-
-  if (job.prune && !run.existing().empty()) {
-    std::unordered_set<std::string_view> in_manifest;
-    for (size_t i = 0; i < plan.members.size(); ++i) {
-      if (outcomes[i].state == Outcome::kWritten || outcomes[i].state == Outcome::kReused) {
-        in_manifest.insert(plan.members[i].key);
-      }
-    }
+  if (opened.sequential) {
+    // A stream is planned again as it is read (the plan above only checked it): the same
+    // entries in the same order give the same plan.
+    StreamedMembers streamed;
     try {
-      result.objects_pruned =
-          PruneStaleObjects(*services.destination_store, destination, job.archive, run.existing(),
-                            [&](std::string_view key) { return in_manifest.contains(key); })
-              .deleted;
+      streamed = ExtractStream(job, services, *opened.object, destination, types, existing,
+                               delete_previous_manifest);
     } catch (const Error& e) {
-      // The extraction is complete and vouched for; a stale object left behind is worth a
-      // warning, not a failed job.
-      result.findings.push_back(
-          Finding{Severity::kWarning, "prune-failed", std::nullopt, "",
-                  std::string("stale objects of an older version remain: ") + e.what()});
+      if (e.kind() == ErrorKind::kPrecondition) {
+        RethrowIfArchiveChanged(job, archive_info, *services.source_store);
+      }
+      if (e.kind() == ErrorKind::kCancelled) emit_finished(Outcome::kCancelled);
+      throw;
     }
+    if (!planned) {
+      for (Finding& f : streamed.plan.findings) result.findings.push_back(std::move(f));
+    }
+    std::vector<MemberOutcome> outcomes(streamed.outcomes.size());
+    for (size_t i = 0; i < outcomes.size(); ++i) outcomes[i].state = streamed.outcomes[i];
+    FinishJob(job, services, result, archive_info, streamed.plan, streamed.entries, outcomes,
+              existing);
+  } else {
+    JobRun run(job, services, opened, *planned, existing);
+    try {
+      run.Run(ShapeReads(*planned, *opened.reader, job.memory));
+    } catch (const Error& e) {
+      if (e.kind() == ErrorKind::kArchiveRefused) {
+        throw RolledBack(e, *planned, run.TakeOutcomes(), *services.destination_store);
+      }
+      if (e.kind() == ErrorKind::kPrecondition) {
+        RethrowIfArchiveChanged(job, archive_info, *services.source_store);
+      }
+      throw;
+    }
+    FinishJob(job, services, result, archive_info, *planned, opened.reader->entries(),
+              run.TakeOutcomes(), existing);
   }
   result.seconds = SecondsSince(started);
   emit_finished(Outcome::kWritten);

@@ -110,10 +110,8 @@ std::vector<std::string> NameCandidates(const Rule& rule, const TemplateParts& p
   if (parts.uses_name) return {middle};
   std::vector<std::string> names;
   for (const std::string& suffix : rule.suffixes) {
+    // The stem drops a compressed tar's whole suffix (destination.h): "r.tar.gz" -> "r".
     names.push_back(middle + suffix);
-    // ".tar.gz": the stem of "r.tar.gz" is "r.tar", so the name is the stem plus ".gz".
-    const size_t dot = suffix.rfind('.');
-    if (dot != std::string::npos && dot > 0) names.push_back(middle + suffix.substr(dot));
   }
   return names;
 }

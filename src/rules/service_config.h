@@ -1,7 +1,8 @@
 // ServiceConfig: what `unpackd serve` (and later `lambda` and queue workers) runs with: the
 // rules that turn events into jobs, and where events come from. Loaded from a TOML file
 // (docs/serve.md shows every field), each field overridable by an environment variable;
-// without a file, one default rule (every bucket, suffix ".zip", the default destination).
+// without a file, one default rule (every bucket, the suffixes of every format unpackd reads,
+// the default destination).
 //
 // Thread safety: immutable after loading; share it freely.
 #pragma once
@@ -21,11 +22,14 @@ namespace unpackd {
 
 struct Rule {
   std::string name;
-  std::vector<std::string> buckets;           // empty: any bucket
-  std::vector<std::string> prefixes;          // empty: any key
-  std::vector<std::string> suffixes{".zip"};  // case-insensitive
-  std::string destination_template;           // empty: kDefaultDestinationTemplate
-  std::string destination_bucket;             // empty: the archive's bucket
+  std::vector<std::string> buckets;   // empty: any bucket
+  std::vector<std::string> prefixes;  // empty: any key
+  // Case-insensitive. The default: every format unpackd reads (a .gz that holds no tar is one
+  // file); the format itself is decided from content.
+  std::vector<std::string> suffixes{".zip",     ".tar",    ".tar.gz",  ".tgz",
+                                    ".tar.bz2", ".tar.xz", ".tar.zst", ".gz"};
+  std::string destination_template;  // empty: kDefaultDestinationTemplate
+  std::string destination_bucket;    // empty: the archive's bucket
   ExtractionLimits limits;
   OnErrorPolicy on_error = OnErrorPolicy::kFail;
   bool prune = true;

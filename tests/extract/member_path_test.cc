@@ -54,6 +54,18 @@ TEST(DestinationTest, PlaceholdersAndEmptySegments) {
   EXPECT_THROW(ExpandDestination("{dir}/", "b", "a.zip"), Error);
 }
 
+TEST(DestinationTest, StemDropsACompressedTarsWholeSuffix) {
+  for (const char* key : {"u/result.tar.gz", "u/result.tgz", "u/result.TAR.XZ", "u/result.tar",
+                          "u/result.tar.zst", "u/result.tar.bz2"}) {
+    EXPECT_EQ(ExpandDestination(kDefaultDestinationTemplate, "b", key).prefix, "u/result/") << key;
+  }
+  EXPECT_EQ(ExpandDestination("{ext}/{path}", "b", "r.tar.gz").prefix, "tar.gz/");
+  // Only a compression suffix makes ".tar" part of it; a lone file keeps its own name.
+  EXPECT_EQ(ExpandDestination("{stem}/{path}", "b", "r.tar.zip").prefix, "r.tar/");
+  EXPECT_EQ(ExpandDestination("{stem}/{path}", "b", "data.csv.gz").prefix, "data.csv/");
+  EXPECT_EQ(ExpandDestination("{stem}/{path}", "b", ".tar.gz").prefix, ".tar/");
+}
+
 TEST(ContentTypeTest, UsesMimeTypesWithCharsetForText) {
   const ContentTypeMap types;
   EXPECT_EQ(types.ForPath("a/b.txt"), "text/plain; charset=utf-8");

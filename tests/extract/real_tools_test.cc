@@ -11,14 +11,7 @@
 namespace unpackd {
 namespace {
 
-testing::MemberMap TreeMembers() {
-  return {{"readme.txt", "plain text\n"},
-          {"data/result.json", R"({"결과": [1, 2, 3]})"},
-          {"data/blob.bin", testing::RandomBytes(200'000, 11)},
-          {"big/text.log", testing::TextBytes(3'000'000, 12)},
-          {"한글 폴더/파일 이름.txt", "한국어 내용\n"},
-          {"empty.txt", ""}};
-}
+testing::MemberMap TreeMembers() { return testing::ToolTestTree(); }
 
 class RealToolsTest : public ::testing::TestWithParam<std::string> {};
 

@@ -140,8 +140,8 @@ TEST(RuleMatchTest, NameTemplateAndDoubleSuffix) {
   named.buckets = {"n"};
   named.destination_template = "{dir}/{name}.d/{path}";
   const ServiceConfig config = Config({rule, named});
-  // a/r.tar.gz has stem r.tar.
-  EXPECT_EQ(Outcome(config, KeyOnly("b", "a/r.tar/x.zip")), MatchOutcome::kOwnOutput);
+  // a/r.tar.gz has stem r, as a/r.tgz does (and a/r.tar.zip has stem r.tar).
+  EXPECT_EQ(Outcome(config, KeyOnly("b", "a/r/x.zip")), MatchOutcome::kOwnOutput);
   EXPECT_EQ(Outcome(config, KeyOnly("n", "a/r.zip.d/x.zip")), MatchOutcome::kOwnOutput);
 }
 

@@ -55,7 +55,9 @@ TEST_F(ServiceConfigTest, NoFileIsOneDefaultRule) {
   const ServiceConfig config = Load("");
   ASSERT_EQ(config.rules.size(), 1u);
   EXPECT_EQ(config.rules[0].name, "default");
-  EXPECT_EQ(config.rules[0].suffixes, std::vector<std::string>{".zip"});
+  EXPECT_EQ(config.rules[0].suffixes,
+            (std::vector<std::string>{".zip", ".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz",
+                                      ".tar.zst", ".gz"}));
   EXPECT_TRUE(config.rules[0].buckets.empty());
   EXPECT_EQ(config.workers, 4u);
   EXPECT_FALSE(config.http.has_value());

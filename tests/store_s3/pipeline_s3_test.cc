@@ -97,6 +97,37 @@ TEST_F(PipelineS3Test, KoreanSpacedKeysAndAMultipartMember) {
   EXPECT_TRUE(again.already_complete);
 }
 
+// The seed's job as a tar.gz: one stream, read in ranged windows, members streamed to S3 as
+// it decompresses (a member over one part goes multipart).
+TEST_F(PipelineS3Test, SeedLikeTarGz) {
+  const testing::MemberMap members = {{"결과 요약.txt", "요약\n"},
+                                      {"폴더 A/데이터 1.json", "{\"k\": 1}"},
+                                      {"images/chart.png", testing::RandomBytes(300'000, 3)},
+                                      {"big/log.txt", testing::TextBytes(40 << 20, 22)}};
+  const auto tree = dir_.path() / "tree";
+  testing::WriteTree(tree, members);
+  const auto tgz = dir_.path() / "result.tar.gz";
+  ASSERT_EQ(testing::RunCommand("cd " + testing::ShellQuote(tree.string()) + " && tar -czf " +
+                                testing::ShellQuote(tgz.string()) + " *"),
+            0);
+  Upload("user-1/project-1/result.tar.gz", tgz);
+
+  const auto result = testing::RunJob(store_, {"bkt", "user-1/project-1/result.tar.gz"}, store_);
+  EXPECT_EQ(result.members_written, members.size());
+  for (const auto& [name, content] : members) {
+    const std::string key = "user-1/project-1/result/" + name;
+    const auto sha =
+        nlohmann::json::parse(testing::RunBoto3(server_.endpoint(), "bkt", key, "sha256"));
+    EXPECT_EQ(sha["sha256"], aws::Sha256Hex(std::string_view(content))) << key;
+  }
+  const auto head = nlohmann::json::parse(testing::RunBoto3(
+      server_.endpoint(), "bkt", "user-1/project-1/result/폴더 A/데이터 1.json", "head"));
+  EXPECT_EQ(head["content_type"], "application/json");
+  EXPECT_TRUE(Exists("user-1/project-1/result/.unpackd/manifest.json"));
+  EXPECT_TRUE(
+      testing::RunJob(store_, {"bkt", "user-1/project-1/result.tar.gz"}, store_).already_complete);
+}
+
 TEST_F(PipelineS3Test, OutageMidRunLeavesNoManifestAndARerunCompletes) {
   testing::MemberMap members;
   for (int i = 0; i < 120; ++i) {

@@ -82,4 +82,13 @@ std::string TextBytes(size_t size, uint32_t seed) {
   return s;
 }
 
+MemberMap ToolTestTree() {
+  return {{"readme.txt", "plain text\n"},
+          {"data/result.json", R"({"결과": [1, 2, 3]})"},
+          {"data/blob.bin", RandomBytes(200'000, 11)},
+          {"big/text.log", TextBytes(3'000'000, 12)},
+          {"한글 폴더/파일 이름.txt", "한국어 내용\n"},
+          {"empty.txt", ""}};
+}
+
 }  // namespace unpackd::testing

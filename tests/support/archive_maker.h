@@ -26,6 +26,10 @@ void MakeZipWithPython(const std::filesystem::path& out, const MemberMap& member
 // on failure.
 void CraftZip(const std::filesystem::path& out, const std::string& spec_json);
 
+// What the real-tool tests pack and compare: text, JSON, an incompressible blob, a 3 MB log,
+// Korean folder and file names with a space, an empty file.
+MemberMap ToolTestTree();
+
 // Deterministic pseudo-random bytes (incompressible) and compressible text of `size` bytes.
 std::string RandomBytes(size_t size, uint32_t seed);
 std::string TextBytes(size_t size, uint32_t seed);

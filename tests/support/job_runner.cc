@@ -25,6 +25,7 @@ ExtractJob MakeTestJob(const ObjectRef& archive, const JobOptions& options) {
   job.destination_bucket = options.destination_bucket;
   job.on_error = options.on_error;
   job.prune = options.prune;
+  job.verify_first = options.verify_first;
   job.limits = options.limits;
   job.open = options.open;
   job.memory = MakeMemoryPlan(request);

@@ -16,6 +16,7 @@ struct JobOptions {
   std::string destination_bucket;
   OnErrorPolicy on_error = OnErrorPolicy::kFail;
   bool prune = true;
+  bool verify_first = false;
   ExtractionLimits limits;
   ArchiveOpenOptions open;
   std::string pinned_etag;

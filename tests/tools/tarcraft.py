@@ -1,0 +1,95 @@
+#!/usr/bin/python3
+"""Tar archives for unpackd's tests, made with Python's tarfile (stdlib only).
+
+  tarcraft.py tree OUT MODE FORMAT DIR   every file under DIR (sorted), as tarfile writes them:
+                                         MODE is tarfile's ("w", "w:gz", "w:bz2", "w:xz"),
+                                         FORMAT "gnu", "pax" or "ustar"
+  tarcraft.py hostile OUT CASE           one crafted hostile archive (plain tar; CASE below)
+
+Hostile cases: traversal, absolute, symlink-out, hardlink, pax-rename, device, fifo,
+size-too-big (a header declaring more than the data that follows), size-too-small (less:
+the rest is read as a header), duplicate.
+"""
+import io
+import os
+import sys
+import tarfile
+
+FORMATS = {"gnu": tarfile.GNU_FORMAT, "pax": tarfile.PAX_FORMAT, "ustar": tarfile.USTAR_FORMAT}
+
+
+def tree(out, mode, fmt, root):
+    with tarfile.open(out, mode, format=FORMATS[fmt]) as tar:
+        for folder, dirs, files in os.walk(root):
+            dirs.sort()
+            for name in sorted(files):
+                path = os.path.join(folder, name)
+                tar.add(path, arcname=os.path.relpath(path, root))
+
+
+def add_file(tar, name, data, **pax):
+    info = tarfile.TarInfo(name)
+    info.size = len(data)
+    if pax:
+        info.pax_headers = pax
+    tar.addfile(info, io.BytesIO(data))
+
+
+def add_special(tar, name, kind, linkname=""):
+    info = tarfile.TarInfo(name)
+    info.type = kind
+    info.linkname = linkname
+    tar.addfile(info)
+
+
+def hostile(out, case):
+    buf = io.BytesIO()
+    fmt = tarfile.PAX_FORMAT if case == "pax-rename" else tarfile.GNU_FORMAT
+    with tarfile.open(fileobj=buf, mode="w", format=fmt) as tar:
+        add_file(tar, "good.txt", b"good\n")
+        if case == "traversal":
+            add_file(tar, "../evil.txt", b"evil\n")
+        elif case == "absolute":
+            add_file(tar, "/etc/evil.txt", b"evil\n")
+        elif case == "symlink-out":
+            add_special(tar, "link", tarfile.SYMTYPE, "/etc/passwd")
+            add_special(tar, "up", tarfile.SYMTYPE, "../../outside")
+        elif case == "hardlink":
+            add_special(tar, "hard", tarfile.LNKTYPE, "good.txt")
+        elif case == "pax-rename":
+            add_file(tar, "innocent.txt", b"evil\n", path="../x")
+        elif case == "device":
+            add_special(tar, "dev/null", tarfile.CHRTYPE)
+        elif case == "fifo":
+            add_special(tar, "pipe", tarfile.FIFOTYPE)
+        elif case == "duplicate":
+            add_file(tar, "dir/a.txt", b"one\n")
+            add_file(tar, "./dir/a.txt", b"two\n")
+        elif case in ("size-too-big", "size-too-small"):
+            add_file(tar, "second.txt", b"x" * 600)
+        add_file(tar, "last.txt", b"last\n")
+    data = bytearray(buf.getvalue())
+    if case in ("size-too-big", "size-too-small"):
+        # The second header: good.txt's header and its one data block come first.
+        header = 1024
+        assert data[header:header + 10].rstrip(b"\0") == b"second.txt"
+        size = 1_000_000 if case == "size-too-big" else 10
+        data[header + 124:header + 136] = b"%011o\0" % size
+        data[header + 148:header + 156] = b" " * 8
+        checksum = sum(data[header:header + 512])
+        data[header + 148:header + 156] = b"%06o\0 " % checksum
+    with open(out, "wb") as f:
+        f.write(data)
+
+
+def main(argv):
+    if len(argv) == 6 and argv[1] == "tree":
+        tree(argv[2], argv[3], argv[4], argv[5])
+    elif len(argv) == 4 and argv[1] == "hostile":
+        hostile(argv[2], argv[3])
+    else:
+        sys.exit(__doc__)
+
+
+if __name__ == "__main__":
+    main(sys.argv)
