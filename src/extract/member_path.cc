@@ -41,4 +41,6 @@ std::variant<std::string, UnsafePath> NormalizeMemberPath(const std::string& nam
   return out;
 }
 
+bool IsArchiveRoot(const std::string& name) { return name == "." || name == "./"; }
+
 }  // namespace unpackd

@@ -15,4 +15,8 @@ struct UnsafePath {
 // an empty result. The returned path never starts with '/' and never contains "..".
 std::variant<std::string, UnsafePath> NormalizeMemberPath(const std::string& name);
 
+// True for a name that is the archive's own top folder: "." or "./" (what `tar -C dir -cf x .`
+// writes first). Such a directory entry is nothing to extract, not an unsafe name.
+bool IsArchiveRoot(const std::string& name);
+
 }  // namespace unpackd

@@ -153,6 +153,10 @@ bool MemberPlanner::Add(const ArchiveEntry& e, bool refused_already) {
     findings.push_back(MemberFinding(Severity::kRefuse, std::move(code), e, std::move(message)));
     return false;
   };
+  if (e.kind == EntryKind::kDirectory && IsArchiveRoot(e.name)) {
+    ++plan_.directories;
+    return false;
+  }
   auto normalized = NormalizeMemberPath(e.name);
   if (auto* unsafe = std::get_if<UnsafePath>(&normalized)) {
     return refuse("unsafe-path", unsafe->reason + "; it would land outside the destination");

@@ -24,6 +24,14 @@ TEST(MemberPathTest, NormalizesHarmlessSpellings) {
   EXPECT_EQ(Safe("..hidden/x..y"), "..hidden/x..y");
 }
 
+TEST(MemberPathTest, TheArchiveRootIsNoMember) {
+  EXPECT_TRUE(IsArchiveRoot("./"));
+  EXPECT_TRUE(IsArchiveRoot("."));
+  EXPECT_FALSE(IsArchiveRoot("./a"));
+  EXPECT_FALSE(IsArchiveRoot(""));
+  EXPECT_FALSE(IsArchiveRoot(".."));
+}
+
 TEST(MemberPathTest, RefusesEverySpellingOfTraversal) {
   for (const char* name :
        {"../evil.txt", "a/../../evil.txt", "..\\evil.txt", "a\\..\\..\\evil.txt", "/etc/passwd",

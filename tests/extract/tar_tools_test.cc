@@ -64,7 +64,8 @@ TEST_P(TarToolsTest, ExtractsEveryMemberByteForByte) {
   EXPECT_TRUE(testing::RunJob(*store, {"bkt", GetParam().key}, *store, {}).already_complete);
 }
 
-// GNU tar and bsdtar take the member list "*" from the shell, as people run them.
+// GNU tar and bsdtar take the member list "*" from the shell, or "." (the folder itself: then
+// every name starts with "./" and the first entry is "./"), as people run them.
 INSTANTIATE_TEST_SUITE_P(
     Tools, TarToolsTest,
     ::testing::Values(
@@ -75,6 +76,8 @@ INSTANTIATE_TEST_SUITE_P(
         TarCase{"gnu_tar_bz2", "result.tar.bz2", "tar -cjf \"$OUT\" *"},
         TarCase{"gnu_tar_xz", "result.tar.xz", "tar -cJf \"$OUT\" *"},
         TarCase{"gnu_tar_zstd", "result.tar.zst", "tar --zstd -cf \"$OUT\" *"},
+        TarCase{"gnu_tar_dot_gz", "result.tar.gz", "tar -czf \"$OUT\" ."},
+        TarCase{"bsdtar_dot_gz", "result.tar.gz", "bsdtar -czf \"$OUT\" ."},
         TarCase{"bsdtar_ustar", "result.tar", "bsdtar --format ustar -cf \"$OUT\" *"},
         TarCase{"bsdtar_pax_gz", "result.tar.gz", "bsdtar --format pax -czf \"$OUT\" *"},
         TarCase{"bsdtar_bz2", "result.tar.bz2", "bsdtar -cjf \"$OUT\" *"},
