@@ -1,7 +1,6 @@
 #include "store/s3/s3_client.h"
 
 #include <array>
-#include <cctype>
 #include <chrono>
 #include <pugixml.hpp>
 #include <sstream>
@@ -11,6 +10,7 @@
 #include "cloud/aws/hashing.h"
 #include "codec/crc32.h"
 #include "store/s3/s3_error.h"
+#include "util/ascii.h"
 #include "util/error.h"
 
 namespace unpackd::s3 {
@@ -80,9 +80,7 @@ bool RefusesFlexibleChecksums(const Error& error) {
       error.code() != "NotImplemented") {
     return false;
   }
-  std::string message = error.what();
-  for (char& c : message) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return message.find("checksum") != std::string::npos;
+  return AsciiLower(error.what()).find("checksum") != std::string::npos;
 }
 
 pugi::xml_document ParseXml(const net::HttpResponse& response, const S3Call& call) {
