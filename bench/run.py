@@ -44,6 +44,7 @@ import json
 import os
 import platform
 import re
+import resource
 import shutil
 import signal
 import socket
@@ -212,6 +213,12 @@ def measure(argv, env, cwd, scratch_dirs, log_prefix, timeout, preexec_fn=None):
 
 
 # ----------------------------------------------------------------------------- services
+
+def children_cpu():
+    """CPU seconds (user+sys) of every child this runner has reaped so far."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
 
 def free_port():
     with socket.socket() as s:

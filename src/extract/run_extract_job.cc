@@ -173,8 +173,11 @@ class JobRun {
     const ObjectRef dest{plan_.destination.bucket, member.key};
     const ObjectRef& archive_ref = job_.archive;
     if (auto it = existing_.find(member.key); it != existing_.end() && it->second == entry.size) {
-      if (IsFromArchive(services_.destination_store->Stat(dest), archive_ref, archive_info_.etag,
-                        entry.size, entry.crc32)) {
+      // Written by an interrupted run of this version, or by an earlier version whose member
+      // had the same bytes: either way it is kept, not written again.
+      const ObjectInfo found = services_.destination_store->Stat(dest);
+      if (IsFromArchive(found, archive_ref, archive_info_.etag, entry.size, entry.crc32) ||
+          HoldsMemberBytes(found, archive_ref, entry.size, entry.crc32, *member.content_type)) {
         Finish(entry, member, Outcome::kReused, "", entry.size);
         return;
       }
@@ -315,6 +318,7 @@ void FinishJob(const ExtractJob& job, const JobServices& services, ExtractResult
         break;
       case Outcome::kReused:
         ++result.members_reused;
+        ++manifest.reused_count;
         break;
       case Outcome::kFailed:
         ++manifest.skipped_count;
