@@ -8,7 +8,9 @@
 
 Hostile cases: traversal, absolute, symlink-out, hardlink, pax-rename, device, fifo,
 size-too-big (a header declaring more than the data that follows), size-too-small (less:
-the rest is read as a header), duplicate.
+the rest is read as a header), duplicate, and a file and a folder of one name in either order:
+file-then-folder ("a", then "a/b"), folder-then-file ("a/b", then "a"), file-then-dir ("a",
+then the folder entry "a/"), dir-then-file ("a/", then "a").
 """
 import io
 import os
@@ -67,6 +69,18 @@ def hostile(out, case):
             add_file(tar, "./dir/a.txt", b"two\n")
         elif case in ("size-too-big", "size-too-small"):
             add_file(tar, "second.txt", b"x" * 600)
+        elif case == "file-then-folder":
+            add_file(tar, "a", b"file\n")
+            add_file(tar, "a/b", b"below\n")
+        elif case == "folder-then-file":
+            add_file(tar, "a/b", b"below\n")
+            add_file(tar, "a", b"file\n")
+        elif case == "file-then-dir":
+            add_file(tar, "a", b"file\n")
+            add_special(tar, "a/", tarfile.DIRTYPE)
+        elif case == "dir-then-file":
+            add_special(tar, "a/", tarfile.DIRTYPE)
+            add_file(tar, "a", b"file\n")
         add_file(tar, "last.txt", b"last\n")
     data = bytearray(buf.getvalue())
     if case in ("size-too-big", "size-too-small"):
