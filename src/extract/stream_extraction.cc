@@ -182,6 +182,10 @@ SequentialOpenOptions StreamOpenOptions(const ExtractJob& job, uint64_t archive_
   options.max_total_bytes = job.limits.max_total_bytes;
   options.max_ratio = job.limits.max_archive_ratio;
   options.max_member_bytes = job.limits.max_member_bytes;
+  // A stream has one decoder: it may have the plan's whole decoder share, and at least the
+  // window a ZIP member may ask for (xz -9 needs 64 MiB, twice the default budget's share).
+  options.max_decoder_window =
+      std::max<uint64_t>(job.open.max_decoder_window, job.memory.decoder_windows);
   return options;
 }
 

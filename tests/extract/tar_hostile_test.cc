@@ -38,7 +38,7 @@ class TarHostileTest : public ::testing::Test {
       if (!entry.is_regular_file()) continue;
       const std::string k = std::filesystem::relative(entry.path(), root_).string();
       if (k.find(".unpackd-meta") != std::string::npos || k.ends_with(".tar") ||
-          k.ends_with(".gz")) {
+          k.ends_with(".gz") || k.ends_with(".xz") || k.ends_with(".lzma") || k.ends_with(".zst")) {
         continue;
       }
       keys.push_back(k);
@@ -182,6 +182,39 @@ TEST_F(TarHostileTest, FileAndFolderOfOneNameFromRealTools) {
       0);
   ExpectRefused("gnu.tar.gz", "file-is-folder in member 'a/b'");
   ExpectRefused("bsd.tar.gz", "file-is-folder in member 'a':");
+}
+
+// A header may claim any dictionary (xz and .lzma up to 4 GiB, a zstd window up to 2 GiB);
+// libarchive's decoders would allocate it. The stream's decoder is limited by the memory plan
+// (at least the 64 MiB a ZIP member may have), and a claim over the limit is refused from the
+// header, before anything is allocated or written.
+TEST_F(TarHostileTest, DictionariesOverTheMemoryLimitAreRefused) {
+  for (const std::string format : {"xz", "lzma"}) {
+    const std::string key = "dict.tar." + format;
+    ASSERT_EQ(testing::RunCommand(testing::Python() + " " + testing::ToolPath("tarcraft.py") +
+                                  " big-dict " + testing::ShellQuote(ArchivePath(key).string()) +
+                                  " " + format + " 1 1536"),
+              0);
+    const std::string message = ExpectRefused(key, "decoder-memory-limit");
+    EXPECT_NE(message.find(format + " data needs 1537 MiB to decode, over the limit of 65 MiB"),
+              std::string::npos)
+        << message;
+  }
+  // zstd --long=27 over a pipe declares a 128 MiB window, whatever the content's size.
+  testing::TempDir tree;
+  testing::WriteTree(tree.path(), {{"a.txt", "alpha\n"}});
+  ASSERT_EQ(testing::RunCommand("cd " + testing::ShellQuote(tree.path().string()) +
+                                " && tar -cf - a.txt | zstd -q --long=27 -c > " +
+                                testing::ShellQuote(ArchivePath("long.tar.zst").string())),
+            0);
+  const std::string message = ExpectRefused("long.tar.zst", "decoder-memory-limit");
+  EXPECT_NE(message.find("larger than the limit of 64 MiB"), std::string::npos) << message;
+  // --memory bounds it: 1 GiB gives the decoder share (1/8) room for the window.
+  testing::JobOptions more;
+  more.memory_bytes = uint64_t{1} << 30;
+  EXPECT_EQ(testing::RunJob(*store_, {"bkt", "long.tar.zst"}, *store_, more).manifest.member_count,
+            1u);
+  EXPECT_EQ(testing::ReadFileString(root_ / "bkt" / "long" / "a.txt"), "alpha\n");
 }
 
 TEST_F(TarHostileTest, SizeFieldsThatLieAreRefused) {
