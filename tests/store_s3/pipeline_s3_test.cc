@@ -140,7 +140,9 @@ TEST_F(PipelineS3Test, TarFileAndFolderOfOneNameAreBothWritten) {
     const auto result = testing::RunJob(store_, {"bkt", "nest/" + c + ".tar"}, store_);
     EXPECT_TRUE(result.findings.empty()) << c;
     EXPECT_EQ(Get("nest/" + c + "/a"), "file\n") << c;
-    if (c != "file-then-dir") EXPECT_EQ(Get("nest/" + c + "/a/b"), "below\n") << c;
+    if (c != "file-then-dir") {
+      EXPECT_EQ(Get("nest/" + c + "/a/b"), "below\n") << c;
+    }
     EXPECT_TRUE(Exists("nest/" + c + "/.unpackd/manifest.json")) << c;
   }
 }
