@@ -442,7 +442,9 @@ ExtractResult RunExtractJob(const ExtractJob& job, const JobServices& services) 
   std::optional<ExtractionPlan> planned;
   if (!opened.sequential || job.verify_first) {
     ReadJobArchiveDirectory(job, opened);
-    planned = MakePlan(*opened.reader, destination, *services.destination_store, types, job.limits);
+    planned =
+        MakePlan(*opened.reader, destination, *services.destination_store, types, job.limits,
+                 opened.sequential ? FolderClashRule::kRefuseSecond : FolderClashRule::kRefuseFile);
     result.findings = planned->findings;
     if (planned->Refused(job.on_error)) {
       throw Error(ErrorKind::kArchiveRefused,
