@@ -1,17 +1,23 @@
 #include "extract/read_batches.h"
 
 #include <algorithm>
+#include <numeric>
 
 namespace unpackd {
 std::vector<ReadBatch> MakeReadBatches(const ExtractionPlan& plan, const ArchiveReader& archive,
                                        const BatchingOptions& options) {
+  std::vector<size_t> all(plan.members.size());
+  std::iota(all.begin(), all.end(), size_t{0});
+  return MakeReadBatches(plan, archive, options, all);
+}
+
+std::vector<ReadBatch> MakeReadBatches(const ExtractionPlan& plan, const ArchiveReader& archive,
+                                       const BatchingOptions& options,
+                                       std::span<const size_t> members) {
   const auto& entries = archive.entries();
   std::vector<ByteRange> hints(plan.members.size());
-  for (size_t i = 0; i < hints.size(); ++i) {
-    hints[i] = archive.ReadHint(entries[plan.members[i].entry_index]);
-  }
-  std::vector<size_t> order(plan.members.size());
-  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  for (size_t i : members) hints[i] = archive.ReadHint(entries[plan.members[i].entry_index]);
+  std::vector<size_t> order(members.begin(), members.end());
   std::sort(order.begin(), order.end(),
             [&](size_t a, size_t b) { return hints[a].begin < hints[b].begin; });
 

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "archive/archive_reader.h"
@@ -29,7 +30,13 @@ struct BatchingOptions {
   size_t max_batch_members = SIZE_MAX;
 };
 
-// Groups by the reader's hints of where each member lies (ArchiveReader::ReadHint).
+// Groups `members` (indexes into plan.members) by the reader's hints of where each lies
+// (ArchiveReader::ReadHint); members left out are neither read nor grouped.
+std::vector<ReadBatch> MakeReadBatches(const ExtractionPlan& plan, const ArchiveReader& archive,
+                                       const BatchingOptions& options,
+                                       std::span<const size_t> members);
+
+// Every planned member.
 std::vector<ReadBatch> MakeReadBatches(const ExtractionPlan& plan, const ArchiveReader& archive,
                                        const BatchingOptions& options);
 

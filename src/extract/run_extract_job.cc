@@ -4,10 +4,13 @@
 #include <chrono>
 #include <ctime>
 #include <exception>
+#include <functional>
 #include <optional>
+#include <span>
 #include <string_view>
 #include <unordered_map>
 #include <unordered_set>
+#include <vector>
 
 #include "extract/content_type.h"
 #include "extract/decoder_window.h"
@@ -64,16 +67,16 @@ struct ReadShape {
 };
 
 ReadShape ShapeReads(const ExtractionPlan& plan, const ArchiveReader& archive,
-                     const MemoryPlan& memory) {
+                     const MemoryPlan& memory, std::span<const size_t> members) {
   const unsigned jobs = memory.jobs;
   // Each worker holds at most two read-ahead chunks or one coalesced range.
   const uint64_t per_worker = memory.read_windows / jobs;
   BatchingOptions batching;
   batching.max_batch_bytes = std::clamp<uint64_t>(per_worker / 2, 256 << 10, 8 << 20);
   // Four batches per worker at least, so no worker idles while another writes a long run.
-  batching.max_batch_members = std::max<size_t>(1, plan.members.size() / (size_t{jobs} * 4));
+  batching.max_batch_members = std::max<size_t>(1, members.size() / (size_t{jobs} * 4));
   ReadShape shape;
-  shape.batches = MakeReadBatches(plan, archive, batching);
+  shape.batches = MakeReadBatches(plan, archive, batching, members);
   // Read-ahead chunks are sized for the workers that can actually be busy: one big member
   // alone gets large ranges (few round trips), many members in flight share the budget.
   const uint64_t busy_workers = std::clamp<uint64_t>(shape.batches.size(), 1, jobs);
@@ -98,21 +101,57 @@ class JobRun {
         decoder_budget_(job.memory.decoder_windows),
         outcomes_(plan.members.size()) {}
 
+  // Keeps every member whose object, found by the listing, already holds its bytes: written
+  // by an interrupted run of this version, or by an earlier version with the member's size,
+  // CRC-32 and Content-Type. One HEAD per candidate, many at once, before any archive byte is
+  // read: a new version with a few members changed reads and writes only those. Returns the
+  // members left to write, in plan order. Throws as Run does.
+  std::vector<size_t> KeepUnchanged() {
+    std::vector<size_t> candidates, rest;
+    for (size_t i = 0; i < plan_.members.size(); ++i) {
+      const auto it = existing_.find(plan_.members[i].key);
+      const bool same_size = it != existing_.end() &&
+                             it->second == archive_.entries()[plan_.members[i].entry_index].size;
+      (same_size ? candidates : rest).push_back(i);
+    }
+    Mutex rest_mu;
+    OnWorkers(candidates.size(), [&](size_t c) {
+      const size_t i = candidates[c];
+      if (Kept(i)) return;
+      MutexLock lock(rest_mu);
+      rest.push_back(i);
+    });
+    std::sort(rest.begin(), rest.end());
+    return rest;
+  }
+
   // Runs every batch on the executor's member lane, at most `jobs` at once. Throws the error
   // that stopped the job (not the "stopped" of members it interrupted); returns normally when
   // cancelled (members not started stay kNone).
   void Run(const ReadShape& shape) {
     read_chunk_ = shape.read_chunk;
+    OnWorkers(shape.batches.size(), [&](size_t i) { RunBatch(shape.batches[i]); });
+  }
+
+  std::vector<MemberOutcome> TakeOutcomes() {
+    MutexLock lock(mu_);
+    return std::move(outcomes_);
+  }
+
+ private:
+  // Calls `task(i)` for every i < count on the executor's member lane, at most `jobs` at once,
+  // until the job stops. Throws the error that stopped it.
+  void OnWorkers(size_t count, const std::function<void(size_t)>& task) {
     std::atomic<size_t> next{0};
     TaskGroup group(*services_.executor, Lane::kMembers);
-    const size_t runners = std::clamp<size_t>(shape.batches.size(), 1, job_.memory.jobs);
+    const size_t runners = std::clamp<size_t>(count, 1, job_.memory.jobs);
     for (size_t r = 0; r < runners; ++r) {
       group.Run([&] {
         for (;;) {
           if (Stopping()) return;
           const size_t i = next.fetch_add(1);
-          if (i >= shape.batches.size()) return;
-          RunBatch(shape.batches[i]);
+          if (i >= count) return;
+          task(i);
         }
       });
     }
@@ -127,12 +166,29 @@ class JobRun {
     if (other) std::rethrow_exception(other);
   }
 
-  std::vector<MemberOutcome> TakeOutcomes() {
-    MutexLock lock(mu_);
-    return std::move(outcomes_);
+  // Whether member `i`'s object is kept (and recorded so). An object gone since the listing is
+  // written again; any other store error stops the job.
+  bool Kept(size_t i) {
+    const PlannedMember& member = plan_.members[i];
+    const ArchiveEntry& entry = archive_.entries()[member.entry_index];
+    const ObjectRef& archive_ref = job_.archive;
+    ObjectInfo found;
+    try {
+      found = services_.destination_store->Stat({plan_.destination.bucket, member.key});
+    } catch (const Error& e) {
+      if (e.kind() == ErrorKind::kNotFound) return false;
+      StopWith(e.WithContext(archive_ref.ToString()));
+      throw;
+    }
+    if (!IsFromArchive(found, archive_ref, archive_info_.etag, entry.size, entry.crc32) &&
+        !HoldsMemberBytes(found, archive_ref, entry.size, entry.crc32, *member.content_type)) {
+      return false;
+    }
+    Emit(ProgressEvent::MemberStarted(entry.index, std::string(plan_.PathOf(member))));
+    Finish(entry, member, Outcome::kReused, "", entry.size);
+    return true;
   }
 
- private:
   bool Stopping() const {
     return stop_.load() || (services_.cancel && services_.cancel->cancelled());
   }
@@ -172,16 +228,6 @@ class JobRun {
     Emit(ProgressEvent::MemberStarted(entry.index, std::string(plan_.PathOf(member))));
     const ObjectRef dest{plan_.destination.bucket, member.key};
     const ObjectRef& archive_ref = job_.archive;
-    if (auto it = existing_.find(member.key); it != existing_.end() && it->second == entry.size) {
-      // Written by an interrupted run of this version, or by an earlier version whose member
-      // had the same bytes: either way it is kept, not written again.
-      const ObjectInfo found = services_.destination_store->Stat(dest);
-      if (IsFromArchive(found, archive_ref, archive_info_.etag, entry.size, entry.crc32) ||
-          HoldsMemberBytes(found, archive_ref, entry.size, entry.crc32, *member.content_type)) {
-        Finish(entry, member, Outcome::kReused, "", entry.size);
-        return;
-      }
-    }
     try {
       BudgetReservation window(&decoder_budget_,
                                DecoderWindowBytes(entry, job_.open.max_decoder_window));
@@ -513,7 +559,8 @@ ExtractResult RunExtractJob(const ExtractJob& job, const JobServices& services) 
   } else {
     JobRun run(job, services, opened, *planned, existing);
     try {
-      run.Run(ShapeReads(*planned, *opened.reader, job.memory));
+      const std::vector<size_t> to_write = run.KeepUnchanged();
+      run.Run(ShapeReads(*planned, *opened.reader, job.memory, to_write));
     } catch (const Error& e) {
       if (e.kind() == ErrorKind::kArchiveRefused) {
         throw RolledBack(e, *planned, run.TakeOutcomes(), *services.destination_store);

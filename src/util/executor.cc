@@ -24,8 +24,10 @@ void Executor::Submit(Lane lane, std::function<void()> task) {
   {
     MutexLock lock(state.mutex);
     state.tasks.push_back(std::move(task));
-    // Every thread busy and room for one more: start it (it takes the task at once).
-    if (state.idle == 0 && state.threads.size() < state.max_threads) {
+    // More tasks queued than idle threads to take them, and room for one more: start it (it
+    // takes a task at once). An idle thread counts until it wakes, so in a burst each one is
+    // counted for one task, not for all of them.
+    if (state.tasks.size() > state.idle && state.threads.size() < state.max_threads) {
       state.threads.emplace_back([this, &state] { Work(state); });
       return;
     }

@@ -59,6 +59,40 @@ TEST(ExecutorTest, MembersWaitingOnIoNeverStarveIt) {
   EXPECT_EQ(done.load(), 16);
 }
 
+// A burst submitted while one thread of the lane sits idle: that thread is woken for one task,
+// and the lane starts threads for the rest. Counting it as free for every task of the burst
+// (it had not yet woken to take the first) left a 64-wide extraction on one thread.
+TEST(ExecutorTest, ABurstAfterAnIdleSpellGetsEveryThread) {
+  constexpr int kTasks = 4;
+  Executor executor({kTasks, 1});
+  TaskGroup warm_up(executor, Lane::kMembers);
+  warm_up.Run([] {});
+  warm_up.Wait();
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // its thread is idle now
+
+  Mutex mu;
+  CondVar all_in;
+  int inside = 0;
+  int saw_everyone = 0;
+  TaskGroup burst(executor, Lane::kMembers);
+  for (int i = 0; i < kTasks; ++i) {
+    burst.Run([&] {
+      MutexLock lock(mu);
+      ++inside;
+      all_in.NotifyAll();
+      // Every task waits for all of them to be running at once (bounded: a lane short of
+      // threads runs them one by one, each giving up after the wait).
+      const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+      while (inside < kTasks && std::chrono::steady_clock::now() < deadline) {
+        all_in.WaitUntil(mu, deadline);
+      }
+      if (inside == kTasks) ++saw_everyone;
+    });
+  }
+  burst.Wait();
+  EXPECT_EQ(saw_everyone, kTasks);
+}
+
 TEST(TaskGroupTest, WaitRethrowsTheFirstErrorAfterEveryTaskEnded) {
   Executor executor({2, 1});
   std::atomic<int> finished{0};
