@@ -170,9 +170,9 @@ class JobRun {
     const PlannedMember& member = plan_.members[i];
     const ArchiveEntry& entry = archive_.entries()[member.entry_index];
     Emit(ProgressEvent::MemberStarted(entry.index, std::string(plan_.PathOf(member))));
-    const ObjectRef dest{plan_.destination.bucket, member.key};
+    const ObjectRef dest{plan_.destination.bucket, plan_.KeyOf(member)};
     const ObjectRef& archive_ref = job_.archive;
-    if (auto it = existing_.find(member.key); it != existing_.end() && it->second == entry.size) {
+    if (auto it = existing_.find(dest.key); it != existing_.end() && it->second == entry.size) {
       if (IsFromArchive(services_.destination_store->Stat(dest), archive_ref, archive_info_.etag,
                         entry.size, entry.crc32)) {
         Finish(entry, member, Outcome::kReused, "", entry.size);
@@ -267,7 +267,7 @@ Error RolledBack(const Error& e, const ExtractionPlan& plan,
   std::vector<std::string> keys;
   for (size_t i = 0; i < plan.members.size(); ++i) {
     if (outcomes[i].state == Outcome::kWritten || outcomes[i].state == Outcome::kReused) {
-      keys.push_back(plan.members[i].key);
+      keys.push_back(plan.KeyOf(plan.members[i]));
     }
   }
   return unpackd::RolledBack(e, store, plan.destination.bucket, keys);
@@ -349,7 +349,8 @@ void FinishJob(const ExtractJob& job, const JobServices& services, ExtractResult
     if (outcome.state != Outcome::kWritten && outcome.state != Outcome::kReused) continue;
     const PlannedMember& m = plan.members[i];
     const ArchiveEntry& e = entries[m.entry_index];
-    writer.AddMember({std::string(plan.PathOf(m)), m.key, e.size, e.crc32, *m.content_type});
+    writer.AddMember(
+        {std::string(plan.PathOf(m)), plan.KeyOf(m), e.size, e.crc32, *m.content_type});
   }
   for (const auto& f : plan.findings) {
     if (skips_member(f)) writer.AddSkip({f.member_name, f.code, f.message});
@@ -363,16 +364,23 @@ void FinishJob(const ExtractJob& job, const JobServices& services, ExtractResult
   writer.Commit();
 
   if (job.prune && !existing.empty()) {
-    std::unordered_set<std::string_view> in_manifest;
+    // The manifest's paths, sorted: views of the plan's, 16 bytes a member.
+    std::vector<std::string_view> in_manifest;
     for (size_t i = 0; i < plan.members.size(); ++i) {
       if (outcomes[i].state == Outcome::kWritten || outcomes[i].state == Outcome::kReused) {
-        in_manifest.insert(plan.members[i].key);
+        in_manifest.push_back(plan.PathOf(plan.members[i]));
       }
     }
+    std::sort(in_manifest.begin(), in_manifest.end());
+    const std::string_view prefix = destination.prefix;
     try {
       result.objects_pruned =
           PruneStaleObjects(*services.destination_store, destination, job.archive, existing,
-                            [&](std::string_view key) { return in_manifest.contains(key); })
+                            [&](std::string_view key) {
+                              return key.starts_with(prefix) &&
+                                     std::binary_search(in_manifest.begin(), in_manifest.end(),
+                                                        key.substr(prefix.size()));
+                            })
               .deleted;
     } catch (const Error& e) {
       // The extraction is complete and vouched for; a stale object left behind is worth a

@@ -101,7 +101,8 @@ class StreamRun {
             Severity::kRefuse, "too-many-members", std::nullopt, "",
             "more than " + std::to_string(job_.limits.max_members) + " members, over the limit"});
       }
-      out_.entries.push_back(std::move(member->entry));
+      // The header's strings are the reader's until the next one: kept, as the plan views them.
+      out_.entries.push_back(out_.strings.Keep(member->entry));
       const size_t findings_before = out_.plan.findings.size();
       if (!planner_.Add(out_.entries.back())) {
         if (job_.on_error == OnErrorPolicy::kFail) {
@@ -128,15 +129,15 @@ class StreamRun {
     const PlannedMember& planned = out_.plan.members.back();
     ArchiveEntry& entry = out_.entries.back();
     const std::string path(out_.plan.PathOf(planned));
-    const ObjectRef dest{out_.plan.destination.bucket, planned.key};
+    const ObjectRef dest{out_.plan.destination.bucket, out_.plan.KeyOf(planned)};
     const std::string& etag = archive_.info().etag;
     Emit(ProgressEvent::MemberStarted(entry.index, path));
-    if (auto it = existing_.find(planned.key);
+    if (auto it = existing_.find(dest.key);
         member.size_known && it != existing_.end() && it->second == entry.size &&
         IsFromArchive(services_.destination_store->Stat(dest), job_.archive, etag, entry.size,
                       std::nullopt)) {
       out_.outcomes.push_back(Outcome::kReused);
-      reused_.push_back(planned.key);
+      reused_.push_back(dest.key);
       Emit(ProgressEvent::MemberFinished(entry.index, path, Outcome::kReused, entry.size));
       return;
     }

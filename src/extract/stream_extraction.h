@@ -9,6 +9,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "archive/entry_string_store.h"
 #include "archive/sequential_archive_reader.h"
 #include "extract/content_type.h"
 #include "extract/extract_job.h"
@@ -20,6 +21,7 @@ namespace unpackd {
 SequentialOpenOptions StreamOpenOptions(const ExtractJob& job, uint64_t archive_size);
 
 struct StreamedMembers {
+  EntryStringStore strings;  // what entries' strings and the plan's paths view
   ExtractionPlan plan;
   std::vector<ArchiveEntry> entries;  // every entry met; sizes as read when none was declared
   std::vector<ProgressEvent::Outcome> outcomes;  // per plan.members: kWritten or kReused

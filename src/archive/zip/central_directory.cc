@@ -53,8 +53,8 @@ class ChunkedReader {
   size_t pos_ = 0;
 };
 
-std::string ToString(std::span<const std::byte> bytes) {
-  return std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+std::string_view AsText(std::span<const std::byte> bytes) {
+  return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
 }
 
 // Writers without ZIP64 wrap the 16-bit counts past 65,535 members; a ZIP64 count is exact.
@@ -81,8 +81,11 @@ CentralDirectory ReadCentralDirectory(RandomAccessSource& source, const ZipArchi
   ChunkedReader reader(source, begin, end, options.directory_read_chunk);
   CentralDirectory directory;
   std::vector<ZipEntry>& entries = directory.records;
-  // Never trust the declared count for allocation: a hostile count costs no memory up front.
-  entries.reserve(static_cast<size_t>(std::min<uint64_t>(info.entry_count, 65536)));
+  // Never trust the declared count for allocation beyond what the directory's bytes (within
+  // the file, checked above) can hold: every record takes at least its fixed header. Reserving
+  // that many up front spares a million-entry table the doubling's slack and copies.
+  entries.reserve(static_cast<size_t>(std::min<uint64_t>(
+      {info.entry_count, info.central_directory_size / kCentralHeaderSize, options.max_entries})));
   // The declared size, not the count, says where the records end (the count may have wrapped);
   // afterwards the two must agree, so no record is dropped without a word.
   const uint64_t size = info.central_directory_size;
@@ -145,7 +148,7 @@ CentralDirectory ReadCentralDirectory(RandomAccessSource& source, const ZipArchi
       throw Error(ErrorKind::kArchiveRefused, where + " is truncated");
     }
     used += kCentralHeaderSize + variable_len;
-    e.raw_name = ToString(variable.first(name_len));
+    e.raw_name = directory.strings.Add(AsText(variable.first(name_len)));
     ExtraFields extra = ApplyExtraFields(variable.subspan(name_len, extra_len), false, e,
                                          where + " ('" + PrintableRawName(e.raw_name) + "')");
     if (extra.unicode_path) {
@@ -168,7 +171,7 @@ CentralDirectory ReadCentralDirectory(RandomAccessSource& source, const ZipArchi
       throw Error(ErrorKind::kArchiveRefused,
                   where + " points to a local header at or after the central directory");
     }
-    entries.push_back(std::move(e));
+    entries.push_back(e);
   }
   if (!CountMatches(info.entry_count, entries.size(), info.zip64)) {
     throw Error(ErrorKind::kArchiveRefused,

@@ -1,6 +1,7 @@
 #include "archive/zip/zip_archive.h"
 
 #include <algorithm>
+#include <map>
 #include <string_view>
 #include <vector>
 
@@ -23,7 +24,7 @@ using namespace zipfmt;
 
 std::string MemberLabel(const ArchiveEntry& entry) {
   if (entry.name.empty()) return "member #" + std::to_string(entry.index) + " (empty name)";
-  return "member '" + entry.name + "'";
+  return "member '" + std::string(entry.name) + "'";
 }
 
 [[noreturn]] void Refuse(const ArchiveEntry& entry, const std::string& why) {
@@ -67,21 +68,23 @@ std::unique_ptr<ZipArchive> ZipArchive::Open(RandomAccessSource& source,
   std::vector<ZipEntry>& records = directory.records;
   std::vector<ArchiveEntry> entries;
   entries.reserve(records.size());
+  // One copy of each method's label for the whole table.
+  std::map<uint16_t, std::string_view> method_names;
   for (size_t i = 0; i < records.size(); ++i) {
-    entries.push_back(DescribeZipEntry(records[i], static_cast<uint32_t>(i)));
+    auto [label, added] = method_names.try_emplace(records[i].method);
+    if (added) label->second = directory.strings.Add(ZipMethodLabel(records[i].method));
+    entries.push_back(DescribeZipEntry(records[i], static_cast<uint32_t>(i), label->second));
   }
-  info.names = DecodeEntryNames(records, directory.unicode_paths, entries, options.names);
+  info.names =
+      DecodeEntryNames(records, directory.unicode_paths, entries, options.names, directory.strings);
   for (size_t i = 0; i < records.size(); ++i) {
-    std::string& raw_name = records[i].raw_name;
-    entries[i].kind = ZipEntryKind(records[i], raw_name, entries[i].name);
-    // Most names decode to themselves; keep their bytes once (see RawName).
-    if (raw_name == entries[i].name) std::string().swap(raw_name);
+    entries[i].kind = ZipEntryKind(records[i], records[i].raw_name, entries[i].name);
   }
   std::vector<Finding> findings = LayoutFindings(info);
   for (size_t i = 0; i < records.size(); ++i) {
     const ArchiveEntry& e = entries[i];
     if (records[i].is_fifo() && e.kind == EntryKind::kFile) {
-      findings.push_back(Finding{Severity::kWarning, "fifo-with-data", e.index, e.name,
+      findings.push_back(Finding{Severity::kWarning, "fifo-with-data", e.index, std::string(e.name),
                                  "recorded as a FIFO but holds " + std::to_string(e.size) +
                                      " bytes (as `zip` records data read from a pipe); "
                                      "extracted as a regular file"});
@@ -90,17 +93,16 @@ std::unique_ptr<ZipArchive> ZipArchive::Open(RandomAccessSource& source,
   for (RecordNote& note : directory.notes) {
     const ArchiveEntry& e = entries[note.index];
     findings.push_back(Finding{
-        Severity::kWarning, "malformed-extra-field", e.index, e.name,
+        Severity::kWarning, "malformed-extra-field", e.index, std::string(e.name),
         std::move(note.message) + " (unpackd does not read this field, so it is tolerated)"});
   }
-  return std::make_unique<ZipArchive>(source, std::move(info), std::move(records),
-                                      std::move(entries), std::move(findings),
+  return std::make_unique<ZipArchive>(source, std::move(info), std::move(directory.strings),
+                                      std::move(records), std::move(entries), std::move(findings),
                                       options.max_decoder_window);
 }
 
 std::string_view ZipArchive::RawName(const ArchiveEntry& entry) const {
-  const std::string& raw_name = records_[entry.index].raw_name;
-  return raw_name.empty() ? std::string_view(entry.name) : std::string_view(raw_name);
+  return records_[entry.index].raw_name;
 }
 
 MemberExtent ZipArchive::LocateMember(const ArchiveEntry& member, RandomAccessSource& via) const {
@@ -196,7 +198,8 @@ std::unique_ptr<MemberReader> ZipArchive::OpenMember(const ArchiveEntry& member,
                                                      const MemberStreamLimits& limits) const {
   const ZipEntry& entry = record(member);
   if (!member.encryption.empty()) {
-    Refuse(member, "is encrypted (" + member.encryption + "); encrypted members are not supported");
+    Refuse(member, "is encrypted (" + std::string(member.encryption) +
+                       "); encrypted members are not supported");
   }
   DecompressorParams params;
   params.lzma_end_marker = (entry.flags & kFlagLzmaEndMarker) != 0;

@@ -47,18 +47,20 @@ EntryKind ZipEntryKind(const ZipEntry& entry, std::string_view raw_name, std::st
   return EntryKind::kFile;
 }
 
-ArchiveEntry DescribeZipEntry(const ZipEntry& entry, uint32_t index) {
+std::string ZipMethodLabel(uint16_t method) {
+  std::string name = ZipMethodName(method);
+  if (CodecForZipMethod(method)) return name;
+  // Unsupported methods are named with their APPNOTE number, which is what people search.
+  const std::string unknown_prefix = "method ";
+  return name.starts_with(unknown_prefix) ? name.substr(unknown_prefix.size())
+                                          : std::to_string(method) + " (" + name + ")";
+}
+
+ArchiveEntry DescribeZipEntry(const ZipEntry& entry, uint32_t index, std::string_view method_name) {
   ArchiveEntry out;
   out.index = index;
   out.codec = CodecForZipMethod(entry.method);
-  out.method_name = ZipMethodName(entry.method);
-  if (!out.codec) {
-    // Unsupported methods are named with their APPNOTE number, which is what people search.
-    const std::string unknown_prefix = "method ";
-    out.method_name = out.method_name.starts_with(unknown_prefix)
-                          ? out.method_name.substr(unknown_prefix.size())
-                          : std::to_string(entry.method) + " (" + out.method_name + ")";
-  }
+  out.method_name = method_name;
   if (entry.is_encrypted())
     out.encryption = entry.aes_encrypted ? "WinZip AES" : "traditional PKWARE";
   out.size = entry.uncompressed_size;

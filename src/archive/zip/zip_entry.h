@@ -13,9 +13,9 @@
 namespace unpackd {
 
 struct ZipEntry {
-  // The name's bytes as stored, kept only when they differ from the decoded name (legacy
-  // encodings, NFD, Unicode Path extras); ZipArchive::RawName gives them in every case.
-  std::string raw_name;
+  // The name's bytes as stored: a view of the archive's string storage (ZipArchive), which the
+  // decoded name shares whenever it is the same bytes.
+  std::string_view raw_name;
 
   uint16_t version_made_by = 0;
   uint16_t flags = 0;
@@ -52,9 +52,14 @@ struct UnicodePathExtra {
 // or directory attributes.
 bool IsZipDirectory(const ZipEntry& entry, std::string_view raw_name, std::string_view name);
 
+// How ArchiveEntry::method_name spells `method`: the APPNOTE name, with its number when
+// unpackd cannot decode it ("98 (ppmd)").
+std::string ZipMethodLabel(uint16_t method);
+
 // The entry as the extract layer sees it, except its name and name_encoding (set by
 // DecodeEntryNames) and its kind (which depends on the decoded name; see ZipEntryKind).
-ArchiveEntry DescribeZipEntry(const ZipEntry& entry, uint32_t index);
+// `method_name` is ZipMethodLabel(entry.method), kept where it outlives the entry.
+ArchiveEntry DescribeZipEntry(const ZipEntry& entry, uint32_t index, std::string_view method_name);
 
 // A FIFO that holds data is a file: only `zip -` reading a pipe writes one (no archiver stores
 // a named pipe itself), and every other reader extracts it (ZipArchive reports it). Devices,

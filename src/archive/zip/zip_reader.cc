@@ -44,8 +44,9 @@ std::vector<Finding> ZipReader::StructuralFindings() const {
     const uint64_t prev_end = offset(prev.index) + zipfmt::kLocalHeaderSize +
                               zip_->RawName(prev).size() + zip_->record(prev).compressed_size;
     if (offset(cur.index) < prev_end) {
-      findings.push_back(Finding{Severity::kRefuse, "overlapping-data", cur.index, cur.name,
-                                 "its data overlaps member '" + prev.name +
+      findings.push_back(Finding{Severity::kRefuse, "overlapping-data", cur.index,
+                                 std::string(cur.name),
+                                 "its data overlaps member '" + std::string(prev.name) +
                                      "' (a non-recursive zip bomb reuses data this way)"});
     }
   }
