@@ -3,7 +3,6 @@
 #include <vector>
 
 #include "archive/entry_string_store.h"
-
 #include "util/error.h"
 
 namespace unpackd {
@@ -24,8 +23,8 @@ class ListedArchive final : public ArchiveReader {
   ByteRange ReadHint(const ArchiveEntry& /*entry*/) const override { return {}; }
   std::unique_ptr<MemberReader> OpenMember(const ArchiveEntry& entry,
                                            const MemberAccess& /*access*/) const override {
-    throw Error(ErrorKind::kInternal,
-                "member '" + std::string(entry.name) + "' of a listed stream cannot be opened; stream it");
+    throw Error(ErrorKind::kInternal, "member '" + std::string(entry.name) +
+                                          "' of a listed stream cannot be opened; stream it");
   }
   void CheckMember(const ArchiveEntry& /*entry*/) const override {}
 

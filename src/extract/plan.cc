@@ -237,8 +237,7 @@ bool MemberPlanner::Add(const ArchiveEntry& e, bool refused_already) {
   }
   const std::string* content_type = &*plan_.content_types.insert(types_.ForPath(path)).first;
   // Almost always the name is its own normalized path: then the member views the name.
-  const std::string_view kept_path =
-      path == e.name ? e.name : plan_.paths.Add(path);
+  const std::string_view kept_path = path == e.name ? e.name : plan_.paths.Add(path);
   plan_.members.push_back(PlannedMember{e.index, kept_path, content_type});
   by_path_.AddLast();
   plan_.total_bytes += e.size;

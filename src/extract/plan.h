@@ -64,7 +64,8 @@ class MemberPlanner {
  public:
   // `plan.destination` must be set; `entries` are the archive's entries so far
   // (entries[i].index == i), grown by the caller, read for messages; planned members view
-  // their names, which must outlive the plan. Everything must outlive the planner. Throws as MakePlan does for a destination the store cannot hold.
+  // their names, which must outlive the plan. Everything must outlive the planner. Throws as
+  // MakePlan does for a destination the store cannot hold.
   MemberPlanner(ExtractionPlan& plan, const std::vector<ArchiveEntry>& entries,
                 const ObjectStore& destination_store, const ContentTypeMap& types,
                 const ExtractionLimits& limits);

@@ -6,14 +6,23 @@ namespace unpackd {
 std::vector<ReadBatch> MakeReadBatches(const ExtractionPlan& plan, const ArchiveReader& archive,
                                        const BatchingOptions& options) {
   const auto& entries = archive.entries();
-  std::vector<ByteRange> hints(plan.members.size());
-  for (size_t i = 0; i < hints.size(); ++i) {
-    hints[i] = archive.ReadHint(entries[plan.members[i].entry_index]);
+  const auto hint = [&](uint32_t i) {
+    return archive.ReadHint(entries[plan.members[i].entry_index]);
+  };
+  // Members in archive order. A directory almost always lists members in the order of their
+  // data, so the sort (and its 8 bytes a member of offsets) is only paid when it does not.
+  std::vector<uint32_t> order(plan.members.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<uint32_t>(i);
+  bool in_order = true;
+  for (size_t i = 1; i < order.size() && in_order; ++i) {
+    in_order = hint(order[i - 1]).begin <= hint(order[i]).begin;
   }
-  std::vector<size_t> order(plan.members.size());
-  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::sort(order.begin(), order.end(),
-            [&](size_t a, size_t b) { return hints[a].begin < hints[b].begin; });
+  if (!in_order) {
+    std::vector<uint64_t> begins(order.size());
+    for (size_t i = 0; i < order.size(); ++i) begins[i] = hint(order[i]).begin;
+    std::stable_sort(order.begin(), order.end(),
+                     [&](uint32_t a, uint32_t b) { return begins[a] < begins[b]; });
+  }
 
   std::vector<ReadBatch> batches;
   ReadBatch open;
@@ -24,9 +33,10 @@ std::vector<ReadBatch> MakeReadBatches(const ExtractionPlan& plan, const Archive
     batches.push_back(std::move(open));
     open = ReadBatch{};
   };
-  for (size_t i : order) {
-    const uint64_t begin = hints[i].begin;
-    const uint64_t end = hints[i].end;
+  for (const uint32_t i : order) {
+    const ByteRange range = hint(i);
+    const uint64_t begin = range.begin;
+    const uint64_t end = range.end;
     if (entries[plan.members[i].entry_index].stored_size > options.small_member_bytes) {
       batches.push_back(ReadBatch{{i}, 0, 0});
       continue;

@@ -7,12 +7,12 @@
 #include <optional>
 #include <string_view>
 #include <unordered_map>
-#include <unordered_set>
 
 #include "extract/content_type.h"
 #include "extract/decoder_window.h"
 #include "extract/extract_job.h"
 #include "extract/job_cleanup.h"
+#include "extract/listed_objects.h"
 #include "extract/manifest_reader.h"
 #include "extract/manifest_writer.h"
 #include "extract/member_copy.h"
@@ -46,15 +46,30 @@ double SecondsSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
-// One per member, so small: the error text exists only for the few that failed.
-struct MemberOutcome {
-  Outcome state = Outcome::kNone;
-  std::unique_ptr<const std::string> error;
+// What became of each planned member: one byte a member, as a plan may hold millions; error
+// texts are kept beside, for the few that failed.
+class MemberOutcomes {
+ public:
+  explicit MemberOutcomes(size_t members) : states_(members, Outcome::kNone) {}
+  explicit MemberOutcomes(std::vector<Outcome> states) : states_(std::move(states)) {}
 
-  const std::string& message() const {
-    static const std::string kNone;
-    return error ? *error : kNone;
+  Outcome state(size_t i) const { return states_[i]; }
+  bool stored(size_t i) const {
+    return states_[i] == Outcome::kWritten || states_[i] == Outcome::kReused;
   }
+  const std::string& message(size_t i) const {
+    static const std::string kNone;
+    const auto it = errors_.find(i);
+    return it == errors_.end() ? kNone : it->second;
+  }
+  void Set(size_t i, Outcome state, std::string error) {
+    states_[i] = state;
+    if (!error.empty()) errors_[i] = std::move(error);
+  }
+
+ private:
+  std::vector<Outcome> states_;
+  std::unordered_map<size_t, std::string> errors_;
 };
 
 // How reads are shaped for this archive, from the memory plan's read share.
@@ -87,7 +102,7 @@ ReadShape ShapeReads(const ExtractionPlan& plan, const ArchiveReader& archive,
 class JobRun {
  public:
   JobRun(const ExtractJob& job, const JobServices& services, const OpenedArchive& opened,
-         const ExtractionPlan& plan, const std::unordered_map<std::string, uint64_t>& existing)
+         const ExtractionPlan& plan, const ListedObjects& existing)
       : job_(job),
         services_(services),
         archive_info_(opened.object->info()),
@@ -127,7 +142,7 @@ class JobRun {
     if (other) std::rethrow_exception(other);
   }
 
-  std::vector<MemberOutcome> TakeOutcomes() {
+  MemberOutcomes TakeOutcomes() {
     MutexLock lock(mu_);
     return std::move(outcomes_);
   }
@@ -172,7 +187,7 @@ class JobRun {
     Emit(ProgressEvent::MemberStarted(entry.index, std::string(plan_.PathOf(member))));
     const ObjectRef dest{plan_.destination.bucket, plan_.KeyOf(member)};
     const ObjectRef& archive_ref = job_.archive;
-    if (auto it = existing_.find(dest.key); it != existing_.end() && it->second == entry.size) {
+    if (existing_.SizeOf(dest.key) == entry.size) {
       if (IsFromArchive(services_.destination_store->Stat(dest), archive_ref, archive_info_.etag,
                         entry.size, entry.crc32)) {
         Finish(entry, member, Outcome::kReused, "", entry.size);
@@ -222,8 +237,7 @@ class JobRun {
               std::string error, uint64_t bytes) {
     {
       MutexLock lock(mu_);
-      outcomes_[&member - plan_.members.data()] = MemberOutcome{
-          outcome, error.empty() ? nullptr : std::make_unique<const std::string>(std::move(error))};
+      outcomes_.Set(static_cast<size_t>(&member - plan_.members.data()), outcome, std::move(error));
     }
     Emit(ProgressEvent::MemberFinished(entry.index, std::string(plan_.PathOf(member)), outcome,
                                        bytes));
@@ -235,13 +249,13 @@ class JobRun {
   RandomAccessSource* const source_;
   const ArchiveReader& archive_;
   const ExtractionPlan& plan_;
-  const std::unordered_map<std::string, uint64_t>& existing_;
+  const ListedObjects& existing_;
   size_t read_chunk_ = 0;
   MemoryBudget decoder_budget_;
   std::atomic<bool> stop_{false};
 
   Mutex mu_;
-  std::vector<MemberOutcome> outcomes_ GUARDED_BY(mu_);
+  MemberOutcomes outcomes_ GUARDED_BY(mu_);
   std::exception_ptr fatal_ GUARDED_BY(mu_);
 };
 
@@ -262,13 +276,11 @@ ManifestSummary ManifestHeader(const ExtractJob& job, const ObjectInfo& archive,
 
 // The refusal `e`, after deleting every object this run wrote or found from an earlier run of
 // the same version: under --on-error=fail a refused archive leaves nothing behind.
-Error RolledBack(const Error& e, const ExtractionPlan& plan,
-                 const std::vector<MemberOutcome>& outcomes, ObjectStore& store) {
+Error RolledBack(const Error& e, const ExtractionPlan& plan, const MemberOutcomes& outcomes,
+                 ObjectStore& store) {
   std::vector<std::string> keys;
   for (size_t i = 0; i < plan.members.size(); ++i) {
-    if (outcomes[i].state == Outcome::kWritten || outcomes[i].state == Outcome::kReused) {
-      keys.push_back(plan.KeyOf(plan.members[i]));
-    }
+    if (outcomes.stored(i)) keys.push_back(plan.KeyOf(plan.members[i]));
   }
   return unpackd::RolledBack(e, store, plan.destination.bucket, keys);
 }
@@ -297,8 +309,8 @@ void RethrowIfArchiveChanged(const ExtractJob& job, const ObjectInfo& archive,
 // cancellation.
 void FinishJob(const ExtractJob& job, const JobServices& services, ExtractResult& result,
                const ObjectInfo& archive_info, const ExtractionPlan& plan,
-               std::span<const ArchiveEntry> entries, const std::vector<MemberOutcome>& outcomes,
-               const std::unordered_map<std::string, uint64_t>& existing) {
+               std::span<const ArchiveEntry> entries, const MemberOutcomes& outcomes,
+               const ListedObjects& existing) {
   const Destination& destination = plan.destination;
   // First the counts (they lead the manifest), then the lists, streamed.
   ManifestSummary& manifest = result.manifest;
@@ -309,7 +321,7 @@ void FinishJob(const ExtractJob& job, const JobServices& services, ExtractResult
   for (size_t i = 0; i < plan.members.size(); ++i) {
     const PlannedMember& m = plan.members[i];
     const ArchiveEntry& e = entries[m.entry_index];
-    switch (outcomes[i].state) {
+    switch (outcomes.state(i)) {
       case Outcome::kWritten:
         ++result.members_written;
         break;
@@ -319,7 +331,7 @@ void FinishJob(const ExtractJob& job, const JobServices& services, ExtractResult
       case Outcome::kFailed:
         ++manifest.skipped_count;
         result.findings.push_back(Finding{Severity::kRefuse, "stream-error", e.index,
-                                          std::string(plan.PathOf(m)), outcomes[i].message()});
+                                          std::string(plan.PathOf(m)), outcomes.message(i)});
         continue;
       default:
         ++not_started;
@@ -345,8 +357,7 @@ void FinishJob(const ExtractJob& job, const JobServices& services, ExtractResult
   ManifestWriter writer(*services.destination_store, result.job.manifest, manifest,
                         destination.UploadRecordsPrefix());
   for (size_t i = 0; i < plan.members.size(); ++i) {
-    const MemberOutcome& outcome = outcomes[i];
-    if (outcome.state != Outcome::kWritten && outcome.state != Outcome::kReused) continue;
+    if (!outcomes.stored(i)) continue;
     const PlannedMember& m = plan.members[i];
     const ArchiveEntry& e = entries[m.entry_index];
     writer.AddMember(
@@ -356,9 +367,9 @@ void FinishJob(const ExtractJob& job, const JobServices& services, ExtractResult
     if (skips_member(f)) writer.AddSkip({f.member_name, f.code, f.message});
   }
   for (size_t i = 0; i < plan.members.size(); ++i) {
-    if (outcomes[i].state == Outcome::kFailed) {
+    if (outcomes.state(i) == Outcome::kFailed) {
       writer.AddSkip(
-          {std::string(plan.PathOf(plan.members[i])), "stream-error", outcomes[i].message()});
+          {std::string(plan.PathOf(plan.members[i])), "stream-error", outcomes.message(i)});
     }
   }
   writer.Commit();
@@ -367,9 +378,7 @@ void FinishJob(const ExtractJob& job, const JobServices& services, ExtractResult
     // The manifest's paths, sorted: views of the plan's, 16 bytes a member.
     std::vector<std::string_view> in_manifest;
     for (size_t i = 0; i < plan.members.size(); ++i) {
-      if (outcomes[i].state == Outcome::kWritten || outcomes[i].state == Outcome::kReused) {
-        in_manifest.push_back(plan.PathOf(plan.members[i]));
-      }
+      if (outcomes.stored(i)) in_manifest.push_back(plan.PathOf(plan.members[i]));
     }
     std::sort(in_manifest.begin(), in_manifest.end());
     const std::string_view prefix = destination.prefix;
@@ -482,14 +491,8 @@ ExtractResult RunExtractJob(const ExtractJob& job, const JobServices& services) 
   }
 
   // Objects an interrupted run may have left; only these are checked before being rewritten.
-  std::unordered_map<std::string, uint64_t> existing;
-  if (!destination.prefix.empty()) {
-    services.destination_store->List(destination.bucket, destination.prefix,
-                                     [&](const ListEntry& e) {
-                                       existing.emplace(e.key, e.size);
-                                       return true;
-                                     });
-  }
+  const ListedObjects existing =
+      ListedObjects::List(*services.destination_store, destination.bucket, destination.prefix);
 
   if (opened.sequential) {
     // A stream is planned again as it is read (the plan above only checked it): the same
@@ -508,14 +511,19 @@ ExtractResult RunExtractJob(const ExtractJob& job, const JobServices& services) 
     if (!planned) {
       for (Finding& f : streamed.plan.findings) result.findings.push_back(std::move(f));
     }
-    std::vector<MemberOutcome> outcomes(streamed.outcomes.size());
-    for (size_t i = 0; i < outcomes.size(); ++i) outcomes[i].state = streamed.outcomes[i];
+    const MemberOutcomes outcomes(std::move(streamed.outcomes));
     FinishJob(job, services, result, archive_info, streamed.plan, streamed.entries, outcomes,
               existing);
   } else {
-    JobRun run(job, services, opened, *planned, existing);
+    // The member table is memory too: the buffers get what the budget has left beside it
+    // (the table, the plan, and a member's outcome and batch slot).
+    ExtractJob budgeted = job;
+    budgeted.memory = WithMemberTable(
+        job.memory, opened.reader->table_bytes() + planned->bytes() +
+                        planned->members.size() * (sizeof(Outcome) + sizeof(uint32_t)));
+    JobRun run(budgeted, services, opened, *planned, existing);
     try {
-      run.Run(ShapeReads(*planned, *opened.reader, job.memory));
+      run.Run(ShapeReads(*planned, *opened.reader, budgeted.memory));
     } catch (const Error& e) {
       if (e.kind() == ErrorKind::kArchiveRefused) {
         throw RolledBack(e, *planned, run.TakeOutcomes(), *services.destination_store);

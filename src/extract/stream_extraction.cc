@@ -26,8 +26,7 @@ class StreamRun {
  public:
   StreamRun(const ExtractJob& job, const JobServices& services, RandomAccessObject& archive,
             const Destination& destination, const ContentTypeMap& types,
-            const std::unordered_map<std::string, uint64_t>& existing,
-            const std::function<void()>& before_first_write)
+            const ListedObjects& existing, const std::function<void()>& before_first_write)
       : job_(job),
         services_(services),
         archive_(archive),
@@ -132,8 +131,7 @@ class StreamRun {
     const ObjectRef dest{out_.plan.destination.bucket, out_.plan.KeyOf(planned)};
     const std::string& etag = archive_.info().etag;
     Emit(ProgressEvent::MemberStarted(entry.index, path));
-    if (auto it = existing_.find(dest.key);
-        member.size_known && it != existing_.end() && it->second == entry.size &&
+    if (member.size_known && existing_.SizeOf(dest.key) == entry.size &&
         IsFromArchive(services_.destination_store->Stat(dest), job_.archive, etag, entry.size,
                       std::nullopt)) {
       out_.outcomes.push_back(Outcome::kReused);
@@ -167,7 +165,7 @@ class StreamRun {
   const ExtractJob& job_;
   const JobServices& services_;
   RandomAccessObject& archive_;
-  const std::unordered_map<std::string, uint64_t>& existing_;
+  const ListedObjects& existing_;
   const std::function<void()>& before_first_write_;
   StreamedMembers out_;
   std::vector<std::string> reused_;  // keys kept from an earlier run: rolled back too
@@ -190,8 +188,7 @@ SequentialOpenOptions StreamOpenOptions(const ExtractJob& job, uint64_t archive_
 
 StreamedMembers ExtractStream(const ExtractJob& job, const JobServices& services,
                               RandomAccessObject& archive, const Destination& destination,
-                              const ContentTypeMap& types,
-                              const std::unordered_map<std::string, uint64_t>& existing,
+                              const ContentTypeMap& types, const ListedObjects& existing,
                               const std::function<void()>& before_first_write) {
   StreamRun run(job, services, archive, destination, types, existing, before_first_write);
   return run.Run();

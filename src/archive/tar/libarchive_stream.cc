@@ -289,8 +289,8 @@ class LibarchiveStream final : public SequentialArchiveReader {
   std::exception_ptr source_error_;
   bool first_chunk_ = true;
   std::optional<std::string> gzip_name_;
-  std::string name_;           // the current member's decoded name
-  std::string name_encoding_;  // and what decoded it
+  std::string name_;                  // the current member's decoded name
+  std::string name_encoding_;         // and what decoded it
   std::unique_ptr<GzipSource> gzip_;  // reads stream_ when it is gzip
   bool single_file_ = false;
   ArchiveInfo info_;

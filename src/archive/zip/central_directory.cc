@@ -84,8 +84,10 @@ CentralDirectory ReadCentralDirectory(RandomAccessSource& source, const ZipArchi
   // Never trust the declared count for allocation beyond what the directory's bytes (within
   // the file, checked above) can hold: every record takes at least its fixed header. Reserving
   // that many up front spares a million-entry table the doubling's slack and copies.
-  entries.reserve(static_cast<size_t>(std::min<uint64_t>(
-      {info.entry_count, info.central_directory_size / kCentralHeaderSize, options.max_entries})));
+  const auto most = static_cast<size_t>(std::min<uint64_t>(
+      {info.entry_count, info.central_directory_size / kCentralHeaderSize, options.max_entries}));
+  entries.reserve(most);
+  directory.sizes.reserve(most);
   // The declared size, not the count, says where the records end (the count may have wrapped);
   // afterwards the two must agree, so no record is dropped without a word.
   const uint64_t size = info.central_directory_size;
@@ -118,14 +120,15 @@ CentralDirectory ReadCentralDirectory(RandomAccessSource& source, const ZipArchi
     ByteCursor c(fixed);
     c.U32();  // the signature, checked above
     ZipEntry e;
+    ZipSizes sizes;
     e.version_made_by = c.U16();
     c.U16();  // version needed: tools disagree with their own central directory too often
     e.flags = c.U16();
     e.method = c.U16();
     c.U32();  // time and date: objects carry the extraction's time, not the archive's
-    e.crc32 = c.U32();
-    e.compressed_size = c.U32();
-    e.uncompressed_size = c.U32();
+    sizes.crc32 = c.U32();
+    sizes.compressed_size = c.U32();
+    sizes.uncompressed_size = c.U32();
     const uint16_t name_len = c.U16();
     const uint16_t extra_len = c.U16();
     const uint16_t comment_len = c.U16();
@@ -149,7 +152,7 @@ CentralDirectory ReadCentralDirectory(RandomAccessSource& source, const ZipArchi
     }
     used += kCentralHeaderSize + variable_len;
     e.raw_name = directory.strings.Add(AsText(variable.first(name_len)));
-    ExtraFields extra = ApplyExtraFields(variable.subspan(name_len, extra_len), false, e,
+    ExtraFields extra = ApplyExtraFields(variable.subspan(name_len, extra_len), false, e, sizes,
                                          where + " ('" + PrintableRawName(e.raw_name) + "')");
     if (extra.unicode_path) {
       extra.unicode_path->index = static_cast<uint32_t>(i);
@@ -172,6 +175,7 @@ CentralDirectory ReadCentralDirectory(RandomAccessSource& source, const ZipArchi
                   where + " points to a local header at or after the central directory");
     }
     entries.push_back(e);
+    directory.sizes.push_back(sizes);
   }
   if (!CountMatches(info.entry_count, entries.size(), info.zip64)) {
     throw Error(ErrorKind::kArchiveRefused,
