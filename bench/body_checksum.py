@@ -14,7 +14,6 @@ Usage: body_checksum.py [--unpackd PATH] [--rounds N] [--quick] [--json-out FILE
 import argparse
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -31,11 +30,6 @@ VARIANTS = [
     ("crc32, signed", {"UNPACKD_S3_CHECKSUM": "crc32", "UNPACKD_S3_SIGN_PAYLOAD": "auto"}),
     ("crc32, unsigned", {"UNPACKD_S3_CHECKSUM": "crc32", "UNPACKD_S3_SIGN_PAYLOAD": "off"}),
 ]
-
-
-def children_cpu():
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
 
 
 def main():
@@ -64,14 +58,14 @@ def main():
             order = VARIANTS if round_no % 2 == 0 else list(reversed(VARIANTS))
             for name, env in order:
                 dest = f"out/{round_no}/{name.replace(', ', '-')}/"
-                before = children_cpu()
+                before = run.children_cpu()
                 done = subprocess.run(
                     [args.unpackd, "extract", f"s3://{run.BUCKET}/in/result.zip", "--to",
                      f"s3://{run.BUCKET}/{dest}{{path}}", "--endpoint", endpoint,
                      "--path-style", "on", "--no-progress", "--json"],
                     env=dict(os.environ, **run.CREDS, **env), check=True,
                     stdout=subprocess.PIPE)
-                cpu[name].append(children_cpu() - before)
+                cpu[name].append(run.children_cpu() - before)
                 report = json.loads(done.stdout)
                 wall[name].append(report["seconds"])
                 run.delete_prefix(s3, run.list_prefix(s3, dest))

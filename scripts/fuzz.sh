@@ -5,7 +5,7 @@
 #   scripts/fuzz.sh [SECONDS] [TARGET...]      (default: 30 seconds, every target)
 #
 # Environment: BUILD_DIR (default build-fuzz), JOBS (ninja -j, default 2), FUZZ_ARGS (extra
-# libFuzzer flags, e.g. "-jobs=2 -workers=2"). The working corpus persists in
+# libFuzzer flags, e.g. "-jobs=2 -workers=2"), FUZZ_BUILD_ONLY=1 (build the targets, run none). The working corpus persists in
 # $BUILD_DIR/corpus/<target> between runs; crashes land in $BUILD_DIR/artifacts/.
 # Exits non-zero if any target found a crash, leak, timeout or out-of-memory.
 # See docs/fuzzing.md for long runs and for turning a crash into a regression test.
@@ -28,6 +28,7 @@ fi
 CC=clang CXX=clang++ cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DUNPACKD_FUZZ=ON -DBUILD_TESTING=OFF -DUNPACKD_BENCH=OFF >/dev/null
 ninja -C "$build_dir" -j "${JOBS:-2}" "${targets[@]}"
+[ "${FUZZ_BUILD_ONLY:-0}" = 1 ] && exit 0
 
 seed_dir="$build_dir/corpus/seed"
 rm -rf "$seed_dir"

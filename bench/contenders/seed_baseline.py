@@ -3,17 +3,21 @@
 
 What the seed does (and so what this does, step by step, with Debian's boto3):
   1. download the whole archive to a temp folder (S3_CLIENT.download_file),
-  2. zipfile.ZipFile(...).extractall() into a folder beside it,
+  2. zipfile.ZipFile(...).extractall() into a folder beside it (--format tar.gz: the same
+     handler written for a tar.gz, tarfile.open(..., "r:gz").extractall(), as the seed's
+     author would have; the seed itself reads zip only),
   3. walk the folder and upload each file in turn with S3_CLIENT.upload_file, setting a
      Content-Type only for .txt ("text/plain; charset=utf-8"), to <dir of archive>/result/<path>.
 Like the seed, it leaves the temp folder behind (the seed clears /tmp at the *next* start);
 the benchmark runner measures the folder and removes it afterwards.
 
 Usage: seed_baseline.py --endpoint URL --bucket B --key K [--dest-prefix P] [--tmp DIR]
+                        [--format zip|tar.gz]
 Credentials come from the usual AWS_* environment variables.
 """
 import argparse
 import os
+import tarfile
 import tempfile
 import zipfile
 
@@ -27,16 +31,21 @@ def main():
     ap.add_argument("--key", required=True)
     ap.add_argument("--dest-prefix", help="default: <dir of key>/result/ as in the seed")
     ap.add_argument("--tmp", default=tempfile.gettempdir())
+    ap.add_argument("--format", choices=("zip", "tar.gz"), default="zip")
     a = ap.parse_args()
 
     s3 = boto3.client("s3", endpoint_url=a.endpoint)
-    tmp_zip = os.path.join(a.tmp, "result.zip")
+    tmp_archive = os.path.join(a.tmp, "result." + a.format)
     extract_dir = os.path.join(a.tmp, "extracted")
 
-    s3.download_file(a.bucket, a.key, tmp_zip)
+    s3.download_file(a.bucket, a.key, tmp_archive)
     os.makedirs(extract_dir, exist_ok=True)
-    with zipfile.ZipFile(tmp_zip, "r") as zf:
-        zf.extractall(extract_dir)
+    if a.format == "zip":
+        with zipfile.ZipFile(tmp_archive, "r") as zf:
+            zf.extractall(extract_dir)
+    else:
+        with tarfile.open(tmp_archive, "r:gz") as tf:
+            tf.extractall(extract_dir)
 
     prefix = a.dest_prefix
     if prefix is None:

@@ -29,6 +29,10 @@ struct SequentialOpenOptions {
   uint64_t ratio_grace_bytes = uint64_t{1} << 20;
   // One member's bytes, checked as they arrive (a lone compressed file declares no size).
   uint64_t max_member_bytes = UINT64_MAX;
+  // The largest dictionary or window the stream's decompressor may allocate (xz, .lzma and
+  // zstd; gzip's and bzip2's are fixed and small): a stream asking for more is refused,
+  // code "decoder-memory-limit", before it is allocated.
+  uint64_t max_decoder_window = uint64_t{64} << 20;
 };
 
 class SequentialArchiveReader {

@@ -20,6 +20,10 @@ struct DecompressorParams {
   // Refuse streams asking for more memory: 64 MiB covers xz -9, 7-Zip LZMA ultra and zstd
   // --ultra up to level 22 windows of 64 MiB, while several members in flight stay in budget.
   uint64_t max_dictionary = uint64_t{64} << 20;
+  // xz only: several streams in a row, with stream padding between them (what `xz` writes
+  // when told to, and `cat a.xz b.xz`): the stream ends where the input does (in_is_last).
+  // A ZIP member holds one stream; a .tar.xz may hold several.
+  bool concatenated = false;
 };
 
 class Decompressor {

@@ -13,6 +13,11 @@
 
 namespace unpackd {
 
+// The memlimit for a decoder whose dictionary may be `max_dictionary`: liblzma's state
+// beyond the dictionary is a few tens of KiB, and 1 MiB more leaves room for filter chains
+// (BCJ + LZMA2) without letting the dictionary exceed the limit by much.
+uint64_t LiblzmaMemoryLimit(uint64_t max_dictionary);
+
 class LiblzmaStream {
  public:
   // `format` names the data in error messages ("xz", "LZMA").
@@ -29,7 +34,10 @@ class LiblzmaStream {
 
   // Runs the decoder once, with the Decompressor::Decompress contract: throws
   // Error(kArchiveRefused) on corrupt data, or when `in_is_last` and no progress is possible.
-  Decompressor::Step Run(std::span<const std::byte> in, bool in_is_last, std::span<std::byte> out);
+  // `action` is LZMA_FINISH once the input is known to end (a decoder that cannot tell the
+  // end by itself: LZMA_CONCATENATED), else LZMA_RUN.
+  Decompressor::Step Run(std::span<const std::byte> in, bool in_is_last, std::span<std::byte> out,
+                         lzma_action action = LZMA_RUN);
 
  private:
   [[noreturn]] void Fail(lzma_ret rc) const;

@@ -5,28 +5,24 @@
 namespace unpackd {
 namespace {
 
-// liblzma's per-filter state beyond the dictionary is a few tens of KiB; 1 MiB leaves room
-// for filter chains (BCJ + LZMA2) without letting the dictionary exceed the limit by much.
-constexpr uint64_t kStateAllowance = uint64_t{1} << 20;
-
 class XzDecompressor final : public Decompressor {
  public:
-  explicit XzDecompressor(const DecompressorParams& params) : stream_("xz") {
-    // No LZMA_CONCATENATED: a member holds one stream, and then the decoder can report its
-    // end by itself instead of needing LZMA_FINISH.
-    const uint64_t memlimit = params.max_dictionary > UINT64_MAX - kStateAllowance
-                                  ? UINT64_MAX
-                                  : params.max_dictionary + kStateAllowance;
-    stream_.CheckInit(lzma_stream_decoder(stream_.get(), memlimit, 0));
+  explicit XzDecompressor(const DecompressorParams& params)
+      : stream_("xz"), concatenated_(params.concatenated) {
+    // Without LZMA_CONCATENATED (a ZIP member holds one stream) the decoder reports the end
+    // by itself; with it, only LZMA_FINISH at the input's end can.
+    stream_.CheckInit(lzma_stream_decoder(stream_.get(), LiblzmaMemoryLimit(params.max_dictionary),
+                                          concatenated_ ? LZMA_CONCATENATED : 0));
   }
 
   Step Decompress(std::span<const std::byte> in, bool in_is_last,
                   std::span<std::byte> out) override {
-    return stream_.Run(in, in_is_last, out);
+    return stream_.Run(in, in_is_last, out, concatenated_ && in_is_last ? LZMA_FINISH : LZMA_RUN);
   }
 
  private:
   LiblzmaStream stream_;
+  bool concatenated_;
 };
 
 }  // namespace

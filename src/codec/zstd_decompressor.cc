@@ -25,10 +25,10 @@ int WindowLogLimit(uint64_t max_dictionary) {
 
 class ZstdDecompressor final : public Decompressor {
  public:
-  explicit ZstdDecompressor(const DecompressorParams& params) : dctx_(ZSTD_createDCtx()) {
+  explicit ZstdDecompressor(const DecompressorParams& params)
+      : dctx_(ZSTD_createDCtx()), window_log_max_(WindowLogLimit(params.max_dictionary)) {
     if (!dctx_) throw Error(ErrorKind::kInternal, "cannot allocate a zstd decoder");
-    const size_t rc = ZSTD_DCtx_setParameter(dctx_.get(), ZSTD_d_windowLogMax,
-                                             WindowLogLimit(params.max_dictionary));
+    const size_t rc = ZSTD_DCtx_setParameter(dctx_.get(), ZSTD_d_windowLogMax, window_log_max_);
     if (ZSTD_isError(rc)) {
       throw Error(ErrorKind::kInternal,
                   std::string("cannot limit the zstd window: ") + ZSTD_getErrorName(rc));
@@ -45,7 +45,11 @@ class ZstdDecompressor final : public Decompressor {
     if (ZSTD_isError(rc)) {
       std::string reason = ZSTD_getErrorName(rc);
       if (ZSTD_getErrorCode(rc) == ZSTD_error_frameParameter_windowTooLarge) {
-        reason += " (the frame's window is larger than the allowed dictionary size)";
+        // Found in the frame header, before the window is allocated.
+        throw Error(ErrorKind::kArchiveRefused,
+                    "zstd data: " + reason + " (the frame's window is larger than the limit of " +
+                        std::to_string((uint64_t{1} << window_log_max_) >> 20) + " MiB)",
+                    "decoder-memory-limit");
       }
       throw Error(ErrorKind::kArchiveRefused, "corrupt or unsupported zstd data: " + reason);
     }
@@ -66,6 +70,7 @@ class ZstdDecompressor final : public Decompressor {
 
  private:
   std::unique_ptr<ZSTD_DCtx, DctxDeleter> dctx_;
+  int window_log_max_;
   // The last frame ended cleanly; false before the first frame, as an empty member is not a
   // zstd stream.
   bool frame_complete_ = false;

@@ -12,9 +12,10 @@ Inspection InspectJob(const ExtractJob& job, ObjectStore& source_store,
   Inspection inspection;
   inspection.source = opened.object->info();
   inspection.read_whole_stream = opened.sequential;
-  inspection.plan = MakePlan(*opened.reader, opened.destination,
-                             destination_store ? *destination_store : source_store,
-                             ContentTypeMap(job.mime_types_path), job.limits);
+  inspection.plan = MakePlan(
+      *opened.reader, opened.destination, destination_store ? *destination_store : source_store,
+      ContentTypeMap(job.mime_types_path), job.limits,
+      opened.sequential ? FolderClashRule::kRefuseSecond : FolderClashRule::kRefuseFile);
   // Extraction checks each member's framing as it reaches it; inspection checks them all now,
   // so a disagreement with the directory is a finding before anything is written.
   for (const ArchiveEntry& e : opened.reader->entries()) {

@@ -22,6 +22,10 @@ struct ManifestSummary {
   std::string destination_bucket, destination_prefix;
   uint64_t member_count = 0;
   uint64_t skipped_count = 0;
+  // Listed members whose object this run found already holding their bytes and kept: written
+  // by an interrupted run of this version, or by an earlier version (same size, CRC-32 and
+  // Content-Type). Counted in member_count too.
+  uint64_t reused_count = 0;
   uint64_t total_bytes = 0;  // content bytes of the listed members
   std::string created_at;    // ISO 8601 UTC
   std::string unpackd_version;

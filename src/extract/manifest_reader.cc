@@ -141,6 +141,8 @@ class ManifestSax {
       summary_.total_bytes = v;
     } else if (At("totals", "skipped")) {
       summary_.skipped_count = v;
+    } else if (At("totals", "reused")) {
+      summary_.reused_count = v;
     } else if (At("members", "size")) {
       member_.size = v;
     }

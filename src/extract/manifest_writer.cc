@@ -26,7 +26,10 @@ std::string Head(const ManifestSummary& s) {
         {"size", s.source_size}}},
       {"destination", {{"bucket", s.destination_bucket}, {"prefix", s.destination_prefix}}},
       {"totals",
-       {{"members", s.member_count}, {"bytes", s.total_bytes}, {"skipped", s.skipped_count}}},
+       {{"members", s.member_count},
+        {"bytes", s.total_bytes},
+        {"skipped", s.skipped_count},
+        {"reused", s.reused_count}}},
       {"created_at", s.created_at},
       {"unpackd_version", s.unpackd_version}};
   std::string text = Dump(head, 2);

@@ -25,6 +25,12 @@ UserMetadata MemberMetadata(const ObjectRef& archive, const std::string& archive
   return metadata;
 }
 
+bool HoldsMemberBytes(const ObjectInfo& info, const ObjectRef& archive, uint64_t size,
+                      std::optional<uint32_t> crc32, const std::string& content_type) {
+  return crc32 && info.size == size && info.content_type == content_type &&
+         IsFromSourceKey(info, archive) && MetadataValue(info, kMetaCrc32) == Crc32Hex(*crc32);
+}
+
 bool IsFromSourceKey(const ObjectInfo& info, const ObjectRef& archive) {
   return MetadataValue(info, kMetaSource) == EncodedSource(archive);
 }

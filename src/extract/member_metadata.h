@@ -24,6 +24,14 @@ UserMetadata MemberMetadata(const ObjectRef& archive, const std::string& archive
 bool IsFromArchive(const ObjectInfo& info, const ObjectRef& archive,
                    const std::string& archive_etag, uint64_t size, std::optional<uint32_t> crc32);
 
+// True if `info` describes an object unpackd wrote from any version of `archive` that already
+// holds this member's bytes as this run would write them: the same size, CRC-32 and
+// Content-Type. A re-made archive in which a few members changed keeps the others' objects
+// (their `unpackd-source-etag` still names the version that wrote them). Without a CRC (tar
+// records none) nothing but IsFromArchive can vouch for an object, so this is false.
+bool HoldsMemberBytes(const ObjectInfo& info, const ObjectRef& archive, uint64_t size,
+                      std::optional<uint32_t> crc32, const std::string& content_type);
+
 // True if `info` describes an object unpackd wrote from `archive` (any version of it).
 bool IsFromSourceKey(const ObjectInfo& info, const ObjectRef& archive);
 

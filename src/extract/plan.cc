@@ -4,6 +4,7 @@
 #include <span>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <variant>
 
 #include "extract/member_path.h"
@@ -85,6 +86,32 @@ void RefuseFilesThatAreFolders(ExtractionPlan& plan, std::span<const ArchiveEntr
   plan.members = std::move(kept);
 }
 
+// The message of either member of a clash, when the store cannot hold both.
+constexpr std::string_view kCannotNest =
+    "this store cannot hold a file and a folder of the same name (S3 can: extract there, or "
+    "rename one)";
+
+// The entry index of a planned file that is one of the folders `path` lies in ("a" for
+// "a/b/c"), or kNoEntry.
+uint32_t FileAbove(std::string_view path, const ExtractionPlan& plan, const PlannedPaths& files) {
+  for (size_t slash = path.find('/'); slash != std::string_view::npos;
+       slash = path.find('/', slash + 1)) {
+    if (const uint32_t i = files.Find(path.substr(0, slash)); i != PlannedPaths::kNone) {
+      return plan.members[i].entry_index;
+    }
+  }
+  return kNoEntry;
+}
+
+// Records `folder` and the folders above it. Deepest first: a folder already there has its
+// parents there too, so a member beside earlier ones costs one lookup.
+void NoteFolders(std::string_view folder, std::unordered_set<std::string>& folders) {
+  while (!folder.empty() && folders.emplace(folder).second) {
+    const size_t slash = folder.rfind('/');
+    folder = folder.substr(0, slash == std::string_view::npos ? 0 : slash);
+  }
+}
+
 }  // namespace
 
 bool ExtractionPlan::Refused(OnErrorPolicy policy) const {
@@ -124,12 +151,13 @@ double CompressionRatio(const ArchiveEntry& e) {
 
 MemberPlanner::MemberPlanner(ExtractionPlan& plan, const std::vector<ArchiveEntry>& entries,
                              const ObjectStore& destination_store, const ContentTypeMap& types,
-                             const ExtractionLimits& limits)
+                             const ExtractionLimits& limits, FolderClashRule folder_rule)
     : plan_(plan),
       entries_(entries),
       store_(destination_store),
       types_(types),
       limits_(limits),
+      folder_rule_(folder_rule),
       reserved_(plan.destination.ManifestKey().substr(plan.destination.prefix.size())),
       reserved_dir_(reserved_.substr(0, reserved_.find('/') + 1)),
       by_path_(plan) {
@@ -161,9 +189,27 @@ bool MemberPlanner::Add(const ArchiveEntry& e, bool refused_already) {
     return refuse("unsafe-path", unsafe->reason + "; it would land outside the destination");
   }
   const std::string path = std::get<std::string>(std::move(normalized));
+  // A stream's clash is refused as its second member arrives: the first may be written.
+  const bool clash_as_added =
+      folder_rule_ == FolderClashRule::kRefuseSecond && !store_.KeysMayNest();
   if (e.kind == EntryKind::kDirectory) {
     ++plan_.directories;
-    if (!path.empty()) folders_.push_back(path.ends_with('/') ? path : path + '/');
+    if (path.empty()) return false;
+    const std::string_view folder(path.data(), path.size() - (path.ends_with('/') ? 1 : 0));
+    if (!clash_as_added) {
+      folders_.push_back(std::string(folder) + '/');
+      return false;
+    }
+    uint32_t file = kNoEntry;
+    if (const uint32_t i = by_path_.Find(folder); i != PlannedPaths::kNone) {
+      file = plan_.members[i].entry_index;
+    }
+    if (file == kNoEntry) file = FileAbove(folder, plan_, by_path_);
+    if (file != kNoEntry) {
+      return refuse("file-is-folder", "a folder where member '" + std::string(entries[file].name) +
+                                          "' was written as a file; " + std::string(kCannotNest));
+    }
+    NoteFolders(folder, folder_paths_);
     return false;
   }
   if (e.kind == EntryKind::kSymlink || e.kind == EntryKind::kHardLink) {
@@ -219,6 +265,17 @@ bool MemberPlanner::Add(const ArchiveEntry& e, bool refused_already) {
     return refuse("duplicate-name", "normalizes to the same key as member '" +
                                         std::string(entries[other].name) + "'");
   }
+  if (clash_as_added) {
+    if (folder_paths_.contains(path)) {
+      return refuse("file-is-folder",
+                    "members before it lie under it as a folder; " + std::string(kCannotNest));
+    }
+    if (const uint32_t file = FileAbove(path, plan_, by_path_); file != kNoEntry) {
+      return refuse("file-is-folder", "lies under member '" + std::string(entries[file].name) +
+                                          "', written before it as a file; " +
+                                          std::string(kCannotNest));
+    }
+  }
   if (const uint32_t other = by_path_.FindFolded(path); other != PlannedPaths::kNone) {
     findings.push_back(MemberFinding(
         Severity::kWarning, "case-collision", e,
@@ -240,13 +297,17 @@ bool MemberPlanner::Add(const ArchiveEntry& e, bool refused_already) {
   const std::string_view kept_path = path == e.name ? e.name : plan_.paths.Add(path);
   plan_.members.push_back(PlannedMember{e.index, kept_path, content_type});
   by_path_.AddLast();
+  if (clash_as_added) {
+    if (const size_t slash = path.rfind('/'); slash != std::string::npos)
+      NoteFolders(std::string_view(path).substr(0, slash), folder_paths_);
+  }
   plan_.total_bytes += e.size;
   return true;
 }
 
-void MemberPlanner::Finish(uint64_t archive_size, bool check_folders) {
+void MemberPlanner::Finish(uint64_t archive_size) {
   auto& findings = plan_.findings;
-  if (check_folders && !store_.KeysMayNest())
+  if (folder_rule_ == FolderClashRule::kRefuseFile && !store_.KeysMayNest())
     RefuseFilesThatAreFolders(plan_, entries_, folders_, findings);
   if (plan_.total_bytes > limits_.max_total_bytes) {
     findings.push_back(
@@ -268,11 +329,11 @@ void MemberPlanner::Finish(uint64_t archive_size, bool check_folders) {
 
 ExtractionPlan MakePlan(const ArchiveReader& archive, const Destination& destination,
                         const ObjectStore& destination_store, const ContentTypeMap& types,
-                        const ExtractionLimits& limits) {
+                        const ExtractionLimits& limits, FolderClashRule folder_rule) {
   ExtractionPlan plan;
   plan.destination = destination;
   const auto& entries = archive.entries();
-  MemberPlanner planner(plan, entries, destination_store, types, limits);
+  MemberPlanner planner(plan, entries, destination_store, types, limits, folder_rule);
   if (entries.size() > limits.max_members) {
     plan.findings.push_back(ArchiveFinding(
         "too-many-members", std::to_string(entries.size()) + " members, over the limit of " +

@@ -57,6 +57,15 @@ struct ExtractionPlan {
   std::string RefusalSummary() const;
 };
 
+// Which member a file/folder clash ("a" beside "a/b" or "a/") refuses on a store whose keys
+// cannot nest (ObjectStore::KeysMayNest false).
+enum class FolderClashRule {
+  // The file, once every entry was seen: a directory (ZIP) shows them all before writing.
+  kRefuseFile,
+  // Whichever of the two comes second, as it arrives: a stream has written the first already.
+  kRefuseSecond,
+};
+
 // Plans members one at a time, as a stream yields them (the tar family); MakePlan runs it
 // over a directory. Decides exactly as MakePlan does, but only from the entries seen so far:
 // a duplicate is the later of two names.
@@ -68,7 +77,8 @@ class MemberPlanner {
   // MakePlan does for a destination the store cannot hold.
   MemberPlanner(ExtractionPlan& plan, const std::vector<ArchiveEntry>& entries,
                 const ObjectStore& destination_store, const ContentTypeMap& types,
-                const ExtractionLimits& limits);
+                const ExtractionLimits& limits,
+                FolderClashRule folder_rule = FolderClashRule::kRefuseFile);
 
   // Room for `members` planned members (a directory's count); growing rebuilds the index.
   void Reserve(size_t members);
@@ -78,8 +88,8 @@ class MemberPlanner {
   bool Add(const ArchiveEntry& entry, bool refused_already = false);
 
   // Once every entry was added: files other members use as folders (stores that cannot nest
-  // keys; with `check_folders`), the declared total and its ratio to `archive_size`.
-  void Finish(uint64_t archive_size, bool check_folders = true);
+  // keys, under kRefuseFile), the declared total and its ratio to `archive_size`.
+  void Finish(uint64_t archive_size);
 
  private:
   ExtractionPlan& plan_;
@@ -87,21 +97,29 @@ class MemberPlanner {
   const ObjectStore& store_;
   const ContentTypeMap& types_;
   const ExtractionLimits& limits_;
+  const FolderClashRule folder_rule_;
   const std::string reserved_;      // the manifest's path below the prefix
   const std::string reserved_dir_;  // and its folder
   // Planned members by path, exactly and case-folded: ids into plan.members, whose paths are
   // views of entry names or of plan.paths, so nothing here copies a path.
   PlannedPaths by_path_;
   std::unordered_map<std::string, uint32_t> links_;  // links' paths -> entry
-  std::vector<std::string> folders_;                 // folder entries' paths ("a/b/")
+  std::vector<std::string> folders_;  // folder entries' paths ("a/b/"), for kRefuseFile
+  // Under kRefuseSecond on a store that cannot nest keys: every folder a planned file or a
+  // folder entry implies ("a", "a/b"), one string per distinct folder rather than per member.
+  // Files are looked up in by_path_.
+  std::unordered_set<std::string> folder_paths_;
 };
 
 // `destination_store` is where the members go: a member whose key it cannot hold (a segment
 // over the local filesystem's 255 bytes, a control character) is refused as that member, code
 // "unstorable-name". Throws Error(kUsage, code "invalid-destination") when it cannot hold the
 // destination prefix itself: then no member could be stored, whatever its name.
+// `folder_rule` is the format's: a stream's listing (--verify-first, inspect) plans as its
+// extraction will, so both refuse the same member.
 ExtractionPlan MakePlan(const ArchiveReader& archive, const Destination& destination,
                         const ObjectStore& destination_store, const ContentTypeMap& types,
-                        const ExtractionLimits& limits);
+                        const ExtractionLimits& limits,
+                        FolderClashRule folder_rule = FolderClashRule::kRefuseFile);
 
 }  // namespace unpackd

@@ -188,8 +188,11 @@ class JobRun {
     const ObjectRef dest{plan_.destination.bucket, plan_.KeyOf(member)};
     const ObjectRef& archive_ref = job_.archive;
     if (existing_.SizeOf(dest.key) == entry.size) {
-      if (IsFromArchive(services_.destination_store->Stat(dest), archive_ref, archive_info_.etag,
-                        entry.size, entry.crc32)) {
+      // Written by an interrupted run of this version, or by an earlier version whose member
+      // had the same bytes: either way it is kept, not written again.
+      const ObjectInfo found = services_.destination_store->Stat(dest);
+      if (IsFromArchive(found, archive_ref, archive_info_.etag, entry.size, entry.crc32) ||
+          HoldsMemberBytes(found, archive_ref, entry.size, entry.crc32, *member.content_type)) {
         Finish(entry, member, Outcome::kReused, "", entry.size);
         return;
       }
@@ -327,6 +330,7 @@ void FinishJob(const ExtractJob& job, const JobServices& services, ExtractResult
         break;
       case Outcome::kReused:
         ++result.members_reused;
+        ++manifest.reused_count;
         break;
       case Outcome::kFailed:
         ++manifest.skipped_count;
@@ -455,7 +459,9 @@ ExtractResult RunExtractJob(const ExtractJob& job, const JobServices& services) 
   std::optional<ExtractionPlan> planned;
   if (!opened.sequential || job.verify_first) {
     ReadJobArchiveDirectory(job, opened);
-    planned = MakePlan(*opened.reader, destination, *services.destination_store, types, job.limits);
+    planned =
+        MakePlan(*opened.reader, destination, *services.destination_store, types, job.limits,
+                 opened.sequential ? FolderClashRule::kRefuseSecond : FolderClashRule::kRefuseFile);
     result.findings = planned->findings;
     if (planned->Refused(job.on_error)) {
       throw Error(ErrorKind::kArchiveRefused,

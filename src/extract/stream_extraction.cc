@@ -33,7 +33,7 @@ class StreamRun {
         existing_(existing),
         before_first_write_(before_first_write),
         planner_(Init(out_, destination), out_.entries, *services.destination_store, types,
-                 job.limits) {}
+                 job.limits, FolderClashRule::kRefuseSecond) {}
 
   StreamedMembers Run() {
     // Writes overlap decompression: the pipe's task writes one member while this thread
@@ -115,9 +115,7 @@ class StreamRun {
     }
     pipe.Finish();
     for (Finding& f : reader->TakeWarnings()) out_.plan.findings.push_back(std::move(f));
-    // Files that other members use as folders are not looked for: on a store that cannot
-    // nest keys the later write fails instead (--verify-first finds them before writing).
-    planner_.Finish(info.size, /*check_folders=*/false);
+    planner_.Finish(info.size);
     for (const Finding& f : out_.plan.findings) {
       if (f.severity == Severity::kRefuse && !f.member) Refuse(f);
     }
@@ -183,6 +181,10 @@ SequentialOpenOptions StreamOpenOptions(const ExtractJob& job, uint64_t archive_
   options.max_total_bytes = job.limits.max_total_bytes;
   options.max_ratio = job.limits.max_archive_ratio;
   options.max_member_bytes = job.limits.max_member_bytes;
+  // A stream has one decoder: it may have the plan's whole decoder share, and at least the
+  // window a ZIP member may ask for (xz -9 needs 64 MiB, twice the default budget's share).
+  options.max_decoder_window =
+      std::max<uint64_t>(job.open.max_decoder_window, job.memory.decoder_windows);
   return options;
 }
 

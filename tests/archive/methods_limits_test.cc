@@ -154,7 +154,7 @@ TEST_F(LimitsTest, ZstdWindowAboveTheLimitIsRefused) {
   params.max_dictionary = 1 << 20;  // the frame's window covers all 1.3 MB of content
   auto decompressor = MakeZipDecompressor(params);
   ExpectRefused([&] { DecodeInChunks(*decompressor, stream, 65536, 65536); },
-                "larger than the allowed dictionary size");
+                "larger than the limit of 1 MiB");
 }
 
 TEST_F(LimitsTest, XzDictionaryAboveTheLimitIsRefused) {
@@ -164,7 +164,7 @@ TEST_F(LimitsTest, XzDictionaryAboveTheLimitIsRefused) {
   params.max_dictionary = 1 << 20;
   auto decompressor = MakeZipDecompressor(params);
   ExpectRefused([&] { DecodeInChunks(*decompressor, stream, 65536, 65536); },
-                "more than the allowed dictionary size");
+                "xz data needs 9 MiB to decode, over the limit of 2 MiB");
 }
 
 // Empty members: each format still has a stream (header, end marker), and it decodes to

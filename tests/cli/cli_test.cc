@@ -417,5 +417,35 @@ TEST_F(CliTest, GigabyteMemberStreamsInBoundedMemory) {
   EXPECT_LT(rss_kib, 256 * 1024) << "peak RSS " << rss_kib << " KiB";
 }
 
+// A tar.xz whose header claims a 1.5 GiB dictionary, over 384 MiB of zeros: libarchive's xz
+// filter (no memory limit) would allocate it and fill it as the zeros decode; unpackd refuses
+// the header (exit 3) before the dictionary exists.
+TEST_F(CliTest, HugeXzDictionaryIsRefusedWithoutAllocatingIt) {
+#ifdef UNPACKD_SANITIZED
+  GTEST_SKIP() << "AddressSanitizer's shadow memory and quarantine distort RSS; measured in the "
+                  "normal build";
+#endif
+  const auto archive = Archive("dict.tar.xz");
+  ASSERT_EQ(testing::RunCommand(testing::Python() + " " + testing::ToolPath("tarcraft.py") +
+                                " big-dict " + testing::ShellQuote(archive) + " xz 384 1536"),
+            0);
+  const auto rss_file = dir_.path() / "rss";
+  // The ratio check is off, so only the dictionary limit can stop the stream.
+  const auto r = Run("/usr/bin/time -f %M -o " + testing::ShellQuote(rss_file.string()) + " " +
+                     UNPACKD_BIN_PATH + " --root " + testing::ShellQuote(root_.string()) +
+                     " extract --max-ratio off " + testing::ShellQuote(archive));
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_NE(r.err.find("decoder-memory-limit"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("needs 1537 MiB to decode, over the limit of 65 MiB"), std::string::npos)
+      << r.err;
+  EXPECT_FALSE(std::filesystem::exists(root_ / "bkt" / "dict" / "zeros.bin"));
+  // GNU time writes "Command exited with non-zero status 3" first; the figure is last.
+  std::string rss_text = testing::ReadFileString(rss_file);
+  while (!rss_text.empty() && rss_text.back() == '\n') rss_text.pop_back();
+  const long rss_kib = std::stol(rss_text.substr(rss_text.rfind('\n') + 1));
+  std::printf("peak RSS refusing a 1.5 GiB xz dictionary: %ld KiB\n", rss_kib);
+  EXPECT_LT(rss_kib, 128 * 1024) << "peak RSS " << rss_kib << " KiB";
+}
+
 }  // namespace
 }  // namespace unpackd

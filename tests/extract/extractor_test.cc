@@ -127,6 +127,62 @@ TEST_F(ExtractorTest, ReplacedArchiveIsExtractedAgain) {
   EXPECT_EQ(ReadObject("a/result/x.txt"), "new!");
 }
 
+// An AI job re-run that changes a few files: the new version's members whose objects already
+// hold their bytes (same size, CRC-32 and type) are kept and listed, not written again.
+TEST_F(ExtractorTest, NewVersionRewritesOnlyTheMembersThatChanged) {
+  MemberMap v1;
+  for (int i = 0; i < 20; ++i) {
+    v1["part-" + std::to_string(i) + ".txt"] = testing::TextBytes(1000 + i, i);
+  }
+  PutArchive("a/result.zip", v1);
+  Run("a/result.zip");
+  const std::string v1_etag = store_->Stat({"bkt", "a/result.zip"}).etag;
+
+  MemberMap v2 = v1;
+  std::string& same_size = v2["part-3.txt"];  // same size, other bytes: another CRC
+  same_size[10] = same_size[10] == 'x' ? 'y' : 'x';
+  v2["part-4.txt"] += "longer";
+  v2["part-5.txt"] = "{\"a\": 1}";  // other size and type
+  v2.erase("part-6.txt");
+  v2["new.txt"] = "new member";
+  std::filesystem::remove(ArchivePath("a/result.zip"));
+  PutArchive("a/result.zip", v2);
+  const std::string v2_etag = store_->Stat({"bkt", "a/result.zip"}).etag;
+  ASSERT_NE(v1_etag, v2_etag);
+
+  const auto second = Run("a/result.zip");
+  EXPECT_EQ(second.members_written, 4u);
+  EXPECT_EQ(second.members_reused, v2.size() - 4);
+  for (const auto& [name, content] : v2) {
+    EXPECT_TRUE(ReadObject("a/result/" + name) == content) << name;
+  }
+  EXPECT_THROW(store_->Stat({"bkt", "a/result/part-6.txt"}), Error);  // pruned
+  // A kept object still names the version that wrote its bytes; a rewritten one the new one.
+  EXPECT_EQ(store_->Stat({"bkt", "a/result/part-0.txt"}).metadata.at(kMetaSourceEtag), v1_etag);
+  EXPECT_EQ(store_->Stat({"bkt", "a/result/part-3.txt"}).metadata.at(kMetaSourceEtag), v2_etag);
+  const auto manifest = nlohmann::json::parse(ReadObject(second.job.manifest.key));
+  EXPECT_EQ(manifest["source"]["etag"], v2_etag);
+  EXPECT_EQ(manifest["totals"]["members"], v2.size());
+  EXPECT_EQ(manifest["totals"]["reused"], v2.size() - 4);
+}
+
+// Same bytes under another Content-Type (the type map changed) is not the object this run
+// would write: it is written again.
+TEST_F(ExtractorTest, AKeptObjectMustHaveTheTypeThisRunWouldGiveIt) {
+  PutArchive("a/result.zip", {{"data.custom", "payload"}});
+  Run("a/result.zip");
+  const std::filesystem::path types = dir_.path() / "mime.types";
+  std::ofstream(types) << "application/x-custom custom\n";
+  std::filesystem::remove(ArchivePath("a/result.zip"));
+  PutArchive("a/result.zip", {{"data.custom", "payload"}, {"other.txt", "o"}});
+  testing::JobOptions options;
+  options.mime_types_path = types.string();
+  const auto second = Run("a/result.zip", options);
+  EXPECT_EQ(second.members_written, 2u);
+  EXPECT_EQ(second.members_reused, 0u);
+  EXPECT_EQ(store_->Stat({"bkt", "a/result/data.custom"}).content_type, "application/x-custom");
+}
+
 TEST_F(ExtractorTest, ResultDoesNotDependOnJobCountOrBatching) {
   MemberMap many;
   for (int i = 0; i < 300; ++i)

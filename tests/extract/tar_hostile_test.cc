@@ -38,7 +38,7 @@ class TarHostileTest : public ::testing::Test {
       if (!entry.is_regular_file()) continue;
       const std::string k = std::filesystem::relative(entry.path(), root_).string();
       if (k.find(".unpackd-meta") != std::string::npos || k.ends_with(".tar") ||
-          k.ends_with(".gz")) {
+          k.ends_with(".gz") || k.ends_with(".xz") || k.ends_with(".lzma") || k.ends_with(".zst")) {
         continue;
       }
       keys.push_back(k);
@@ -121,6 +121,100 @@ TEST_F(TarHostileTest, DevicesFifosAndDuplicatesAreRefused) {
   ExpectRefused("device.tar", "special-file");
   ExpectRefused("fifo.tar", "special-file");
   ExpectRefused("duplicate.tar", "duplicate-name");
+}
+
+// The local store cannot hold a file "a" and a folder "a/": a stream refuses whichever of
+// the two comes second, as it arrives (the first may be written already: rolled back).
+TEST_F(TarHostileTest, FileAndFolderOfOneNameRefuseTheSecondOnTheLocalStore) {
+  const std::vector<std::pair<std::string, std::string>> cases = {{"file-then-folder", "'a/b':"},
+                                                                  {"folder-then-file", "'a':"},
+                                                                  {"file-then-dir", "'a/':"},
+                                                                  {"dir-then-file", "'a':"}};
+  for (const auto& [c, second] : cases) {
+    Craft(c + ".tar", c);
+    // ExpectRefused also finds the store empty: whatever was written before is gone.
+    ExpectRefused(c + ".tar", "file-is-folder in member " + second);
+    testing::JobOptions verify;
+    verify.verify_first = true;  // the listing refuses the same member, before writing
+    ExpectRefused(c + ".tar", "file-is-folder in member " + second, verify);
+  }
+}
+
+TEST_F(TarHostileTest, SkipPolicyWritesTheFirstOfAFileAndFolderOfOneName) {
+  testing::JobOptions skip;
+  skip.on_error = OnErrorPolicy::kSkip;
+  for (const bool verify_first : {false, true}) {
+    skip.verify_first = verify_first;
+    const std::string ftf = verify_first ? "ftf-verified" : "ftf";
+    const std::string fft = verify_first ? "fft-verified" : "fft";
+    Craft(ftf + ".tar", "file-then-folder");
+    Craft(fft + ".tar", "folder-then-file");
+    const auto file_first = testing::RunJob(*store_, {"bkt", ftf + ".tar"}, *store_, skip);
+    ASSERT_EQ(file_first.findings.size(), 1u);
+    EXPECT_EQ(file_first.findings[0].code, "file-is-folder");
+    EXPECT_EQ(file_first.findings[0].member_name, "a/b");
+    EXPECT_EQ(testing::ReadFileString(root_ / "bkt" / ftf / "a"), "file\n");
+    const auto folder_first = testing::RunJob(*store_, {"bkt", fft + ".tar"}, *store_, skip);
+    ASSERT_EQ(folder_first.findings.size(), 1u);
+    EXPECT_EQ(folder_first.findings[0].member_name, "a");
+    EXPECT_EQ(testing::ReadFileString(root_ / "bkt" / fft / "a" / "b"), "below\n");
+    for (const auto* result : {&file_first, &folder_first}) {
+      EXPECT_EQ(result->manifest.member_count, 3u);
+      EXPECT_EQ(result->manifest.skipped_count, 1u);
+    }
+  }
+}
+
+// The same clash as GNU tar and bsdtar write it (renamed on the way in, as a tree on disk
+// cannot hold both), gzip-compressed.
+TEST_F(TarHostileTest, FileAndFolderOfOneNameFromRealTools) {
+  testing::TempDir tree;
+  testing::WriteTree(tree.path(), {{"f", "file\n"}, {"d/b", "below\n"}});
+  const std::string cd = "cd " + testing::ShellQuote(tree.path().string()) + " && ";
+  const auto archive = [&](const std::string& key) {
+    return testing::ShellQuote(ArchivePath(key).string());
+  };
+  ASSERT_EQ(testing::RunCommand(cd + "tar -czf " + archive("gnu.tar.gz") +
+                                " --transform='s,^[fd],a,' f d/b"),
+            0);
+  ASSERT_EQ(
+      testing::RunCommand(cd + "bsdtar -czf " + archive("bsd.tar.gz") + " -s ',^[fd],a,' d/b f"),
+      0);
+  ExpectRefused("gnu.tar.gz", "file-is-folder in member 'a/b'");
+  ExpectRefused("bsd.tar.gz", "file-is-folder in member 'a':");
+}
+
+// A header may claim any dictionary (xz and .lzma up to 4 GiB, a zstd window up to 2 GiB);
+// libarchive's decoders would allocate it. The stream's decoder is limited by the memory plan
+// (at least the 64 MiB a ZIP member may have), and a claim over the limit is refused from the
+// header, before anything is allocated or written.
+TEST_F(TarHostileTest, DictionariesOverTheMemoryLimitAreRefused) {
+  for (const std::string format : {"xz", "lzma"}) {
+    const std::string key = "dict.tar." + format;
+    ASSERT_EQ(testing::RunCommand(testing::Python() + " " + testing::ToolPath("tarcraft.py") +
+                                  " big-dict " + testing::ShellQuote(ArchivePath(key).string()) +
+                                  " " + format + " 1 1536"),
+              0);
+    const std::string message = ExpectRefused(key, "decoder-memory-limit");
+    EXPECT_NE(message.find(format + " data needs 1537 MiB to decode, over the limit of 65 MiB"),
+              std::string::npos)
+        << message;
+  }
+  // zstd --long=27 over a pipe declares a 128 MiB window, whatever the content's size.
+  testing::TempDir tree;
+  testing::WriteTree(tree.path(), {{"a.txt", "alpha\n"}});
+  ASSERT_EQ(testing::RunCommand("cd " + testing::ShellQuote(tree.path().string()) +
+                                " && tar -cf - a.txt | zstd -q --long=27 -c > " +
+                                testing::ShellQuote(ArchivePath("long.tar.zst").string())),
+            0);
+  const std::string message = ExpectRefused("long.tar.zst", "decoder-memory-limit");
+  EXPECT_NE(message.find("larger than the limit of 64 MiB"), std::string::npos) << message;
+  // --memory bounds it: 1 GiB gives the decoder share (1/8) room for the window.
+  testing::JobOptions more;
+  more.memory_bytes = uint64_t{1} << 30;
+  EXPECT_EQ(testing::RunJob(*store_, {"bkt", "long.tar.zst"}, *store_, more).manifest.member_count,
+            1u);
+  EXPECT_EQ(testing::ReadFileString(root_ / "bkt" / "long" / "a.txt"), "alpha\n");
 }
 
 TEST_F(TarHostileTest, SizeFieldsThatLieAreRefused) {

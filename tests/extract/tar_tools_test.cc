@@ -90,6 +90,15 @@ INSTANTIATE_TEST_SUITE_P(
                 "/usr/bin/python3 \"$TARCRAFT\" tree \"$OUT\" w:bz2 gnu ."},
         TarCase{"python_pax_xz", "result.tar.xz",
                 "/usr/bin/python3 \"$TARCRAFT\" tree \"$OUT\" w:xz pax ."},
+        // xz's largest preset (a 64 MiB dictionary, the default limit); two xz streams in a
+        // row (cut inside the tar); several blocks; .lzma; zstd with a 64 MiB window.
+        TarCase{"xz_9e", "result.tar.xz", "tar -cf - * | xz -9e > \"$OUT\""},
+        TarCase{"xz_concatenated", "result.tar.xz",
+                "tar -cf - * | { dd bs=10000 count=1 iflag=fullblock status=none | xz; xz; } > "
+                "\"$OUT\""},
+        TarCase{"xz_blocks", "result.tar.xz", "tar -cf - * | xz -T2 --block-size=4KiB > \"$OUT\""},
+        TarCase{"lzma_alone", "result.tar.lzma", "tar -cf - * | xz --format=lzma > \"$OUT\""},
+        TarCase{"zstd_long_window", "result.tar.zst", "tar -cf - * | zstd -q --long=26 > \"$OUT\""},
         // Content, not the suffix, decides: an xz-compressed tar under a .tar.gz key.
         TarCase{"misnamed_xz", "result.tar.gz", "tar -cJf \"$OUT\" *"}),
     [](const ::testing::TestParamInfo<TarCase>& info) { return info.param.name; });
@@ -146,7 +155,8 @@ TEST_F(SingleFileTest, OtherCompressorsNameItFromTheKey) {
   Make("data.csv.xz", "xz -c \"$IN\" > \"$OUT\"");
   Make("data.csv.zst", "zstd -q -c \"$IN\" > \"$OUT\"");
   Make("data.csv.gz", "pigz -c < \"$IN\" > \"$OUT\"");
-  for (const std::string suffix : {"bz2", "xz", "zst", "gz"}) {
+  Make("data.csv.lzma", "xz --format=lzma -c \"$IN\" > \"$OUT\"");
+  for (const std::string suffix : {"bz2", "xz", "zst", "gz", "lzma"}) {
     testing::JobOptions options;
     options.destination_template = "out-" + suffix + "/{path}";
     const auto result = testing::RunJob(*store_, {"bkt", "data.csv." + suffix}, *store_, options);

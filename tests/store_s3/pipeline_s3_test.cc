@@ -128,6 +128,25 @@ TEST_F(PipelineS3Test, SeedLikeTarGz) {
       testing::RunJob(store_, {"bkt", "user-1/project-1/result.tar.gz"}, store_).already_complete);
 }
 
+// S3 keys may nest: a file "a" and a file "a/b" are two keys, so a stream holding both (in
+// either order) writes both, where the local store refuses the second.
+TEST_F(PipelineS3Test, TarFileAndFolderOfOneNameAreBothWritten) {
+  for (const std::string c : {"file-then-folder", "folder-then-file", "file-then-dir"}) {
+    const auto tar = dir_.path() / (c + ".tar");
+    ASSERT_EQ(testing::RunCommand(testing::Python() + " " + testing::ToolPath("tarcraft.py") +
+                                  " hostile " + testing::ShellQuote(tar.string()) + " " + c),
+              0);
+    Upload("nest/" + c + ".tar", tar);
+    const auto result = testing::RunJob(store_, {"bkt", "nest/" + c + ".tar"}, store_);
+    EXPECT_TRUE(result.findings.empty()) << c;
+    EXPECT_EQ(Get("nest/" + c + "/a"), "file\n") << c;
+    if (c != "file-then-dir") {
+      EXPECT_EQ(Get("nest/" + c + "/a/b"), "below\n") << c;
+    }
+    EXPECT_TRUE(Exists("nest/" + c + "/.unpackd/manifest.json")) << c;
+  }
+}
+
 TEST_F(PipelineS3Test, OutageMidRunLeavesNoManifestAndARerunCompletes) {
   testing::MemberMap members;
   for (int i = 0; i < 120; ++i) {

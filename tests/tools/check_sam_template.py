@@ -17,8 +17,11 @@ tags: !Ref, !Sub, !GetAtt, !If, ...), then:
                the source prefix only; writes, lists and aborts multipart uploads under the
                destination only; invokes itself only; SQS actions on its own queue exactly when
                the queue is on; no "*" action or resource;
-  notification ObjectCreated with the SourcePrefix prefix and the .zip suffix, to the function
-               or (queue on) the queue, with the queue's policy letting this bucket send;
+  notification ObjectCreated with the SourcePrefix prefix, one configuration per suffix, so that
+               every default suffix of the function's rule is notified (.tar.gz through .gz),
+               no two suffixes overlap (S3 refuses a configuration where a key could end with
+               both, as .gz and .tar.gz), to the function or (queue on) the queue, with the
+               queue's policy letting this bucket send; the legacy function gets .zip only;
   loop         the destination cannot match the source filter: both prefixes are one top-level
                folder (their AllowedPattern), a Rules assertion makes them differ, and the
                destination template starts with DestinationPrefix;
@@ -36,6 +39,9 @@ import re
 import sys
 
 import yaml
+
+# The rule's default suffixes (src/rules/service_config.h), which the function is told to admit.
+ARCHIVE_SUFFIXES = [".zip", ".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", ".tar.zst", ".gz"]
 
 PSEUDO = {"AWS::AccountId", "AWS::NotificationARNs", "AWS::NoValue", "AWS::Partition",
           "AWS::Region", "AWS::StackId", "AWS::StackName", "AWS::URLSuffix"}
@@ -368,8 +374,6 @@ class Checker:
         lambdas = notification.get("LambdaConfigurations", [])
         queues = notification.get("QueueConfigurations", [])
         configs = lambdas + queues
-        if len(configs) != 1:
-            self.problem("[%s] expected one notification, found %d" % (label, len(configs)))
         legacy = values["LegacyFunctionArn"]
         if legacy:
             expected = ("lambda", legacy)
@@ -377,19 +381,32 @@ class Checker:
             expected = ("queue", "getatt:IncomingQueue.Arn")
         else:
             expected = ("lambda", "getatt:UnpackdFunction.Arn")
-        actual = [("lambda", c.get("Function")) for c in lambdas] + \
-                 [("queue", c.get("Queue")) for c in queues]
-        if actual != [expected]:
+        actual = set([("lambda", c.get("Function")) for c in lambdas] +
+                     [("queue", c.get("Queue")) for c in queues])
+        if actual != {expected}:
             self.problem("[%s] the notification goes to %s, expected %s" % (label, actual, expected))
+        suffixes = []
         for c in configs:
             if c.get("Event") not in ("s3:ObjectCreated:*",):
                 self.problem("[%s] notification event is %s" % (label, c.get("Event")))
             rules = {r["Name"].lower(): r["Value"]
                      for r in c.get("Filter", {}).get("S3Key", {}).get("Rules", [])}
-            if rules.get("suffix") != ".zip":
-                self.problem("[%s] the notification's filter lacks the .zip suffix" % label)
+            suffixes.append(rules.get("suffix", ""))
             if rules.get("prefix") != values["SourcePrefix"]:
                 self.problem("[%s] the notification's prefix is not SourcePrefix" % label)
+        # Every configuration has the same prefix and event, so two suffixes a key could end
+        # with both make S3 refuse the whole notification configuration.
+        for a, b in itertools.combinations(suffixes, 2):
+            if a.endswith(b) or b.endswith(a):
+                self.problem("[%s] overlapping suffixes %r and %r (S3 refuses them)" % (label, a, b))
+        # What the seed handled, the legacy function still gets; unpackd gets every format.
+        wanted = [".zip"] if legacy else ARCHIVE_SUFFIXES
+        for s in wanted:
+            if not any(s.endswith(t) for t in suffixes if t):
+                self.problem("[%s] no notification for %s keys" % (label, s))
+        for t in suffixes:
+            if not any(t.endswith(s) for s in wanted):
+                self.problem("[%s] a notification for %r keys, which are no archive" % (label, t))
         if expected[0] == "queue":
             policies = [b for b in resources.values() if b["Type"] == "AWS::SQS::QueuePolicy"]
             statements = [s for p in policies for s in p["Properties"]["PolicyDocument"]["Statement"]]
@@ -448,7 +465,7 @@ class Checker:
         if sample.startswith(src):
             self.problem("an output key (%s) matches the source filter: a loop" % sample)
         for name, expected in (("UNPACKD_RULE_DEFAULT_PREFIXES", src),
-                               ("UNPACKD_RULE_DEFAULT_SUFFIXES", ".zip"),
+                               ("UNPACKD_RULE_DEFAULT_SUFFIXES", ",".join(ARCHIVE_SUFFIXES)),
                                ("UNPACKD_RULE_DEFAULT_BUCKETS", values["BucketName"])):
             if env.get(name) != expected:
                 self.problem("function env %s is %r, expected %r" % (name, env.get(name), expected))

@@ -63,8 +63,22 @@ class TemplateTest(unittest.TestCase):
                           "refers to IncomingQueue, which this rendering lacks")
 
     def test_a_notification_without_the_zip_suffix(self):
-        self.assertCaught(broken("{Name: suffix, Value: .zip}", "{Name: suffix, Value: .ZIP}"),
-                          "lacks the .zip suffix")
+        self.assertCaught(broken("{Name: suffix, Value: .zip}\n              - Event",
+                                 "{Name: suffix, Value: .ZIP}\n              - Event"),
+                          "[UseQueue=false Legacy=False] no notification for .zip keys")
+
+    def test_the_legacy_function_gets_only_zip(self):
+        self.assertCaught(broken("{Name: suffix, Value: .zip}\n            - - Event",
+                                 "{Name: suffix, Value: .z}\n            - - Event"),
+                          "a notification for '.z' keys, which are no archive")
+
+    def test_a_tar_suffix_left_out(self):
+        self.assertCaught(broken("{Name: suffix, Value: .tar.xz}", "{Name: suffix, Value: .txz}", 2),
+                          "no notification for .tar.xz keys")
+
+    def test_overlapping_suffixes_are_refused_by_s3(self):
+        self.assertCaught(broken("{Name: suffix, Value: .tgz}", "{Name: suffix, Value: .tar.gz}"),
+                          "overlapping suffixes '.tar.gz' and '.gz'")
 
     def test_a_destination_under_the_source_prefix_is_a_loop(self):
         self.assertCaught(broken('!Sub "${DestinationPrefix}{dir}/{stem}/{path}"',

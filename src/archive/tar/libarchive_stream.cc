@@ -5,14 +5,19 @@
 #include <unicode/unistr.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <exception>
+#include <initializer_list>
 #include <string_view>
 #include <vector>
 
 #include "archive/legacy_charsets.h"
 #include "archive/names.h"
+#include "archive/tar/decoded_source.h"
 #include "archive/tar/gzip_header.h"
 #include "archive/tar/gzip_source.h"
+#include "codec/codec.h"
+#include "codec/lzma_alone_decompressor.h"
 #include "util/error.h"
 
 namespace unpackd {
@@ -35,25 +40,22 @@ std::pair<std::string, std::string> DecodeName(std::string_view raw) {
   return {ToNfcUtf8(text), std::move(encoding)};
 }
 
-constexpr size_t kGzipChunk = size_t{1} << 20;
+constexpr size_t kDecodedChunk = size_t{1} << 20;
 
-bool IsGzip(std::span<const std::byte> head) {
-  return head.size() >= 2 && head[0] == std::byte{0x1f} && head[1] == std::byte{0x8b};
+bool StartsWith(std::span<const std::byte> head, std::initializer_list<uint8_t> magic) {
+  return head.size() >= magic.size() &&
+         std::equal(magic.begin(), magic.end(), head.begin(),
+                    [](uint8_t m, std::byte b) { return std::byte{m} == b; });
 }
 
-const char* CompressionSuffix(int filter_code) {
-  switch (filter_code) {
-    case ARCHIVE_FILTER_BZIP2:
-      return "bz2";
-    case ARCHIVE_FILTER_XZ:
-      return "xz";
-    case ARCHIVE_FILTER_LZMA:
-      return "lzma";
-    case ARCHIVE_FILTER_ZSTD:
-      return "zst";
-    default:
-      return "";
-  }
+// The .lzma header: LZMA1 properties 0x5d (what every encoder writes by default; also what
+// IsSequentialArchive accepts) and a dictionary of at least 4 KiB, which tells it from a tar
+// whose first member is named "]".
+bool IsLzmaAlone(std::span<const std::byte> head) {
+  if (head.size() < 13 || head[0] != std::byte{0x5d}) return false;
+  uint32_t dictionary = 0;
+  for (int i = 4; i >= 1; --i) dictionary = dictionary << 8 | std::to_integer<uint32_t>(head[i]);
+  return dictionary >= 4096;
 }
 
 class LibarchiveStream final : public SequentialArchiveReader {
@@ -63,11 +65,11 @@ class LibarchiveStream final : public SequentialArchiveReader {
     if (!archive_) throw std::bad_alloc();
     struct archive* a = archive_.get();
     // ARCHIVE_WARN from these means "through an external program": refused.
-    // gzip is decoded before libarchive sees the stream (GzipSource: its filter skips the CRC).
-    for (int rc : {archive_read_support_filter_bzip2(a), archive_read_support_filter_xz(a),
-                   archive_read_support_filter_lzma(a), archive_read_support_filter_zstd(a),
-                   archive_read_support_format_tar(a), archive_read_support_format_gnutar(a),
-                   archive_read_support_format_raw(a)}) {
+    // gzip, xz, .lzma and zstd are decoded before libarchive sees the stream (OpenDecoder):
+    // its gzip filter skips the CRC, and its xz, lzma and zstd filters know no memory limit.
+    // bzip2's memory is fixed by the format (at most 900 KB blocks: under 4 MiB to decode).
+    for (int rc : {archive_read_support_filter_bzip2(a), archive_read_support_format_tar(a),
+                   archive_read_support_format_gnutar(a), archive_read_support_format_raw(a)}) {
       if (rc != ARCHIVE_OK) {
         throw Error(ErrorKind::kInternal,
                     std::string("libarchive lacks a built-in decoder: ") + ErrorText());
@@ -80,9 +82,10 @@ class LibarchiveStream final : public SequentialArchiveReader {
     info_.size = options_.archive_size;
     pending_ = ReadHeader();
     if (!pending_) Fail("the stream holds no member");
-    const int filter = archive_filter_code(a, 0);
     single_file_ = archive_format(a) == ARCHIVE_FORMAT_RAW;
-    const std::string suffix = gzip_ ? "gz" : CompressionSuffix(filter);
+    const std::string suffix = decoded_                                            ? decoded_suffix_
+                               : archive_filter_code(a, 0) == ARCHIVE_FILTER_BZIP2 ? "bz2"
+                                                                                   : "";
     if (single_file_ && suffix.empty()) Fail("neither a tar archive nor a compressed file");
     info_.format = single_file_ ? suffix : suffix.empty() ? "tar" : "tar." + suffix;
     pending_->entry.method_name = info_.format;  // read before the format was known
@@ -137,17 +140,15 @@ class LibarchiveStream final : public SequentialArchiveReader {
     auto* self = static_cast<LibarchiveStream*>(self_ptr);
     try {
       std::span<const std::byte> chunk;
-      if (self->gzip_) {
-        chunk = self->gzip_->Next();
+      if (self->decoded_) {
+        chunk = self->decoded_->Next();
       } else {
         chunk = self->stream_->Next();
         if (self->first_chunk_) {
           self->first_chunk_ = false;
           self->gzip_name_ = GzipStoredName(chunk);
-          if (IsGzip(chunk)) {
-            self->gzip_ = std::make_unique<GzipSource>(*self->stream_, chunk, kGzipChunk);
-            chunk = self->gzip_->Next();
-          }
+          self->decoded_ = self->OpenDecoder(chunk);
+          if (self->decoded_) chunk = self->decoded_->Next();
         }
       }
       *buffer = chunk.data();
@@ -159,6 +160,33 @@ class LibarchiveStream final : public SequentialArchiveReader {
       archive_set_error(a, EIO, "the archive could not be read");
       return -1;
     }
+  }
+
+  // Our decoder for a compressed stream starting with `head` (its first chunk), or null for a
+  // plain tar or bzip2 (libarchive's).
+  std::unique_ptr<ByteSource> OpenDecoder(std::span<const std::byte> head) {
+    if (StartsWith(head, {0x1f, 0x8b})) {
+      decoded_suffix_ = "gz";
+      return std::make_unique<GzipSource>(*stream_, head, kDecodedChunk);
+    }
+    DecompressorParams params;
+    params.max_dictionary = options_.max_decoder_window;
+    params.concatenated = true;
+    std::unique_ptr<Decompressor> decoder;
+    if (StartsWith(head, {0xfd, '7', 'z', 'X', 'Z', 0x00})) {
+      decoded_suffix_ = "xz";
+      decoder = MakeDecompressor(Codec::kXz, params);
+    } else if (StartsWith(head, {0x28, 0xb5, 0x2f, 0xfd})) {
+      decoded_suffix_ = "zst";
+      decoder = MakeDecompressor(Codec::kZstd, params);
+    } else if (IsLzmaAlone(head)) {
+      decoded_suffix_ = "lzma";
+      decoder = MakeLzmaAloneDecompressor(params);
+    } else {
+      return nullptr;
+    }
+    return std::make_unique<DecodedSource>(*stream_, head, std::move(decoder), decoded_suffix_,
+                                           kDecodedChunk);
   }
 
   std::string ErrorText() const {
@@ -289,9 +317,10 @@ class LibarchiveStream final : public SequentialArchiveReader {
   std::exception_ptr source_error_;
   bool first_chunk_ = true;
   std::optional<std::string> gzip_name_;
-  std::string name_;                  // the current member's decoded name
-  std::string name_encoding_;         // and what decoded it
-  std::unique_ptr<GzipSource> gzip_;  // reads stream_ when it is gzip
+  std::string name_;                     // the current member's decoded name
+  std::string name_encoding_;            // and what decoded it
+  std::unique_ptr<ByteSource> decoded_;  // reads stream_ when we decode it (OpenDecoder)
+  std::string decoded_suffix_;           // "gz", "xz", "zst", "lzma"
   bool single_file_ = false;
   ArchiveInfo info_;
   std::optional<Member> pending_;
