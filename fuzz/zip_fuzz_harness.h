@@ -22,6 +22,7 @@
 #include "io/borrowed_bytes.h"
 #include "io/random_access_source.h"
 #include "util/error.h"
+#include "util/string_arena.h"
 
 namespace unpackd::fuzz {
 
@@ -91,6 +92,7 @@ inline void FuzzNameDecoding(std::span<const uint8_t> input) {
   const uint8_t mode = input[0];
   NameDecodingOptions options;
   options.forced_encoding = kForced[mode % std::size(kForced)];
+  StringArena strings;  // the raw names: ZipEntry views them
   std::vector<ZipEntry> records;
   std::vector<UnicodePathExtra> unicode_paths;
   std::string current;
@@ -99,7 +101,7 @@ inline void FuzzNameDecoding(std::span<const uint8_t> input) {
     if (i == input.size() || input[i] == '\n') {
       const auto index = static_cast<uint32_t>(records.size());
       ZipEntry e;
-      e.raw_name = current;
+      e.raw_name = strings.Add(current);
       if ((mode & 0x10) != 0 && index % 2 == 0) e.flags |= 0x0800;  // UTF-8 flag
       if ((mode & 0x20) != 0) {
         // The previous name as the extra's UTF-8 name; its CRC matches when bit 6 says so.
@@ -120,7 +122,7 @@ inline void FuzzNameDecoding(std::span<const uint8_t> input) {
   }
   std::vector<ArchiveEntry> entries(records.size());
   for (uint32_t i = 0; i < entries.size(); ++i) entries[i].index = i;
-  DecodeEntryNames(records, unicode_paths, entries, options);
+  DecodeEntryNames(records, unicode_paths, entries, options, strings);
 }
 
 }  // namespace unpackd::fuzz

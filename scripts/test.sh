@@ -8,7 +8,7 @@
 # CI has 2 cores. The test suites mostly wait (servers, brokers, retries, timeouts) while the
 # sanitizer build and clang-tidy are all CPU, so those two run in the background at a lower
 # priority and take only the cycles the tests leave: the tests see an almost idle machine, and
-# the run takes about half as long as the phases one after another.
+# most of the build and lint time hides behind theirs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CTEST_OUTPUT_ON_FAILURE=1

@@ -5,13 +5,13 @@
 
 #include <cstdint>
 #include <optional>
-#include <string>
+#include <string_view>
 
 #include "codec/codec.h"
 
 namespace unpackd {
 
-enum class EntryKind {
+enum class EntryKind : uint8_t {
   kFile,
   kDirectory,
   kSymlink,
@@ -19,18 +19,22 @@ enum class EntryKind {
   kSpecial,   // device, socket, or a FIFO without data
 };
 
+// An archive holds one per member, so an entry owns no string: its strings are views of the
+// reader's own storage (or of constants) and live as long as the reader that made the entry.
+// 96 bytes (archive_entry_test.cc keeps it there).
 struct ArchiveEntry {
-  uint32_t index = 0;         // position in the archive's directory (or stream)
-  std::string name;           // decoded: valid UTF-8 (safe in messages), NFC; not yet normalized
-  std::string name_encoding;  // what decoded it: "utf-8", "cp949", "ascii", ...
+  uint32_t index = 0;  // position in the archive's directory (or stream)
   EntryKind kind = EntryKind::kFile;
-
-  // How the member's bytes are stored: the codec when unpackd can decode it, and the format's
-  // own name for the method ("deflate"; with its number when unsupported: "98 (ppmd)").
+  // How the member's bytes are stored: the codec when unpackd can decode it (see method_name).
   std::optional<Codec> codec;
-  std::string method_name;
+  std::string_view name;  // decoded: valid UTF-8 (safe in messages), NFC; not yet normalized
+  std::string_view name_encoding;  // what decoded it: "utf-8", "cp949", "ascii", ...
+
+  // The format's own name for the method ("deflate"; with its number when unsupported:
+  // "98 (ppmd)").
+  std::string_view method_name;
   // Empty when not encrypted; otherwise the scheme ("WinZip AES", "traditional PKWARE").
-  std::string encryption;
+  std::string_view encryption;
 
   uint64_t size = 0;         // declared content size; enforced while streaming
   uint64_t stored_size = 0;  // bytes the member occupies in the archive, compressed

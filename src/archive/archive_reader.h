@@ -84,6 +84,10 @@ class ArchiveReader {
 
   // Checks the member's framing without reading its data (for inspect).
   virtual void CheckMember(const ArchiveEntry& entry) const = 0;
+
+  // Memory the member table holds (entries, format records, their strings): the memory plan
+  // counts it against the budget, so a huge table leaves less to the buffers.
+  virtual size_t table_bytes() const { return entries().capacity() * sizeof(ArchiveEntry); }
 };
 
 }  // namespace unpackd

@@ -20,8 +20,9 @@ class CheckedMemberReader final : public MemberReader {
         source_(std::move(stored)),
         limits_(limits) {
     if (!entry.codec) {
-      throw Error(ErrorKind::kArchiveRefused,
-                  label_ + ": compression method " + entry.method_name + " is not supported");
+      throw Error(
+          ErrorKind::kArchiveRefused,
+          label_ + ": compression method " + std::string(entry.method_name) + " is not supported");
     }
     try {
       decompressor_ = MakeDecompressor(*entry.codec, params);

@@ -40,6 +40,8 @@ class SequentialArchiveReader {
   virtual ~SequentialArchiveReader() = default;
 
   struct Member {
+    // Its strings view the reader's storage and, like `content`, stay valid until the next
+    // call to Next(): a caller that keeps entries keeps their strings (EntryStringStore).
     ArchiveEntry entry;
     // Valid until the next call to Next(); null for entries without content (directories,
     // links, special files). Next() skips what the caller did not read.

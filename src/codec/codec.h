@@ -8,7 +8,7 @@
 
 namespace unpackd {
 
-enum class Codec { kStored, kDeflate, kDeflate64, kBzip2, kLzma, kZstd, kXz };
+enum class Codec : uint8_t { kStored, kDeflate, kDeflate64, kBzip2, kLzma, kZstd, kXz };
 
 // A fresh decompressor. Throws Error(kArchiveRefused) when `params` ask for more than the
 // decoder allows (a dictionary beyond params.max_dictionary).

@@ -25,7 +25,7 @@ Inspection InspectJob(const ExtractJob& job, ObjectStore& source_store,
     } catch (const Error& err) {
       if (err.kind() != ErrorKind::kArchiveRefused) throw;
       inspection.plan.findings.push_back(
-          Finding{Severity::kRefuse, "local-header", e.index, e.name, err.what()});
+          Finding{Severity::kRefuse, "local-header", e.index, std::string(e.name), err.what()});
     }
   }
   inspection.object = std::move(opened.object);

@@ -53,13 +53,18 @@ Error RolledBack(const Error& e, ObjectStore& store, const std::string& bucket,
 }
 
 CleanupReport PruneStaleObjects(ObjectStore& store, const Destination& destination,
-                                const ObjectRef& archive,
-                                const std::unordered_map<std::string, uint64_t>& listed_before,
+                                const ObjectRef& archive, const ListedObjects& listed_before,
                                 const std::function<bool(std::string_view)>& in_manifest) {
   CleanupReport report;
   const std::string manifest_key = destination.ManifestKey();
-  for (const auto& [key, size] : listed_before) {
-    if (key == manifest_key || in_manifest(key)) continue;
+  std::vector<std::string> stale;
+  store.List(destination.bucket, destination.prefix, [&](const ListEntry& e) {
+    if (e.key != manifest_key && listed_before.Contains(e.key) && !in_manifest(e.key)) {
+      stale.push_back(e.key);
+    }
+    return true;
+  });
+  for (const std::string& key : stale) {
     const ObjectRef ref{destination.bucket, key};
     try {
       if (!IsFromSourceKey(store.Stat(ref), archive)) continue;

@@ -6,10 +6,10 @@
 #include <functional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "extract/destination.h"
+#include "extract/listed_objects.h"
 #include "store/object_store.h"
 #include "util/error.h"
 
@@ -32,13 +32,14 @@ CleanupReport DeleteObjects(ObjectStore& store, const std::string& bucket,
 Error RolledBack(const Error& e, ObjectStore& store, const std::string& bucket,
                  const std::vector<std::string>& keys);
 
-// Deletes the objects among `listed_before` (key -> size under the destination prefix, listed
-// before the run) that the new manifest does not list (`in_manifest`) and whose metadata says
-// unpackd wrote them from `archive`. The manifest's own key, and objects another writer made,
-// are never touched. Store errors propagate; what was deleted before stays deleted.
+// Deletes the objects among `listed_before` (under the destination prefix, listed before the
+// run) that the new manifest does not list (`in_manifest`) and whose metadata says unpackd
+// wrote them from `archive`. The prefix is listed again for their keys (listed_before keeps
+// none), streamed: only the stale keys are held. The manifest's own key, and objects another
+// writer made, are never touched. Store errors propagate; what was deleted before stays
+// deleted.
 CleanupReport PruneStaleObjects(ObjectStore& store, const Destination& destination,
-                                const ObjectRef& archive,
-                                const std::unordered_map<std::string, uint64_t>& listed_before,
+                                const ObjectRef& archive, const ListedObjects& listed_before,
                                 const std::function<bool(std::string_view)>& in_manifest);
 
 // Aborts the multipart uploads an interrupted run left under `destination`: exactly those its

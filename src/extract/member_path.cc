@@ -1,14 +1,15 @@
 #include "extract/member_path.h"
 
+#include <string_view>
 #include <vector>
 
 namespace unpackd {
 
-std::variant<std::string, UnsafePath> NormalizeMemberPath(const std::string& name) {
+std::variant<std::string, UnsafePath> NormalizeMemberPath(std::string_view name) {
   for (unsigned char c : name) {
     if (c < 0x20 || c == 0x7f) return UnsafePath{"name contains a NUL or control character"};
   }
-  std::string path = name;
+  std::string path(name);
   for (char& c : path) {
     if (c == '\\') c = '/';
   }
@@ -20,20 +21,22 @@ std::variant<std::string, UnsafePath> NormalizeMemberPath(const std::string& nam
   }
   if (path.ends_with("/")) path.pop_back();
 
-  std::vector<std::string> segments;
+  // Views of `path`: no allocation per segment, as this runs once per member.
+  std::vector<std::string_view> segments;
   size_t start = 0;
   while (start <= path.size()) {
     const size_t slash = path.find('/', start);
     const size_t end = slash == std::string::npos ? path.size() : slash;
-    std::string segment = path.substr(start, end - start);
+    const std::string_view segment = std::string_view(path).substr(start, end - start);
     if (segment == "..") return UnsafePath{"path traversal ('..' segment)"};
     if (segment.empty()) return UnsafePath{"empty path segment ('//')"};
-    if (segment != ".") segments.push_back(std::move(segment));
+    if (segment != ".") segments.push_back(segment);
     if (slash == std::string::npos) break;
     start = slash + 1;
   }
   if (segments.empty()) return UnsafePath{"empty name"};
   std::string out;
+  out.reserve(path.size());
   for (const auto& s : segments) {
     if (!out.empty()) out += '/';
     out += s;
@@ -41,6 +44,6 @@ std::variant<std::string, UnsafePath> NormalizeMemberPath(const std::string& nam
   return out;
 }
 
-bool IsArchiveRoot(const std::string& name) { return name == "." || name == "./"; }
+bool IsArchiveRoot(std::string_view name) { return name == "." || name == "./"; }
 
 }  // namespace unpackd

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <variant>
 
 namespace unpackd {
@@ -13,10 +14,10 @@ struct UnsafePath {
 // Backslashes become '/', "." segments and one trailing '/' are dropped. Refused: absolute
 // paths, drive letters, UNC names, ".." segments, empty segments, NUL and control characters,
 // an empty result. The returned path never starts with '/' and never contains "..".
-std::variant<std::string, UnsafePath> NormalizeMemberPath(const std::string& name);
+std::variant<std::string, UnsafePath> NormalizeMemberPath(std::string_view name);
 
 // True for a name that is the archive's own top folder: "." or "./" (what `tar -C dir -cf x .`
 // writes first). Such a directory entry is nothing to extract, not an unsafe name.
-bool IsArchiveRoot(const std::string& name);
+bool IsArchiveRoot(std::string_view name);
 
 }  // namespace unpackd

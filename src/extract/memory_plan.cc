@@ -12,6 +12,20 @@ constexpr unsigned kRemoteJobs = 64;
 constexpr size_t kUploadThreads = 16;
 constexpr size_t kMaxCopyBuffer = 256 << 10;
 constexpr size_t kMinCopyBuffer = 16 << 10;
+// What the buffer shares keep when a member table takes the whole budget.
+constexpr uint64_t kMinBufferBytes = uint64_t{16} << 20;
+
+// Shares `m` bytes out between the buffers (the table above).
+void ShareOut(MemoryPlan& plan, uint64_t m) {
+  plan.read_windows = m * 3 / 8;
+  plan.part_buffers = m * 3 / 8;
+  plan.decoder_windows = m / 8;
+  plan.copy_buffer_bytes =
+      static_cast<size_t>(std::clamp<uint64_t>(m / 16 / plan.jobs, kMinCopyBuffer, kMaxCopyBuffer));
+  const uint64_t counted = plan.read_windows + plan.part_buffers + plan.decoder_windows +
+                           uint64_t{plan.copy_buffer_bytes} * plan.jobs;
+  plan.headroom = counted < m ? m - counted : 0;
+}
 
 }  // namespace
 
@@ -21,20 +35,21 @@ MemoryPlan MakeMemoryPlan(const MemoryPlanRequest& request) {
   plan.jobs = request.jobs           ? request.jobs
               : request.remote_store ? kRemoteJobs
                                      : std::max(1u, std::thread::hardware_concurrency());
-  const uint64_t m = request.memory_bytes;
-  plan.read_windows = m * 3 / 8;
-  plan.part_buffers = m * 3 / 8;
-  plan.decoder_windows = m / 8;
-  plan.copy_buffer_bytes =
-      static_cast<size_t>(std::clamp<uint64_t>(m / 16 / plan.jobs, kMinCopyBuffer, kMaxCopyBuffer));
-  const uint64_t counted = plan.read_windows + plan.part_buffers + plan.decoder_windows +
-                           uint64_t{plan.copy_buffer_bytes} * plan.jobs;
-  plan.headroom = counted < m ? m - counted : 0;
+  ShareOut(plan, request.memory_bytes);
   plan.max_read_chunk = request.remote_store ? size_t{8} << 20 : size_t{1} << 20;
   plan.upload_threads = request.remote_destination ? kUploadThreads : 0;
   // Every job may hold a ranged GET and a part upload at once; leave room for both.
   plan.max_connections = 2 * size_t{plan.jobs} + kUploadThreads;
   return plan;
+}
+
+MemoryPlan WithMemberTable(const MemoryPlan& plan, uint64_t table_bytes) {
+  MemoryPlan out = plan;
+  out.member_table = table_bytes;
+  const uint64_t left = plan.memory_bytes > table_bytes ? plan.memory_bytes - table_bytes : 0;
+  ShareOut(out, std::max(left, std::min(kMinBufferBytes, plan.memory_bytes)));
+  out.part_buffers = plan.part_buffers;  // the store's, sized when it was made
+  return out;
 }
 
 }  // namespace unpackd

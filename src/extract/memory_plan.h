@@ -6,6 +6,8 @@
 //   decoder windows  1/8  LZMA/xz/zstd dictionaries, bzip2 blocks, deflate windows
 //   copy buffers          one per member in flight, at most 1/16
 //   headroom         rest thread stacks, malloc arenas, libcurl: what no budget counts
+// A job's member table (entries, plan) comes off the top first (WithMemberTable): the shares
+// are those of what is left, so a million-member archive runs with smaller buffers.
 // The plan also sizes the executor and the S3 connection pool from the jobs actually used.
 #pragma once
 
@@ -34,6 +36,7 @@ struct MemoryPlan {
   // off there; a local file does not, and a big chunk is only resident memory.
   size_t max_read_chunk = size_t{8} << 20;
   uint64_t headroom = 0;
+  uint64_t member_table = 0;  // what the job's member table holds (WithMemberTable)
   size_t upload_threads = 0;  // part uploads in flight at once
   size_t max_connections = 0;
 
@@ -42,5 +45,11 @@ struct MemoryPlan {
 };
 
 MemoryPlan MakeMemoryPlan(const MemoryPlanRequest& request);
+
+// `plan` for a job whose member table holds `table_bytes`: the buffer shares are recomputed
+// from the budget less the table, down to floors that keep one member in flight moving (over
+// budget then, when the table alone exceeds it). Jobs, threads, connections and the store's
+// part buffers (sized when the store was made) are unchanged.
+MemoryPlan WithMemberTable(const MemoryPlan& plan, uint64_t table_bytes);
 
 }  // namespace unpackd

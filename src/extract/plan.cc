@@ -8,7 +8,6 @@
 #include <variant>
 
 #include "extract/member_path.h"
-#include "util/ascii.h"
 #include "util/error.h"
 
 namespace unpackd {
@@ -16,7 +15,7 @@ namespace {
 
 Finding MemberFinding(Severity severity, std::string code, const ArchiveEntry& e,
                       std::string message) {
-  return Finding{severity, std::move(code), e.index, e.name, std::move(message)};
+  return Finding{severity, std::move(code), e.index, std::string(e.name), std::move(message)};
 }
 
 Finding ArchiveFinding(std::string code, std::string message) {
@@ -39,10 +38,11 @@ constexpr uint32_t kNoEntry = UINT32_MAX;
 
 // The entry index of an earlier member (file or symbolic link) with this normalized path, or
 // kNoEntry.
-uint32_t DuplicateOf(const std::string& path,
-                     const std::unordered_map<std::string_view, uint32_t>& files,
+uint32_t DuplicateOf(const std::string& path, const ExtractionPlan& plan, const PlannedPaths& files,
                      const std::unordered_map<std::string, uint32_t>& links) {
-  if (const auto it = files.find(path); it != files.end()) return it->second;
+  if (const uint32_t i = files.Find(path); i != PlannedPaths::kNone) {
+    return plan.members[i].entry_index;
+  }
   if (const auto it = links.find(path); it != links.end()) return it->second;
   return kNoEntry;
 }
@@ -73,7 +73,7 @@ void RefuseFilesThatAreFolders(ExtractionPlan& plan, std::span<const ArchiveEntr
   kept.reserve(plan.members.size());
   for (size_t i = 0; i < plan.members.size(); ++i) {
     if (!clash[i]) {
-      kept.push_back(std::move(plan.members[i]));
+      kept.push_back(plan.members[i]);
       continue;
     }
     const ArchiveEntry& e = entries[plan.members[i].entry_index];
@@ -93,11 +93,12 @@ constexpr std::string_view kCannotNest =
 
 // The entry index of a planned file that is one of the folders `path` lies in ("a" for
 // "a/b/c"), or kNoEntry.
-uint32_t FileAbove(std::string_view path,
-                   const std::unordered_map<std::string_view, uint32_t>& files) {
+uint32_t FileAbove(std::string_view path, const ExtractionPlan& plan, const PlannedPaths& files) {
   for (size_t slash = path.find('/'); slash != std::string_view::npos;
        slash = path.find('/', slash + 1)) {
-    if (const auto it = files.find(path.substr(0, slash)); it != files.end()) return it->second;
+    if (const uint32_t i = files.Find(path.substr(0, slash)); i != PlannedPaths::kNone) {
+      return plan.members[i].entry_index;
+    }
   }
   return kNoEntry;
 }
@@ -158,16 +159,15 @@ MemberPlanner::MemberPlanner(ExtractionPlan& plan, const std::vector<ArchiveEntr
       limits_(limits),
       folder_rule_(folder_rule),
       reserved_(plan.destination.ManifestKey().substr(plan.destination.prefix.size())),
-      reserved_dir_(reserved_.substr(0, reserved_.find('/') + 1)) {
+      reserved_dir_(reserved_.substr(0, reserved_.find('/') + 1)),
+      by_path_(plan) {
   CheckDestinationPrefix(plan.destination, destination_store);
 }
 
 void MemberPlanner::Reserve(size_t members) {
   if (members <= plan_.members.capacity()) return;
   plan_.members.reserve(members);
-  // by_path_ views the planned keys, which moved.
-  by_path_.clear();
-  for (const PlannedMember& m : plan_.members) by_path_.emplace(plan_.PathOf(m), m.entry_index);
+  by_path_.Reserve(members);
 }
 
 bool MemberPlanner::Add(const ArchiveEntry& e, bool refused_already) {
@@ -201,10 +201,12 @@ bool MemberPlanner::Add(const ArchiveEntry& e, bool refused_already) {
       return false;
     }
     uint32_t file = kNoEntry;
-    if (const auto it = by_path_.find(folder); it != by_path_.end()) file = it->second;
-    if (file == kNoEntry) file = FileAbove(folder, by_path_);
+    if (const uint32_t i = by_path_.Find(folder); i != PlannedPaths::kNone) {
+      file = plan_.members[i].entry_index;
+    }
+    if (file == kNoEntry) file = FileAbove(folder, plan_, by_path_);
     if (file != kNoEntry) {
-      return refuse("file-is-folder", "a folder where member '" + entries[file].name +
+      return refuse("file-is-folder", "a folder where member '" + std::string(entries[file].name) +
                                           "' was written as a file; " + std::string(kCannotNest));
     }
     NoteFolders(folder, folder_paths_);
@@ -213,10 +215,10 @@ bool MemberPlanner::Add(const ArchiveEntry& e, bool refused_already) {
   if (e.kind == EntryKind::kSymlink || e.kind == EntryKind::kHardLink) {
     // A link is never written, but its name is still a member's name: the duplicate rule
     // applies to it as to a file (README), so a link and a file of one name are refused.
-    const uint32_t other = DuplicateOf(path, by_path_, links_);
+    const uint32_t other = DuplicateOf(path, plan_, by_path_, links_);
     if (other != kNoEntry) {
-      return refuse("duplicate-name",
-                    "normalizes to the same key as member '" + entries[other].name + "'");
+      return refuse("duplicate-name", "normalizes to the same key as member '" +
+                                          std::string(entries[other].name) + "'");
     }
     links_.emplace(path, e.index);
     const bool hard = e.kind == EntryKind::kHardLink;
@@ -230,13 +232,14 @@ bool MemberPlanner::Add(const ArchiveEntry& e, bool refused_already) {
                   "device, socket or FIFO without data; only regular files are extracted");
   }
   if (!e.encryption.empty()) {
-    return refuse("encrypted", e.encryption + " encryption; encrypted members are not supported");
+    return refuse("encrypted",
+                  std::string(e.encryption) + " encryption; encrypted members are not supported");
   }
   if (!e.codec) {
     return refuse("unsupported-method",
-                  "compression method " + e.method_name + " is not supported");
+                  "compression method " + std::string(e.method_name) + " is not supported");
   }
-  std::string key = destination.KeyFor(path);
+  const std::string key = destination.KeyFor(path);
   if (key.size() > limits.max_key_bytes) {
     return refuse("name-too-long", "destination key is " + std::to_string(key.size()) +
                                        " bytes, over the limit of " +
@@ -258,29 +261,26 @@ bool MemberPlanner::Add(const ArchiveEntry& e, bool refused_already) {
                                            " bytes, over the limit of " +
                                            std::to_string(limits.max_member_bytes));
   }
-  if (const uint32_t other = DuplicateOf(path, by_path_, links_); other != kNoEntry) {
-    return refuse("duplicate-name",
-                  "normalizes to the same key as member '" + entries[other].name + "'");
+  if (const uint32_t other = DuplicateOf(path, plan_, by_path_, links_); other != kNoEntry) {
+    return refuse("duplicate-name", "normalizes to the same key as member '" +
+                                        std::string(entries[other].name) + "'");
   }
   if (clash_as_added) {
     if (folder_paths_.contains(path)) {
       return refuse("file-is-folder",
                     "members before it lie under it as a folder; " + std::string(kCannotNest));
     }
-    if (const uint32_t file = FileAbove(path, by_path_); file != kNoEntry) {
-      return refuse("file-is-folder", "lies under member '" + entries[file].name +
+    if (const uint32_t file = FileAbove(path, plan_, by_path_); file != kNoEntry) {
+      return refuse("file-is-folder", "lies under member '" + std::string(entries[file].name) +
                                           "', written before it as a file; " +
                                           std::string(kCannotNest));
     }
   }
-  const std::string folded = AsciiLower(path);
-  const size_t folded_hash = std::hash<std::string>{}(folded);
-  if (auto it = by_folded_path_.find(folded_hash);
-      it != by_folded_path_.end() &&
-      AsciiLower(std::string(plan_.PathOf(plan_.members[it->second]))) == folded) {
+  if (const uint32_t other = by_path_.FindFolded(path); other != PlannedPaths::kNone) {
     findings.push_back(MemberFinding(
         Severity::kWarning, "case-collision", e,
-        "differs only in case from member '" + entries[plan_.members[it->second].entry_index].name +
+        "differs only in case from member '" +
+            std::string(entries[plan_.members[other].entry_index].name) +
             "'; both are extracted, but they collide on case-insensitive file systems"));
   }
   if (refused) return false;  // overlapping data, found by the format
@@ -292,15 +292,11 @@ bool MemberPlanner::Add(const ArchiveEntry& e, bool refused_already) {
                                          std::to_string(e.stored_size) +
                                          " stored); allowed, but zip bombs look like this"));
   }
-  std::string type = types_.ForPath(path);
-  auto& content_type = content_types_[type];
-  if (!content_type) content_type = std::make_shared<const std::string>(std::move(type));
-  if (plan_.members.size() == plan_.members.capacity()) {
-    Reserve(std::max<size_t>(16, plan_.members.size() * 2));
-  }
-  plan_.members.push_back(PlannedMember{e.index, std::move(key), content_type});
-  by_path_.emplace(plan_.PathOf(plan_.members.back()), e.index);
-  by_folded_path_.emplace(folded_hash, static_cast<uint32_t>(plan_.members.size() - 1));
+  const std::string* content_type = &*plan_.content_types.insert(types_.ForPath(path)).first;
+  // Almost always the name is its own normalized path: then the member views the name.
+  const std::string_view kept_path = path == e.name ? e.name : plan_.paths.Add(path);
+  plan_.members.push_back(PlannedMember{e.index, kept_path, content_type});
+  by_path_.AddLast();
   if (clash_as_added) {
     if (const size_t slash = path.rfind('/'); slash != std::string::npos)
       NoteFolders(std::string_view(path).substr(0, slash), folder_paths_);
@@ -351,7 +347,7 @@ ExtractionPlan MakePlan(const ArchiveReader& archive, const Destination& destina
   for (const auto& f : plan.findings) {
     if (f.member && f.severity != Severity::kWarning) refused[*f.member] = true;
   }
-  // Reserved once, so the planner's views into the planned keys never move.
+  // Sized once for the directory, so the index is never rebuilt.
   planner.Reserve(entries.size());
   for (const ArchiveEntry& e : entries) planner.Add(e, refused[e.index]);
   planner.Finish(archive.info().size);

@@ -2,7 +2,6 @@
 // decided from the archive's directory alone before a single byte is written.
 #pragma once
 
-#include <memory>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -14,29 +13,44 @@
 #include "extract/content_type.h"
 #include "extract/destination.h"
 #include "extract/limits.h"
+#include "extract/planned_paths.h"
 #include "store/object_store.h"
+#include "util/string_arena.h"
 
 namespace unpackd {
 
-// One member to write. Kept small, as a plan holds one per member: the member's normalized
-// path is the key's tail (ExtractionPlan::PathOf), and Content-Types are shared.
+// One member to write. A plan holds one per member, so it owns no string: its path is a view
+// of the entry's name when normalizing left the name as it was (almost always), else of the
+// plan's own `paths`; its key is built when needed (ExtractionPlan::KeyOf); Content-Types are
+// shared. 32 bytes.
 struct PlannedMember {
   uint32_t entry_index = 0;
-  std::string key;  // destination key: the destination prefix, then the member's path
-  std::shared_ptr<const std::string> content_type;
+  std::string_view path;                      // the member's normalized path inside the archive
+  const std::string* content_type = nullptr;  // one of ExtractionPlan::content_types
 };
 
+// Views the archive's entry names: the ArchiveReader it was made from (or, for a stream, the
+// storage of the entries met) must outlive it.
+// Move-only (members view its own path and type storage, which a move keeps in place).
 struct ExtractionPlan {
   Destination destination;
   std::vector<PlannedMember> members;  // in directory order; directories excluded
   std::vector<Finding> findings;
   uint64_t total_bytes = 0;  // declared uncompressed bytes of planned members
   uint32_t directories = 0;
+  StringArena paths;                              // normalized paths that differ from the name
+  std::unordered_set<std::string> content_types;  // every member's, once
 
   // The member's normalized path inside the archive.
-  std::string_view PathOf(const PlannedMember& member) const {
-    return std::string_view(member.key).substr(destination.prefix.size());
+  std::string_view PathOf(const PlannedMember& member) const { return member.path; }
+  // Its destination key: the destination prefix, then its path.
+  std::string KeyOf(const PlannedMember& member) const {
+    std::string key;
+    key.reserve(destination.prefix.size() + member.path.size());
+    return key.append(destination.prefix).append(member.path);
   }
+  // Memory the plan holds per member and for its strings (accounting, tests).
+  size_t bytes() const { return members.capacity() * sizeof(PlannedMember) + paths.bytes(); }
   // True if any finding refuses the archive under `policy`.
   bool Refused(OnErrorPolicy policy) const;
   // One line naming the first refusing findings, for error messages.
@@ -58,14 +72,15 @@ enum class FolderClashRule {
 class MemberPlanner {
  public:
   // `plan.destination` must be set; `entries` are the archive's entries so far
-  // (entries[i].index == i), grown by the caller, read for messages. Everything must outlive
-  // the planner. Throws as MakePlan does for a destination the store cannot hold.
+  // (entries[i].index == i), grown by the caller, read for messages; planned members view
+  // their names, which must outlive the plan. Everything must outlive the planner. Throws as
+  // MakePlan does for a destination the store cannot hold.
   MemberPlanner(ExtractionPlan& plan, const std::vector<ArchiveEntry>& entries,
                 const ObjectStore& destination_store, const ContentTypeMap& types,
                 const ExtractionLimits& limits,
                 FolderClashRule folder_rule = FolderClashRule::kRefuseFile);
 
-  // Room for `members` planned members (a directory's count); growing costs an index rebuild.
+  // Room for `members` planned members (a directory's count); growing rebuilds the index.
   void Reserve(size_t members);
 
   // Plans `entry`: appends it to plan.members and returns true, or adds the finding that
@@ -85,12 +100,10 @@ class MemberPlanner {
   const FolderClashRule folder_rule_;
   const std::string reserved_;      // the manifest's path below the prefix
   const std::string reserved_dir_;  // and its folder
-  // Views into the planned keys (rebuilt when plan.members grows) and hashes of the
-  // case-folded paths: the plan's own strings, not copies, at any member count.
-  std::unordered_map<std::string_view, uint32_t> by_path_;  // -> entry index
-  std::unordered_map<size_t, uint32_t> by_folded_path_;     // hash -> index into plan.members
-  std::unordered_map<std::string, uint32_t> links_;         // links' paths -> entry
-  std::unordered_map<std::string, std::shared_ptr<const std::string>> content_types_;
+  // Planned members by path, exactly and case-folded: ids into plan.members, whose paths are
+  // views of entry names or of plan.paths, so nothing here copies a path.
+  PlannedPaths by_path_;
+  std::unordered_map<std::string, uint32_t> links_;  // links' paths -> entry
   std::vector<std::string> folders_;  // folder entries' paths ("a/b/"), for kRefuseFile
   // Under kRefuseSecond on a store that cannot nest keys: every folder a planned file or a
   // folder entry implies ("a", "a/b"), one string per distinct folder rather than per member.

@@ -16,7 +16,7 @@ struct ProgressEvent {
     kMemberFinished,  // member, name, outcome, bytes (content size, or skipped bytes)
     kJobFinished,     // outcome: kWritten (extracted), kReused (already complete), kCancelled
   };
-  enum class Outcome { kNone, kWritten, kReused, kSkipped, kFailed, kCancelled };
+  enum class Outcome : uint8_t { kNone, kWritten, kReused, kSkipped, kFailed, kCancelled };
 
   Kind kind = Kind::kJobStarted;
   Outcome outcome = Outcome::kNone;

@@ -2,24 +2,38 @@
 
 #include <algorithm>
 #include <numeric>
+#include <utility>
 
 namespace unpackd {
 std::vector<ReadBatch> MakeReadBatches(const ExtractionPlan& plan, const ArchiveReader& archive,
                                        const BatchingOptions& options) {
-  std::vector<size_t> all(plan.members.size());
-  std::iota(all.begin(), all.end(), size_t{0});
+  std::vector<uint32_t> all(plan.members.size());
+  std::iota(all.begin(), all.end(), uint32_t{0});
   return MakeReadBatches(plan, archive, options, all);
 }
 
 std::vector<ReadBatch> MakeReadBatches(const ExtractionPlan& plan, const ArchiveReader& archive,
                                        const BatchingOptions& options,
-                                       std::span<const size_t> members) {
+                                       std::span<const uint32_t> members) {
   const auto& entries = archive.entries();
-  std::vector<ByteRange> hints(plan.members.size());
-  for (size_t i : members) hints[i] = archive.ReadHint(entries[plan.members[i].entry_index]);
-  std::vector<size_t> order(members.begin(), members.end());
-  std::sort(order.begin(), order.end(),
-            [&](size_t a, size_t b) { return hints[a].begin < hints[b].begin; });
+  const auto hint = [&](uint32_t i) {
+    return archive.ReadHint(entries[plan.members[i].entry_index]);
+  };
+  // Members in archive order. A directory almost always lists members in the order of their
+  // data (and `members` keeps the plan's order), so the sort and its offsets are only paid
+  // when it does not.
+  std::vector<uint32_t> order(members.begin(), members.end());
+  bool in_order = true;
+  for (size_t k = 1; k < order.size() && in_order; ++k) {
+    in_order = hint(order[k - 1]).begin <= hint(order[k]).begin;
+  }
+  if (!in_order) {
+    std::vector<std::pair<uint64_t, uint32_t>> by_offset(order.size());
+    for (size_t k = 0; k < order.size(); ++k) by_offset[k] = {hint(order[k]).begin, order[k]};
+    std::stable_sort(by_offset.begin(), by_offset.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (size_t k = 0; k < order.size(); ++k) order[k] = by_offset[k].second;
+  }
 
   std::vector<ReadBatch> batches;
   ReadBatch open;
@@ -30,9 +44,10 @@ std::vector<ReadBatch> MakeReadBatches(const ExtractionPlan& plan, const Archive
     batches.push_back(std::move(open));
     open = ReadBatch{};
   };
-  for (size_t i : order) {
-    const uint64_t begin = hints[i].begin;
-    const uint64_t end = hints[i].end;
+  for (const uint32_t i : order) {
+    const ByteRange range = hint(i);
+    const uint64_t begin = range.begin;
+    const uint64_t end = range.end;
     if (entries[plan.members[i].entry_index].stored_size > options.small_member_bytes) {
       batches.push_back(ReadBatch{{i}, 0, 0});
       continue;

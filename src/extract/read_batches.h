@@ -13,7 +13,9 @@
 namespace unpackd {
 
 struct ReadBatch {
-  std::vector<size_t> members;  // indexes into ExtractionPlan::members, in archive order
+  // Indexes into ExtractionPlan::members, in archive order (4 bytes each: a plan holds one
+  // per member, and the limit on members is far below 2^32).
+  std::vector<uint32_t> members;
   // For coalesced batches: the archive range read at once. Empty range: each member is read
   // with its own streaming read-ahead.
   uint64_t range_begin = 0;
@@ -34,7 +36,7 @@ struct BatchingOptions {
 // (ArchiveReader::ReadHint); members left out are neither read nor grouped.
 std::vector<ReadBatch> MakeReadBatches(const ExtractionPlan& plan, const ArchiveReader& archive,
                                        const BatchingOptions& options,
-                                       std::span<const size_t> members);
+                                       std::span<const uint32_t> members);
 
 // Every planned member.
 std::vector<ReadBatch> MakeReadBatches(const ExtractionPlan& plan, const ArchiveReader& archive,

@@ -9,13 +9,13 @@
 #include <span>
 #include <string_view>
 #include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
 #include "extract/content_type.h"
 #include "extract/decoder_window.h"
 #include "extract/extract_job.h"
 #include "extract/job_cleanup.h"
+#include "extract/listed_objects.h"
 #include "extract/manifest_reader.h"
 #include "extract/manifest_writer.h"
 #include "extract/member_copy.h"
@@ -49,15 +49,30 @@ double SecondsSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
-// One per member, so small: the error text exists only for the few that failed.
-struct MemberOutcome {
-  Outcome state = Outcome::kNone;
-  std::unique_ptr<const std::string> error;
+// What became of each planned member: one byte a member, as a plan may hold millions; error
+// texts are kept beside, for the few that failed.
+class MemberOutcomes {
+ public:
+  explicit MemberOutcomes(size_t members) : states_(members, Outcome::kNone) {}
+  explicit MemberOutcomes(std::vector<Outcome> states) : states_(std::move(states)) {}
 
-  const std::string& message() const {
-    static const std::string kNone;
-    return error ? *error : kNone;
+  Outcome state(size_t i) const { return states_[i]; }
+  bool stored(size_t i) const {
+    return states_[i] == Outcome::kWritten || states_[i] == Outcome::kReused;
   }
+  const std::string& message(size_t i) const {
+    static const std::string kNone;
+    const auto it = errors_.find(i);
+    return it == errors_.end() ? kNone : it->second;
+  }
+  void Set(size_t i, Outcome state, std::string error) {
+    states_[i] = state;
+    if (!error.empty()) errors_[i] = std::move(error);
+  }
+
+ private:
+  std::vector<Outcome> states_;
+  std::unordered_map<size_t, std::string> errors_;
 };
 
 // How reads are shaped for this archive, from the memory plan's read share.
@@ -67,7 +82,7 @@ struct ReadShape {
 };
 
 ReadShape ShapeReads(const ExtractionPlan& plan, const ArchiveReader& archive,
-                     const MemoryPlan& memory, std::span<const size_t> members) {
+                     const MemoryPlan& memory, std::span<const uint32_t> members) {
   const unsigned jobs = memory.jobs;
   // Each worker holds at most two read-ahead chunks or one coalesced range.
   const uint64_t per_worker = memory.read_windows / jobs;
@@ -90,7 +105,7 @@ ReadShape ShapeReads(const ExtractionPlan& plan, const ArchiveReader& archive,
 class JobRun {
  public:
   JobRun(const ExtractJob& job, const JobServices& services, const OpenedArchive& opened,
-         const ExtractionPlan& plan, const std::unordered_map<std::string, uint64_t>& existing)
+         const ExtractionPlan& plan, const ListedObjects& existing)
       : job_(job),
         services_(services),
         archive_info_(opened.object->info()),
@@ -106,17 +121,17 @@ class JobRun {
   // CRC-32 and Content-Type. One HEAD per candidate, many at once, before any archive byte is
   // read: a new version with a few members changed reads and writes only those. Returns the
   // members left to write, in plan order. Throws as Run does.
-  std::vector<size_t> KeepUnchanged() {
-    std::vector<size_t> candidates, rest;
+  std::vector<uint32_t> KeepUnchanged() {
+    std::vector<uint32_t> candidates, rest;
     for (size_t i = 0; i < plan_.members.size(); ++i) {
-      const auto it = existing_.find(plan_.members[i].key);
-      const bool same_size = it != existing_.end() &&
-                             it->second == archive_.entries()[plan_.members[i].entry_index].size;
-      (same_size ? candidates : rest).push_back(i);
+      const PlannedMember& member = plan_.members[i];
+      const bool same_size =
+          existing_.SizeOf(plan_.KeyOf(member)) == archive_.entries()[member.entry_index].size;
+      (same_size ? candidates : rest).push_back(static_cast<uint32_t>(i));
     }
     Mutex rest_mu;
     OnWorkers(candidates.size(), [&](size_t c) {
-      const size_t i = candidates[c];
+      const uint32_t i = candidates[c];
       if (Kept(i)) return;
       MutexLock lock(rest_mu);
       rest.push_back(i);
@@ -133,7 +148,7 @@ class JobRun {
     OnWorkers(shape.batches.size(), [&](size_t i) { RunBatch(shape.batches[i]); });
   }
 
-  std::vector<MemberOutcome> TakeOutcomes() {
+  MemberOutcomes TakeOutcomes() {
     MutexLock lock(mu_);
     return std::move(outcomes_);
   }
@@ -174,7 +189,7 @@ class JobRun {
     const ObjectRef& archive_ref = job_.archive;
     ObjectInfo found;
     try {
-      found = services_.destination_store->Stat({plan_.destination.bucket, member.key});
+      found = services_.destination_store->Stat({plan_.destination.bucket, plan_.KeyOf(member)});
     } catch (const Error& e) {
       if (e.kind() == ErrorKind::kNotFound) return false;
       StopWith(e.WithContext(archive_ref.ToString()));
@@ -226,7 +241,7 @@ class JobRun {
     const PlannedMember& member = plan_.members[i];
     const ArchiveEntry& entry = archive_.entries()[member.entry_index];
     Emit(ProgressEvent::MemberStarted(entry.index, std::string(plan_.PathOf(member))));
-    const ObjectRef dest{plan_.destination.bucket, member.key};
+    const ObjectRef dest{plan_.destination.bucket, plan_.KeyOf(member)};
     const ObjectRef& archive_ref = job_.archive;
     try {
       BudgetReservation window(&decoder_budget_,
@@ -271,8 +286,7 @@ class JobRun {
               std::string error, uint64_t bytes) {
     {
       MutexLock lock(mu_);
-      outcomes_[&member - plan_.members.data()] = MemberOutcome{
-          outcome, error.empty() ? nullptr : std::make_unique<const std::string>(std::move(error))};
+      outcomes_.Set(static_cast<size_t>(&member - plan_.members.data()), outcome, std::move(error));
     }
     Emit(ProgressEvent::MemberFinished(entry.index, std::string(plan_.PathOf(member)), outcome,
                                        bytes));
@@ -284,13 +298,13 @@ class JobRun {
   RandomAccessSource* const source_;
   const ArchiveReader& archive_;
   const ExtractionPlan& plan_;
-  const std::unordered_map<std::string, uint64_t>& existing_;
+  const ListedObjects& existing_;
   size_t read_chunk_ = 0;
   MemoryBudget decoder_budget_;
   std::atomic<bool> stop_{false};
 
   Mutex mu_;
-  std::vector<MemberOutcome> outcomes_ GUARDED_BY(mu_);
+  MemberOutcomes outcomes_ GUARDED_BY(mu_);
   std::exception_ptr fatal_ GUARDED_BY(mu_);
 };
 
@@ -311,13 +325,11 @@ ManifestSummary ManifestHeader(const ExtractJob& job, const ObjectInfo& archive,
 
 // The refusal `e`, after deleting every object this run wrote or found from an earlier run of
 // the same version: under --on-error=fail a refused archive leaves nothing behind.
-Error RolledBack(const Error& e, const ExtractionPlan& plan,
-                 const std::vector<MemberOutcome>& outcomes, ObjectStore& store) {
+Error RolledBack(const Error& e, const ExtractionPlan& plan, const MemberOutcomes& outcomes,
+                 ObjectStore& store) {
   std::vector<std::string> keys;
   for (size_t i = 0; i < plan.members.size(); ++i) {
-    if (outcomes[i].state == Outcome::kWritten || outcomes[i].state == Outcome::kReused) {
-      keys.push_back(plan.members[i].key);
-    }
+    if (outcomes.stored(i)) keys.push_back(plan.KeyOf(plan.members[i]));
   }
   return unpackd::RolledBack(e, store, plan.destination.bucket, keys);
 }
@@ -346,8 +358,8 @@ void RethrowIfArchiveChanged(const ExtractJob& job, const ObjectInfo& archive,
 // cancellation.
 void FinishJob(const ExtractJob& job, const JobServices& services, ExtractResult& result,
                const ObjectInfo& archive_info, const ExtractionPlan& plan,
-               std::span<const ArchiveEntry> entries, const std::vector<MemberOutcome>& outcomes,
-               const std::unordered_map<std::string, uint64_t>& existing) {
+               std::span<const ArchiveEntry> entries, const MemberOutcomes& outcomes,
+               const ListedObjects& existing) {
   const Destination& destination = plan.destination;
   // First the counts (they lead the manifest), then the lists, streamed.
   ManifestSummary& manifest = result.manifest;
@@ -358,7 +370,7 @@ void FinishJob(const ExtractJob& job, const JobServices& services, ExtractResult
   for (size_t i = 0; i < plan.members.size(); ++i) {
     const PlannedMember& m = plan.members[i];
     const ArchiveEntry& e = entries[m.entry_index];
-    switch (outcomes[i].state) {
+    switch (outcomes.state(i)) {
       case Outcome::kWritten:
         ++result.members_written;
         break;
@@ -369,7 +381,7 @@ void FinishJob(const ExtractJob& job, const JobServices& services, ExtractResult
       case Outcome::kFailed:
         ++manifest.skipped_count;
         result.findings.push_back(Finding{Severity::kRefuse, "stream-error", e.index,
-                                          std::string(plan.PathOf(m)), outcomes[i].message()});
+                                          std::string(plan.PathOf(m)), outcomes.message(i)});
         continue;
       default:
         ++not_started;
@@ -395,34 +407,39 @@ void FinishJob(const ExtractJob& job, const JobServices& services, ExtractResult
   ManifestWriter writer(*services.destination_store, result.job.manifest, manifest,
                         destination.UploadRecordsPrefix());
   for (size_t i = 0; i < plan.members.size(); ++i) {
-    const MemberOutcome& outcome = outcomes[i];
-    if (outcome.state != Outcome::kWritten && outcome.state != Outcome::kReused) continue;
+    if (!outcomes.stored(i)) continue;
     const PlannedMember& m = plan.members[i];
     const ArchiveEntry& e = entries[m.entry_index];
-    writer.AddMember({std::string(plan.PathOf(m)), m.key, e.size, e.crc32, *m.content_type});
+    writer.AddMember(
+        {std::string(plan.PathOf(m)), plan.KeyOf(m), e.size, e.crc32, *m.content_type});
   }
   for (const auto& f : plan.findings) {
     if (skips_member(f)) writer.AddSkip({f.member_name, f.code, f.message});
   }
   for (size_t i = 0; i < plan.members.size(); ++i) {
-    if (outcomes[i].state == Outcome::kFailed) {
+    if (outcomes.state(i) == Outcome::kFailed) {
       writer.AddSkip(
-          {std::string(plan.PathOf(plan.members[i])), "stream-error", outcomes[i].message()});
+          {std::string(plan.PathOf(plan.members[i])), "stream-error", outcomes.message(i)});
     }
   }
   writer.Commit();
 
   if (job.prune && !existing.empty()) {
-    std::unordered_set<std::string_view> in_manifest;
+    // The manifest's paths, sorted: views of the plan's, 16 bytes a member.
+    std::vector<std::string_view> in_manifest;
     for (size_t i = 0; i < plan.members.size(); ++i) {
-      if (outcomes[i].state == Outcome::kWritten || outcomes[i].state == Outcome::kReused) {
-        in_manifest.insert(plan.members[i].key);
-      }
+      if (outcomes.stored(i)) in_manifest.push_back(plan.PathOf(plan.members[i]));
     }
+    std::sort(in_manifest.begin(), in_manifest.end());
+    const std::string_view prefix = destination.prefix;
     try {
       result.objects_pruned =
           PruneStaleObjects(*services.destination_store, destination, job.archive, existing,
-                            [&](std::string_view key) { return in_manifest.contains(key); })
+                            [&](std::string_view key) {
+                              return key.starts_with(prefix) &&
+                                     std::binary_search(in_manifest.begin(), in_manifest.end(),
+                                                        key.substr(prefix.size()));
+                            })
               .deleted;
     } catch (const Error& e) {
       // The extraction is complete and vouched for; a stale object left behind is worth a
@@ -526,14 +543,8 @@ ExtractResult RunExtractJob(const ExtractJob& job, const JobServices& services) 
   }
 
   // Objects an interrupted run may have left; only these are checked before being rewritten.
-  std::unordered_map<std::string, uint64_t> existing;
-  if (!destination.prefix.empty()) {
-    services.destination_store->List(destination.bucket, destination.prefix,
-                                     [&](const ListEntry& e) {
-                                       existing.emplace(e.key, e.size);
-                                       return true;
-                                     });
-  }
+  const ListedObjects existing =
+      ListedObjects::List(*services.destination_store, destination.bucket, destination.prefix);
 
   if (opened.sequential) {
     // A stream is planned again as it is read (the plan above only checked it): the same
@@ -552,15 +563,21 @@ ExtractResult RunExtractJob(const ExtractJob& job, const JobServices& services) 
     if (!planned) {
       for (Finding& f : streamed.plan.findings) result.findings.push_back(std::move(f));
     }
-    std::vector<MemberOutcome> outcomes(streamed.outcomes.size());
-    for (size_t i = 0; i < outcomes.size(); ++i) outcomes[i].state = streamed.outcomes[i];
+    const MemberOutcomes outcomes(std::move(streamed.outcomes));
     FinishJob(job, services, result, archive_info, streamed.plan, streamed.entries, outcomes,
               existing);
   } else {
-    JobRun run(job, services, opened, *planned, existing);
+    // The member table is memory too: the buffers get what the budget has left beside it
+    // (the table, the plan, and a member's outcome, batch slot and place in the list of
+    // members to write).
+    ExtractJob budgeted = job;
+    budgeted.memory = WithMemberTable(
+        job.memory, opened.reader->table_bytes() + planned->bytes() +
+                        planned->members.size() * (sizeof(Outcome) + 2 * sizeof(uint32_t)));
+    JobRun run(budgeted, services, opened, *planned, existing);
     try {
-      const std::vector<size_t> to_write = run.KeepUnchanged();
-      run.Run(ShapeReads(*planned, *opened.reader, job.memory, to_write));
+      const std::vector<uint32_t> to_write = run.KeepUnchanged();
+      run.Run(ShapeReads(*planned, *opened.reader, budgeted.memory, to_write));
     } catch (const Error& e) {
       if (e.kind() == ErrorKind::kArchiveRefused) {
         throw RolledBack(e, *planned, run.TakeOutcomes(), *services.destination_store);

@@ -26,8 +26,7 @@ class StreamRun {
  public:
   StreamRun(const ExtractJob& job, const JobServices& services, RandomAccessObject& archive,
             const Destination& destination, const ContentTypeMap& types,
-            const std::unordered_map<std::string, uint64_t>& existing,
-            const std::function<void()>& before_first_write)
+            const ListedObjects& existing, const std::function<void()>& before_first_write)
       : job_(job),
         services_(services),
         archive_(archive),
@@ -101,7 +100,8 @@ class StreamRun {
             Severity::kRefuse, "too-many-members", std::nullopt, "",
             "more than " + std::to_string(job_.limits.max_members) + " members, over the limit"});
       }
-      out_.entries.push_back(std::move(member->entry));
+      // The header's strings are the reader's until the next one: kept, as the plan views them.
+      out_.entries.push_back(out_.strings.Keep(member->entry));
       const size_t findings_before = out_.plan.findings.size();
       if (!planner_.Add(out_.entries.back())) {
         if (job_.on_error == OnErrorPolicy::kFail) {
@@ -126,15 +126,14 @@ class StreamRun {
     const PlannedMember& planned = out_.plan.members.back();
     ArchiveEntry& entry = out_.entries.back();
     const std::string path(out_.plan.PathOf(planned));
-    const ObjectRef dest{out_.plan.destination.bucket, planned.key};
+    const ObjectRef dest{out_.plan.destination.bucket, out_.plan.KeyOf(planned)};
     const std::string& etag = archive_.info().etag;
     Emit(ProgressEvent::MemberStarted(entry.index, path));
-    if (auto it = existing_.find(planned.key);
-        member.size_known && it != existing_.end() && it->second == entry.size &&
+    if (member.size_known && existing_.SizeOf(dest.key) == entry.size &&
         IsFromArchive(services_.destination_store->Stat(dest), job_.archive, etag, entry.size,
                       std::nullopt)) {
       out_.outcomes.push_back(Outcome::kReused);
-      reused_.push_back(planned.key);
+      reused_.push_back(dest.key);
       Emit(ProgressEvent::MemberFinished(entry.index, path, Outcome::kReused, entry.size));
       return;
     }
@@ -164,7 +163,7 @@ class StreamRun {
   const ExtractJob& job_;
   const JobServices& services_;
   RandomAccessObject& archive_;
-  const std::unordered_map<std::string, uint64_t>& existing_;
+  const ListedObjects& existing_;
   const std::function<void()>& before_first_write_;
   StreamedMembers out_;
   std::vector<std::string> reused_;  // keys kept from an earlier run: rolled back too
@@ -191,8 +190,7 @@ SequentialOpenOptions StreamOpenOptions(const ExtractJob& job, uint64_t archive_
 
 StreamedMembers ExtractStream(const ExtractJob& job, const JobServices& services,
                               RandomAccessObject& archive, const Destination& destination,
-                              const ContentTypeMap& types,
-                              const std::unordered_map<std::string, uint64_t>& existing,
+                              const ContentTypeMap& types, const ListedObjects& existing,
                               const std::function<void()>& before_first_write) {
   StreamRun run(job, services, archive, destination, types, existing, before_first_write);
   return run.Run();

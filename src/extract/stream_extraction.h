@@ -6,12 +6,13 @@
 
 #include <functional>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
+#include "archive/entry_string_store.h"
 #include "archive/sequential_archive_reader.h"
 #include "extract/content_type.h"
 #include "extract/extract_job.h"
+#include "extract/listed_objects.h"
 #include "extract/plan.h"
 
 namespace unpackd {
@@ -20,6 +21,7 @@ namespace unpackd {
 SequentialOpenOptions StreamOpenOptions(const ExtractJob& job, uint64_t archive_size);
 
 struct StreamedMembers {
+  EntryStringStore strings;  // what entries' strings and the plan's paths view
   ExtractionPlan plan;
   std::vector<ArchiveEntry> entries;  // every entry met; sizes as read when none was declared
   std::vector<ProgressEvent::Outcome> outcomes;  // per plan.members: kWritten or kReused
@@ -38,8 +40,7 @@ struct StreamedMembers {
 // resumes). Store errors propagate.
 StreamedMembers ExtractStream(const ExtractJob& job, const JobServices& services,
                               RandomAccessObject& archive, const Destination& destination,
-                              const ContentTypeMap& types,
-                              const std::unordered_map<std::string, uint64_t>& existing,
+                              const ContentTypeMap& types, const ListedObjects& existing,
                               const std::function<void()>& before_first_write);
 
 }  // namespace unpackd

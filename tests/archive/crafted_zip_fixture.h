@@ -53,7 +53,7 @@ class CraftedZipTest : public ::testing::Test {
 
   static std::vector<std::string> Names(const ZipReader& reader) {
     std::vector<std::string> names;
-    for (const ArchiveEntry& e : reader.entries()) names.push_back(e.name);
+    for (const ArchiveEntry& e : reader.entries()) names.emplace_back(e.name);
     return names;
   }
 

@@ -111,9 +111,9 @@ class MethodsZipTest : public ::testing::Test {
     size_t checked = 0;
     for (const ArchiveEntry& entry : archive->entries()) {
       const uint16_t method = archive->record(entry).method;
-      SCOPED_TRACE(entry.name + " (" + ZipMethodName(method) + ")");
+      SCOPED_TRACE(std::string(entry.name) + " (" + ZipMethodName(method) + ")");
       seen.insert(method);
-      const auto expected = contents_.find(original(entry.name));
+      const auto expected = contents_.find(original(std::string(entry.name)));
       ASSERT_NE(expected, contents_.end());
       const Bytes out = ReadAll(*archive, entry);
       EXPECT_TRUE(out == expected->second) << "content differs";
@@ -160,7 +160,7 @@ TEST_F(MethodsZipTest, UnsupportedMethodIsRefusedPerMember) {
   size_t read = 0;
   for (const ArchiveEntry& entry : archive->entries()) {
     if (archive->record(entry).method != 98) {
-      EXPECT_TRUE(ReadAll(*archive, entry) == contents_[entry.name]);
+      EXPECT_TRUE(ReadAll(*archive, entry) == contents_[std::string(entry.name)]);
       ++read;
       continue;
     }

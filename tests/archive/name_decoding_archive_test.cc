@@ -63,7 +63,8 @@ class NameDecodingArchiveTest : public ::testing::Test {
     options.names.forced_encoding = forced;
     auto archive = ZipArchive::Open(*object, options);
     std::map<std::string, std::string> names;
-    for (const ArchiveEntry& e : archive->entries()) names[e.name] = e.name_encoding;
+    for (const ArchiveEntry& e : archive->entries())
+      names[std::string(e.name)] = std::string(e.name_encoding);
     return names;
   }
 

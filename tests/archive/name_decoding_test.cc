@@ -106,10 +106,11 @@ NameDecodingReport DecodeNames(std::vector<RawEntry>& raw, const NameDecodingOpt
                                         *raw[i].unicode_path});
     }
   }
-  NameDecodingReport report = DecodeEntryNames(records, extras, entries, options);
+  StringArena strings;
+  NameDecodingReport report = DecodeEntryNames(records, extras, entries, options, strings);
   for (size_t i = 0; i < raw.size(); ++i) {
-    raw[i].name = entries[i].name;
-    raw[i].name_encoding = entries[i].name_encoding;
+    raw[i].name = std::string(entries[i].name);
+    raw[i].name_encoding = std::string(entries[i].name_encoding);
   }
   return report;
 }

@@ -34,7 +34,7 @@ void ExpectArchiveHolds(const std::filesystem::path& path, const MemberMap& expe
   for (const auto& e : archive->entries()) {
     if (e.kind == EntryKind::kDirectory) continue;
     ++files;
-    auto it = expected.find(e.name);
+    auto it = expected.find(std::string(e.name));
     ASSERT_NE(it, expected.end()) << "unexpected member " << e.name;
     // Compared as a boolean: a failure printing megabytes of diff helps nobody.
     EXPECT_TRUE(ReadMember(*archive, e) == it->second) << "content differs: " << e.name;
@@ -268,6 +268,31 @@ TEST_F(ZipArchiveTest, LocalHeaderDisagreementIsRefused) {
   auto archive = ZipArchive::Open(*object, {});
   EXPECT_THROW(archive->LocateMember(archive->entries()[0]), Error);
   EXPECT_NO_THROW(archive->LocateMember(archive->entries()[1]));
+}
+
+// Issue 14: the member table of a million-member archive must fit a 256 MiB budget beside
+// the plan, so an entry owns no heap string and the table costs its structs plus the names'
+// bytes once (shared by raw and decoded name when they are the same).
+TEST_F(ZipArchiveTest, MemberTableStaysCompact) {
+  static_assert(sizeof(ArchiveEntry) <= 96, "ArchiveEntry grew: see issue 14's budget");
+  static_assert(sizeof(ZipEntry) <= 64, "ZipEntry grew: see issue 14's budget");
+  const auto path = Path("compact.zip");
+  constexpr size_t kMembers = 100000;
+  // Names as a build's output tree has them: project/module-NN/pkg-NNNN/file-NNNNNNN.txt.
+  const std::string script =
+      "with zipfile.ZipFile(out, 'w', zipfile.ZIP_STORED) as z:\n"
+      "    for i in range(100000):\n"
+      "        z.writestr(f'project/module-{i % 1000 // 32:02d}/pkg-{i % 1000:04d}/"
+      "file-{i:07d}.txt', 'x')\n";
+  testing::RunPythonZip(path, {}, script);
+  const std::unique_ptr<RandomAccessObject> file = testing::OpenFileObject(path);
+  const std::unique_ptr<ZipArchive> archive = ZipArchive::Open(*file, {});
+  ASSERT_EQ(archive->entries().size(), kMembers);
+  // 43-byte names: the structs, the name once, and under 10% for the arena's block tails.
+  const size_t name_bytes = 43;
+  const size_t per_entry = archive->table_bytes() / kMembers;
+  EXPECT_LE(per_entry, sizeof(ArchiveEntry) + sizeof(ZipEntry) + name_bytes + 8) << per_entry;
+  EXPECT_EQ(archive->entries()[kMembers - 1].name, "project/module-31/pkg-0999/file-0099999.txt");
 }
 
 }  // namespace

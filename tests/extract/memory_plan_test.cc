@@ -28,6 +28,27 @@ TEST(MemoryPlanTest, EveryShareFitsTheBudget) {
   }
 }
 
+// A member table is held beside the buffers: the shares are those of the budget left, so a
+// million-member table under --memory 256 leaves the buffers what remains, down to a floor.
+TEST(MemoryPlanTest, MemberTableComesOffTheBudget) {
+  MemoryPlanRequest request;
+  request.memory_bytes = uint64_t{256} << 20;
+  request.jobs = 64;
+  const MemoryPlan whole = MakeMemoryPlan(request);
+  const MemoryPlan rest = WithMemberTable(whole, uint64_t{200} << 20);
+  EXPECT_EQ(rest.member_table, uint64_t{200} << 20);
+  EXPECT_EQ(rest.read_windows, (uint64_t{56} << 20) * 3 / 8);
+  EXPECT_EQ(rest.decoder_windows, (uint64_t{56} << 20) / 8);
+  EXPECT_LT(rest.copy_buffer_bytes, whole.copy_buffer_bytes);
+  EXPECT_EQ(rest.part_buffers, whole.part_buffers);  // the store's, sized already
+  EXPECT_EQ(rest.jobs, whole.jobs);
+
+  // A table over the budget leaves the buffers their floor, not nothing.
+  const MemoryPlan over = WithMemberTable(whole, uint64_t{300} << 20);
+  EXPECT_EQ(over.read_windows, (uint64_t{16} << 20) * 3 / 8);
+  EXPECT_EQ(WithMemberTable(whole, 0).read_windows, whole.read_windows);
+}
+
 // The connection pool and the I/O lane follow the jobs actually used: S3's default of 64
 // gets as many connections as --jobs 64 given explicitly.
 TEST(MemoryPlanTest, RemoteDefaultJobsSizeConnectionsAndThreads) {

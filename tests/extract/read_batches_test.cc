@@ -26,7 +26,7 @@ class LayoutReader final : public ArchiveReader {
   void Add(uint64_t stored_size) {
     ArchiveEntry e;
     e.index = static_cast<uint32_t>(entries_.size());
-    e.name = "f" + std::to_string(e.index);
+    e.name = names_.Add("f" + std::to_string(e.index));  // entries view their reader's names
     e.stored_size = stored_size;
     offsets_.push_back(end_);
     end_ += kHeaderBytes + stored_size;
@@ -36,6 +36,7 @@ class LayoutReader final : public ArchiveReader {
 
  private:
   ArchiveInfo info_;
+  StringArena names_;
   std::vector<ArchiveEntry> entries_;
   std::vector<uint64_t> offsets_;
   uint64_t end_ = 0;
@@ -51,7 +52,7 @@ Layout MakeLayout() {
   Layout l;
   for (uint32_t i = 0; i < 101; ++i) {
     l.archive.Add(i == 100 ? (10 << 20) : 1000);
-    const std::string& name = l.archive.entries().back().name;
+    const std::string_view name = l.archive.entries().back().name;
     l.plan.members.push_back(PlannedMember{i, name, nullptr});
   }
   return l;
@@ -89,6 +90,15 @@ TEST(ReadBatchesTest, ByteCapAndGapsCloseARun) {
   const auto small = MakeReadBatches(l.plan, l.archive, options);
   for (const auto& b : small) EXPECT_LE(b.range_size, 20'000u);
   EXPECT_GT(small.size(), 5u);
+}
+
+// Issue 14: a plan holds one PlannedMember per member; it owns no string (its path views the
+// entry's name, its key is built when written), so a million members cost 32 MiB.
+TEST(ReadBatchesTest, PlannedMembersStaySmall) {
+  static_assert(sizeof(PlannedMember) <= 32, "PlannedMember grew: see issue 14's budget");
+  const Layout l = MakeLayout();
+  EXPECT_EQ(l.plan.bytes(), l.plan.members.capacity() * sizeof(PlannedMember));
+  EXPECT_EQ(l.plan.KeyOf(l.plan.members[3]), "f3");
 }
 
 }  // namespace

@@ -109,16 +109,16 @@ class LibarchiveStream final : public SequentialArchiveReader {
     const bool size_known = current_->size_known;
     uint64_t& done = current_->done;
     const la_ssize_t n = archive_read_data(archive_.get(), out.data(), out.size());
-    if (n < 0) Fail("member '" + entry.name + "' is corrupt or truncated");
+    if (n < 0) Fail("member '" + std::string(entry.name) + "' is corrupt or truncated");
     const auto got = static_cast<uint64_t>(n);
     done += got;
     total_content_ += got;
     if (size_known && (done > entry.size || (got == 0 && done != entry.size))) {
-      Fail("member '" + entry.name + "' holds " + std::to_string(done) +
+      Fail("member '" + std::string(entry.name) + "' holds " + std::to_string(done) +
            " bytes, its header says " + std::to_string(entry.size));
     }
     if (done > options_.max_member_bytes) {
-      Refuse("member-size-limit", "member '" + entry.name + "' is over the limit of " +
+      Refuse("member-size-limit", "member '" + std::string(entry.name) + "' is over the limit of " +
                                       std::to_string(options_.max_member_bytes) + " bytes");
     }
     CheckLimits();
@@ -263,9 +263,12 @@ class LibarchiveStream final : public SequentialArchiveReader {
                                   std::to_string(name.size()) + " bytes, over the limit of " +
                                   std::to_string(options_.max_name_bytes));
     }
-    std::tie(entry.name, entry.name_encoding) = DecodeName(name);
+    // The entry views the reader's copy until the next header (SequentialArchiveReader).
+    std::tie(name_, name_encoding_) = DecodeName(name);
+    entry.name = name_;
+    entry.name_encoding = name_encoding_;
     if (rc == ARCHIVE_WARN) {
-      warnings_.push_back(Finding{Severity::kWarning, "header-warning", entry.index, entry.name,
+      warnings_.push_back(Finding{Severity::kWarning, "header-warning", entry.index, name_,
                                   "read with a warning: " + ErrorText()});
     }
     member.size_known = archive_entry_size_is_set(e) != 0;
@@ -314,6 +317,8 @@ class LibarchiveStream final : public SequentialArchiveReader {
   std::exception_ptr source_error_;
   bool first_chunk_ = true;
   std::optional<std::string> gzip_name_;
+  std::string name_;                     // the current member's decoded name
+  std::string name_encoding_;            // and what decoded it
   std::unique_ptr<ByteSource> decoded_;  // reads stream_ when we decode it (OpenDecoder)
   std::string decoded_suffix_;           // "gz", "xz", "zst", "lzma"
   bool single_file_ = false;

@@ -53,8 +53,8 @@ class ChunkedReader {
   size_t pos_ = 0;
 };
 
-std::string ToString(std::span<const std::byte> bytes) {
-  return std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+std::string_view AsText(std::span<const std::byte> bytes) {
+  return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
 }
 
 // Writers without ZIP64 wrap the 16-bit counts past 65,535 members; a ZIP64 count is exact.
@@ -81,8 +81,13 @@ CentralDirectory ReadCentralDirectory(RandomAccessSource& source, const ZipArchi
   ChunkedReader reader(source, begin, end, options.directory_read_chunk);
   CentralDirectory directory;
   std::vector<ZipEntry>& entries = directory.records;
-  // Never trust the declared count for allocation: a hostile count costs no memory up front.
-  entries.reserve(static_cast<size_t>(std::min<uint64_t>(info.entry_count, 65536)));
+  // Never trust the declared count for allocation beyond what the directory's bytes (within
+  // the file, checked above) can hold: every record takes at least its fixed header. Reserving
+  // that many up front spares a million-entry table the doubling's slack and copies.
+  const auto most = static_cast<size_t>(std::min<uint64_t>(
+      {info.entry_count, info.central_directory_size / kCentralHeaderSize, options.max_entries}));
+  entries.reserve(most);
+  directory.sizes.reserve(most);
   // The declared size, not the count, says where the records end (the count may have wrapped);
   // afterwards the two must agree, so no record is dropped without a word.
   const uint64_t size = info.central_directory_size;
@@ -115,14 +120,15 @@ CentralDirectory ReadCentralDirectory(RandomAccessSource& source, const ZipArchi
     ByteCursor c(fixed);
     c.U32();  // the signature, checked above
     ZipEntry e;
+    ZipSizes sizes;
     e.version_made_by = c.U16();
     c.U16();  // version needed: tools disagree with their own central directory too often
     e.flags = c.U16();
     e.method = c.U16();
     c.U32();  // time and date: objects carry the extraction's time, not the archive's
-    e.crc32 = c.U32();
-    e.compressed_size = c.U32();
-    e.uncompressed_size = c.U32();
+    sizes.crc32 = c.U32();
+    sizes.compressed_size = c.U32();
+    sizes.uncompressed_size = c.U32();
     const uint16_t name_len = c.U16();
     const uint16_t extra_len = c.U16();
     const uint16_t comment_len = c.U16();
@@ -145,8 +151,8 @@ CentralDirectory ReadCentralDirectory(RandomAccessSource& source, const ZipArchi
       throw Error(ErrorKind::kArchiveRefused, where + " is truncated");
     }
     used += kCentralHeaderSize + variable_len;
-    e.raw_name = ToString(variable.first(name_len));
-    ExtraFields extra = ApplyExtraFields(variable.subspan(name_len, extra_len), false, e,
+    e.raw_name = directory.strings.Add(AsText(variable.first(name_len)));
+    ExtraFields extra = ApplyExtraFields(variable.subspan(name_len, extra_len), false, e, sizes,
                                          where + " ('" + PrintableRawName(e.raw_name) + "')");
     if (extra.unicode_path) {
       extra.unicode_path->index = static_cast<uint32_t>(i);
@@ -168,7 +174,8 @@ CentralDirectory ReadCentralDirectory(RandomAccessSource& source, const ZipArchi
       throw Error(ErrorKind::kArchiveRefused,
                   where + " points to a local header at or after the central directory");
     }
-    entries.push_back(std::move(e));
+    entries.push_back(e);
+    directory.sizes.push_back(sizes);
   }
   if (!CountMatches(info.entry_count, entries.size(), info.zip64)) {
     throw Error(ErrorKind::kArchiveRefused,

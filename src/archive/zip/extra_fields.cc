@@ -53,7 +53,8 @@ bool IsRead(uint16_t id, bool in_local_header, const ZipEntry& entry) {
 // APPNOTE 4.5.3: a central record holds the values whose fixed-size slot is saturated, in this
 // order; a local header holds both sizes. A value the record needs but the field lacks would
 // leave 0xFFFFFFFF standing for a size or offset.
-void ApplyZip64(ByteCursor field, bool in_local_header, ZipEntry& entry, std::string_view where) {
+void ApplyZip64(ByteCursor field, bool in_local_header, ZipEntry& entry, ZipSizes& sizes,
+                std::string_view where) {
   auto take = [&](uint64_t& value, bool saturated, size_t width, const char* what) {
     if (!saturated && !in_local_header) return;
     if (field.remaining() < width) {
@@ -66,8 +67,8 @@ void ApplyZip64(ByteCursor field, bool in_local_header, ZipEntry& entry, std::st
     value = width == 8 ? field.U64() : field.U32();
     entry.zip64 = true;
   };
-  take(entry.uncompressed_size, entry.uncompressed_size == kSaturated32, 8, "uncompressed size");
-  take(entry.compressed_size, entry.compressed_size == kSaturated32, 8, "compressed size");
+  take(sizes.uncompressed_size, sizes.uncompressed_size == kSaturated32, 8, "uncompressed size");
+  take(sizes.compressed_size, sizes.compressed_size == kSaturated32, 8, "compressed size");
   if (in_local_header) return;
   take(entry.local_header_offset, entry.local_header_offset == kSaturated32, 8,
        "local header offset");
@@ -88,7 +89,7 @@ bool IsWellFormedTimestamp(std::span<const std::byte> field, bool in_local_heade
 }  // namespace
 
 ExtraFields ApplyExtraFields(std::span<const std::byte> extra, bool in_local_header,
-                             ZipEntry& entry, std::string_view where) {
+                             ZipEntry& entry, ZipSizes& sizes, std::string_view where) {
   ExtraFields out;
   auto tolerate = [&](const std::string& what) {
     if (!out.tolerated.empty()) out.tolerated += "; ";
@@ -109,7 +110,7 @@ ExtraFields ApplyExtraFields(std::span<const std::byte> extra, bool in_local_hea
     const std::span<const std::byte> bytes = c.Bytes(len);
     ByteCursor field(bytes);
     if (id == kExtraZip64) {
-      ApplyZip64(field, in_local_header, entry, where);
+      ApplyZip64(field, in_local_header, entry, sizes, where);
     } else if (id == kExtraUnicodePath && !in_local_header) {
       if (len < 5) Refuse(where, "extra field " + FieldName(id) + " is too short for its header");
       if (field.U8() == 1) {  // other versions are not defined; the raw name is used

@@ -24,11 +24,11 @@ struct ExtraFields {
   std::string tolerated;
 };
 
-// Applies the fields unpackd reads to `entry`. `in_local_header` selects the local header's
-// ZIP64 rule (both sizes present) and ignores Unicode Path extras. Throws
+// Applies the fields unpackd reads to `entry` and its `sizes`. `in_local_header` selects the local
+// header's ZIP64 rule (both sizes present) and ignores Unicode Path extras. Throws
 // Error(kArchiveRefused, code "malformed-extra-field"), the message starting with `where`,
 // when a field it reads is malformed.
 ExtraFields ApplyExtraFields(std::span<const std::byte> extra, bool in_local_header,
-                             ZipEntry& entry, std::string_view where);
+                             ZipEntry& entry, ZipSizes& sizes, std::string_view where);
 
 }  // namespace unpackd

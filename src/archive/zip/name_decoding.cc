@@ -2,7 +2,9 @@
 
 #include <unicode/utf8.h>
 
+#include <map>
 #include <span>
+#include <string>
 
 #include "archive/charset_detection.h"
 #include "archive/legacy_charsets.h"
@@ -36,16 +38,44 @@ bool MatchesRawName(const UnicodePathExtra& extra, std::string_view raw_name) {
   return Crc32Update(0, std::as_bytes(std::span(raw_name))) == extra.name_crc;
 }
 
-// Decodes with `decoder`, records lossy results, and sets name/name_encoding.
-void Apply(ArchiveEntry& e, std::string_view bytes, CharsetDecoder& decoder, std::string_view label,
-           NameDecodingReport& report) {
-  size_t replaced = 0;
-  e.name = ToNfcUtf8(decoder.Decode(bytes, &replaced));
-  e.name_encoding = std::string(label);
-  if (replaced != 0) {
-    e.name_encoding += kNameEncodingLossySuffix;
-    report.lossy_entries.push_back(e.index);
+// Where decoded names and labels go: names that decode to their own bytes keep viewing them;
+// a label is stored once, however many entries it names.
+class NameStore {
+ public:
+  explicit NameStore(StringArena& strings) : strings_(strings) {}
+
+  // `kept`: `bytes` are a raw name (which lives as long as the strings), not an extra field's.
+  std::string_view Name(const std::string& decoded, std::string_view bytes, bool kept) {
+    return kept && decoded == bytes ? bytes : strings_.Add(decoded);
   }
+  std::string_view Label(std::string_view label, bool lossy) {
+    if (!lossy) {
+      // The constants live forever; a legacy charset's name is copied once.
+      for (std::string_view constant : {kNameEncodingUtf8Flag, kNameEncodingUnicodePathExtra,
+                                        kNameEncodingAscii, kNameEncodingUtf8Unflagged}) {
+        if (label.data() == constant.data()) return label;
+      }
+    }
+    std::string text(label);
+    if (lossy) text += kNameEncodingLossySuffix;
+    auto [it, added] = labels_.try_emplace(text);
+    if (added) it->second = strings_.Add(text);
+    return it->second;
+  }
+
+ private:
+  StringArena& strings_;
+  std::map<std::string, std::string_view> labels_;
+};
+
+// Decodes with `decoder`, records lossy results, and sets name/name_encoding. `kept`: see
+// NameStore::Name.
+void Apply(ArchiveEntry& e, std::string_view bytes, bool kept, CharsetDecoder& decoder,
+           std::string_view label, NameDecodingReport& report, NameStore& store) {
+  size_t replaced = 0;
+  e.name = store.Name(ToNfcUtf8(decoder.Decode(bytes, &replaced)), bytes, kept);
+  e.name_encoding = store.Label(label, replaced != 0);
+  if (replaced != 0) report.lossy_entries.push_back(e.index);
 }
 
 }  // namespace
@@ -53,12 +83,13 @@ void Apply(ArchiveEntry& e, std::string_view bytes, CharsetDecoder& decoder, std
 NameDecodingReport DecodeEntryNames(std::span<const ZipEntry> records,
                                     std::span<const UnicodePathExtra> unicode_paths,
                                     std::span<ArchiveEntry> entries,
-                                    const NameDecodingOptions& options) {
+                                    const NameDecodingOptions& options, StringArena& strings) {
   if (records.size() != entries.size()) {
     throw Error(ErrorKind::kInternal, "name decoding: records and entries differ in number");
   }
   ValidateNameDecodingOptions(options);
   NameDecodingReport report;
+  NameStore store(strings);
   CharsetDecoder utf8(kNameEncodingUtf8Flag);
 
   // First pass: everything that does not depend on the archive's legacy encoding.
@@ -80,14 +111,14 @@ NameDecodingReport DecodeEntryNames(std::span<const ZipEntry> records,
         unicode_path_matches &&
         (!record.utf8_flag() || (!IsCleanUtf8(record.raw_name) && IsCleanUtf8(unicode_path->name)));
     if (use_unicode_path) {
-      Apply(entry, unicode_path->name, utf8, kNameEncodingUnicodePathExtra, report);
+      Apply(entry, unicode_path->name, false, utf8, kNameEncodingUnicodePathExtra, report, store);
     } else if (record.utf8_flag()) {
-      Apply(entry, record.raw_name, utf8, kNameEncodingUtf8Flag, report);
+      Apply(entry, record.raw_name, true, utf8, kNameEncodingUtf8Flag, report, store);
     } else {
       if (unicode_path != nullptr) report.stale_unicode_path_entries.push_back(entry.index);
       if (IsAscii(record.raw_name)) {
         entry.name = record.raw_name;
-        entry.name_encoding = std::string(kNameEncodingAscii);
+        entry.name_encoding = kNameEncodingAscii;
       } else {
         legacy.push_back(i);
       }
@@ -112,7 +143,8 @@ NameDecodingReport DecodeEntryNames(std::span<const ZipEntry> records,
   const std::string_view label = report.legacy_encoding == "utf-8" && !report.forced
                                      ? kNameEncodingUtf8Unflagged
                                      : std::string_view(report.legacy_encoding);
-  for (size_t i : legacy) Apply(entries[i], records[i].raw_name, decoder, label, report);
+  for (size_t i : legacy)
+    Apply(entries[i], records[i].raw_name, true, decoder, label, report, store);
   return report;
 }
 

@@ -20,17 +20,20 @@
 
 #include "archive/names.h"
 #include "archive/zip/zip_entry.h"
+#include "util/string_arena.h"
 
 namespace unpackd {
 
 // Sets entries[i].name and name_encoding from records[i] (its raw name and UTF-8 flag) and
-// the Unicode Path extras (sorted by index), and says what it did. `records` and `entries`
+// the Unicode Path extras (sorted by index), and says what it did. A name that decodes to its
+// raw bytes views them (records[i].raw_name); others, and encoding labels that are no
+// constant, are kept in `strings`, which must outlive the entries. `records` and `entries`
 // have the same size. Throws only Error(kUsage), for an unknown forced encoding (checked
 // before any entry is touched); a byte that cannot be decoded becomes U+FFFD and is reported
 // instead. Thread-safe for distinct `entries`.
 NameDecodingReport DecodeEntryNames(std::span<const ZipEntry> records,
                                     std::span<const UnicodePathExtra> unicode_paths,
                                     std::span<ArchiveEntry> entries,
-                                    const NameDecodingOptions& options);
+                                    const NameDecodingOptions& options, StringArena& strings);
 
 }  // namespace unpackd

@@ -1,6 +1,7 @@
 #include "archive/zip/zip_archive.h"
 
 #include <algorithm>
+#include <map>
 #include <string_view>
 #include <vector>
 
@@ -23,7 +24,7 @@ using namespace zipfmt;
 
 std::string MemberLabel(const ArchiveEntry& entry) {
   if (entry.name.empty()) return "member #" + std::to_string(entry.index) + " (empty name)";
-  return "member '" + entry.name + "'";
+  return "member '" + std::string(entry.name) + "'";
 }
 
 [[noreturn]] void Refuse(const ArchiveEntry& entry, const std::string& why) {
@@ -67,21 +68,26 @@ std::unique_ptr<ZipArchive> ZipArchive::Open(RandomAccessSource& source,
   std::vector<ZipEntry>& records = directory.records;
   std::vector<ArchiveEntry> entries;
   entries.reserve(records.size());
+  // One copy of each method's label for the whole table.
+  std::map<uint16_t, std::string_view> method_names;
   for (size_t i = 0; i < records.size(); ++i) {
-    entries.push_back(DescribeZipEntry(records[i], static_cast<uint32_t>(i)));
+    auto [label, added] = method_names.try_emplace(records[i].method);
+    if (added) label->second = directory.strings.Add(ZipMethodLabel(records[i].method));
+    entries.push_back(
+        DescribeZipEntry(records[i], directory.sizes[i], static_cast<uint32_t>(i), label->second));
   }
-  info.names = DecodeEntryNames(records, directory.unicode_paths, entries, options.names);
+  directory.sizes = {};  // the entries hold them now
+  info.names =
+      DecodeEntryNames(records, directory.unicode_paths, entries, options.names, directory.strings);
   for (size_t i = 0; i < records.size(); ++i) {
-    std::string& raw_name = records[i].raw_name;
-    entries[i].kind = ZipEntryKind(records[i], raw_name, entries[i].name);
-    // Most names decode to themselves; keep their bytes once (see RawName).
-    if (raw_name == entries[i].name) std::string().swap(raw_name);
+    entries[i].kind =
+        ZipEntryKind(records[i], entries[i].size, records[i].raw_name, entries[i].name);
   }
   std::vector<Finding> findings = LayoutFindings(info);
   for (size_t i = 0; i < records.size(); ++i) {
     const ArchiveEntry& e = entries[i];
     if (records[i].is_fifo() && e.kind == EntryKind::kFile) {
-      findings.push_back(Finding{Severity::kWarning, "fifo-with-data", e.index, e.name,
+      findings.push_back(Finding{Severity::kWarning, "fifo-with-data", e.index, std::string(e.name),
                                  "recorded as a FIFO but holds " + std::to_string(e.size) +
                                      " bytes (as `zip` records data read from a pipe); "
                                      "extracted as a regular file"});
@@ -90,17 +96,16 @@ std::unique_ptr<ZipArchive> ZipArchive::Open(RandomAccessSource& source,
   for (RecordNote& note : directory.notes) {
     const ArchiveEntry& e = entries[note.index];
     findings.push_back(Finding{
-        Severity::kWarning, "malformed-extra-field", e.index, e.name,
+        Severity::kWarning, "malformed-extra-field", e.index, std::string(e.name),
         std::move(note.message) + " (unpackd does not read this field, so it is tolerated)"});
   }
-  return std::make_unique<ZipArchive>(source, std::move(info), std::move(records),
-                                      std::move(entries), std::move(findings),
+  return std::make_unique<ZipArchive>(source, std::move(info), std::move(directory.strings),
+                                      std::move(records), std::move(entries), std::move(findings),
                                       options.max_decoder_window);
 }
 
 std::string_view ZipArchive::RawName(const ArchiveEntry& entry) const {
-  const std::string& raw_name = records_[entry.index].raw_name;
-  return raw_name.empty() ? std::string_view(entry.name) : std::string_view(raw_name);
+  return records_[entry.index].raw_name;
 }
 
 MemberExtent ZipArchive::LocateMember(const ArchiveEntry& member, RandomAccessSource& via) const {
@@ -117,9 +122,10 @@ MemberExtent ZipArchive::LocateMember(const ArchiveEntry& member, RandomAccessSo
   const uint16_t method = c.U16();
   c.U32();  // time and date
   ZipEntry local;
-  local.crc32 = c.U32();
-  local.compressed_size = c.U32();
-  local.uncompressed_size = c.U32();
+  ZipSizes local_sizes;
+  local_sizes.crc32 = c.U32();
+  local_sizes.compressed_size = c.U32();
+  local_sizes.uncompressed_size = c.U32();
   const uint16_t name_len = c.U16();
   const uint16_t extra_len = c.U16();
   local.method = method;
@@ -128,7 +134,7 @@ MemberExtent ZipArchive::LocateMember(const ArchiveEntry& member, RandomAccessSo
   if (variable.size() != size_t{name_len} + extra_len) Refuse(member, "local header is truncated");
   const std::string local_name(reinterpret_cast<const char*>(variable.data()), name_len);
   // Malformed fields unpackd does not read are not reported from here: the plan is made.
-  ApplyExtraFields(std::span<const std::byte>(variable).subspan(name_len), true, local,
+  ApplyExtraFields(std::span<const std::byte>(variable).subspan(name_len), true, local, local_sizes,
                    MemberLabel(member) + ": local header");
 
   if (!SameMemberName(local_name, RawName(member))) {
@@ -149,15 +155,15 @@ MemberExtent ZipArchive::LocateMember(const ArchiveEntry& member, RandomAccessSo
     Refuse(member, "local header flags disagree with the central directory");
   }
   if (!descriptor_follows) {
-    if (local.crc32 != entry.crc32 || local.compressed_size != entry.compressed_size ||
-        local.uncompressed_size != entry.uncompressed_size) {
+    if (local_sizes.crc32 != member.crc32 || local_sizes.compressed_size != member.stored_size ||
+        local_sizes.uncompressed_size != member.size) {
       Refuse(member, "local header CRC or sizes disagree with the central directory");
     }
   }
   MemberExtent extent;
   extent.data_descriptor = descriptor_follows;
   extent.data_offset = at + kLocalHeaderSize + name_len + extra_len;
-  extent.data_size = entry.compressed_size;
+  extent.data_size = member.stored_size;
   if (extent.data_size > info_.central_directory_offset ||
       extent.data_offset > info_.central_directory_offset - extent.data_size) {
     Refuse(member, "data runs past the start of the central directory (truncated or malformed)");
@@ -168,7 +174,6 @@ MemberExtent ZipArchive::LocateMember(const ArchiveEntry& member, RandomAccessSo
 void ZipArchive::CheckDataDescriptor(const ArchiveEntry& member, const MemberExtent& extent,
                                      RandomAccessSource& via) const {
   if (!extent.data_descriptor) return;
-  const ZipEntry& entry = record(member);
   const uint64_t at = extent.data_offset + extent.data_size;
   auto bytes = ReadUpTo(via, at, 24);
   // Layouts: [sig] crc csize usize, sizes 4 or 8 bytes each.
@@ -182,8 +187,7 @@ void ZipArchive::CheckDataDescriptor(const ArchiveEntry& member, const MemberExt
       const uint32_t crc = LoadLe32(p);
       const uint64_t csize = width == 8 ? LoadLe64(p + 4) : LoadLe32(p + 4);
       const uint64_t usize = width == 8 ? LoadLe64(p + 4 + width) : LoadLe32(p + 4 + width);
-      if (crc == entry.crc32 && csize == entry.compressed_size &&
-          usize == entry.uncompressed_size) {
+      if (crc == member.crc32 && csize == member.stored_size && usize == member.size) {
         return;
       }
     }
@@ -196,11 +200,12 @@ std::unique_ptr<MemberReader> ZipArchive::OpenMember(const ArchiveEntry& member,
                                                      const MemberStreamLimits& limits) const {
   const ZipEntry& entry = record(member);
   if (!member.encryption.empty()) {
-    Refuse(member, "is encrypted (" + member.encryption + "); encrypted members are not supported");
+    Refuse(member, "is encrypted (" + std::string(member.encryption) +
+                       "); encrypted members are not supported");
   }
   DecompressorParams params;
   params.lzma_end_marker = (entry.flags & kFlagLzmaEndMarker) != 0;
-  params.uncompressed_size = entry.uncompressed_size;
+  params.uncompressed_size = member.size;
   params.max_dictionary = max_decoder_window_;
   return MakeCheckedMemberReader(member, params, MemberLabel(member), std::move(compressed),
                                  limits);

@@ -20,6 +20,7 @@
 #include "archive/zip/zip_entry.h"
 #include "io/byte_source.h"
 #include "io/random_access_source.h"
+#include "util/string_arena.h"
 
 namespace unpackd {
 
@@ -63,6 +64,12 @@ class ZipArchive {
   // The name's bytes as stored in the central directory.
   std::string_view RawName(const ArchiveEntry& entry) const;
   RandomAccessSource& source() const { return source_; }
+  // Memory the member table holds: entries, records and their strings (the memory plan's
+  // figure for it, and what the compactness tests measure).
+  size_t table_bytes() const {
+    return entries_.capacity() * sizeof(ArchiveEntry) + records_.capacity() * sizeof(ZipEntry) +
+           strings_.bytes();
+  }
 
   // Reads and checks the entry's local header (signature, name, method, flags, sizes and CRC
   // where present, data within the file). Names are compared with '\' and '/' alike; a
@@ -94,12 +101,13 @@ class ZipArchive {
                                            const MemberStreamLimits& limits = {},
                                            size_t read_chunk = size_t{4} << 20) const;
 
-  // `records` and `entries` are index-aligned (see Open).
-  ZipArchive(RandomAccessSource& source, ZipArchiveInfo info, std::vector<ZipEntry> records,
-             std::vector<ArchiveEntry> entries, std::vector<Finding> findings,
-             uint64_t max_decoder_window)
+  // `records` and `entries` are index-aligned (see Open); their strings view `strings`.
+  ZipArchive(RandomAccessSource& source, ZipArchiveInfo info, StringArena strings,
+             std::vector<ZipEntry> records, std::vector<ArchiveEntry> entries,
+             std::vector<Finding> findings, uint64_t max_decoder_window)
       : source_(source),
         info_(std::move(info)),
+        strings_(std::move(strings)),
         records_(std::move(records)),
         entries_(std::move(entries)),
         findings_(std::move(findings)),
@@ -108,6 +116,7 @@ class ZipArchive {
  private:
   RandomAccessSource& source_;
   ZipArchiveInfo info_;
+  StringArena strings_;  // raw and decoded names, labels
   std::vector<ZipEntry> records_;
   std::vector<ArchiveEntry> entries_;
   std::vector<Finding> findings_;

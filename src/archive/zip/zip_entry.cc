@@ -24,10 +24,11 @@ bool EndsWithSlash(std::string_view s) {
 
 }  // namespace
 
-bool IsZipDirectory(const ZipEntry& entry, std::string_view raw_name, std::string_view name) {
+bool IsZipDirectory(const ZipEntry& entry, uint64_t size, std::string_view raw_name,
+                    std::string_view name) {
   if (EndsWithSlash(name) || EndsWithSlash(raw_name)) return true;
   if ((UnixMode(entry) & kUnixTypeMask) == kUnixDirectory) return true;
-  return (entry.external_attributes & kDosDirectory) != 0 && entry.uncompressed_size == 0;
+  return (entry.external_attributes & kDosDirectory) != 0 && size == 0;
 }
 
 bool ZipEntry::is_symlink() const { return (UnixMode(*this) & kUnixTypeMask) == kUnixSymlink; }
@@ -39,31 +40,35 @@ bool ZipEntry::is_special_file() const {
 
 bool ZipEntry::is_fifo() const { return (UnixMode(*this) & kUnixTypeMask) == kUnixFifo; }
 
-EntryKind ZipEntryKind(const ZipEntry& entry, std::string_view raw_name, std::string_view name) {
-  if (IsZipDirectory(entry, raw_name, name)) return EntryKind::kDirectory;
+EntryKind ZipEntryKind(const ZipEntry& entry, uint64_t size, std::string_view raw_name,
+                       std::string_view name) {
+  if (IsZipDirectory(entry, size, raw_name, name)) return EntryKind::kDirectory;
   if (entry.is_symlink()) return EntryKind::kSymlink;
-  if (entry.is_fifo() && entry.uncompressed_size > 0) return EntryKind::kFile;
+  if (entry.is_fifo() && size > 0) return EntryKind::kFile;
   if (entry.is_special_file()) return EntryKind::kSpecial;
   return EntryKind::kFile;
 }
 
-ArchiveEntry DescribeZipEntry(const ZipEntry& entry, uint32_t index) {
+std::string ZipMethodLabel(uint16_t method) {
+  std::string name = ZipMethodName(method);
+  if (CodecForZipMethod(method)) return name;
+  // Unsupported methods are named with their APPNOTE number, which is what people search.
+  const std::string unknown_prefix = "method ";
+  return name.starts_with(unknown_prefix) ? name.substr(unknown_prefix.size())
+                                          : std::to_string(method) + " (" + name + ")";
+}
+
+ArchiveEntry DescribeZipEntry(const ZipEntry& entry, const ZipSizes& sizes, uint32_t index,
+                              std::string_view method_name) {
   ArchiveEntry out;
   out.index = index;
   out.codec = CodecForZipMethod(entry.method);
-  out.method_name = ZipMethodName(entry.method);
-  if (!out.codec) {
-    // Unsupported methods are named with their APPNOTE number, which is what people search.
-    const std::string unknown_prefix = "method ";
-    out.method_name = out.method_name.starts_with(unknown_prefix)
-                          ? out.method_name.substr(unknown_prefix.size())
-                          : std::to_string(entry.method) + " (" + out.method_name + ")";
-  }
+  out.method_name = method_name;
   if (entry.is_encrypted())
     out.encryption = entry.aes_encrypted ? "WinZip AES" : "traditional PKWARE";
-  out.size = entry.uncompressed_size;
-  out.stored_size = entry.compressed_size;
-  out.crc32 = entry.crc32;
+  out.size = sizes.uncompressed_size;
+  out.stored_size = sizes.compressed_size;
+  out.crc32 = sizes.crc32;
   return out;
 }
 

@@ -13,20 +13,17 @@
 namespace unpackd {
 
 struct ZipEntry {
-  // The name's bytes as stored, kept only when they differ from the decoded name (legacy
-  // encodings, NFD, Unicode Path extras); ZipArchive::RawName gives them in every case.
-  std::string raw_name;
+  // The name's bytes as stored: a view of the archive's string storage (ZipArchive), which the
+  // decoded name shares whenever it is the same bytes.
+  std::string_view raw_name;
 
   uint16_t version_made_by = 0;
   uint16_t flags = 0;
   uint16_t method = 0;  // for WinZip AES (99) this is the real method from the 0x9901 extra
   bool aes_encrypted = false;
   bool zip64 = false;  // sizes or offset came from a ZIP64 extra field
-  uint32_t crc32 = 0;
   uint32_t disk_start = 0;
   uint32_t external_attributes = 0;
-  uint64_t compressed_size = 0;
-  uint64_t uncompressed_size = 0;
   uint64_t local_header_offset = 0;  // already adjusted for prepended data
 
   bool utf8_flag() const { return (flags & 0x0800) != 0; }  // general-purpose bit 11
@@ -39,6 +36,14 @@ struct ZipEntry {
   bool is_fifo() const;
 };
 
+// A record's CRC-32 and sizes (after ZIP64). Read beside the record, not kept in it: once the
+// table is built they are the ArchiveEntry's crc32, stored_size and size, stored once.
+struct ZipSizes {
+  uint32_t crc32 = 0;
+  uint64_t compressed_size = 0;
+  uint64_t uncompressed_size = 0;
+};
+
 // An Info-ZIP Unicode Path extra field (0x7075): the UTF-8 name of record `index` and the
 // CRC-32 of the raw name it was written for (trusted only when that CRC matches). Rare, so
 // kept beside the records rather than in each.
@@ -49,16 +54,24 @@ struct UnicodePathExtra {
 };
 
 // Whether the record is a directory: a name ending in a slash (raw or decoded, either slash)
-// or directory attributes.
-bool IsZipDirectory(const ZipEntry& entry, std::string_view raw_name, std::string_view name);
+// or directory attributes (with no content: `size` is the uncompressed size).
+bool IsZipDirectory(const ZipEntry& entry, uint64_t size, std::string_view raw_name,
+                    std::string_view name);
+
+// How ArchiveEntry::method_name spells `method`: the APPNOTE name, with its number when
+// unpackd cannot decode it ("98 (ppmd)").
+std::string ZipMethodLabel(uint16_t method);
 
 // The entry as the extract layer sees it, except its name and name_encoding (set by
 // DecodeEntryNames) and its kind (which depends on the decoded name; see ZipEntryKind).
-ArchiveEntry DescribeZipEntry(const ZipEntry& entry, uint32_t index);
+// `method_name` is ZipMethodLabel(entry.method), kept where it outlives the entry.
+ArchiveEntry DescribeZipEntry(const ZipEntry& entry, const ZipSizes& sizes, uint32_t index,
+                              std::string_view method_name);
 
 // A FIFO that holds data is a file: only `zip -` reading a pipe writes one (no archiver stores
 // a named pipe itself), and every other reader extracts it (ZipArchive reports it). Devices,
 // sockets and an empty FIFO stay kSpecial.
-EntryKind ZipEntryKind(const ZipEntry& entry, std::string_view raw_name, std::string_view name);
+EntryKind ZipEntryKind(const ZipEntry& entry, uint64_t size, std::string_view raw_name,
+                       std::string_view name);
 
 }  // namespace unpackd

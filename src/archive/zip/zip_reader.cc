@@ -42,10 +42,11 @@ std::vector<Finding> ZipReader::StructuralFindings() const {
     const ArchiveEntry& prev = entries[by_offset[i - 1]];
     const ArchiveEntry& cur = entries[by_offset[i]];
     const uint64_t prev_end = offset(prev.index) + zipfmt::kLocalHeaderSize +
-                              zip_->RawName(prev).size() + zip_->record(prev).compressed_size;
+                              zip_->RawName(prev).size() + prev.stored_size;
     if (offset(cur.index) < prev_end) {
-      findings.push_back(Finding{Severity::kRefuse, "overlapping-data", cur.index, cur.name,
-                                 "its data overlaps member '" + prev.name +
+      findings.push_back(Finding{Severity::kRefuse, "overlapping-data", cur.index,
+                                 std::string(cur.name),
+                                 "its data overlaps member '" + std::string(prev.name) +
                                      "' (a non-recursive zip bomb reuses data this way)"});
     }
   }
@@ -58,7 +59,7 @@ ByteRange ZipReader::ReadHint(const ArchiveEntry& entry) const {
   const uint64_t begin = e.local_header_offset;
   const uint64_t end =
       std::min(zip_->info().central_directory_offset,
-               begin + zip_->RawName(entry).size() + e.compressed_size + kLocalOverheadEstimate);
+               begin + zip_->RawName(entry).size() + entry.stored_size + kLocalOverheadEstimate);
   return ByteRange{begin, std::max(begin, end)};
 }
 
