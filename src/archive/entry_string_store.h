@@ -4,7 +4,7 @@
 // string each; the short strings that repeat from entry to entry (encoding, method,
 // encryption) are stored once per run of equal values.
 //
-// Move-only: kept entries view the arena, whose blocks a move keeps in place.
+// Move-only, as its arena is: kept entries view the arena, whose blocks a move keeps in place.
 #pragma once
 
 #include <cstddef>
@@ -17,12 +17,6 @@ namespace unpackd {
 
 class EntryStringStore {
  public:
-  EntryStringStore() = default;
-  EntryStringStore(EntryStringStore&&) noexcept = default;
-  EntryStringStore& operator=(EntryStringStore&&) noexcept = default;
-  EntryStringStore(const EntryStringStore&) = delete;
-  EntryStringStore& operator=(const EntryStringStore&) = delete;
-
   // `entry` with its strings pointing into this store, valid as long as the store.
   ArchiveEntry Keep(ArchiveEntry entry);
 
