@@ -1,3 +1,4 @@
+#include <cstdio>
 #include <iostream>
 #include <optional>
 
@@ -66,6 +67,15 @@ DestinationChoice ChooseDestination(const std::string& to, const CliOptions& opt
   return choice;
 }
 
+// "no retries", or "12 retries, 31.5 s waiting" (requests that waited together each count).
+std::string RetrySummary(const RetryTotals& retries) {
+  if (retries.retries == 0) return "no retries";
+  char waited[32];
+  std::snprintf(waited, sizeof(waited), "%.1f", retries.waited_seconds);
+  return std::to_string(retries.retries) + (retries.retries == 1 ? " retry, " : " retries, ") +
+         waited + " s waiting";
+}
+
 }  // namespace
 
 int RunExtract(const std::string& archive_url, const std::string& to, const CliOptions& given,
@@ -109,6 +119,7 @@ int RunExtract(const std::string& archive_url, const std::string& to, const CliO
   const int exit_code = notified ? kExitOk : kExitNotifyFailed;
 
   const Location manifest_location{dest_scheme, result.job.manifest};
+  const RetryTotals retries = runtime.stores.retry_totals();
   if (options.json) {
     nlohmann::json findings = nlohmann::json::array();
     for (const auto& f : result.findings) findings.push_back(FindingJson(f));
@@ -122,6 +133,8 @@ int RunExtract(const std::string& archive_url, const std::string& to, const CliO
                           {"members_reused", result.members_reused},
                           {"objects_pruned", result.objects_pruned},
                           {"seconds", result.seconds},
+                          {"retries", retries.retries},
+                          {"retry_wait_seconds", retries.waited_seconds},
                           {"findings", findings}};
     if (!notifier.empty()) out["notifications"] = notifier.outcomes();
     PrintWithManifest(out, *services.destination_store, result.job.manifest);
@@ -145,7 +158,8 @@ int RunExtract(const std::string& archive_url, const std::string& to, const CliO
   std::cout << "extracted " << result.manifest.member_count << " members ("
             << result.members_written << " written, " << result.members_reused
             << " already present, " << result.manifest.skipped_count << " skipped, "
-            << result.manifest.total_bytes << " bytes) in " << result.seconds << " s\n";
+            << result.manifest.total_bytes << " bytes) in " << result.seconds << " s; "
+            << RetrySummary(retries) << "\n";
   if (result.objects_pruned > 0) {
     std::cout << "pruned " << result.objects_pruned
               << " objects an older version of the archive had left\n";

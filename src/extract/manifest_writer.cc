@@ -1,6 +1,9 @@
 #include "extract/manifest_writer.h"
 
+#include <cstdint>
+#include <cstdio>
 #include <nlohmann/json.hpp>
+#include <random>
 
 #include "util/error.h"
 
@@ -38,15 +41,26 @@ std::string Head(const ManifestSummary& s) {
   return text + ",\n  \"members\": [";
 }
 
+// 16 random hex digits: unique among the writers of one manifest key, nothing more.
+std::string NewManifestId() {
+  std::random_device random;
+  const uint64_t id = (uint64_t{random()} << 32) | random();
+  char text[17];
+  std::snprintf(text, sizeof(text), "%016llx", static_cast<unsigned long long>(id));
+  return text;
+}
+
 }  // namespace
 
 ManifestWriter::ManifestWriter(ObjectStore& store, const ObjectRef& ref,
                                const ManifestSummary& summary,
-                               const std::string& upload_records_prefix)
+                               const std::string& upload_records_prefix, bool if_absent)
     : summary_(summary) {
   WriteOptions options;
   options.content_type = "application/json";
   options.upload_records_prefix = upload_records_prefix;
+  options.metadata["unpackd-manifest-id"] = NewManifestId();
+  options.if_absent = if_absent;
   writer_ = store.NewWriter(ref, options);
   buffer_ = Head(summary_);
 }

@@ -17,8 +17,13 @@ class ManifestWriter {
   // enough for a multipart upload records it under `upload_records_prefix` (see
   // WriteOptions), so a run killed while writing it leaves nothing a rerun cannot abort. Store
   // errors propagate.
+  // With `if_absent`, Commit() succeeds only where no manifest is there yet (WriteOptions::
+  // if_absent: of workers racing to commit one archive version, one wins; the others get
+  // Error(kPrecondition, "object-exists")). Each writer tags its manifest with an id of its own
+  // (metadata `unpackd-manifest-id`), so a commit whose reply was lost knows its own manifest
+  // from another worker's of the same size.
   ManifestWriter(ObjectStore& store, const ObjectRef& ref, const ManifestSummary& summary,
-                 const std::string& upload_records_prefix = "");
+                 const std::string& upload_records_prefix = "", bool if_absent = false);
   // Aborts an uncommitted manifest (the store keeps whatever `ref` held before).
   ~ManifestWriter();
   ManifestWriter(const ManifestWriter&) = delete;

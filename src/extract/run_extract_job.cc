@@ -334,6 +334,13 @@ Error RolledBack(const Error& e, const ExtractionPlan& plan, const MemberOutcome
   return unpackd::RolledBack(e, store, plan.destination.bucket, keys);
 }
 
+// Whether `manifest` vouches for this very archive version.
+bool SameArchiveVersion(const ManifestSummary& manifest, const ObjectRef& archive,
+                        const std::string& etag) {
+  return manifest.source_etag == etag && manifest.source_bucket == archive.bucket &&
+         manifest.source_key == archive.key;
+}
+
 // A read pinned to the archive's version failed its precondition: if the store now holds
 // another version, say so plainly rather than with the server's "412".
 void RethrowIfArchiveChanged(const ExtractJob& job, const ObjectInfo& archive,
@@ -404,25 +411,44 @@ void FinishJob(const ExtractJob& job, const JobServices& services, ExtractResult
     throw Error(ErrorKind::kInternal, job.archive.ToString() + ": " + std::to_string(not_started) +
                                           " members were never processed");
   }
-  ManifestWriter writer(*services.destination_store, result.job.manifest, manifest,
-                        destination.UploadRecordsPrefix());
-  for (size_t i = 0; i < plan.members.size(); ++i) {
-    if (!outcomes.stored(i)) continue;
-    const PlannedMember& m = plan.members[i];
-    const ArchiveEntry& e = entries[m.entry_index];
-    writer.AddMember(
-        {std::string(plan.PathOf(m)), plan.KeyOf(m), e.size, e.crc32, *m.content_type});
-  }
-  for (const auto& f : plan.findings) {
-    if (skips_member(f)) writer.AddSkip({f.member_name, f.code, f.message});
-  }
-  for (size_t i = 0; i < plan.members.size(); ++i) {
-    if (outcomes.state(i) == Outcome::kFailed) {
-      writer.AddSkip(
-          {std::string(plan.PathOf(plan.members[i])), "stream-error", outcomes.message(i)});
+  // Conditional first: of workers that raced to extract this version (duplicate events on
+  // different hosts), exactly one commits; the manifest of another version is replaced only
+  // while this run's version is still the archive's.
+  const auto write_manifest = [&](bool if_absent) {
+    ManifestWriter writer(*services.destination_store, result.job.manifest, manifest,
+                          destination.UploadRecordsPrefix(), if_absent);
+    for (size_t i = 0; i < plan.members.size(); ++i) {
+      if (!outcomes.stored(i)) continue;
+      const PlannedMember& m = plan.members[i];
+      const ArchiveEntry& e = entries[m.entry_index];
+      writer.AddMember(
+          {std::string(plan.PathOf(m)), plan.KeyOf(m), e.size, e.crc32, *m.content_type});
     }
+    for (const auto& f : plan.findings) {
+      if (skips_member(f)) writer.AddSkip({f.member_name, f.code, f.message});
+    }
+    for (size_t i = 0; i < plan.members.size(); ++i) {
+      if (outcomes.state(i) == Outcome::kFailed) {
+        writer.AddSkip(
+            {std::string(plan.PathOf(plan.members[i])), "stream-error", outcomes.message(i)});
+      }
+    }
+    writer.Commit();
+  };
+  try {
+    write_manifest(/*if_absent=*/true);
+  } catch (const Error& e) {
+    if (e.code() != "object-exists") throw;
+    std::optional<ManifestSummary> there =
+        ReadManifestSummary(*services.destination_store, result.job.manifest);
+    if (there && SameArchiveVersion(*there, job.archive, archive_info.etag)) {
+      result.already_complete = true;  // committed by another run; its prune is its own
+      result.manifest = std::move(*there);
+      return;
+    }
+    RethrowIfArchiveChanged(job, archive_info, *services.source_store);
+    write_manifest(/*if_absent=*/false);
   }
-  writer.Commit();
 
   if (job.prune && !existing.empty()) {
     // The manifest's paths, sorted: views of the plan's, 16 bytes a member.
@@ -490,8 +516,7 @@ ExtractResult RunExtractJob(const ExtractJob& job, const JobServices& services) 
 
   std::optional<ManifestSummary> previous =
       ReadManifestSummary(*services.destination_store, result.job.manifest);
-  if (previous && previous->source_etag == archive_info.etag &&
-      previous->source_bucket == job.archive.bucket && previous->source_key == job.archive.key) {
+  if (previous && SameArchiveVersion(*previous, job.archive, archive_info.etag)) {
     result.already_complete = true;
     result.manifest = std::move(*previous);
     result.seconds = SecondsSince(started);

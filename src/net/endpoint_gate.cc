@@ -49,12 +49,23 @@ bool EndpointGate::Passage::Cancelled() const {
   return gate_.cancel_ != nullptr && gate_.cancel_->cancelled();
 }
 
+EndpointGate::Totals EndpointGate::totals() {
+  MutexLock lock(mutex_);
+  return totals_;
+}
+
+void EndpointGate::Passage::Admit(Clock::time_point entered, Clock::time_point now) {
+  if (attempts_++ > 0) ++gate_.totals_.retries;
+  gate_.totals_.waited += now - entered;
+}
+
 void EndpointGate::Passage::WaitForTurn() {
   MutexLock lock(gate_.mutex_);
+  const Clock::time_point entered = Clock::now();
   for (;;) {
     const Clock::time_point now = Clock::now();
     if (!gate_.down_ && now >= not_before_ && (attempts_ == 0 || !Cancelled())) {
-      ++attempts_;
+      Admit(entered, now);
       return;
     }
     if (Cancelled()) {
@@ -71,12 +82,12 @@ void EndpointGate::Passage::WaitForTurn() {
         if (!fresh) ThrowOutOfTime(now);
         // This outage used up its budget before this request came: one try, the endpoint
         // may be back.
-        ++attempts_;
+        Admit(entered, now);
         return;
       }
       if (gate_.prober_ == nullptr && now >= gate_.next_probe_at_ && now >= not_before_) {
         gate_.prober_ = this;
-        ++attempts_;
+        Admit(entered, now);
         return;
       }
       wake_at = gate_.prober_ != nullptr

@@ -16,6 +16,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -68,6 +69,8 @@ class EndpointGate {
 
    private:
     bool Cancelled() const;
+    // Lets the next attempt go: counts it, and what waiting for it cost since `entered`.
+    void Admit(Clock::time_point entered, Clock::time_point now) REQUIRES(gate_.mutex_);
     [[noreturn]] void ThrowOutOfTime(Clock::time_point now) REQUIRES(gate_.mutex_);
 
     EndpointGate& gate_;
@@ -79,6 +82,15 @@ class EndpointGate {
     Clock::time_point not_before_ = Clock::time_point::min();  // this request's own backoff
     std::optional<Error> last_error_;
   };
+
+  // What retrying cost the requests through this gate since it was made, for reports.
+  struct Totals {
+    uint64_t retries = 0;  // attempts after a request's first
+    // Time requests spent waiting to be sent (their backoff, an outage), summed over requests:
+    // 8 requests that waited out the same 5 s outage count 40 s.
+    Clock::duration waited{};
+  };
+  Totals totals();
 
   const std::string& endpoint() const { return endpoint_; }
   const RetryPolicy& policy() const { return policy_; }
@@ -97,6 +109,7 @@ class EndpointGate {
   int failed_probes_ GUARDED_BY(mutex_) = 0;
   Clock::time_point next_probe_at_ GUARDED_BY(mutex_);
   std::string last_failure_ GUARDED_BY(mutex_);  // for requests that waited but never sent
+  Totals totals_ GUARDED_BY(mutex_);
 
   // Declared last: unsubscribes before the state its callback touches goes away.
   CancellationToken::Subscription cancel_subscription_;

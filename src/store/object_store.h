@@ -74,6 +74,12 @@ struct WriteOptions {
   // upload and proves it is its own (see ObjectStore::AbortUpload). Stores without multipart
   // uploads ignore it.
   std::string upload_records_prefix;
+  // Commit only where no object is under the key yet (S3's `If-None-Match: *`), so that of
+  // writers racing for one key exactly one wins: Commit then throws
+  // Error(kPrecondition, code "object-exists") and leaves the object there. A commit whose
+  // reply was lost and whose retry finds its own object accepts it, as without the condition.
+  // A server that ignores the condition (s3rver) replaces the object as if it were not set.
+  bool if_absent = false;
 };
 
 // Streams one new object. Nothing is visible to readers until Commit() returns; a writer
@@ -93,6 +99,13 @@ class ObjectWriter {
 
   // Discards everything written so far. Never throws. Idempotent.
   virtual void Abort() noexcept = 0;
+};
+
+// What retrying requests cost a store since it was made (reports: `extract --json`, the
+// summary line).
+struct RetryTotals {
+  uint64_t retries = 0;       // requests sent again after a failure
+  double waited_seconds = 0;  // waiting before those retries, summed over the requests
 };
 
 struct ListEntry {
@@ -142,6 +155,10 @@ class ObjectStore {
   // started (an upload record), never one merely listed under a prefix. Throws on other store
   // errors. The default, for stores without multipart uploads, does nothing.
   virtual void AbortUpload(const ObjectRef& ref, const std::string& upload_id);
+
+  // The retries of this store's requests so far. Thread-safe. The default, for stores that
+  // never retry (the local and in-memory stores), is zero.
+  virtual RetryTotals retry_totals() { return {}; }
 };
 
 }  // namespace unpackd

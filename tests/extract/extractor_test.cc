@@ -4,6 +4,8 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "extract/manifest_reader.h"
+#include "extract/manifest_writer.h"
 #include "extract/member_metadata.h"
 #include "store/local/local_store.h"
 #include "support/archive_maker.h"
@@ -274,6 +276,74 @@ TEST_F(ExtractorTest, SymlinksAreSkippedAndReported) {
   EXPECT_EQ(manifest["skipped"][0]["code"], "symlink");
   EXPECT_EQ(Keys("s/links/"),
             (std::vector<std::string>{"s/links/.unpackd/manifest.json", "s/links/real.txt"}));
+}
+
+// The destination store of a run, with a hook that runs just before the run starts writing its
+// manifest: where another worker that raced for the same key gets in first.
+class BeforeManifestStore : public ObjectStore {
+ public:
+  BeforeManifestStore(ObjectStore& inner, std::function<void()> before_manifest)
+      : inner_(inner), before_manifest_(std::move(before_manifest)) {}
+
+  ObjectInfo Stat(const ObjectRef& ref) override { return inner_.Stat(ref); }
+  std::unique_ptr<RandomAccessObject> OpenForRead(const ObjectRef& ref) override {
+    return inner_.OpenForRead(ref);
+  }
+  std::unique_ptr<ObjectWriter> NewWriter(const ObjectRef& ref,
+                                          const WriteOptions& options) override {
+    if (ref.key.ends_with(".unpackd/manifest.json") && before_manifest_) {
+      std::exchange(before_manifest_, nullptr)();
+    }
+    return inner_.NewWriter(ref, options);
+  }
+  void List(const std::string& bucket, const std::string& prefix,
+            const std::function<bool(const ListEntry&)>& visit) override {
+    inner_.List(bucket, prefix, visit);
+  }
+  void Delete(const ObjectRef& ref) override { inner_.Delete(ref); }
+  std::optional<std::string> KeyProblem(std::string_view key) const override {
+    return inner_.KeyProblem(key);
+  }
+  bool KeysMayNest() const override { return inner_.KeysMayNest(); }
+
+ private:
+  ObjectStore& inner_;
+  std::function<void()> before_manifest_;
+};
+
+TEST_F(ExtractorTest, ARunThatLosesTheRaceToCommitReportsTheVersionAlreadyComplete) {
+  PutArchive("race/result.zip", ResultMembers());
+  ExtractResult winner;
+  BeforeManifestStore racing(*store_, [&] { winner = Run("race/result.zip"); });
+  const ExtractResult loser = testing::RunJob(*store_, {"bkt", "race/result.zip"}, racing, {});
+  EXPECT_FALSE(winner.already_complete);
+  EXPECT_TRUE(loser.already_complete);
+  // The manifest is the winner's, untouched by the loser.
+  EXPECT_EQ(loser.manifest.created_at, winner.manifest.created_at);
+  EXPECT_EQ(ReadManifestSummary(*store_, winner.job.manifest)->created_at,
+            winner.manifest.created_at);
+  for (const auto& [name, content] : ResultMembers()) {
+    EXPECT_EQ(ReadObject("race/result/" + name), content) << name;
+  }
+}
+
+TEST_F(ExtractorTest, AnotherVersionsManifestFoundAtCommitIsReplacedWhileTheArchiveIsUnchanged) {
+  PutArchive("race/result.zip", ResultMembers());
+  const ObjectRef manifest{"bkt", "race/result/.unpackd/manifest.json"};
+  BeforeManifestStore racing(*store_, [&] {
+    // A worker that extracted an older version commits late.
+    ManifestSummary stale;
+    stale.source_bucket = "bkt";
+    stale.source_key = "race/result.zip";
+    stale.source_etag = "an-older-version";
+    ManifestWriter(*store_, manifest, stale).Commit();
+  });
+  const ExtractResult result = testing::RunJob(*store_, {"bkt", "race/result.zip"}, racing, {});
+  EXPECT_FALSE(result.already_complete);
+  const std::optional<ManifestSummary> there = ReadManifestSummary(*store_, manifest);
+  ASSERT_TRUE(there.has_value());
+  EXPECT_EQ(there->source_etag, result.job.etag);
+  EXPECT_EQ(there->member_count, ResultMembers().size());
 }
 
 }  // namespace

@@ -167,6 +167,29 @@ TEST(EndpointGateTest, OnlyFailuresWhileTheEndpointAnswersOthersCountAsAttempts)
   }
 }
 
+TEST(EndpointGateTest, TotalsCountEveryRetryAndTheWaitBeforeIt) {
+  EndpointGate gate(kEndpoint, Policy(milliseconds(10'000)), nullptr);
+  EndpointGate::Passage healthy(gate, "healthy");
+  healthy.WaitForTurn();
+  healthy.Answered();
+  EXPECT_EQ(gate.totals().retries, 0u);  // a first attempt is not a retry
+
+  EndpointGate::Passage flaky(gate, "flaky");
+  const Clock::time_point start = Clock::now();
+  for (int i = 0; i < 3; ++i) {
+    flaky.WaitForTurn();
+    flaky.Failed(Refused());
+  }
+  flaky.WaitForTurn();
+  flaky.Answered();
+  const double elapsed = SecondsSince(start);
+  const EndpointGate::Totals totals = gate.totals();
+  EXPECT_EQ(totals.retries, 3u);
+  const double waited = std::chrono::duration<double>(totals.waited).count();
+  EXPECT_GT(waited, 0.0);  // probes of a down endpoint are spaced by a backoff
+  EXPECT_LE(waited, elapsed);
+}
+
 TEST(RetryPolicyTest, ProbesOfAnEndpointThatIsDownAreNeverFurtherApartThanMaxProbeDelay) {
   RetryPolicy policy;  // 100 ms base, 20 s cap for retries, 5 s for probes
   std::mt19937_64 random(1);

@@ -96,6 +96,45 @@ TEST_P(ObjectStoreContractTest, EtagChangesAfterReplaceEvenWithSameSizeAndConten
   EXPECT_EQ(store_->Stat({"b", "same"}).etag, second.etag);
 }
 
+TEST_P(ObjectStoreContractTest, IfAbsentCommitsOnlyWhereTheKeyIsFree) {
+  WriteOptions if_absent = Typed("text/plain");
+  if_absent.if_absent = true;
+  Put("free", "first", if_absent);
+  EXPECT_EQ(Get("free"), "first");
+  const Error taken = Catch([&] { Put("free", "second", if_absent); });
+  EXPECT_EQ(taken.kind(), ErrorKind::kPrecondition);
+  EXPECT_EQ(taken.code(), "object-exists");
+  EXPECT_THAT(taken.what(), HasSubstr("b/free"));
+  EXPECT_EQ(Get("free"), "first");  // the refused commit left the object as it was
+  Put("free", "third");             // unconditional writes still replace
+  EXPECT_EQ(Get("free"), "third");
+  store_->Delete({"b", "free"});
+  Put("free", "fourth", if_absent);  // free again
+  EXPECT_EQ(Get("free"), "fourth");
+}
+
+TEST_P(ObjectStoreContractTest, OfWritersRacingIfAbsentForOneKeyExactlyOneWins) {
+  std::atomic<int> won{0}, refused{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      WriteOptions options;
+      options.if_absent = true;
+      try {
+        Put("race/manifest.json", "writer " + std::to_string(t), options);
+        ++won;
+      } catch (const Error& e) {
+        EXPECT_EQ(e.code(), "object-exists") << e.what();
+        ++refused;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(won.load(), 1);
+  EXPECT_EQ(refused.load(), 7);
+  EXPECT_THAT(Get("race/manifest.json"), HasSubstr("writer "));
+}
+
 TEST_P(ObjectStoreContractTest, ListOrderPrefixAndEarlyStop) {
   // Created in an order unlike byte order; "a-" < "a/" < "a0" in bytes but not in a walk.
   for (const std::string key : {"b/z", "a0", "a/y", "a-", "a/x/1", "é", "Z", "a/x0", "ab"}) {

@@ -103,6 +103,31 @@ TEST_F(CliS3Test, RetryTimeBoundsAnOutage) {
   EXPECT_NE(err_.find("--retry-time='soon' is not a retry time"), std::string::npos) << err_;
 }
 
+TEST_F(CliS3Test, RetriesAndTheirWaitAreReported) {
+  const auto zip = dir_.path() / "r.zip";
+  testing::MakeZipWithPython(zip, {{"a.txt", "x"}, {"b.txt", "y"}});
+  Upload("r.zip", zip);
+  ASSERT_EQ(Unpackd("extract s3://bkt/r.zip"), 0) << err_;
+  EXPECT_NE(out_.find(" s; no retries\n"), std::string::npos) << out_;
+
+  // The first few requests find the endpoint down for a second.
+  testing::FaultProxyFixture flaky(server_.port(),
+                                   {"--blackout-after", "0", "--blackout-seconds", "1"});
+  ASSERT_EQ(
+      Unpackd("extract s3://bkt/r.zip --json --to s3://bkt/again/", "S3RVER", flaky.endpoint()), 0)
+      << err_;
+  const nlohmann::json report = nlohmann::json::parse(out_);
+  EXPECT_GE(report["retries"].get<int>(), 1) << out_;
+  EXPECT_GT(report["retry_wait_seconds"].get<double>(), 0.0) << out_;
+
+  testing::FaultProxyFixture again(server_.port(),
+                                   {"--blackout-after", "0", "--blackout-seconds", "1"});
+  ASSERT_EQ(Unpackd("extract s3://bkt/r.zip --to s3://bkt/third/", "S3RVER", again.endpoint()), 0)
+      << err_;
+  EXPECT_NE(out_.find(" s waiting\n"), std::string::npos) << out_;
+  EXPECT_EQ(out_.find("no retries"), std::string::npos) << out_;
+}
+
 TEST_F(CliS3Test, MissingArchiveIsAStoreError) {
   EXPECT_EQ(Unpackd("extract s3://bkt/nope.zip"), 4) << err_;
   EXPECT_NE(err_.find("nope.zip"), std::string::npos) << err_;

@@ -94,6 +94,10 @@ TEST_F(OutageS3Test, BlackoutMidRunIsRiddenOutAndEveryObjectIsRight) {
   EXPECT_GE(SecondsSince(start), 6.0);  // the run went on after the blackout
   EXPECT_EQ(result.members_written, members.size());
   EXPECT_GT(proxy.CountLogLines({"\"fault\": \"blackout\""}), 0);
+  // The requests caught by the blackout waited it out together: the reports say so.
+  const RetryTotals retries = store->retry_totals();
+  EXPECT_GT(retries.retries, 0u);
+  EXPECT_GE(retries.waited_seconds, 5.0);
   ExpectExtracted(members);
 }
 

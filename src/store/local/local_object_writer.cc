@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <utility>
 
 #include "store/key_validation.h"
@@ -176,6 +177,7 @@ bool LocalObjectWriter::PlaceData(int data_dir_fd, bool may_retry, const std::st
     if (errno != EEXIST) {
       ThrowErrno(ErrorKind::kIo, context, "linking the new file into place", errno);
     }
+    if (options_.if_absent) ThrowObjectExists(context);
     // Replacing an object: name the file as a temp file, then rename it over the old one
     // (atomic, unlike unlink + link).
     struct stat existing;
@@ -189,11 +191,21 @@ bool LocalObjectWriter::PlaceData(int data_dir_fd, bool may_retry, const std::st
     }
     anonymous_ = false;
   }
-  if (::renameat(bucket_->fd.get(), temp_name_.c_str(), data_dir_fd, leaf) == 0) return true;
+  // Under if_absent the rename must not replace: the kernel checks and renames in one step.
+  const unsigned flags = options_.if_absent ? RENAME_NOREPLACE : 0;
+  if (::renameat2(bucket_->fd.get(), temp_name_.c_str(), data_dir_fd, leaf, flags) == 0) {
+    return true;
+  }
+  if (errno == EEXIST && options_.if_absent) ThrowObjectExists(context);
   if (errno != ENOENT || !may_retry) {
     ThrowErrno(ErrorKind::kIo, context, "renaming the temp file into place", errno);
   }
   return false;
+}
+
+void LocalObjectWriter::ThrowObjectExists(const std::string& context) const {
+  throw Error(ErrorKind::kPrecondition,
+              context + ": another writer's object is already under the key", "object-exists");
 }
 
 void LocalObjectWriter::ForgetDataFolders(const FolderPtr& bucket) {

@@ -69,6 +69,8 @@ class LocalObjectWriter : public ObjectWriter {
   void ForgetDataFolders(const FolderPtr& bucket);
   void SyncFolders(const Placed& placed, const std::string& context);
   [[noreturn]] void ThrowKeyIsFolder(const std::string& context) const;
+  // WriteOptions::if_absent, and the key is taken.
+  [[noreturn]] void ThrowObjectExists(const std::string& context) const;
 
   const ObjectRef ref_;
   const WriteOptions options_;

@@ -83,8 +83,14 @@ class MemoryStore::State {
       }
       --fault_->successes_left;
     }
+    auto& objects = buckets_[ref.bucket];
+    if (options.if_absent && objects.contains(ref.key)) {
+      throw Error(ErrorKind::kPrecondition,
+                  Context("commit", ref) + ": another writer's object is already under the key",
+                  "object-exists");
+    }
     version.info.etag = "mem-" + std::to_string(++commits_);
-    buckets_[ref.bucket][ref.key] = version;
+    objects[ref.key] = version;
     return version.info;
   }
 

@@ -45,4 +45,15 @@ ObjectStore& StoreRegistry::For(StoreScheme scheme) {
   return result;
 }
 
+RetryTotals StoreRegistry::retry_totals() {
+  MutexLock lock(mutex_);
+  RetryTotals sum;
+  for (const auto& [scheme, store] : stores_) {
+    const RetryTotals one = store->retry_totals();
+    sum.retries += one.retries;
+    sum.waited_seconds += one.waited_seconds;
+  }
+  return sum;
+}
+
 }  // namespace unpackd

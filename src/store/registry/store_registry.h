@@ -42,6 +42,9 @@ class StoreRegistry {
   // whatever the factory throws (kUsage for a malformed endpoint).
   ObjectStore& For(StoreScheme scheme);
 
+  // The retries of every store made so far, added up.
+  RetryTotals retry_totals();
+
  private:
   const StoreEnvironment environment_;
   Mutex mutex_;

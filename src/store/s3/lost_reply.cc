@@ -86,4 +86,23 @@ ObjectInfo AcceptIfWritten(S3Client& client, const ObjectRef& ref, const Expecte
   return found;
 }
 
+ObjectInfo AcceptIfOwnObject(S3Client& client, const ObjectRef& ref, const ExpectedObject& expected,
+                             const Error& error) {
+  std::string why;
+  try {
+    ObjectInfo found = client.HeadObject(ref.bucket, ref.key);
+    const std::optional<std::string> difference = DifferenceFrom(found, expected);
+    if (!difference) return found;
+    why = *difference;
+  } catch (const Error& head_error) {
+    // Gone again (deleted since): still not this writer's, and the caller decides anew.
+    if (head_error.kind() != ErrorKind::kNotFound) throw;
+    why = "deleted since";
+  }
+  throw Error(ErrorKind::kPrecondition,
+              "s3://" + ref.ToString() + ": another writer's object is already under the key (" +
+                  why + "; " + error.what() + ")",
+              "object-exists");
+}
+
 }  // namespace unpackd::s3

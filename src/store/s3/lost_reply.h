@@ -48,4 +48,11 @@ std::optional<std::string> DifferenceFrom(const ObjectInfo& found, const Expecte
 ObjectInfo AcceptIfWritten(S3Client& client, const ObjectRef& ref, const ExpectedObject& expected,
                            const Error& error);
 
+// For a conditional write (WriteOptions::if_absent) refused with `error` because the key
+// holds an object: returns that object when it is the one being written (an earlier attempt
+// took effect and its reply was lost). Otherwise throws Error(kPrecondition, code
+// "object-exists"): another writer's object is there, and stays.
+ObjectInfo AcceptIfOwnObject(S3Client& client, const ObjectRef& ref, const ExpectedObject& expected,
+                             const Error& error);
+
 }  // namespace unpackd::s3

@@ -215,6 +215,11 @@ net::HttpResponse S3Client::Execute(const S3Call& call) {
   }
 }
 
+RetryTotals S3Client::retry_totals() {
+  const net::EndpointGate::Totals totals = gate_.totals();
+  return {totals.retries, std::chrono::duration<double>(totals.waited).count()};
+}
+
 bool S3Client::SendsCrc32() const {
   return config_.body_checksum != BodyChecksum::kContentMd5 && !crc32_unchecked_.load();
 }
@@ -251,6 +256,7 @@ PutResult S3Client::PutObject(const std::string& bucket, const std::string& key,
   return WithBodyChecksum([&](bool crc32) {
     S3Call call = NewS3Call("PutObject", "PUT", bucket, key);
     AddWriteHeaders(call.headers, options);
+    if (options.if_absent) call.headers.emplace_back("If-None-Match", "*");
     AddBodyChecksum(call.headers, body, crc32);
     call.body = body;
     net::HttpResponse response = Execute(call);
@@ -301,7 +307,8 @@ UploadedPart S3Client::UploadPart(const std::string& bucket, const std::string& 
 
 PutResult S3Client::CompleteMultipartUpload(const std::string& bucket, const std::string& key,
                                             const std::string& upload_id,
-                                            const std::vector<UploadedPart>& parts) {
+                                            const std::vector<UploadedPart>& parts,
+                                            bool if_absent) {
   pugi::xml_document request_doc;
   pugi::xml_node root = request_doc.append_child("CompleteMultipartUpload");
   root.append_attribute("xmlns") = "http://s3.amazonaws.com/doc/2006-03-01/";
@@ -322,6 +329,7 @@ PutResult S3Client::CompleteMultipartUpload(const std::string& bucket, const std
   call.headers.emplace_back("Content-Type", "application/xml");
   auto bytes = std::as_bytes(std::span(body.data(), body.size()));
   call.headers.emplace_back("Content-MD5", ContentMd5(bytes));
+  if (if_absent) call.headers.emplace_back("If-None-Match", "*");
   call.body = bytes;
   call.body_may_hold_error = true;
   net::HttpResponse response = Execute(call);

@@ -102,10 +102,11 @@ class S3Client {
   UploadedPart UploadPart(const std::string& bucket, const std::string& key,
                           const std::string& upload_id, int part_number,
                           std::span<const std::byte> body);
-  // `parts` in ascending part order.
+  // `parts` in ascending part order. With `if_absent`, only where the key holds no object
+  // (If-None-Match: *; refused with kPrecondition).
   PutResult CompleteMultipartUpload(const std::string& bucket, const std::string& key,
                                     const std::string& upload_id,
-                                    const std::vector<UploadedPart>& parts);
+                                    const std::vector<UploadedPart>& parts, bool if_absent = false);
   void AbortMultipartUpload(const std::string& bucket, const std::string& key,
                             const std::string& upload_id);
   ListPage ListObjectsV2(const std::string& bucket, const std::string& prefix,
@@ -116,6 +117,8 @@ class S3Client {
   void DeleteObject(const std::string& bucket, const std::string& key);
 
   const S3Config& config() const { return config_; }
+  // What retrying cost this client's requests so far. Thread-safe.
+  RetryTotals retry_totals();
   // Whether the next body carries its CRC-32 rather than Content-MD5 (see above).
   bool SendsCrc32() const;
 

@@ -169,10 +169,11 @@ ObjectInfo S3ObjectWriter::Commit() {
         MutexLock lock(uploads_->mutex);
         for (const auto& [number, part] : uploads_->parts) parts.push_back(part);
       }
+      if (options_.if_absent) ThrowIfKeyTaken();
       result = WriteOrAcceptWritten(
           [&] {
             return context_->client.CompleteMultipartUpload(ref_.bucket, ref_.key, upload_id_,
-                                                            parts);
+                                                            parts, options_.if_absent);
           },
           [&] { return MultipartEtag(parts); });
       upload_id_.clear();
@@ -187,6 +188,18 @@ ObjectInfo S3ObjectWriter::Commit() {
   }
 }
 
+void S3ObjectWriter::ThrowIfKeyTaken() {
+  try {
+    context_->client.HeadObject(ref_.bucket, ref_.key);
+  } catch (const Error& e) {
+    if (e.kind() == ErrorKind::kNotFound) return;
+    throw;
+  }
+  throw Error(ErrorKind::kPrecondition,
+              "s3://" + ref_.ToString() + ": another writer's object is already under the key",
+              "object-exists");
+}
+
 PutResult S3ObjectWriter::WriteOrAcceptWritten(const std::function<PutResult()>& write,
                                                const std::function<std::string()>& content_etag) {
   try {
@@ -194,7 +207,9 @@ PutResult S3ObjectWriter::WriteOrAcceptWritten(const std::function<PutResult()>&
   } catch (const Error& e) {
     const ExpectedObject expected{total_bytes_, options_.metadata,
                                   options_.metadata.empty() ? content_etag() : std::string()};
-    const ObjectInfo found = AcceptIfWritten(context_->client, ref_, expected, e);
+    const ObjectInfo found = options_.if_absent && e.kind() == ErrorKind::kPrecondition
+                                 ? AcceptIfOwnObject(context_->client, ref_, expected, e)
+                                 : AcceptIfWritten(context_->client, ref_, expected, e);
     return PutResult{found.etag, found.version_id};
   }
 }

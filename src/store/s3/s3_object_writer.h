@@ -53,6 +53,10 @@ class S3ObjectWriter : public ObjectWriter {
   // taken effect, accepts the object under the key when it is this one (see lost_reply.h).
   // `content_etag` is asked only after a failure, for an object without metadata (hashing the
   // bytes is not free).
+  // For if_absent multipart commits: radosgw (16.2) ignores If-None-Match on
+  // CompleteMultipartUpload, so the key is checked first. Only S3's own condition is atomic;
+  // the check leaves two commits at the very same moment to the server.
+  void ThrowIfKeyTaken();
   PutResult WriteOrAcceptWritten(const std::function<PutResult()>& write,
                                  const std::function<std::string()>& content_etag);
   // The upload record (store/upload_record.h) of the upload just created, when the options ask

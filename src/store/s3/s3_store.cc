@@ -76,6 +76,8 @@ void S3Store::AbortUpload(const ObjectRef& ref, const std::string& upload_id) {
   }
 }
 
+RetryTotals S3Store::retry_totals() { return context_->client.retry_totals(); }
+
 std::unique_ptr<ObjectStore> MakeS3Store(const S3Config& config, Executor& executor,
                                          MemoryBudget& part_buffers) {
   return std::make_unique<S3Store>(config, executor, part_buffers);

@@ -36,6 +36,7 @@ class S3Store : public ObjectStore {
             const std::function<bool(const ListEntry&)>& visit) override;
   void Delete(const ObjectRef& ref) override;
   void AbortUpload(const ObjectRef& ref, const std::string& upload_id) override;
+  RetryTotals retry_totals() override;
 
  private:
   std::shared_ptr<S3StoreContext> context_;
