@@ -3,6 +3,7 @@
 
 Archives (never committed; cached under bench/work/archives/, keyed by name + parameters):
   many-small  3,000 JSON/text files of 0.2-3 KiB
+  many-folders  3,000 JSON/text files of 0.2-3 KiB, each in its own folder (issue 12)
   big-member  one member: 512 MiB of compressible text
   mixed       an "AI result": ~200 MiB over ~2,000 files: text, JSON, CSV, incompressible
               PNG/JPEG-like binaries, nested folders, Korean names
@@ -101,18 +102,29 @@ def stream_member(zf, name, total, blocks, rng, force_zip64=False):
     return written
 
 
-def gen_many_small(zf, rng, p):
+def gen_small_members(zf, rng, p, name_of):
+    """p['files'] JSON and text members (alternating) of p['min']..p['max'] bytes; member i
+    is named name_of(i, extension)."""
     total = 0
     for i in range(p["files"]):
         size = rng.randint(p["min"], p["max"])
-        folder = f"results/batch{i // 500:02d}"
         if i % 2:
-            data, name = json_doc(rng, size), f"{folder}/item{i:05d}.json"
+            data, name = json_doc(rng, size), name_of(i, "json")
         else:
-            data, name = text_block(rng, size), f"{folder}/item{i:05d}.txt"
+            data, name = text_block(rng, size), name_of(i, "txt")
         write_member(zf, name, data)
         total += len(data)
     return p["files"], total
+
+
+def gen_many_small(zf, rng, p):
+    return gen_small_members(zf, rng, p,
+                             lambda i, ext: f"results/batch{i // 500:02d}/item{i:05d}.{ext}")
+
+
+def gen_many_folders(zf, rng, p):
+    """Small members spread over many folders: every one in a folder of its own."""
+    return gen_small_members(zf, rng, p, lambda i, ext: f"results/run{i:05d}/result.{ext}")
 
 
 def gen_big_member(zf, rng, p):
@@ -172,6 +184,7 @@ def gen_large(zf, rng, p):
 
 SPECS = {
     "many-small": (gen_many_small, {"files": 3000, "min": 200, "max": 2950}),
+    "many-folders": (gen_many_folders, {"files": 3000, "min": 200, "max": 2950}),
     "big-member": (gen_big_member, {"bytes": 512 << 20}),
     "mixed": (gen_mixed, {"files": 2000, "bytes": 200 << 20}),
     "large": (gen_large, {"sizes": [(4 << 30) + (256 << 20), 256 << 20], "small_files": 1000,
@@ -179,6 +192,7 @@ SPECS = {
 }
 QUICK = {
     "many-small": {"files": 300, "min": 200, "max": 2950},
+    "many-folders": {"files": 300, "min": 200, "max": 2950},
     "big-member": {"bytes": 32 << 20},
     "mixed": {"files": 200, "bytes": 16 << 20},
     "large": {"sizes": [192 << 20, 64 << 20], "small_files": 50, "force_zip64": True},

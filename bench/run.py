@@ -705,6 +705,17 @@ def run(args):
     return metas, results, skipped
 
 
+def remove_empty_sidecar_tree(store_root):
+    """Every run starts with a bucket holding no sidecar tree, as a bucket never written by an
+    older unpackd: where one exists, the local store looks for old sidecars to remove."""
+    meta_root = os.path.join(store_root, BUCKET, ".unpackd-meta")
+    for folder in (os.path.join(meta_root, "out"), meta_root):
+        try:
+            os.rmdir(folder)
+        except OSError:
+            pass
+
+
 def run_one(args, services, s3, meta, key, local_archive, extracted, c, mode, rep, runs_dir,
             logs):
     tag = f"{meta['name']}.{c.name}.{mode}.{rep}"
@@ -712,7 +723,8 @@ def run_one(args, services, s3, meta, key, local_archive, extracted, c, mode, re
     os.makedirs(scratch)
     store_root = os.path.join(HERE, "work", "store")
     out_dir = os.path.join(store_root, BUCKET, "out", tag)
-    # The local store keeps each object's metadata in a sidecar tree: disk it uses too.
+    # The local store keeps object metadata in a sidecar tree where it cannot use extended
+    # attributes (and older versions always did): disk it uses too.
     sidecars = os.path.join(store_root, BUCKET, ".unpackd-meta", "out", tag)
     if c.kind == "local":
         os.makedirs(out_dir)
@@ -747,6 +759,7 @@ def run_one(args, services, s3, meta, key, local_archive, extracted, c, mode, re
     shutil.rmtree(scratch, ignore_errors=True)
     shutil.rmtree(out_dir, ignore_errors=True)
     shutil.rmtree(sidecars, ignore_errors=True)
+    remove_empty_sidecar_tree(store_root)
     m.update({"archive": meta["name"], "contender": c.name, "mode": mode, "rep": rep, "ok": ok,
               "detail": detail})
     print(f"  {c.name:20} {mode:6} rep {rep}: {m['wall']:8.2f} s  rss {fmt_bytes(m['peak_rss']):>10}"

@@ -24,10 +24,26 @@ using unpackd::testing::Catch;
 using unpackd::testing::TempDir;
 using unpackd::testing::Typed;
 
-enum class StoreKind { kLocal, kMemory };
+// kLocalSidecars: the local store keeping metadata in sidecars, as where the filesystem has no
+// extended attributes (and as older versions did).
+enum class StoreKind { kLocal, kLocalSidecars, kMemory };
 
 std::string StoreName(const ::testing::TestParamInfo<StoreKind>& info) {
-  return info.param == StoreKind::kLocal ? "Local" : "Memory";
+  switch (info.param) {
+    case StoreKind::kLocal:
+      return "Local";
+    case StoreKind::kLocalSidecars:
+      return "LocalSidecars";
+    case StoreKind::kMemory:
+      return "Memory";
+  }
+  return "?";
+}
+
+LocalStoreOptions LocalOptions(StoreKind kind) {
+  LocalStoreOptions options;
+  options.metadata_xattrs = kind != StoreKind::kLocalSidecars;
+  return options;
 }
 
 // A store with the bucket "b".
@@ -35,9 +51,9 @@ class ObjectStoreContractTest
     : public unpackd::testing::OneBucketTest<::testing::TestWithParam<StoreKind>> {
  protected:
   ObjectStoreContractTest() {
-    if (GetParam() == StoreKind::kLocal) {
+    if (GetParam() != StoreKind::kMemory) {
       CreateBucket(dir_.path(), "b");
-      store_ = MakeLocalStore(dir_.path());
+      store_ = MakeLocalStore(dir_.path(), LocalOptions(GetParam()));
     } else {
       store_ = MakeMemoryStore();
     }
@@ -46,8 +62,8 @@ class ObjectStoreContractTest
   // A new instance over the same objects where the store persists them (LocalStore), else the
   // store itself.
   ObjectStore& Reopened() {
-    if (GetParam() != StoreKind::kLocal) return *store_;
-    reopened_ = MakeLocalStore(dir_.path());
+    if (GetParam() == StoreKind::kMemory) return *store_;
+    reopened_ = MakeLocalStore(dir_.path(), LocalOptions(GetParam()));
     return *reopened_;
   }
 
@@ -56,7 +72,9 @@ class ObjectStoreContractTest
 };
 
 INSTANTIATE_TEST_SUITE_P(Stores, ObjectStoreContractTest,
-                         ::testing::Values(StoreKind::kLocal, StoreKind::kMemory), StoreName);
+                         ::testing::Values(StoreKind::kLocal, StoreKind::kLocalSidecars,
+                                           StoreKind::kMemory),
+                         StoreName);
 
 TEST_P(ObjectStoreContractTest, ContentTypeAndMetadataPersistAcrossStoreInstances) {
   WriteOptions options;
@@ -186,8 +204,9 @@ TEST_P(ObjectStoreContractTest, ConcurrentWritesAndDeletesSharingFolders) {
 }
 
 TEST_P(ObjectStoreContractTest, ReadersNeverSeeDataWithoutItsMetadata) {
-  // The sidecar is renamed into place before the data, and readers match them by ETag: a
-  // reader racing an overwriting writer sees each version with its own content type.
+  // The metadata lands with the data (an attribute of the file) or before it (a sidecar, whose
+  // entries readers match by ETag): a reader racing an overwriting writer sees each version with
+  // its own content type.
   Put("k", "v0", Typed("type/v0"));
   std::atomic<bool> done{false};
   std::thread writer([&] {

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <utility>
 
@@ -85,10 +86,20 @@ FolderPtr FolderCache::Insert(FolderPtr folder) {
   return folder;
 }
 
-bool FolderCache::Contains(const std::string& path) {
-  if (capacity_ == 0) return false;
-  MutexLock lock(mu_);
-  return by_path_.contains(path);
+FolderWalk FolderCache::CachedHint(const FolderPtr& base, std::span<const std::string> names) {
+  FolderWalk hint;
+  hint.folder = base;
+  std::string path = FolderPath(base->path, names);
+  for (size_t i = names.size(); i-- > 0;) {
+    if (FolderPtr hit = Lookup(path)) {
+      hint.folder = std::move(hit);
+      hint.depth = i + 1;
+      break;
+    }
+    // The parent's path: this name and the '/' before it (none directly below the root).
+    path.resize(path.size() - std::min(path.size(), names[i].size() + 1));
+  }
+  return hint;
 }
 
 FolderCache::Index::iterator FolderCache::Drop(Index::iterator it) {

@@ -76,8 +76,9 @@ class FolderCache {
   // the deepest one still cached. With `create`, missing folders are made (mode 0755).
   FolderWalk Walk(const FolderPtr& base, std::span<const std::string> names, bool create);
 
-  // True if the folder at `path` is cached. Unchecked: a hint, not a promise.
-  bool Contains(const std::string& path) EXCLUDES(mu_);
+  // The deepest of the folders `names` below `base` that is cached (`folder`, `depth`; `base`
+  // and 0 when none is), without a syscall. Unchecked: a hint, not a promise.
+  FolderWalk CachedHint(const FolderPtr& base, std::span<const std::string> names) EXCLUDES(mu_);
 
   // Drops the folder at `path` and everything below it (after it was found removed or
   // replaced, or was removed by us).

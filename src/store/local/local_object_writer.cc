@@ -12,6 +12,7 @@
 #include "store/local/file_identity.h"
 #include "store/local/key_folders.h"
 #include "store/local/local_errors.h"
+#include "store/local/metadata_xattr.h"
 
 namespace unpackd::local {
 namespace {
@@ -78,15 +79,27 @@ void LocalObjectWriter::RequireOpen(const char* what) const {
 
 ObjectInfo LocalObjectWriter::CommitOrThrow() {
   const std::string context = Context("commit", ref_);
-  const struct stat st = SyncAndStat(context);
+  struct stat st;
+  if (::fstat(temp_fd_.get(), &st) != 0) ThrowErrno(ErrorKind::kIo, context, "fstat", errno);
+  // The ETag is final now: setting an attribute changes the ctime only, linking and renaming
+  // nothing it is made of.
   SidecarEntry entry;
   entry.data_etag = EtagOf(st);
   entry.content_type = options_.content_type.empty() ? kDefaultContentType : options_.content_type;
   entry.metadata = options_.metadata;
+  const bool in_xattr = PutXattr(entry, context);
+  if (state_->fsync && ::fsync(temp_fd_.get()) != 0) {
+    ThrowErrno(ErrorKind::kIo, context, "fsync of the temp file", errno);
+  }
 
   const FolderPtr bucket = ReopenBucket(context);
-  const Placed placed = PlaceObject(bucket, entry, context);
+  const Placed placed = PlaceObject(bucket, entry, /*with_sidecar=*/!in_xattr, context);
   temp_fd_.reset();  // committed: Abort() must not remove anything now
+  // After the data: until it landed, the sidecar described the object readers saw. Any entry
+  // left behind would describe other data only, so this is tidying, not correctness.
+  if (in_xattr && state_->metadata.MayHaveSidecars(*bucket)) {
+    RemoveSidecar(state_->folders, bucket, segments_);
+  }
   if (state_->fsync) SyncFolders(placed, context);
 
   ObjectInfo info;
@@ -97,13 +110,18 @@ ObjectInfo LocalObjectWriter::CommitOrThrow() {
   return info;
 }
 
-struct stat LocalObjectWriter::SyncAndStat(const std::string& context) {
-  if (state_->fsync && ::fsync(temp_fd_.get()) != 0) {
-    ThrowErrno(ErrorKind::kIo, context, "fsync of the temp file", errno);
+bool LocalObjectWriter::PutXattr(const SidecarEntry& entry, const std::string& context) {
+  if (!state_->metadata.UseXattrs()) return false;
+  switch (SetMetadataXattr(temp_fd_.get(), entry, context)) {
+    case XattrOutcome::kSet:
+      return true;
+    case XattrOutcome::kUnsupported:
+      state_->metadata.XattrsUnsupported();
+      return false;
+    case XattrOutcome::kTooLarge:
+      return false;
   }
-  struct stat st;
-  if (::fstat(temp_fd_.get(), &st) != 0) ThrowErrno(ErrorKind::kIo, context, "fstat", errno);
-  return st;
+  return false;
 }
 
 FolderPtr LocalObjectWriter::ReopenBucket(const std::string& context) {
@@ -119,6 +137,7 @@ FolderPtr LocalObjectWriter::ReopenBucket(const std::string& context) {
 
 LocalObjectWriter::Placed LocalObjectWriter::PlaceObject(const FolderPtr& bucket,
                                                          const SidecarEntry& entry,
+                                                         bool with_sidecar,
                                                          const std::string& context) {
   FolderCache& cache = state_->folders;
   Placed placed;
@@ -137,7 +156,9 @@ LocalObjectWriter::Placed LocalObjectWriter::PlaceObject(const FolderPtr& bucket
         }
       } else {
         const int data_dir_fd = placed.data.folder->fd.get();
-        if (!placed.meta) placed.meta = PlaceSidecar(bucket, data_dir_fd, entry, context);
+        if (with_sidecar && !placed.meta) {
+          placed.meta = PlaceSidecar(bucket, data_dir_fd, entry, context);
+        }
         if (PlaceData(data_dir_fd, may_retry, context)) return placed;
       }
       ForgetDataFolders(bucket);
@@ -153,6 +174,7 @@ LocalObjectWriter::Placed LocalObjectWriter::PlaceObject(const FolderPtr& bucket
 
 FolderPtr LocalObjectWriter::PlaceSidecar(const FolderPtr& bucket, int data_dir_fd,
                                           const SidecarEntry& entry, const std::string& context) {
+  state_->metadata.NoteSidecars(*bucket);
   SidecarPlacer placer(*state_, link_method_, bucket, segments_, ref_.key, context);
   // Where the key has no sidecar yet, whatever is under it has no entry to carry over (and a
   // folder of other keys has sidecars below it, so the sidecar cannot land): the new entry is
@@ -213,8 +235,8 @@ void LocalObjectWriter::ForgetDataFolders(const FolderPtr& bucket) {
 }
 
 void LocalObjectWriter::SyncFolders(const Placed& placed, const std::string& context) {
-  if (::fsync(placed.data.folder->fd.get()) != 0 || ::fsync(placed.meta->fd.get()) != 0 ||
-      ::fsync(bucket_->fd.get()) != 0) {
+  if (::fsync(placed.data.folder->fd.get()) != 0 ||
+      (placed.meta && ::fsync(placed.meta->fd.get()) != 0) || ::fsync(bucket_->fd.get()) != 0) {
     ThrowErrno(ErrorKind::kIo, context, "fsync of the object's folders", errno);
   }
 }

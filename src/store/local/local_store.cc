@@ -66,10 +66,13 @@ class LocalStore : public ObjectStore {
     const std::string context = Context("delete", ref);
     const FolderPtr bucket = state_->OpenBucket(ref.bucket, context);
     const auto segments = local::SplitKey(ref.key);
-    // Data first, then the sidecar: a visible data file always has its metadata.
+    // Data first, then the sidecar: a visible data file always has its metadata. An attribute
+    // goes with its file; buckets without a sidecar tree cost no sidecar syscall.
     local::RemoveFileAndEmptyFolders(state_->folders, bucket, local::KeyFolders(segments),
                                      segments.back(), &context);
-    local::RemoveSidecar(state_->folders, bucket, segments);
+    if (state_->metadata.MayHaveSidecars(*bucket)) {
+      local::RemoveSidecar(state_->folders, bucket, segments);
+    }
   }
 
   // The filesystem's rules (255-byte segments, no control characters, ...), not just S3's.
@@ -82,12 +85,20 @@ class LocalStore : public ObjectStore {
  private:
   // Fails early on a key clash (a folder of the key is an object, or a symlink); Commit checks
   // again since the tree may change meanwhile. A folder in the cache was there a moment ago:
-  // no need to look again for a hint.
+  // no need to look again for a hint. Nothing at all below the deepest cached folder (the
+  // usual new folder) is no clash either, found with one fstatat instead of a checked walk.
   void CheckKeyFolders(const FolderPtr& bucket, const std::string& key,
                        const std::string& context) {
     const auto segments = local::SplitKey(key);
     const auto folders = local::KeyFolders(segments);
-    if (folders.empty() || state_->folders.Contains(FolderPath(bucket->path, folders))) return;
+    const FolderWalk hint = state_->folders.CachedHint(bucket, folders);
+    if (hint.depth == folders.size()) return;
+    struct stat st;
+    const char* missing = folders[hint.depth].c_str();
+    if (::fstatat(hint.folder->fd.get(), missing, &st, AT_SYMLINK_NOFOLLOW) != 0 &&
+        errno == ENOENT) {
+      return;
+    }
     const FolderWalk walk = state_->folders.Walk(bucket, folders, false);
     if (walk.failure && *walk.failure != ENOENT) {
       throw Error(ErrorKind::kIo, context + ": " +

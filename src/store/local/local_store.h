@@ -2,9 +2,13 @@
 //
 // Layout under the root directory:
 //   <root>/<bucket>/                     one folder per bucket, created explicitly (CreateBucket)
-//   <root>/<bucket>/<key>                object data; '/' in keys become sub-folders
-//   <root>/<bucket>/.unpackd-meta/<key>  sidecar JSON: {"versions": [{"data_etag",
-//                                        "content_type", "metadata"}, ...]}
+//   <root>/<bucket>/<key>                object data; '/' in keys become sub-folders; its
+//                                        content type and metadata in the extended attribute
+//                                        "user.unpackd": {"versions": [{"data_etag",
+//                                        "content_type", "metadata"}]}
+//   <root>/<bucket>/.unpackd-meta/<key>  sidecar JSON, the same with the entries of the data
+//                                        and the data it replaced, where the filesystem has no
+//                                        user attributes (and from versions before them)
 //   <root>/<bucket>/.unpackd-tmp-<hex>   data being written, where unnamed (O_TMPFILE) files
 //                                        are not available or an object is replaced (never a
 //                                        valid key)
@@ -17,8 +21,12 @@
 // filesystem as its destination, and an aborted write leaves no empty folders behind) and is
 // put in place on Commit only once complete: an unnamed (O_TMPFILE) temp file is linked under
 // the key when nothing is there (linkat never replaces), else named and renamed over the old
-// object; a named temp file is renamed into place. The sidecar is renamed into place BEFORE the
-// data, so whenever a data file is visible its metadata already is. A sidecar is a list of entries
+// object; a named temp file is renamed into place. The metadata is set as an attribute of the
+// temp file before it is put in place, so it becomes visible with the data, and a reader holding
+// an older file reads that file's own attribute. Where the filesystem has no user attributes
+// (the first write finds out) or an entry does not fit, a sidecar is used instead: it is renamed
+// into place BEFORE the data, so whenever a data file is visible its metadata already is. Readers
+// believe a file's attribute first, then its sidecar entry. A sidecar is a list of entries
 // keyed by the ETag of the data file each describes: the new data's entry plus the entry of the
 // data it is about to replace, so a reader that opens the old data after the new sidecar landed
 // still finds its metadata. A data file with no entry (overwritten by another tool, or concurrent
@@ -51,8 +59,10 @@
 //   local_store.cc                  the ObjectStore methods, wiring the pieces below together
 //   local_store_state.h             what the store shares with its readers and writers
 //   local_object_writer.h           the writer: temp file, Commit (folders, sidecar, data)
+//   metadata_xattr.h                metadata as an attribute of the data file
+//   metadata_mode.h                 attribute or sidecar; which buckets may hold sidecars
 //   metadata_sidecar.h              the sidecar: encode/decode, read, place before the data
-//   opened_object.h                 opening an object's data file and matching its sidecar
+//   opened_object.h                 opening an object's data file and finding its metadata
 //   local_random_access_object.h    the reader: pread, rechecked against the key every read
 //   local_listing.h                 List's walk of the bucket folder
 //   folder_cache.h                  open folders, walked without following symlinks
@@ -72,9 +82,10 @@
 namespace unpackd {
 
 struct LocalStoreOptions {
-  // fsync the data, the sidecar and both folders on Commit, so a committed object survives a
-  // power loss. Off by default: atomicity (no half-written object is ever visible) does not
-  // depend on it, only durability does, and it costs a disk flush per object.
+  // fsync the data (with its attribute), the sidecar if any and the folders on Commit, so a
+  // committed object survives a power loss. Off by default: atomicity (no half-written object is
+  // ever visible) does not depend on it, only durability does, and it costs a disk flush per
+  // object.
   bool fsync = false;
   // How many folders (of the data and sidecar trees, across buckets) stay open between
   // operations, so a key's folders are walked once rather than once per object (see "Folder
@@ -84,6 +95,11 @@ struct LocalStoreOptions {
   // filesystem and kernel allow (probed once per store); otherwise, or when false, to named
   // temp files renamed into place. Both are atomic; unnamed ones save a rename per file.
   bool unnamed_temp_files = true;
+  // Keep each new object's content type and user metadata in an extended attribute of its data
+  // file ("user.unpackd"), set before the file is put in place, where the filesystem has user
+  // attributes (found out on the first write). False, or where it has none, or for an entry too
+  // large for the filesystem's attribute space: in the sidecar tree, as older versions did.
+  bool metadata_xattrs = true;
 };
 
 // A store over `root`, which must be an existing directory (kNotFound otherwise). The root

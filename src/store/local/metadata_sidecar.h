@@ -1,6 +1,8 @@
 // The metadata sidecar of an object: <bucket>/.unpackd-meta/<key>, a JSON file
 //   {"versions": [{"data_etag", "content_type", "metadata"}, ...]}
-// holding the content type and user metadata a data file cannot carry itself.
+// holding the content type and user metadata of a data file that cannot carry them itself as an
+// attribute (metadata_xattr.h): where the filesystem has no user attributes, and every object
+// written by versions before them. The attribute uses the same encoding with one entry.
 //
 // A sidecar is a list of entries keyed by the ETag of the data file each describes: the entry
 // of the data being committed plus the entry of the data it is about to replace, so a reader

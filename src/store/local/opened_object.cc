@@ -4,6 +4,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -12,6 +13,7 @@
 #include "store/local/key_folders.h"
 #include "store/local/local_errors.h"
 #include "store/local/metadata_sidecar.h"
+#include "store/local/metadata_xattr.h"
 
 namespace unpackd::local {
 namespace {
@@ -72,6 +74,19 @@ OpenedObject OpenData(FolderCache& cache, const FolderPtr& bucket,
   return opened;
 }
 
+void Describe(const SidecarEntry& entry, ObjectInfo& info) {
+  info.content_type = entry.content_type;
+  info.metadata = entry.metadata;
+}
+
+// True if the key no longer names the opened file.
+bool Replaced(const OpenedObject& opened) {
+  struct stat named;
+  return ::fstatat(opened.parent->fd.get(), opened.leaf.c_str(), &named, AT_SYMLINK_NOFOLLOW) !=
+             0 ||
+         !SameFile(named, opened.st);
+}
+
 }  // namespace
 
 OpenedObject OpenObject(LocalStoreState& state, const ObjectRef& ref, const char* operation) {
@@ -81,15 +96,24 @@ OpenedObject OpenObject(LocalStoreState& state, const ObjectRef& ref, const char
   const auto segments = SplitKey(ref.key);
   for (int attempt = 1;; ++attempt) {
     OpenedObject opened = OpenData(state.folders, bucket, segments, context);
-    const Sidecar sidecar = ReadSidecar(state.folders, bucket, segments);
-    const SidecarEntry* entry = FindEntry(sidecar, opened.info.etag);
-    if (entry || sidecar.empty() || attempt == kSidecarAttempts) {
-      if (entry) {
-        opened.info.content_type = entry->content_type;
-        opened.info.metadata = entry->metadata;
-      }
+    // The file's own attribute describes it whatever happens to the key meanwhile; a sidecar
+    // is never looked at then (any left for the key describes other data).
+    if (const std::optional<SidecarEntry> own = ReadMetadataXattr(opened.fd.get())) {
+      if (own->data_etag == opened.info.etag) Describe(*own, opened.info);
       return opened;
     }
+    // Not looked for through MetadataMode's cache: a sidecar-era object by another process
+    // must read with its metadata, and a missing tree costs one failed openat.
+    const Sidecar sidecar = ReadSidecar(state.folders, bucket, segments);
+    if (const SidecarEntry* entry = FindEntry(sidecar, opened.info.etag)) {
+      Describe(*entry, opened.info);
+      return opened;
+    }
+    if (attempt == kSidecarAttempts) return opened;
+    // The key names newer data already, whose writer may have removed our sidecar (an
+    // attribute-carrying commit tidies it away): read that instead, as if opened a moment later.
+    if (Replaced(opened)) continue;
+    if (sidecar.empty()) return opened;
     // A sidecar for other data: concurrent writers of this key raced each other, or the data
     // was overwritten by another tool. Give a writer a moment, then look again.
     std::this_thread::sleep_for(kSidecarRetryDelay * attempt);

@@ -1,6 +1,7 @@
 // Opening an object for Stat and OpenForRead: its data file, found by walking the key's folders
-// without following symlinks, and its content type and metadata, from the sidecar entry that
-// matches the data file's ETag.
+// without following symlinks, and its content type and metadata: from the file's attribute
+// (metadata_xattr.h) where it has one, else from the sidecar entry that matches the data file's
+// ETag (objects written by older versions, or where attributes are not available).
 #pragma once
 
 #include <sys/stat.h>
@@ -29,7 +30,8 @@ struct OpenedObject {
 //
 // When the sidecar has no entry for the data but entries for other data, concurrent writers of
 // the key raced each other (or another tool overwrote the data): it is read again a few times
-// before the object is returned with empty content type and metadata.
+// before the object is returned with empty content type and metadata. When the key was replaced
+// meanwhile, the newer data is opened instead.
 OpenedObject OpenObject(LocalStoreState& state, const ObjectRef& ref, const char* operation);
 
 }  // namespace unpackd::local
