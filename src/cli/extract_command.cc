@@ -120,6 +120,9 @@ int RunExtract(const std::string& archive_url, const std::string& to, const CliO
                           {"destination_bucket", result.job.manifest.bucket},
                           {"members_written", result.members_written},
                           {"members_reused", result.members_reused},
+                          {"members_server_copied", result.members_server_copied},
+                          {"bytes_server_copied", result.bytes_server_copied},
+                          {"members_crc_unchecked", result.members_crc_unchecked},
                           {"objects_pruned", result.objects_pruned},
                           {"seconds", result.seconds},
                           {"findings", findings}};
@@ -146,6 +149,15 @@ int RunExtract(const std::string& archive_url, const std::string& to, const CliO
             << result.members_written << " written, " << result.members_reused
             << " already present, " << result.manifest.skipped_count << " skipped, "
             << result.manifest.total_bytes << " bytes) in " << result.seconds << " s\n";
+  if (result.members_server_copied > 0) {
+    std::cout << "copied " << result.members_server_copied << " stored members ("
+              << result.bytes_server_copied << " bytes) on the server";
+    if (result.members_crc_unchecked > 0) {
+      std::cout << "; the CRC-32 of " << result.members_crc_unchecked
+                << " was not checked (--copy-check=trust)";
+    }
+    std::cout << "\n";
+  }
   if (result.objects_pruned > 0) {
     std::cout << "pruned " << result.objects_pruned
               << " objects an older version of the archive had left\n";
