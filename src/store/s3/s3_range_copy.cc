@@ -1,15 +1,26 @@
 #include "store/s3/s3_range_copy.h"
 
 #include <algorithm>
+#include <atomic>
 #include <vector>
 
 #include "store/s3/lost_reply.h"
 #include "store/s3/part_size_plan.h"
 #include "store/upload_record.h"
 #include "util/error.h"
+#include "util/task_group.h"
 
 namespace unpackd::s3 {
 namespace {
+
+// Part copies one range copy keeps in flight: the server does the work, so more only queue
+// behind each other there while holding the I/O lane's threads.
+constexpr size_t kCopiesInFlight = 8;
+
+struct ByteSpan {
+  uint64_t first = 0;
+  uint64_t size = 0;
+};
 
 bool MeansUnsupported(const Error& e) {
   return e.code() == "NotImplemented" || e.code() == "NotSupported";
@@ -118,22 +129,49 @@ std::optional<CopiedObject> CopyRangeOnServer(S3StoreContext& context, const Obj
       return std::nullopt;
     }
     upload->Record();
+    // Part ranges first; part 1 alone, so a server that cannot copy says so before the others
+    // are sent; the rest at once on the I/O lane (a copied part holds no buffer here).
     const PartSizePlan plan(context.client.config().part_size, length);
-    std::vector<UploadedPart> parts;
-    uint64_t done = 0;
-    for (int number = 1; done < length; ++number) {
-      const uint64_t size = std::min(plan.PartSize(number), length - done);
-      try {
-        parts.push_back(context.client.UploadPartCopy(dest.bucket, dest.key, upload->id(), number,
-                                                      source.bucket, source.key, source_etag,
-                                                      offset + done, offset + done + size - 1));
-      } catch (const Error& e) {
-        // The upload is aborted as `upload` goes; the caller streams the member instead.
-        if (number != 1 || !MeansUnsupported(e)) throw;
-        context.range_copy_unsupported = true;
-        return std::nullopt;
-      }
+    std::vector<ByteSpan> spans;
+    for (uint64_t done = 0; done < length;) {
+      const uint64_t size =
+          std::min(plan.PartSize(static_cast<int>(spans.size()) + 1), length - done);
+      spans.push_back({offset + done, size});
       done += size;
+    }
+    std::vector<UploadedPart> parts(spans.size());
+    auto copy_part = [&](size_t i) {
+      parts[i] = context.client.UploadPartCopy(
+          dest.bucket, dest.key, upload->id(), static_cast<int>(i) + 1, source.bucket, source.key,
+          source_etag, spans[i].first, spans[i].first + spans[i].size - 1);
+    };
+    try {
+      copy_part(0);
+    } catch (const Error& e) {
+      // The upload is aborted as `upload` goes; the caller streams the member instead.
+      if (!MeansUnsupported(e)) throw;
+      context.range_copy_unsupported = true;
+      return std::nullopt;
+    }
+    {
+      std::atomic<size_t> next{1};
+      std::atomic<bool> failed{false};
+      TaskGroup group(context.executor, Lane::kIo);
+      const size_t runners = std::min<size_t>(spans.size() - 1, kCopiesInFlight);
+      for (size_t r = 0; r < runners; ++r) {
+        group.Run([&] {
+          for (size_t i = next.fetch_add(1); i < spans.size() && !failed.load();
+               i = next.fetch_add(1)) {
+            try {
+              copy_part(i);
+            } catch (...) {
+              failed = true;
+              throw;
+            }
+          }
+        });
+      }
+      group.Wait();
     }
     PutResult result;
     try {

@@ -4,9 +4,11 @@
 // One multipart upload: CreateMultipartUpload, one UploadPartCopy per part (sizes from the
 // PartSizePlan for the length, so every part but the last is at least S3's 5 MiB and none
 // exceeds its 5 GiB copy limit), each pinned by x-amz-copy-source-if-match to the source's
-// ETag, then CompleteMultipartUpload. The upload is recorded like a writer's
-// (WriteOptions::upload_records_prefix) and aborted on any failure; a Complete whose reply was
-// lost is accepted as lost_reply.h says.
+// ETag, then CompleteMultipartUpload. Part 1 is copied first (a server that cannot copy
+// says so there); the others, up to 8 at once, as leaf tasks on the store's I/O lane, which
+// the caller waits for: call it from the member lane, never from the I/O lane. The upload is
+// recorded like a writer's (WriteOptions::upload_records_prefix) and aborted on any failure; a
+// Complete whose reply was lost is accepted as lost_reply.h says.
 #pragma once
 
 #include <optional>
