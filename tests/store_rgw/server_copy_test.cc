@@ -81,32 +81,19 @@ class ServerCopyTest : public ::testing::Test {
     cluster_.Boto3(bucket_, key, "upload " + testing::ShellQuote(file.string()));
   }
 
-  std::string Get(const std::string& key) {
-    auto object = store_.OpenForRead({bucket_, key});
-    std::string out(object->info().size, '\0');
-    size_t at = 0;
-    while (at < out.size()) {
-      const size_t n = object->ReadAt(at, std::as_writable_bytes(std::span(out)).subspan(at));
-      if (n == 0) break;
-      at += n;
-    }
-    return out;
+  // Extracts in/stored.zip into `bucket` through a counting view of the store.
+  ExtractResult RunInto(ReadCountingStore& counting, ServerCopyOptions copy,
+                        const std::string& bucket) {
+    testing::JobOptions options;
+    options.server_copy = copy;
+    options.destination_bucket = bucket;
+    return testing::RunJob(counting, {bucket_, "in/stored.zip"}, counting, options);
   }
 
-  bool Exists(const std::string& key) {
-    try {
-      store_.Stat({bucket_, key});
-      return true;
-    } catch (const Error& e) {
-      if (e.kind() == ErrorKind::kNotFound) return false;
-      throw;
-    }
-  }
-
-  // Members of the manifest at `manifest_key`, by name.
-  std::map<std::string, ManifestMember> Manifest(const std::string& manifest_key) {
+  // Members of the manifest `manifest`, by name.
+  std::map<std::string, ManifestMember> Manifest(const ObjectRef& manifest) {
     std::map<std::string, ManifestMember> members;
-    ForEachManifestMember(store_, {bucket_, manifest_key}, [&](const ManifestMember& m) {
+    ForEachManifestMember(store_, manifest, [&](const ManifestMember& m) {
       members[m.name] = m;
       return true;
     });
@@ -147,9 +134,9 @@ TEST_F(ServerCopyTest, ABigStoredMemberIsCopiedOnTheServerNotThroughTheWorker) {
   const uint64_t archive_and_readback = counting.bytes_read();
   EXPECT_LT(archive_and_readback, Members().at("big.bin").size() + (1u << 20));
   for (const auto& [name, content] : Members()) {
-    EXPECT_EQ(Get("in/stored/" + name), content) << name;
+    EXPECT_EQ(testing::ReadWholeObject(store_, {bucket_, "in/stored/" + name}), content) << name;
   }
-  const auto manifest = Manifest(result.job.manifest.key);
+  const auto manifest = Manifest(result.job.manifest);
   ASSERT_EQ(manifest.size(), 3u);
   EXPECT_TRUE(manifest.at("big.bin").server_copied);
   EXPECT_TRUE(manifest.at("big.bin").crc_checked);
@@ -158,11 +145,8 @@ TEST_F(ServerCopyTest, ABigStoredMemberIsCopiedOnTheServerNotThroughTheWorker) {
   // The same archive streamed (server copy off) into another bucket: the same object there.
   const std::string streamed_bucket = cluster_.UniqueBucket("server-copy-streamed");
   ReadCountingStore streaming(store_);
-  testing::JobOptions off;
-  off.server_copy.mode = ServerCopyMode::kOff;
-  off.destination_bucket = streamed_bucket;
   const ExtractResult streamed =
-      testing::RunJob(streaming, {bucket_, "in/stored.zip"}, streaming, off);
+      RunInto(streaming, {.mode = ServerCopyMode::kOff}, streamed_bucket);
   EXPECT_EQ(streamed.members_server_copied, 0u);
   EXPECT_GT(streaming.bytes_read(), Members().at("big.bin").size());
   const ObjectInfo copied = store_.Stat({bucket_, "in/stored/big.bin"});
@@ -175,20 +159,12 @@ TEST_F(ServerCopyTest, ABigStoredMemberIsCopiedOnTheServerNotThroughTheWorker) {
   // members only; the manifest says the CRC was not checked.
   const std::string trusted_bucket = cluster_.UniqueBucket("server-copy-trusted");
   ReadCountingStore trusting(store_);
-  testing::JobOptions trust;
-  trust.server_copy.check = CopyCheck::kTrust;
-  trust.destination_bucket = trusted_bucket;
-  const ExtractResult trusted =
-      testing::RunJob(trusting, {bucket_, "in/stored.zip"}, trusting, trust);
+  const ExtractResult trusted = RunInto(trusting, {.check = CopyCheck::kTrust}, trusted_bucket);
   EXPECT_EQ(trusted.members_server_copied, 1u);
   EXPECT_EQ(trusted.members_crc_unchecked, 1u);
   EXPECT_LT(trusting.bytes_read(), uint64_t{1} << 20);
   EXPECT_EQ(trusted.manifest.crc_unchecked_count, 1u);
-  std::map<std::string, ManifestMember> trusted_manifest;
-  ForEachManifestMember(store_, trusted.job.manifest, [&](const ManifestMember& m) {
-    trusted_manifest[m.name] = m;
-    return true;
-  });
+  const auto trusted_manifest = Manifest(trusted.job.manifest);
   EXPECT_TRUE(trusted_manifest.at("big.bin").server_copied);
   EXPECT_FALSE(trusted_manifest.at("big.bin").crc_checked);
 }
@@ -218,8 +194,8 @@ open(out, "wb").write(raw)
               std::string::npos)
         << e.what();
   }
-  EXPECT_FALSE(Exists("in/badcrc/big.bin"));
-  EXPECT_FALSE(Exists("in/badcrc/.unpackd/manifest.json"));
+  EXPECT_FALSE(testing::ObjectExists(store_, {bucket_, "in/badcrc/big.bin"}));
+  EXPECT_FALSE(testing::ObjectExists(store_, {bucket_, "in/badcrc/.unpackd/manifest.json"}));
 }
 
 }  // namespace

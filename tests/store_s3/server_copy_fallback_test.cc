@@ -21,27 +21,6 @@ class ServerCopyFallbackTest : public ::testing::Test {
       : server_({"bkt"}),
         store_(testing::TestS3Config(server_.endpoint()), executor_, part_buffers_) {}
 
-  void Upload(const std::string& key, const std::filesystem::path& file) {
-    auto writer = store_.NewWriter({"bkt", key}, {});
-    const auto bytes = testing::ReadFileBytes(file);
-    for (size_t at = 0; at < bytes.size(); at += 1 << 20) {
-      writer->Append(std::span(bytes).subspan(at, std::min<size_t>(1 << 20, bytes.size() - at)));
-    }
-    writer->Commit();
-  }
-
-  std::string Get(const std::string& key) {
-    auto object = store_.OpenForRead({"bkt", key});
-    std::string out(object->info().size, '\0');
-    size_t at = 0;
-    while (at < out.size()) {
-      const size_t n = object->ReadAt(at, std::as_writable_bytes(std::span(out)).subspan(at));
-      if (n == 0) break;
-      at += n;
-    }
-    return out;
-  }
-
   testing::TempDir dir_;
   testing::S3rverFixture server_;
   Executor executor_{ExecutorShape{2, 8}};
@@ -55,7 +34,7 @@ TEST_F(ServerCopyFallbackTest, AutoStreamsWhenTheServerCannotCopyRanges) {
                                       {"small.txt", "hello\n"}};
   const auto zip = dir_.path() / "stored.zip";
   testing::MakeZipWithPython(zip, members, "ZIP_STORED");
-  Upload("in/stored.zip", zip);
+  testing::UploadFile(store_, {"bkt", "in/stored.zip"}, zip);
 
   testing::JobOptions on;
   on.server_copy.mode = ServerCopyMode::kOn;
@@ -71,7 +50,7 @@ TEST_F(ServerCopyFallbackTest, AutoStreamsWhenTheServerCannotCopyRanges) {
   EXPECT_EQ(result.members_written, 3u);
   EXPECT_EQ(result.members_server_copied, 0u);
   for (const auto& [name, content] : members) {
-    EXPECT_EQ(Get("in/stored/" + name), content) << name;
+    EXPECT_EQ(testing::ReadWholeObject(store_, {"bkt", "in/stored/" + name}), content) << name;
   }
 }
 
