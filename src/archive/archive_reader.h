@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -81,6 +82,15 @@ class ArchiveReader {
   // Checks the member's framing (local header, data descriptor) and opens its content.
   virtual std::unique_ptr<MemberReader> OpenMember(const ArchiveEntry& entry,
                                                    const MemberAccess& access) const = 0;
+
+  // Where a member stored as is (no compression, no encryption) keeps its content in the
+  // archive: its framing checked as OpenMember checks it, reading through `via`, so that a
+  // copy of exactly these bytes is the member's content (its CRC is still unchecked). nullopt
+  // for any other member, or when the format cannot say. The default says nothing.
+  virtual std::optional<ByteRange> StoredContentRange(const ArchiveEntry& /*entry*/,
+                                                      RandomAccessSource& /*via*/) const {
+    return std::nullopt;
+  }
 
   // Checks the member's framing without reading its data (for inspect).
   virtual void CheckMember(const ArchiveEntry& entry) const = 0;

@@ -98,6 +98,19 @@ void AddCommonOptions(CLI::App& app, CliOptions& o) {
                "tar and other streams: read the whole archive once to check it before writing "
                "anything (it is read twice); without it, a refusal met while streaming deletes "
                "what was written");
+  app.add_option("--server-copy", o.server_copy,
+                 "Stored (uncompressed) ZIP members of --server-copy-min MiB or more: auto: the "
+                 "S3 server copies them from the archive (UploadPartCopy), streaming when it "
+                 "cannot (default); on: fail when it cannot; off: always stream")
+      ->check(CLI::IsMember({"auto", "on", "off"}));
+  app.add_option("--server-copy-min", o.server_copy_min_mib,
+                 "Smallest stored member copied by the server, in MiB (default 8)")
+      ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 30));
+  app.add_option("--copy-check", o.copy_check,
+                 "CRC-32 of a server-copied member when the server returns none: read-back: "
+                 "read the new object back and check it (default); trust: do not, and say so in "
+                 "the manifest (crc_checked: false)")
+      ->check(CLI::IsMember({"read-back", "trust"}));
   app.add_option("--name-encoding", o.name_encoding,
                  "Force the legacy encoding of names without the UTF-8 flag (cp437, cp949, "
                  "shift_jis, gbk, cp1251, koi8-r, cp866, ...); default: detect");
@@ -146,6 +159,9 @@ ExtractJob ToExtractJob(const CliOptions& o, const ObjectRef& archive, const Mem
   job.on_error = o.on_error == "skip" ? OnErrorPolicy::kSkip : OnErrorPolicy::kFail;
   job.prune = o.prune;
   job.verify_first = o.verify_first;
+  job.server_copy.mode = ParseServerCopyMode(o.server_copy);
+  job.server_copy.min_size = o.server_copy_min_mib << 20;
+  job.server_copy.check = ParseCopyCheck(o.copy_check);
   job.open.names.forced_encoding = o.name_encoding;
   ValidateNameDecodingOptions(job.open.names);  // a typo fails before any request is made
   job.open.max_entries = o.limits.max_members;

@@ -30,6 +30,9 @@ struct CliOptions {
   std::string on_error = "fail";
   bool prune = true;
   bool verify_first = false;
+  std::string server_copy = "auto";      // auto | on | off
+  uint64_t server_copy_min_mib = 8;      // stored members at least this big are copied
+  std::string copy_check = "read-back";  // read-back | trust
   std::string name_encoding;
   bool json = false;
   bool no_progress = false;

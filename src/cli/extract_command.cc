@@ -131,6 +131,9 @@ int RunExtract(const std::string& archive_url, const std::string& to, const CliO
                           {"destination_bucket", result.job.manifest.bucket},
                           {"members_written", result.members_written},
                           {"members_reused", result.members_reused},
+                          {"members_server_copied", result.members_server_copied},
+                          {"bytes_server_copied", result.bytes_server_copied},
+                          {"members_crc_unchecked", result.members_crc_unchecked},
                           {"objects_pruned", result.objects_pruned},
                           {"seconds", result.seconds},
                           {"retries", retries.retries},
@@ -160,6 +163,15 @@ int RunExtract(const std::string& archive_url, const std::string& to, const CliO
             << " already present, " << result.manifest.skipped_count << " skipped, "
             << result.manifest.total_bytes << " bytes) in " << result.seconds << " s; "
             << RetrySummary(retries) << "\n";
+  if (result.members_server_copied > 0) {
+    std::cout << "copied " << result.members_server_copied << " stored members ("
+              << result.bytes_server_copied << " bytes) on the server";
+    if (result.members_crc_unchecked > 0) {
+      std::cout << "; the CRC-32 of " << result.members_crc_unchecked
+                << " was not checked (--copy-check=trust)";
+    }
+    std::cout << "\n";
+  }
   if (result.objects_pruned > 0) {
     std::cout << "pruned " << result.objects_pruned
               << " objects an older version of the archive had left\n";

@@ -17,6 +17,7 @@
 #include "extract/manifest.h"
 #include "extract/memory_plan.h"
 #include "extract/progress.h"
+#include "extract/server_copy.h"
 #include "store/object_store.h"
 #include "util/cancellation.h"
 #include "util/executor.h"
@@ -42,6 +43,9 @@ struct ExtractJob {
   // anything is written (a refusal then writes nothing), and a second time to extract.
   // Without it, a refusal met while streaming rolls back what was written.
   bool verify_first = false;
+  // Stored ZIP members at least this big are copied by the store itself (server_copy.h) when
+  // the archive and the destination are in the same store.
+  ServerCopyOptions server_copy;
   ArchiveOpenOptions open;
   MemoryPlan memory = MakeMemoryPlan({});
   std::string mime_types_path = "/etc/mime.types";
@@ -75,7 +79,13 @@ struct ExtractResult {
   ManifestSummary manifest;
   uint64_t members_written = 0;
   uint64_t members_reused = 0;  // already present from an earlier, partial run
-  uint64_t objects_pruned = 0;  // left by an older archive version and deleted (ExtractJob::prune)
+  uint64_t objects_pruned = 0;
+  // Written by the store from the archive's bytes (ExtractJob::server_copy), their content
+  // bytes, and how many of them have a CRC-32 nobody checked (CopyCheck::kTrust).
+  uint64_t members_server_copied = 0;
+  uint64_t bytes_server_copied = 0;
+  uint64_t members_crc_unchecked =
+      0;  // left by an older archive version and deleted (ExtractJob::prune)
   std::vector<Finding> findings;
   double seconds = 0;
 };

@@ -27,7 +27,11 @@ struct ManifestSummary {
   // Content-Type). Counted in member_count too.
   uint64_t reused_count = 0;
   uint64_t total_bytes = 0;  // content bytes of the listed members
-  std::string created_at;    // ISO 8601 UTC
+  // Listed members whose object the store made from the archive's bytes itself
+  // (ObjectStore::CopyRange), and those of them whose CRC-32 nobody checked (--copy-check=trust).
+  uint64_t server_copied_count = 0;
+  uint64_t crc_unchecked_count = 0;
+  std::string created_at;  // ISO 8601 UTC
   std::string unpackd_version;
 };
 
@@ -37,6 +41,10 @@ struct ManifestMember {
   uint64_t size = 0;
   std::optional<uint32_t> crc32;  // absent when the archive format records none
   std::string content_type;
+  // Made by the store from the archive's bytes (ObjectStore::CopyRange); crc_checked false:
+  // its CRC-32 was neither returned by the server nor read back (--copy-check=trust).
+  bool server_copied = false;
+  bool crc_checked = true;
 };
 
 struct ManifestSkip {

@@ -26,7 +26,11 @@ class ManifestSax {
   bool stopped() const { return stopped_; }
 
   bool null() { return true; }
-  bool boolean(bool) { return true; }
+  bool boolean(bool v) {
+    if (At("members", "server_copied")) member_.server_copied = v;
+    if (At("members", "crc_checked")) member_.crc_checked = v;
+    return true;
+  }
   bool number_integer(Json::number_integer_t v) {
     return v < 0 ? true : Number(static_cast<uint64_t>(v));
   }
@@ -143,6 +147,10 @@ class ManifestSax {
       summary_.skipped_count = v;
     } else if (At("totals", "reused")) {
       summary_.reused_count = v;
+    } else if (At("totals", "server_copied")) {
+      summary_.server_copied_count = v;
+    } else if (At("totals", "crc_unchecked")) {
+      summary_.crc_unchecked_count = v;
     } else if (At("members", "size")) {
       member_.size = v;
     }

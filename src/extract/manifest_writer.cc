@@ -32,7 +32,9 @@ std::string Head(const ManifestSummary& s) {
        {{"members", s.member_count},
         {"bytes", s.total_bytes},
         {"skipped", s.skipped_count},
-        {"reused", s.reused_count}}},
+        {"reused", s.reused_count},
+        {"server_copied", s.server_copied_count},
+        {"crc_unchecked", s.crc_unchecked_count}}},
       {"created_at", s.created_at},
       {"unpackd_version", s.unpackd_version}};
   std::string text = Dump(head, 2);
@@ -83,6 +85,10 @@ void ManifestWriter::AddMember(const ManifestMember& m) {
   nlohmann::ordered_json member = {{"name", m.name}, {"key", m.key}, {"size", m.size}};
   if (m.crc32) member["crc32"] = Crc32Hex(*m.crc32);
   member["content_type"] = m.content_type;
+  if (m.server_copied) {
+    member["server_copied"] = true;
+    member["crc_checked"] = m.crc_checked;
+  }
   Put(members_++ == 0 ? "\n    " : ",\n    ");
   Put(Dump(member, -1));
 }

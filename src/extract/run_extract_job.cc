@@ -69,10 +69,18 @@ class MemberOutcomes {
     states_[i] = state;
     if (!error.empty()) errors_[i] = std::move(error);
   }
+  // Member i's object was copied by the store (kChecked or kTrusted), kept beside the states
+  // as errors are: only big stored members are copied.
+  void SetServerCopied(size_t i, ServerCopyOutcome how) { copied_[i] = how; }
+  std::optional<ServerCopyOutcome> server_copied(size_t i) const {
+    const auto it = copied_.find(i);
+    return it == copied_.end() ? std::nullopt : std::optional(it->second);
+  }
 
  private:
   std::vector<Outcome> states_;
   std::unordered_map<size_t, std::string> errors_;
+  std::unordered_map<size_t, ServerCopyOutcome> copied_;
 };
 
 // How reads are shaped for this archive, from the memory plan's read share.
@@ -257,6 +265,10 @@ class JobRun {
       };
       access.limits.max_uncompressed = job_.limits.max_member_bytes;
       access.limits.max_ratio = job_.limits.max_member_ratio;
+      if (CopiedOnServer(i, dest, member, entry, *access.via)) {
+        Finish(entry, member, Outcome::kWritten, "", 0);
+        return;
+      }
       auto reader = archive_.OpenMember(entry, access);
       Copy(*reader, dest, member, entry);
       Finish(entry, member, Outcome::kWritten, "", 0);
@@ -267,6 +279,44 @@ class JobRun {
       }
       Finish(entry, member, Outcome::kFailed, e.what(), entry.size);
     }
+  }
+
+  // Whether member i was written by the store from the archive's own bytes (server_copy.h):
+  // a stored member big enough, archive and destination in one store that can copy ranges.
+  // The first member the store cannot copy turns copying off for the rest of the run (under
+  // ServerCopyMode::kOn it fails the job instead).
+  bool CopiedOnServer(size_t i, const ObjectRef& dest, const PlannedMember& member,
+                      const ArchiveEntry& entry, RandomAccessSource& via) {
+    const ServerCopyOptions& options = job_.server_copy;
+    if (options.mode == ServerCopyMode::kOff || server_copy_unsupported_.load() ||
+        entry.size == 0 || entry.size < options.min_size ||
+        services_.source_store != services_.destination_store) {
+      return false;
+    }
+    const std::optional<ByteRange> range = archive_.StoredContentRange(entry, via);
+    if (!range) return false;
+    const WriteOptions write =
+        MemberWriteOptions(job_.archive, archive_info_.etag, *member.content_type, entry.crc32,
+                           entry.size, plan_.destination.UploadRecordsPrefix());
+    std::vector<std::byte> buffer(static_cast<size_t>(std::min<uint64_t>(
+        std::max<uint64_t>(job_.memory.copy_buffer_bytes, 1 << 20), entry.size)));
+    const ServerCopyOutcome how =
+        CopyMemberOnServer(*services_.destination_store, job_.archive, archive_info_.etag, entry,
+                           *range, dest, write, options.check, buffer);
+    if (how == ServerCopyOutcome::kUnsupported) {
+      server_copy_unsupported_ = true;
+      if (options.mode == ServerCopyMode::kOn) {
+        throw Error(ErrorKind::kUsage,
+                    "--server-copy=on: the store cannot copy ranges of " + job_.archive.ToString() +
+                        " (member " + std::string(entry.name) + "); use auto to stream instead",
+                    "server-copy-unsupported");
+      }
+      return false;
+    }
+    Emit(ProgressEvent::Bytes(entry.index, entry.size));
+    MutexLock lock(mu_);
+    outcomes_.SetServerCopied(i, how);
+    return true;
   }
 
   void Copy(MemberReader& reader, const ObjectRef& dest, const PlannedMember& member,
@@ -302,6 +352,7 @@ class JobRun {
   size_t read_chunk_ = 0;
   MemoryBudget decoder_budget_;
   std::atomic<bool> stop_{false};
+  std::atomic<bool> server_copy_unsupported_{false};
 
   Mutex mu_;
   MemberOutcomes outcomes_ GUARDED_BY(mu_);
@@ -380,6 +431,15 @@ void FinishJob(const ExtractJob& job, const JobServices& services, ExtractResult
     switch (outcomes.state(i)) {
       case Outcome::kWritten:
         ++result.members_written;
+        if (const auto how = outcomes.server_copied(i)) {
+          ++result.members_server_copied;
+          result.bytes_server_copied += e.size;
+          ++manifest.server_copied_count;
+          if (*how == ServerCopyOutcome::kTrusted) {
+            ++result.members_crc_unchecked;
+            ++manifest.crc_unchecked_count;
+          }
+        }
         break;
       case Outcome::kReused:
         ++result.members_reused;
@@ -421,8 +481,9 @@ void FinishJob(const ExtractJob& job, const JobServices& services, ExtractResult
       if (!outcomes.stored(i)) continue;
       const PlannedMember& m = plan.members[i];
       const ArchiveEntry& e = entries[m.entry_index];
-      writer.AddMember(
-          {std::string(plan.PathOf(m)), plan.KeyOf(m), e.size, e.crc32, *m.content_type});
+      const auto how = outcomes.server_copied(i);
+      writer.AddMember({std::string(plan.PathOf(m)), plan.KeyOf(m), e.size, e.crc32,
+                        *m.content_type, how.has_value(), how != ServerCopyOutcome::kTrusted});
     }
     for (const auto& f : plan.findings) {
       if (skips_member(f)) writer.AddSkip({f.member_name, f.code, f.message});

@@ -108,6 +108,14 @@ struct RetryTotals {
   double waited_seconds = 0;  // waiting before those retries, summed over the requests
 };
 
+// What CopyRange made: the new object, and its whole-object CRC-32 when the server computed
+// and returned one (a multipart copy generally has none: S3's multipart checksums are
+// composite, a CRC of the parts' CRCs).
+struct CopiedObject {
+  ObjectInfo info;
+  std::optional<uint32_t> crc32;
+};
+
 struct ListEntry {
   std::string key;
   uint64_t size = 0;
@@ -159,6 +167,20 @@ class ObjectStore {
   // The retries of this store's requests so far. Thread-safe. The default, for stores that
   // never retry (the local and in-memory stores), is zero.
   virtual RetryTotals retry_totals() { return {}; }
+
+  // Creates `dest` from the bytes [offset, offset + length) of `source` inside the store
+  // itself, so they never pass through this process (S3: UploadPartCopy). Every range read is
+  // pinned to `source_etag`: a source replaced meanwhile throws kPrecondition and leaves no
+  // new object. `options` as for NewWriter (content type, metadata, upload records; the size
+  // hint is ignored, the length is exact). Like a committed writer, the new object is visible
+  // whole or not at all; a failure aborts whatever upload it started.
+  // Returns nullopt, having written nothing, when the store or its server cannot copy ranges
+  // (the default; S3: a server answering NotImplemented): the caller writes the object itself.
+  // Other failures throw as the store's other methods do. Thread-safe.
+  virtual std::optional<CopiedObject> CopyRange(const ObjectRef& source,
+                                                const std::string& source_etag, uint64_t offset,
+                                                uint64_t length, const ObjectRef& dest,
+                                                const WriteOptions& options);
 };
 
 }  // namespace unpackd

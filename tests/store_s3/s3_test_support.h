@@ -2,18 +2,22 @@
 // data generated on the fly, and running the boto3 cross-check tool.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <span>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "cloud/aws/static_credentials_provider.h"
+#include "store/object_store.h"
 #include "store/s3/s3_config.h"
 #include "support/file_object.h"
+#include "util/error.h"
 
 namespace unpackd::testing {
 
@@ -89,6 +93,41 @@ inline std::string RunBoto3(const std::string& endpoint, const std::string& buck
                             const std::string& key, const std::string& args,
                             const std::string& stdin_file = "") {
   return RunBoto3As("S3RVER", "S3RVER", endpoint, bucket, key, args, stdin_file);
+}
+
+// `file` uploaded to `ref` through `store`'s writer, in 1 MiB appends.
+inline void UploadFile(ObjectStore& store, const ObjectRef& ref,
+                       const std::filesystem::path& file) {
+  auto writer = store.NewWriter(ref, {});
+  const auto bytes = ReadFileBytes(file);
+  for (size_t at = 0; at < bytes.size(); at += 1 << 20) {
+    writer->Append(std::span(bytes).subspan(at, std::min<size_t>(1 << 20, bytes.size() - at)));
+  }
+  writer->Commit();
+}
+
+// The whole object, read back through `store`.
+inline std::string ReadWholeObject(ObjectStore& store, const ObjectRef& ref) {
+  auto object = store.OpenForRead(ref);
+  std::string out(object->info().size, '\0');
+  size_t at = 0;
+  while (at < out.size()) {
+    const size_t n = object->ReadAt(at, std::as_writable_bytes(std::span(out)).subspan(at));
+    if (n == 0) break;
+    at += n;
+  }
+  return out;
+}
+
+// Whether `ref` exists (kNotFound: no; other errors propagate).
+inline bool ObjectExists(ObjectStore& store, const ObjectRef& ref) {
+  try {
+    store.Stat(ref);
+    return true;
+  } catch (const Error& e) {
+    if (e.kind() == ErrorKind::kNotFound) return false;
+    throw;
+  }
 }
 
 }  // namespace unpackd::testing

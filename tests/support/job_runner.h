@@ -17,6 +17,7 @@ struct JobOptions {
   OnErrorPolicy on_error = OnErrorPolicy::kFail;
   bool prune = true;
   bool verify_first = false;
+  ServerCopyOptions server_copy;
   std::string mime_types_path = "/etc/mime.types";
   ExtractionLimits limits;
   ArchiveOpenOptions open;

@@ -71,6 +71,18 @@ std::unique_ptr<MemberReader> ZipReader::OpenMember(const ArchiveEntry& entry,
                           access.limits);
 }
 
+std::optional<ByteRange> ZipReader::StoredContentRange(const ArchiveEntry& entry,
+                                                       RandomAccessSource& via) const {
+  if (entry.codec != Codec::kStored || !entry.encryption.empty() ||
+      entry.stored_size != entry.size) {
+    return std::nullopt;
+  }
+  const MemberExtent extent = zip_->LocateMember(entry, via);
+  zip_->CheckDataDescriptor(entry, extent, via);
+  if (extent.data_size != entry.size) return std::nullopt;
+  return ByteRange{extent.data_offset, extent.data_offset + extent.data_size};
+}
+
 void ZipReader::CheckMember(const ArchiveEntry& entry) const {
   zip_->CheckDataDescriptor(entry, zip_->LocateMember(entry));
 }

@@ -24,6 +24,8 @@ class ZipReader final : public ArchiveReader {
   std::unique_ptr<MemberReader> OpenMember(const ArchiveEntry& entry,
                                            const MemberAccess& access) const override;
   void CheckMember(const ArchiveEntry& entry) const override;
+  std::optional<ByteRange> StoredContentRange(const ArchiveEntry& entry,
+                                              RandomAccessSource& via) const override;
   size_t table_bytes() const override { return zip_->table_bytes(); }
 
   const ZipArchive& zip() const { return *zip_; }

@@ -9,6 +9,7 @@
 #include "cloud/aws/credentials_chain.h"
 #include "cloud/aws/hashing.h"
 #include "codec/crc32.h"
+#include "net/uri_encoding.h"
 #include "store/s3/s3_error.h"
 #include "util/ascii.h"
 #include "util/error.h"
@@ -266,13 +267,13 @@ PutResult S3Client::PutObject(const std::string& bucket, const std::string& key,
 }
 
 std::string S3Client::CreateMultipartUpload(const std::string& bucket, const std::string& key,
-                                            const WriteOptions& options) {
+                                            const WriteOptions& options, bool part_checksums) {
   return WithBodyChecksum([&](bool crc32) {
     S3Call call = NewS3Call("CreateMultipartUpload", "POST", bucket, key);
     call.query = {{"uploads", ""}};
     AddWriteHeaders(call.headers, options);
     // Composite (the CRC-32 of the parts' CRC-32s): every part is checked as it arrives.
-    if (crc32) call.headers.emplace_back("x-amz-checksum-algorithm", "CRC32");
+    if (crc32 && part_checksums) call.headers.emplace_back("x-amz-checksum-algorithm", "CRC32");
     net::HttpResponse response = Execute(call);
     pugi::xml_document doc = ParseXml(response, call);
     std::string upload_id = doc.child("InitiateMultipartUploadResult").child_value("UploadId");
@@ -303,6 +304,43 @@ UploadedPart S3Client::UploadPart(const std::string& bucket, const std::string& 
     }
     return part;
   });
+}
+
+UploadedPart S3Client::UploadPartCopy(const std::string& bucket, const std::string& key,
+                                      const std::string& upload_id, int part_number,
+                                      const std::string& source_bucket,
+                                      const std::string& source_key, const std::string& source_etag,
+                                      uint64_t first, uint64_t last) {
+  S3Call call = NewS3Call("UploadPartCopy " + std::to_string(part_number), "PUT", bucket, key);
+  call.query = {{"partNumber", std::to_string(part_number)}, {"uploadId", upload_id}};
+  call.headers.emplace_back("x-amz-copy-source",
+                            net::UriEncodePath(source_bucket + "/" + source_key));
+  call.headers.emplace_back("x-amz-copy-source-range",
+                            "bytes=" + std::to_string(first) + "-" + std::to_string(last));
+  call.headers.emplace_back("x-amz-copy-source-if-match", "\"" + source_etag + "\"");
+  // The copy runs while the connection is open; its answer can be a 200 with <Error> inside.
+  call.body_may_hold_error = true;
+  net::HttpResponse response = Execute(call);
+  pugi::xml_document doc;
+  doc.load_buffer(response.body.data(), response.body.size());
+  if (!doc.child("CopyPartResult")) {
+    // A server that ignores x-amz-copy-source takes the request for a plain UploadPart of an
+    // empty body: it does not implement the copy, whatever its status said.
+    throw Error(ErrorKind::kIo,
+                call.operation + " s3://" + bucket + "/" + key +
+                    ": the answer has no CopyPartResult (HTTP " + std::to_string(response.status) +
+                    "): the server does not implement it",
+                "NotImplemented");
+  }
+  UploadedPart part;
+  part.number = part_number;
+  const std::string etag = doc.child("CopyPartResult").child_value("ETag");
+  if (etag.empty()) {
+    throw Error(ErrorKind::kIo,
+                call.operation + " s3://" + bucket + "/" + key + ": the answer has no ETag");
+  }
+  part.etag = "\"" + UnquoteEtag(etag) + "\"";
+  return part;
 }
 
 PutResult S3Client::CompleteMultipartUpload(const std::string& bucket, const std::string& key,
@@ -336,7 +374,9 @@ PutResult S3Client::CompleteMultipartUpload(const std::string& bucket, const std
   PutResult result;
   pugi::xml_document doc;
   if (doc.load_buffer(response.body.data(), response.body.size())) {
-    result.etag = UnquoteEtag(doc.child("CompleteMultipartUploadResult").child_value("ETag"));
+    const pugi::xml_node answer = doc.child("CompleteMultipartUploadResult");
+    result.etag = UnquoteEtag(answer.child_value("ETag"));
+    result.checksum_crc32 = answer.child_value("ChecksumCRC32");
   }
   if (result.etag.empty()) result.etag = UnquoteEtag(response.Header("etag"));
   result.version_id = response.Header("x-amz-version-id");

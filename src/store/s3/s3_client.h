@@ -57,6 +57,9 @@ inline S3Call NewS3Call(std::string operation, std::string method, std::string b
 struct PutResult {
   std::string etag;  // without quotes
   std::string version_id;
+  // The object's CRC-32 as the server reported it (S3's base64 form, a "-N" suffix when
+  // composite); empty when it sent none.
+  std::string checksum_crc32;
 };
 
 // One uploaded part, as CompleteMultipartUpload names it.
@@ -97,11 +100,20 @@ class S3Client {
   // a checksum), the request is sent again with Content-MD5, and so is every later one; under
   // BodyChecksum::kAuto, so is every request after a reply that does not echo the checksum
   // (the server did not check it).
+  // `part_checksums`: whether parts will carry their CRC-32 (false for parts copied by
+  // UploadPartCopy, whose bytes this process never sees).
   std::string CreateMultipartUpload(const std::string& bucket, const std::string& key,
-                                    const WriteOptions& options);
+                                    const WriteOptions& options, bool part_checksums = true);
   UploadedPart UploadPart(const std::string& bucket, const std::string& key,
                           const std::string& upload_id, int part_number,
                           std::span<const std::byte> body);
+  // Part `part_number` made by the server from bytes [first, last] of `source_key` in
+  // `source_bucket`, only while that object's ETag is `source_etag` (else kPrecondition).
+  // S3 may answer 200 and fail in the body; that is an error like any other.
+  UploadedPart UploadPartCopy(const std::string& bucket, const std::string& key,
+                              const std::string& upload_id, int part_number,
+                              const std::string& source_bucket, const std::string& source_key,
+                              const std::string& source_etag, uint64_t first, uint64_t last);
   // `parts` in ascending part order. With `if_absent`, only where the key holds no object
   // (If-None-Match: *; refused with kPrecondition).
   PutResult CompleteMultipartUpload(const std::string& bucket, const std::string& key,

@@ -3,6 +3,7 @@
 #include "store/key_validation.h"
 #include "store/s3/s3_object_writer.h"
 #include "store/s3/s3_random_access_object.h"
+#include "store/s3/s3_range_copy.h"
 #include "util/error.h"
 
 namespace unpackd::s3 {
@@ -77,6 +78,17 @@ void S3Store::AbortUpload(const ObjectRef& ref, const std::string& upload_id) {
 }
 
 RetryTotals S3Store::retry_totals() { return context_->client.retry_totals(); }
+
+std::optional<CopiedObject> S3Store::CopyRange(const ObjectRef& source,
+                                               const std::string& source_etag, uint64_t offset,
+                                               uint64_t length, const ObjectRef& dest,
+                                               const WriteOptions& options) {
+  ValidateRef(source);
+  ValidateRef(dest);
+  ValidateUserMetadata(options.metadata, "copy to s3://" + dest.ToString());
+  ValidateContentType(options.content_type, "copy to s3://" + dest.ToString());
+  return CopyRangeOnServer(*context_, source, source_etag, offset, length, dest, options);
+}
 
 std::unique_ptr<ObjectStore> MakeS3Store(const S3Config& config, Executor& executor,
                                          MemoryBudget& part_buffers) {

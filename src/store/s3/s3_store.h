@@ -4,6 +4,7 @@
 //   S3Store ── OpenForRead ──> S3RandomAccessObject: ranged GETs pinned by If-Match + ETag check
 //           ── NewWriter ────> S3ObjectWriter: PutObject, or multipart parts on the executor
 //                              within the MemoryBudget, sized by PartSizePlan
+//           ── CopyRange ────> CopyRangeOnServer: UploadPartCopy parts, pinned by If-Match
 //   both ──> S3Client: signing (SigV4Signer), retries (RetryPolicy), errors (s3_error)
 //             ──> S3Addressing (URL/host/path style) + HttpClient (CurlHandlePool, keep-alive)
 //             ──> CredentialsProvider (credentials_chain: env, profile, container, IMDSv2)
@@ -37,6 +38,10 @@ class S3Store : public ObjectStore {
   void Delete(const ObjectRef& ref) override;
   void AbortUpload(const ObjectRef& ref, const std::string& upload_id) override;
   RetryTotals retry_totals() override;
+  // UploadPartCopy parts of one multipart upload (s3_range_copy.h).
+  std::optional<CopiedObject> CopyRange(const ObjectRef& source, const std::string& source_etag,
+                                        uint64_t offset, uint64_t length, const ObjectRef& dest,
+                                        const WriteOptions& options) override;
 
  private:
   std::shared_ptr<S3StoreContext> context_;

@@ -2,6 +2,8 @@
 // stay usable however the caller orders destruction.
 #pragma once
 
+#include <atomic>
+
 #include "store/s3/s3_client.h"
 #include "store/s3/s3_config.h"
 #include "util/executor.h"
@@ -14,6 +16,9 @@ struct S3StoreContext {
       : client(config), budget(part_buffers), executor(executor) {}
 
   S3Client client;
+  // Set once the server has answered that it cannot copy ranges (UploadPartCopy): later
+  // copies are refused at once instead of each starting a multipart upload to learn it again.
+  std::atomic<bool> range_copy_unsupported{false};
   MemoryBudget& budget;  // part buffers of all writers; outlives the store
   Executor& executor;    // part uploads run on its I/O lane; outlives the store
 };
