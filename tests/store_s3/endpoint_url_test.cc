@@ -6,6 +6,8 @@
 
 #include "net/http_client.h"
 #include "store/s3/s3_addressing.h"
+#include "store/s3/s3_client.h"
+#include "store_s3/s3_test_support.h"
 #include "util/error.h"
 
 namespace unpackd::net {
@@ -67,6 +69,23 @@ TEST(EndpointUrlTest, FailedRequestsNameTheUrlWithoutThePassword) {
     FAIL() << "a request to port 1 succeeded";
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("http://user:***@127.0.0.1:1/bucket/key"),
+              std::string::npos)
+        << e.what();
+    EXPECT_EQ(std::string(e.what()).find("secret"), std::string::npos) << e.what();
+  }
+}
+
+// The retry budget's final message names the endpoint too.
+TEST(EndpointUrlTest, AnOutageMessageNamesTheEndpointWithoutThePassword) {
+  // Port 1: refused at once.
+  s3::S3Config config = testing::TestS3Config("http://user:secret@127.0.0.1:1");
+  config.retry.time_budget = std::chrono::milliseconds(0);
+  s3::S3Client client(config);
+  try {
+    client.HeadObject("bucket", "key");
+    FAIL() << "a request to port 1 succeeded";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("http://user:***@127.0.0.1:1 kept failing"),
               std::string::npos)
         << e.what();
     EXPECT_EQ(std::string(e.what()).find("secret"), std::string::npos) << e.what();

@@ -9,6 +9,7 @@
 #include "cloud/aws/credentials_chain.h"
 #include "cloud/aws/hashing.h"
 #include "codec/crc32.h"
+#include "net/endpoint_url.h"
 #include "net/uri_encoding.h"
 #include "store/s3/s3_error.h"
 #include "util/ascii.h"
@@ -35,9 +36,10 @@ net::HttpClientOptions HttpOptionsFor(const S3Config& config) {
   return options;
 }
 
-// How messages name the endpoint: its scheme and host, never a path or query.
+// How messages name the endpoint: its scheme and host, never a path, a query or a password.
 std::string EndpointForMessages(const S3Addressing& addressing) {
-  return (addressing.is_https() ? "https://" : "http://") + addressing.endpoint_host();
+  return net::RedactUrl((addressing.is_https() ? "https://" : "http://") +
+                        addressing.endpoint_host());
 }
 
 void AddWriteHeaders(net::HeaderList& headers, const WriteOptions& options) {
