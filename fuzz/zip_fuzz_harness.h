@@ -101,7 +101,7 @@ inline void FuzzNameDecoding(std::span<const uint8_t> input) {
     if (i == input.size() || input[i] == '\n') {
       const auto index = static_cast<uint32_t>(records.size());
       ZipEntry e;
-      e.raw_name = strings.Add(current);
+      e.set_raw_name(strings.Add(current));
       if ((mode & 0x10) != 0 && index % 2 == 0) e.flags |= 0x0800;  // UTF-8 flag
       if ((mode & 0x20) != 0) {
         // The previous name as the extra's UTF-8 name; its CRC matches when bit 6 says so.

@@ -22,11 +22,23 @@ namespace unpackd {
 // One member to write. A plan holds one per member, so it owns no string: its path is a view
 // of the entry's name when normalizing left the name as it was (almost always), else of the
 // plan's own `paths`; its key is built when needed (ExtractionPlan::KeyOf); Content-Types are
-// shared. 32 bytes.
+// shared. 24 bytes: the path is kept as a pointer and a 32-bit length (a member name is far
+// below 4 GiB), not a 16-byte string_view beside a 4-byte index that pads it to 32.
 struct PlannedMember {
-  uint32_t entry_index = 0;
-  std::string_view path;                      // the member's normalized path inside the archive
+  PlannedMember() = default;
+  PlannedMember(uint32_t entry_index, std::string_view path, const std::string* content_type)
+      : content_type(content_type),
+        path_data(path.data()),
+        path_size(static_cast<uint32_t>(path.size())),
+        entry_index(entry_index) {}
+
+  // The member's normalized path inside the archive.
+  std::string_view path() const { return {path_data, path_size}; }
+
   const std::string* content_type = nullptr;  // one of ExtractionPlan::content_types
+  const char* path_data = nullptr;            // read through path()
+  uint32_t path_size = 0;
+  uint32_t entry_index = 0;
 };
 
 // Views the archive's entry names: the ArchiveReader it was made from (or, for a stream, the
@@ -42,12 +54,12 @@ struct ExtractionPlan {
   std::unordered_set<std::string> content_types;  // every member's, once
 
   // The member's normalized path inside the archive.
-  std::string_view PathOf(const PlannedMember& member) const { return member.path; }
+  std::string_view PathOf(const PlannedMember& member) const { return member.path(); }
   // Its destination key: the destination prefix, then its path.
   std::string KeyOf(const PlannedMember& member) const {
     std::string key;
-    key.reserve(destination.prefix.size() + member.path.size());
-    return key.append(destination.prefix).append(member.path);
+    key.reserve(destination.prefix.size() + member.path().size());
+    return key.append(destination.prefix).append(member.path());
   }
   // Memory the plan holds per member and for its strings (accounting, tests).
   size_t bytes() const { return members.capacity() * sizeof(PlannedMember) + paths.bytes(); }

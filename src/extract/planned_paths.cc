@@ -30,12 +30,13 @@ void PlannedPaths::Reserve(size_t members) {
 }
 
 uint32_t PlannedPaths::Find(std::string_view path) const {
-  return exact_.Find(ExactHash(path), [&](uint32_t id) { return plan_.members[id].path == path; });
+  return exact_.Find(ExactHash(path),
+                     [&](uint32_t id) { return plan_.members[id].path() == path; });
 }
 
 uint32_t PlannedPaths::FindFolded(std::string_view path) {
   return folded_.Find(FoldedHash(path), [&](uint32_t id) {
-    return SameIgnoringAsciiCase(plan_.members[id].path, path);
+    return SameIgnoringAsciiCase(plan_.members[id].path(), path);
   });
 }
 
@@ -48,7 +49,7 @@ void PlannedPaths::AddLast() {
 }
 
 void PlannedPaths::Insert(uint32_t id) {
-  const std::string_view path = plan_.members[id].path;
+  const std::string_view path = plan_.members[id].path();
   exact_.Insert(ExactHash(path), id);
   // Only the first of a case-folded group is indexed: later ones are found through it.
   if (FindFolded(path) == kNone) folded_.Insert(FoldedHash(path), id);

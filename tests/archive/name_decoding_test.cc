@@ -98,7 +98,7 @@ NameDecodingReport DecodeNames(std::vector<RawEntry>& raw, const NameDecodingOpt
   std::vector<UnicodePathExtra> extras;
   std::vector<ArchiveEntry> entries(raw.size());
   for (size_t i = 0; i < raw.size(); ++i) {
-    records[i].raw_name = raw[i].raw_name;
+    records[i].set_raw_name(raw[i].raw_name);
     records[i].flags = raw[i].utf8_flag ? 0x0800 : 0;
     entries[i].index = raw[i].index;
     if (raw[i].unicode_path) {

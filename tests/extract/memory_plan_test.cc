@@ -28,8 +28,9 @@ TEST(MemoryPlanTest, EveryShareFitsTheBudget) {
   }
 }
 
-// A member table is held beside the buffers: the shares are those of the budget left, so a
-// million-member table under --memory 256 leaves the buffers what remains, down to a floor.
+// A member table is held beside the buffers: it comes out of their shares, so a million-member
+// table under --memory 256 leaves the buffers what remains, down to a floor, and the headroom
+// (the process's own memory, which no share counts) stays what it was.
 TEST(MemoryPlanTest, MemberTableComesOffTheBudget) {
   MemoryPlanRequest request;
   request.memory_bytes = uint64_t{256} << 20;
@@ -37,8 +38,10 @@ TEST(MemoryPlanTest, MemberTableComesOffTheBudget) {
   const MemoryPlan whole = MakeMemoryPlan(request);
   const MemoryPlan rest = WithMemberTable(whole, uint64_t{200} << 20);
   EXPECT_EQ(rest.member_table, uint64_t{200} << 20);
-  EXPECT_EQ(rest.read_windows, (uint64_t{56} << 20) * 3 / 8);
-  EXPECT_EQ(rest.decoder_windows, (uint64_t{56} << 20) / 8);
+  const uint64_t left = (uint64_t{256} << 20) - (uint64_t{200} << 20) / 7 * 8;
+  EXPECT_EQ(rest.read_windows, left * 3 / 8);
+  EXPECT_EQ(rest.decoder_windows, left / 8);
+  EXPECT_GE(rest.headroom, whole.headroom);
   EXPECT_LT(rest.copy_buffer_bytes, whole.copy_buffer_bytes);
   EXPECT_EQ(rest.part_buffers, whole.part_buffers);  // the store's, sized already
   EXPECT_EQ(rest.jobs, whole.jobs);

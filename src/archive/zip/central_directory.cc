@@ -120,7 +120,7 @@ CentralDirectory ReadCentralDirectory(RandomAccessSource& source, const ZipArchi
     ByteCursor c(fixed);
     c.U32();  // the signature, checked above
     ZipEntry e;
-    ZipSizes sizes;
+    ZipRecordValues sizes;
     e.version_made_by = c.U16();
     c.U16();  // version needed: tools disagree with their own central directory too often
     e.flags = c.U16();
@@ -132,7 +132,7 @@ CentralDirectory ReadCentralDirectory(RandomAccessSource& source, const ZipArchi
     const uint16_t name_len = c.U16();
     const uint16_t extra_len = c.U16();
     const uint16_t comment_len = c.U16();
-    e.disk_start = c.U16();
+    sizes.disk_start = c.U16();
     c.U16();  // internal attributes
     e.external_attributes = c.U32();
     e.local_header_offset = c.U32();
@@ -151,9 +151,9 @@ CentralDirectory ReadCentralDirectory(RandomAccessSource& source, const ZipArchi
       throw Error(ErrorKind::kArchiveRefused, where + " is truncated");
     }
     used += kCentralHeaderSize + variable_len;
-    e.raw_name = directory.strings.Add(AsText(variable.first(name_len)));
+    e.set_raw_name(directory.strings.Add(AsText(variable.first(name_len))));
     ExtraFields extra = ApplyExtraFields(variable.subspan(name_len, extra_len), false, e, sizes,
-                                         where + " ('" + PrintableRawName(e.raw_name) + "')");
+                                         where + " ('" + PrintableRawName(e.raw_name()) + "')");
     if (extra.unicode_path) {
       extra.unicode_path->index = static_cast<uint32_t>(i);
       directory.unicode_paths.push_back(std::move(*extra.unicode_path));
@@ -161,9 +161,9 @@ CentralDirectory ReadCentralDirectory(RandomAccessSource& source, const ZipArchi
     if (!extra.tolerated.empty()) {
       directory.notes.push_back(RecordNote{static_cast<uint32_t>(i), std::move(extra.tolerated)});
     }
-    if (e.disk_start != 0) {
+    if (sizes.disk_start != 0) {
       throw Error(ErrorKind::kArchiveRefused, where + " starts on disk " +
-                                                  std::to_string(e.disk_start) +
+                                                  std::to_string(sizes.disk_start) +
                                                   ": multi-disk archives are not supported");
     }
     if (e.local_header_offset > UINT64_MAX - info.prepended_bytes) {

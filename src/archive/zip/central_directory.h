@@ -21,7 +21,7 @@ struct RecordNote {
 struct CentralDirectory {
   StringArena strings;                          // the raw names (ZipEntry::raw_name views them)
   std::vector<ZipEntry> records;                // raw names, in directory order
-  std::vector<ZipSizes> sizes;                  // per record; ZipArchive::Open moves them on
+  std::vector<ZipRecordValues> sizes;           // per record; ZipArchive::Open moves them on
   std::vector<UnicodePathExtra> unicode_paths;  // sorted by index
   std::vector<RecordNote> notes;                // sorted by index
 };

@@ -53,7 +53,7 @@ bool IsRead(uint16_t id, bool in_local_header, const ZipEntry& entry) {
 // APPNOTE 4.5.3: a central record holds the values whose fixed-size slot is saturated, in this
 // order; a local header holds both sizes. A value the record needs but the field lacks would
 // leave 0xFFFFFFFF standing for a size or offset.
-void ApplyZip64(ByteCursor field, bool in_local_header, ZipEntry& entry, ZipSizes& sizes,
+void ApplyZip64(ByteCursor field, bool in_local_header, ZipEntry& entry, ZipRecordValues& sizes,
                 std::string_view where) {
   auto take = [&](uint64_t& value, bool saturated, size_t width, const char* what) {
     if (!saturated && !in_local_header) return;
@@ -72,9 +72,9 @@ void ApplyZip64(ByteCursor field, bool in_local_header, ZipEntry& entry, ZipSize
   if (in_local_header) return;
   take(entry.local_header_offset, entry.local_header_offset == kSaturated32, 8,
        "local header offset");
-  uint64_t disk = entry.disk_start;
-  take(disk, entry.disk_start == kSaturated16, 4, "disk number");
-  entry.disk_start = static_cast<uint32_t>(disk);
+  uint64_t disk = sizes.disk_start;
+  take(disk, sizes.disk_start == kSaturated16, 4, "disk number");
+  sizes.disk_start = static_cast<uint32_t>(disk);
 }
 
 // Info-ZIP's extended timestamp: a flags byte, then one 4-byte time per flag bit in a local
@@ -89,7 +89,7 @@ bool IsWellFormedTimestamp(std::span<const std::byte> field, bool in_local_heade
 }  // namespace
 
 ExtraFields ApplyExtraFields(std::span<const std::byte> extra, bool in_local_header,
-                             ZipEntry& entry, ZipSizes& sizes, std::string_view where) {
+                             ZipEntry& entry, ZipRecordValues& sizes, std::string_view where) {
   ExtraFields out;
   auto tolerate = [&](const std::string& what) {
     if (!out.tolerated.empty()) out.tolerated += "; ";

@@ -29,6 +29,6 @@ struct ExtraFields {
 // Error(kArchiveRefused, code "malformed-extra-field"), the message starting with `where`,
 // when a field it reads is malformed.
 ExtraFields ApplyExtraFields(std::span<const std::byte> extra, bool in_local_header,
-                             ZipEntry& entry, ZipSizes& sizes, std::string_view where);
+                             ZipEntry& entry, ZipRecordValues& sizes, std::string_view where);
 
 }  // namespace unpackd

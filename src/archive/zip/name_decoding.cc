@@ -106,18 +106,18 @@ NameDecodingReport DecodeEntryNames(std::span<const ZipEntry> records,
     // invalid UTF-8) while the extra is: a writer that flagged such bytes also recorded the
     // name it meant, and yauzl reads it the same way.
     const bool unicode_path_matches =
-        unicode_path != nullptr && MatchesRawName(*unicode_path, record.raw_name);
+        unicode_path != nullptr && MatchesRawName(*unicode_path, record.raw_name());
     const bool use_unicode_path =
-        unicode_path_matches &&
-        (!record.utf8_flag() || (!IsCleanUtf8(record.raw_name) && IsCleanUtf8(unicode_path->name)));
+        unicode_path_matches && (!record.utf8_flag() || (!IsCleanUtf8(record.raw_name()) &&
+                                                         IsCleanUtf8(unicode_path->name)));
     if (use_unicode_path) {
       Apply(entry, unicode_path->name, false, utf8, kNameEncodingUnicodePathExtra, report, store);
     } else if (record.utf8_flag()) {
-      Apply(entry, record.raw_name, true, utf8, kNameEncodingUtf8Flag, report, store);
+      Apply(entry, record.raw_name(), true, utf8, kNameEncodingUtf8Flag, report, store);
     } else {
       if (unicode_path != nullptr) report.stale_unicode_path_entries.push_back(entry.index);
-      if (IsAscii(record.raw_name)) {
-        entry.name = record.raw_name;
+      if (IsAscii(record.raw_name())) {
+        entry.name = record.raw_name();
         entry.name_encoding = kNameEncodingAscii;
       } else {
         legacy.push_back(i);
@@ -133,7 +133,7 @@ NameDecodingReport DecodeEntryNames(std::span<const ZipEntry> records,
   } else {
     std::vector<std::string_view> names;
     names.reserve(legacy.size());
-    for (size_t i : legacy) names.push_back(records[i].raw_name);
+    for (size_t i : legacy) names.push_back(records[i].raw_name());
     CharsetGuess guess = DetectNameCharset(names);
     report.legacy_encoding = std::move(guess.charset);
     report.reason = std::move(guess.reason);
@@ -144,7 +144,7 @@ NameDecodingReport DecodeEntryNames(std::span<const ZipEntry> records,
                                      ? kNameEncodingUtf8Unflagged
                                      : std::string_view(report.legacy_encoding);
   for (size_t i : legacy)
-    Apply(entries[i], records[i].raw_name, true, decoder, label, report, store);
+    Apply(entries[i], records[i].raw_name(), true, decoder, label, report, store);
   return report;
 }
 

@@ -26,7 +26,7 @@ namespace unpackd {
 
 // Sets entries[i].name and name_encoding from records[i] (its raw name and UTF-8 flag) and
 // the Unicode Path extras (sorted by index), and says what it did. A name that decodes to its
-// raw bytes views them (records[i].raw_name); others, and encoding labels that are no
+// raw bytes views them (records[i].raw_name()); others, and encoding labels that are no
 // constant, are kept in `strings`, which must outlive the entries. `records` and `entries`
 // have the same size. Throws only Error(kUsage), for an unknown forced encoding (checked
 // before any entry is touched); a byte that cannot be decoded becomes U+FFFD and is reported

@@ -81,7 +81,7 @@ std::unique_ptr<ZipArchive> ZipArchive::Open(RandomAccessSource& source,
       DecodeEntryNames(records, directory.unicode_paths, entries, options.names, directory.strings);
   for (size_t i = 0; i < records.size(); ++i) {
     entries[i].kind =
-        ZipEntryKind(records[i], entries[i].size, records[i].raw_name, entries[i].name);
+        ZipEntryKind(records[i], entries[i].size, records[i].raw_name(), entries[i].name);
   }
   std::vector<Finding> findings = LayoutFindings(info);
   for (size_t i = 0; i < records.size(); ++i) {
@@ -105,7 +105,7 @@ std::unique_ptr<ZipArchive> ZipArchive::Open(RandomAccessSource& source,
 }
 
 std::string_view ZipArchive::RawName(const ArchiveEntry& entry) const {
-  return records_[entry.index].raw_name;
+  return records_[entry.index].raw_name();
 }
 
 MemberExtent ZipArchive::LocateMember(const ArchiveEntry& member, RandomAccessSource& via) const {
@@ -122,7 +122,7 @@ MemberExtent ZipArchive::LocateMember(const ArchiveEntry& member, RandomAccessSo
   const uint16_t method = c.U16();
   c.U32();  // time and date
   ZipEntry local;
-  ZipSizes local_sizes;
+  ZipRecordValues local_sizes;
   local_sizes.crc32 = c.U32();
   local_sizes.compressed_size = c.U32();
   local_sizes.uncompressed_size = c.U32();

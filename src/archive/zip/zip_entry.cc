@@ -58,7 +58,7 @@ std::string ZipMethodLabel(uint16_t method) {
                                           : std::to_string(method) + " (" + name + ")";
 }
 
-ArchiveEntry DescribeZipEntry(const ZipEntry& entry, const ZipSizes& sizes, uint32_t index,
+ArchiveEntry DescribeZipEntry(const ZipEntry& entry, const ZipRecordValues& sizes, uint32_t index,
                               std::string_view method_name) {
   ArchiveEntry out;
   out.index = index;

@@ -12,19 +12,27 @@
 
 namespace unpackd {
 
+// 32 bytes a record (issue 14: a million records are 32 MB): the raw name is a pointer and a
+// 32-bit length (ZIP names are at most 65,535 bytes), and the starting disk, refused unless 0,
+// is read beside the record (ZipRecordValues) rather than kept.
 struct ZipEntry {
   // The name's bytes as stored: a view of the archive's string storage (ZipArchive), which the
   // decoded name shares whenever it is the same bytes.
-  std::string_view raw_name;
+  std::string_view raw_name() const { return {raw_name_data, raw_name_size}; }
+  void set_raw_name(std::string_view name) {
+    raw_name_data = name.data();
+    raw_name_size = static_cast<uint32_t>(name.size());
+  }
 
+  const char* raw_name_data = nullptr;  // read through raw_name()
+  uint32_t raw_name_size = 0;
+  uint32_t external_attributes = 0;
+  uint64_t local_header_offset = 0;  // already adjusted for prepended data
   uint16_t version_made_by = 0;
   uint16_t flags = 0;
   uint16_t method = 0;  // for WinZip AES (99) this is the real method from the 0x9901 extra
   bool aes_encrypted = false;
   bool zip64 = false;  // sizes or offset came from a ZIP64 extra field
-  uint32_t disk_start = 0;
-  uint32_t external_attributes = 0;
-  uint64_t local_header_offset = 0;  // already adjusted for prepended data
 
   bool utf8_flag() const { return (flags & 0x0800) != 0; }  // general-purpose bit 11
   bool is_encrypted() const { return (flags & 0x1) != 0 || aes_encrypted; }
@@ -36,10 +44,12 @@ struct ZipEntry {
   bool is_fifo() const;
 };
 
-// A record's CRC-32 and sizes (after ZIP64). Read beside the record, not kept in it: once the
-// table is built they are the ArchiveEntry's crc32, stored_size and size, stored once.
-struct ZipSizes {
+// A record's CRC-32, sizes and starting disk (after ZIP64). Read beside the record, not kept
+// in it: once the table is built the first three are the ArchiveEntry's crc32, stored_size and
+// size, stored once, and a disk other than 0 has refused the archive.
+struct ZipRecordValues {
   uint32_t crc32 = 0;
+  uint32_t disk_start = 0;
   uint64_t compressed_size = 0;
   uint64_t uncompressed_size = 0;
 };
@@ -65,7 +75,7 @@ std::string ZipMethodLabel(uint16_t method);
 // The entry as the extract layer sees it, except its name and name_encoding (set by
 // DecodeEntryNames) and its kind (which depends on the decoded name; see ZipEntryKind).
 // `method_name` is ZipMethodLabel(entry.method), kept where it outlives the entry.
-ArchiveEntry DescribeZipEntry(const ZipEntry& entry, const ZipSizes& sizes, uint32_t index,
+ArchiveEntry DescribeZipEntry(const ZipEntry& entry, const ZipRecordValues& sizes, uint32_t index,
                               std::string_view method_name);
 
 // A FIFO that holds data is a file: only `zip -` reading a pipe writes one (no archiver stores
