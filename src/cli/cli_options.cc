@@ -79,6 +79,10 @@ void AddCommonOptions(CLI::App& app, CliOptions& o) {
                  "Seconds S3 requests keep retrying through an outage (default: "
                  "$UNPACKD_RETRY_TIME, else 120)")
       ->type_name("SECONDS");
+  app.add_option("--adaptive", o.adaptive,
+                 "on: fewer S3 requests at once while the server throttles (503 SlowDown, 429), "
+                 "more again as they succeed (default); off: always the full width")
+      ->check(CLI::IsMember({"on", "off"}));
   // Each job is a thread of the executor's member lane and one of its I/O lane.
   app.add_option("-j,--jobs", o.jobs,
                  "Members processed at once, 1 to 1024 (default: hardware threads; 64 when S3 "
@@ -147,6 +151,7 @@ s3::S3Config ToS3Config(const CliOptions& o, const MemoryPlan& plan) {
   if (!o.retry_time.empty())
     config.retry.time_budget = s3::ParseRetryTime(o.retry_time, "--retry-time");
   config.max_connections = std::max(config.max_connections, plan.max_connections);
+  config.adaptive_concurrency = o.adaptive != "off";
   return config;
 }
 

@@ -24,6 +24,7 @@ struct CliOptions {
   std::string endpoint, region, profile;
   std::string path_style = "auto";  // auto | on | off
   std::string retry_time;           // seconds; empty: $UNPACKD_RETRY_TIME, else 120
+  std::string adaptive = "on";      // on | off: adapt S3 requests in flight to throttling
   // Extraction
   unsigned jobs = 0;
   uint64_t memory_mib = 256;

@@ -67,13 +67,24 @@ DestinationChoice ChooseDestination(const std::string& to, const CliOptions& opt
   return choice;
 }
 
-// "no retries", or "12 retries, 31.5 s waiting" (requests that waited together each count).
-std::string RetrySummary(const RetryTotals& retries) {
+// "no retries", or "12 retries, 31.5 s waiting" (requests that waited together each count),
+// then, when the server throttled, what that did to the requests in flight:
+// "; 40 throttled, 144 requests at once cut to 8 (12 at the end)".
+std::string RetrySummary(const RetryTotals& retries, const s3::ThrottleTotals& throttling) {
   if (retries.retries == 0) return "no retries";
   char waited[32];
   std::snprintf(waited, sizeof(waited), "%.1f", retries.waited_seconds);
-  return std::to_string(retries.retries) + (retries.retries == 1 ? " retry, " : " retries, ") +
-         waited + " s waiting";
+  std::string summary = std::to_string(retries.retries) +
+                        (retries.retries == 1 ? " retry, " : " retries, ") + waited + " s waiting";
+  if (throttling.throttled > 0) {
+    summary += "; " + std::to_string(throttling.throttled) + " throttled";
+    if (throttling.concurrency_start > 0) {
+      summary += ", " + std::to_string(throttling.concurrency_start) + " requests at once cut to " +
+                 std::to_string(throttling.concurrency_min) + " (" +
+                 std::to_string(throttling.concurrency_final) + " at the end)";
+    }
+  }
+  return summary;
 }
 
 }  // namespace
@@ -120,6 +131,7 @@ int RunExtract(const std::string& archive_url, const std::string& to, const CliO
 
   const Location manifest_location{dest_scheme, result.job.manifest};
   const RetryTotals retries = runtime.stores.retry_totals();
+  const s3::ThrottleTotals throttling = runtime.stores.throttle_totals();
   if (options.json) {
     nlohmann::json findings = nlohmann::json::array();
     for (const auto& f : result.findings) findings.push_back(FindingJson(f));
@@ -138,6 +150,10 @@ int RunExtract(const std::string& archive_url, const std::string& to, const CliO
                           {"seconds", result.seconds},
                           {"retries", retries.retries},
                           {"retry_wait_seconds", retries.waited_seconds},
+                          {"throttled", throttling.throttled},
+                          {"concurrency_start", throttling.concurrency_start},
+                          {"concurrency_min", throttling.concurrency_min},
+                          {"concurrency_final", throttling.concurrency_final},
                           {"findings", findings}};
     if (!notifier.empty()) out["notifications"] = notifier.outcomes();
     PrintWithManifest(out, *services.destination_store, result.job.manifest);
@@ -162,7 +178,7 @@ int RunExtract(const std::string& archive_url, const std::string& to, const CliO
             << result.members_written << " written, " << result.members_reused
             << " already present, " << result.manifest.skipped_count << " skipped, "
             << result.manifest.total_bytes << " bytes) in " << result.seconds << " s; "
-            << RetrySummary(retries) << "\n";
+            << RetrySummary(retries, throttling) << "\n";
   if (result.members_server_copied > 0) {
     std::cout << "copied " << result.members_server_copied << " stored members ("
               << result.bytes_server_copied << " bytes) on the server";

@@ -22,8 +22,13 @@ std::string Seconds(std::chrono::duration<double> duration) {
 }  // namespace
 
 EndpointGate::EndpointGate(std::string endpoint, RetryPolicy policy,
-                           const CancellationToken* cancel)
+                           const CancellationToken* cancel,
+                           std::optional<ConcurrencyLimit::Options> limit)
     : endpoint_(std::move(endpoint)), policy_(policy), cancel_(cancel) {
+  if (limit) {
+    MutexLock lock(mutex_);
+    limit_.emplace(*limit);
+  }
   if (cancel_ != nullptr) {
     cancel_subscription_ = cancel_->OnCancel([this] {
       MutexLock lock(mutex_);
@@ -37,6 +42,7 @@ EndpointGate::Passage::Passage(EndpointGate& gate, std::string what)
 
 EndpointGate::Passage::~Passage() {
   MutexLock lock(gate_.mutex_);
+  Release(Verdict::kNone);
   if (gate_.prober_ == this) {
     // Ended without a verdict (an error that says nothing about the endpoint): let another
     // request probe.
@@ -51,22 +57,57 @@ bool EndpointGate::Passage::Cancelled() const {
 
 EndpointGate::Totals EndpointGate::totals() {
   MutexLock lock(mutex_);
-  return totals_;
+  Totals totals = totals_;
+  if (limit_) totals.concurrency = limit_->totals();
+  return totals;
 }
 
 void EndpointGate::Passage::Admit(Clock::time_point entered, Clock::time_point now) {
   if (attempts_++ > 0) ++gate_.totals_.retries;
   gate_.totals_.waited += now - entered;
+  if (gate_.limit_ && !ticket_) ticket_ = gate_.limit_->Start();
+}
+
+void EndpointGate::Passage::Release(Verdict verdict) {
+  if (!ticket_) return;
+  ConcurrencyLimit& limit = *gate_.limit_;
+  switch (verdict) {
+    case Verdict::kAnswered:
+      limit.Succeeded(*ticket_);
+      break;
+    case Verdict::kThrottled:
+      limit.Throttled(*ticket_);
+      break;
+    case Verdict::kNone:
+      limit.Ended(*ticket_);
+      break;
+  }
+  ticket_.reset();
+  if (gate_.slot_waiters_ > 0) gate_.changed_.NotifyAll();
 }
 
 void EndpointGate::Passage::WaitForTurn() {
   MutexLock lock(gate_.mutex_);
-  const Clock::time_point entered = Clock::now();
+  // Waiting for a slot is the limit doing its work, not a retry's cost: it stays out of the
+  // totals' `waited` (reported as retry_wait_seconds), so it moves `entered` on instead.
+  Clock::time_point entered = Clock::now();
   for (;;) {
     const Clock::time_point now = Clock::now();
-    if (!gate_.down_ && now >= not_before_ && (attempts_ == 0 || !Cancelled())) {
+    const bool may_send = !gate_.down_ && now >= not_before_ && (attempts_ == 0 || !Cancelled());
+    const bool slot_free = !gate_.limit_ || gate_.limit_->MayStart();
+    if (may_send && slot_free) {
       Admit(entered, now);
       return;
+    }
+    if (may_send) {
+      // Only the limit holds it back: wait until a request in flight ends (Release wakes the
+      // waiters), re-checking now and then. Cancellation does not stop a first attempt (an
+      // abort on the way out), so it waits for its slot like the others.
+      ++gate_.slot_waiters_;
+      gate_.changed_.WaitUntil(gate_.mutex_, now + std::chrono::seconds(1));
+      --gate_.slot_waiters_;
+      entered += Clock::now() - now;
+      continue;
     }
     if (Cancelled()) {
       throw Error(ErrorKind::kCancelled,
@@ -100,6 +141,7 @@ void EndpointGate::Passage::WaitForTurn() {
 
 void EndpointGate::Passage::Answered() {
   MutexLock lock(gate_.mutex_);
+  Release(Verdict::kAnswered);
   if (gate_.prober_ == this) gate_.prober_ = nullptr;
   if (gate_.down_) {
     gate_.down_ = false;
@@ -109,12 +151,20 @@ void EndpointGate::Passage::Answered() {
   }
 }
 
-void EndpointGate::Passage::Failed(const Error& error) {
+void EndpointGate::Passage::Failed(const Error& error) { Fail(error, false); }
+
+void EndpointGate::Passage::Throttled(const Error& error) { Fail(error, true); }
+
+void EndpointGate::Passage::Fail(const Error& error, bool throttled) {
   const Clock::time_point now = Clock::now();
   const RetryPolicy& policy = gate_.policy_;
   MutexLock lock(gate_.mutex_);
   last_error_ = error;
   gate_.last_failure_ = error.what();
+  if (throttled) ++gate_.totals_.throttled;
+  // Only a throttled answer while the endpoint was up cuts the limit: once it is down, one
+  // probe at a time goes out, and a probe refused again says nothing about the width.
+  Release(throttled && !gate_.down_ ? Verdict::kThrottled : Verdict::kNone);
   bool while_up = false;
   if (!gate_.down_) {
     // The first failure: the endpoint is down until someone gets an answer again.
@@ -130,7 +180,12 @@ void EndpointGate::Passage::Failed(const Error& error) {
   // Otherwise this request was in flight when the outage began: its failure says nothing new.
   gate_.changed_.NotifyAll();
   trouble_since_ = std::min(trouble_since_.value_or(now), gate_.down_since_);
-  if (while_up && ++failures_while_up_ >= std::max(1, policy.max_attempts)) {
+  if (while_up) ++failures_while_up_;
+  // Throttling is load, not a broken request: it never uses up max_attempts (the time budget
+  // still bounds it), so under a long SlowDown episode a request is not dropped for having
+  // been the one refused first a few times.
+  if (while_up && throttled) ++throttled_while_up_;
+  if (while_up && failures_while_up_ - throttled_while_up_ >= std::max(1, policy.max_attempts)) {
     throw Error(
         ErrorKind::kTransient,
         std::string(error.what()) + " (gave up after " + std::to_string(attempts_) + " attempts)",

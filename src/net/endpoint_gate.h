@@ -12,6 +12,12 @@
 // that arrives after an outage used up its budget still gets one attempt, in case the endpoint
 // is back. Cancellation wakes every waiter at once.
 //
+// With a ConcurrencyLimit (concurrency_limit.h), the gate also bounds how many requests are in
+// flight: a request waits in WaitForTurn for a slot, holds it until its verdict (Answered,
+// Failed, Throttled) or its end, and a throttled answer while the endpoint is up cuts the
+// limit. A probe of an endpoint that is down goes out whatever the limit, so that waiting for
+// a slot never delays the end of an outage.
+//
 // Thread-safe; one gate per endpoint, shared by every request to it (the S3 client owns one).
 #pragma once
 
@@ -20,6 +26,7 @@
 #include <optional>
 #include <string>
 
+#include "net/concurrency_limit.h"
 #include "net/retry_policy.h"
 #include "util/cancellation.h"
 #include "util/error.h"
@@ -32,8 +39,10 @@ class EndpointGate {
   using Clock = std::chrono::steady_clock;
 
   // `endpoint` names the endpoint in messages ("https://s3.us-east-1.amazonaws.com").
-  // `cancel` is optional and must outlive the gate.
-  EndpointGate(std::string endpoint, RetryPolicy policy, const CancellationToken* cancel);
+  // `cancel` is optional and must outlive the gate. `limit`: bound the requests in flight
+  // adaptively; nullopt: no bound (the caller's own threads are the only one).
+  EndpointGate(std::string endpoint, RetryPolicy policy, const CancellationToken* cancel,
+               std::optional<ConcurrencyLimit::Options> limit = std::nullopt);
   EndpointGate(const EndpointGate&) = delete;
   EndpointGate& operator=(const EndpointGate&) = delete;
 
@@ -54,7 +63,8 @@ class EndpointGate {
     Passage& operator=(const Passage&) = delete;
 
     // Returns when this request may be sent: while the endpoint is up, at once (a retry after
-    // its own backoff); while it is down, when this request's turn to probe comes. Throws
+    // its own backoff), or when the concurrency limit has a slot free; while it is down, when
+    // this request's turn to probe comes. Throws
     // Error(kCancelled, code "cancelled") when cancelled (a first attempt to an endpoint that
     // is up still goes out), and Error(kTransient) when the time budget ran out while waiting.
     void WaitForTurn();
@@ -64,11 +74,19 @@ class EndpointGate {
     // otherwise throws the final Error(kTransient, code of `error`), which names the request,
     // the endpoint, how long it kept failing and the last error.
     void Failed(const Error& error);
+    // Like Failed, for an answer asking the client to slow down (503 SlowDown, 429,
+    // Throttling): also counted, and cuts the concurrency limit when the endpoint was up.
+    void Throttled(const Error& error);
 
     int attempts() const { return attempts_; }
 
    private:
     bool Cancelled() const;
+    void Fail(const Error& error, bool throttled);
+    // What an attempt's end tells the concurrency limit.
+    enum class Verdict { kAnswered, kThrottled, kNone };
+    // Gives back this request's slot in the concurrency limit, if it holds one.
+    void Release(Verdict verdict) REQUIRES(gate_.mutex_);
     // Lets the next attempt go: counts it, and what waiting for it cost since `entered`.
     void Admit(Clock::time_point entered, Clock::time_point now) REQUIRES(gate_.mutex_);
     [[noreturn]] void ThrowOutOfTime(Clock::time_point now) REQUIRES(gate_.mutex_);
@@ -76,11 +94,14 @@ class EndpointGate {
     EndpointGate& gate_;
     const std::string what_;
     int attempts_ = 0;
-    int failures_while_up_ = 0;  // counted against RetryPolicy::max_attempts
+    int failures_while_up_ = 0;   // for the backoff; less throttled_while_up_, for max_attempts
+    int throttled_while_up_ = 0;  // those of them that were throttled
     // Since when this request has been in trouble; unset until it fails or waits.
     std::optional<Clock::time_point> trouble_since_;
     Clock::time_point not_before_ = Clock::time_point::min();  // this request's own backoff
     std::optional<Error> last_error_;
+    // This request's slot in the gate's concurrency limit while an attempt is in flight.
+    std::optional<ConcurrencyLimit::Ticket> ticket_;
   };
 
   // What retrying cost the requests through this gate since it was made, for reports.
@@ -89,6 +110,9 @@ class EndpointGate {
     // Time requests spent waiting to be sent (their backoff, an outage), summed over requests:
     // 8 requests that waited out the same 5 s outage count 40 s.
     Clock::duration waited{};
+    uint64_t throttled = 0;  // answers asking to slow down
+    // The concurrency limit's course; all 0 without a limit.
+    ConcurrencyLimit::Totals concurrency;
   };
   Totals totals();
 
@@ -110,6 +134,8 @@ class EndpointGate {
   Clock::time_point next_probe_at_ GUARDED_BY(mutex_);
   std::string last_failure_ GUARDED_BY(mutex_);  // for requests that waited but never sent
   Totals totals_ GUARDED_BY(mutex_);
+  std::optional<ConcurrencyLimit> limit_ GUARDED_BY(mutex_);
+  int slot_waiters_ GUARDED_BY(mutex_) = 0;  // requests waiting for a slot in limit_
 
   // Declared last: unsubscribes before the state its callback touches goes away.
   CancellationToken::Subscription cancel_subscription_;

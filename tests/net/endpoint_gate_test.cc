@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <memory>
 #include <random>
 #include <string>
 #include <thread>
@@ -188,6 +189,84 @@ TEST(EndpointGateTest, TotalsCountEveryRetryAndTheWaitBeforeIt) {
   const double waited = std::chrono::duration<double>(totals.waited).count();
   EXPECT_GT(waited, 0.0);  // probes of a down endpoint are spaced by a backoff
   EXPECT_LE(waited, elapsed);
+}
+
+Error SlowDown() {
+  return Error(ErrorKind::kTransient, "PUT http://endpoint.test:9/k: HTTP 503 SlowDown",
+               "SlowDown");
+}
+
+ConcurrencyLimit::Options Width(int ceiling) {
+  ConcurrencyLimit::Options options;
+  options.ceiling = ceiling;
+  return options;
+}
+
+TEST(EndpointGateTest, WithALimitARequestWaitsForASlotUntilOneInFlightEnds) {
+  EndpointGate gate(kEndpoint, Policy(milliseconds(10'000)), nullptr, Width(2));
+  EndpointGate::Passage one(gate, "one"), two(gate, "two");
+  one.WaitForTurn();
+  two.WaitForTurn();
+  std::atomic<bool> third_sent{false};
+  std::thread third([&] {
+    EndpointGate::Passage passage(gate, "third");
+    passage.WaitForTurn();
+    third_sent = true;
+    passage.Answered();
+  });
+  std::this_thread::sleep_for(milliseconds(100));
+  EXPECT_FALSE(third_sent) << "a third request went out past a limit of two";
+  one.Answered();
+  third.join();
+  EXPECT_TRUE(third_sent);
+  two.Answered();
+  EXPECT_EQ(gate.totals().concurrency.start, 2);
+}
+
+TEST(EndpointGateTest, ThrottlingWhileUpCutsTheLimitOnceAndDoesNotUseUpAttempts) {
+  EndpointGate gate(kEndpoint, Policy(milliseconds(10'000), 2), nullptr, Width(8));
+  std::vector<std::unique_ptr<EndpointGate::Passage>> burst;
+  for (int i = 0; i < 8; ++i) {
+    burst.push_back(std::make_unique<EndpointGate::Passage>(gate, "burst"));
+    burst.back()->WaitForTurn();
+  }
+  // The whole burst is throttled: the first answer cuts (8 in flight -> 4) and marks the
+  // endpoint down; the rest belong to the same episode.
+  for (auto& passage : burst) passage->Throttled(SlowDown());
+  EndpointGate::Totals totals = gate.totals();
+  EXPECT_EQ(totals.throttled, 8u);
+  EXPECT_EQ(totals.concurrency.min, 4);
+  EXPECT_EQ(totals.concurrency.cuts, 1u);
+  // A probe gets through; the endpoint is up with half the width.
+  burst[0]->WaitForTurn();
+  burst[0]->Answered();
+  EXPECT_EQ(gate.totals().concurrency.current, 4);
+  // Throttled first again and again while up: more than max_attempts (2) times, still
+  // retried (each is a new episode, so each cuts, down to 1).
+  EndpointGate::Passage again(gate, "again");
+  for (int i = 0; i < 4; ++i) {
+    again.WaitForTurn();
+    again.Throttled(SlowDown());
+    EndpointGate::Passage other(gate, "other");
+    other.WaitForTurn();
+    other.Answered();
+  }
+  EXPECT_EQ(gate.totals().concurrency.min, 1);
+  again.WaitForTurn();
+  again.Answered();
+  burst.clear();
+}
+
+TEST(EndpointGateTest, WithoutALimitNothingWaitsAndConcurrencyIsReportedAsZero) {
+  EndpointGate gate(kEndpoint, Policy(milliseconds(10'000)), nullptr);
+  std::vector<std::unique_ptr<EndpointGate::Passage>> many;
+  for (int i = 0; i < 500; ++i) {
+    many.push_back(std::make_unique<EndpointGate::Passage>(gate, "many"));
+    many.back()->WaitForTurn();
+  }
+  for (auto& passage : many) passage->Answered();
+  EXPECT_EQ(gate.totals().concurrency.start, 0);
+  EXPECT_EQ(gate.totals().concurrency.min, 0);
 }
 
 TEST(RetryPolicyTest, ProbesOfAnEndpointThatIsDownAreNeverFurtherApartThanMaxProbeDelay) {

@@ -128,6 +128,52 @@ TEST_F(CliS3Test, RetriesAndTheirWaitAreReported) {
   EXPECT_EQ(out_.find("no retries"), std::string::npos) << out_;
 }
 
+// A server that throttles above 8 requests at once (503 SlowDown, as S3 does above a
+// prefix's request rate): the run starts wide, is throttled, halves the requests in flight
+// until the server keeps up, and every member still arrives whole.
+TEST_F(CliS3Test, ThrottlingCutsTheRequestsInFlightAndEveryMemberArrives) {
+  testing::MemberMap members;
+  for (int i = 0; i < 300; ++i) {
+    members["small/" + std::to_string(i) + ".txt"] = testing::TextBytes(200 + i * 7, i);
+  }
+  const auto zip = dir_.path() / "many.zip";
+  testing::MakeZipWithPython(zip, members);
+  Upload("many.zip", zip);
+  testing::FaultProxyFixture throttling(server_.port(),
+                                        {"--delay-ms", "20", "--max-in-flight", "8"});
+  ASSERT_EQ(Unpackd("extract s3://bkt/many.zip --json", "S3RVER", throttling.endpoint()), 0)
+      << err_;
+  const nlohmann::json report = nlohmann::json::parse(out_);
+  EXPECT_EQ(report["members_written"], 300) << out_;
+  EXPECT_GT(report["throttled"].get<int>(), 0) << out_;
+  const int start = report["concurrency_start"].get<int>();
+  EXPECT_GE(start, 64) << out_;
+  EXPECT_LT(report["concurrency_min"].get<int>(), start) << out_;
+  EXPECT_LE(report["concurrency_min"].get<int>(), 8) << out_;
+  EXPECT_GE(report["concurrency_min"].get<int>(), 1) << out_;
+  EXPECT_LE(report["concurrency_final"].get<int>(), start) << out_;
+  // The proxy really refused requests for their number, not for some other fault.
+  EXPECT_GT(throttling.CountLogLines({"\"fault\": \"throttle\""}), 0);
+
+  Executor executor({1, 1});
+  MemoryBudget budget(64 << 20);
+  S3Store store(testing::TestS3Config(server_.endpoint()), executor, budget);
+  for (const auto& [name, bytes] : members) {
+    EXPECT_EQ(testing::ReadWholeObject(store, {"bkt", "many/" + name}), bytes) << name;
+  }
+
+  // --adaptive=off keeps the full width: nothing is cut, and the report says so.
+  testing::FaultProxyFixture plain(server_.port(), {});
+  ASSERT_EQ(Unpackd("extract s3://bkt/many.zip --json --adaptive off --to s3://bkt/off/", "S3RVER",
+                    plain.endpoint()),
+            0)
+      << err_;
+  const nlohmann::json off = nlohmann::json::parse(out_);
+  EXPECT_EQ(off["concurrency_start"], 0) << out_;
+  EXPECT_EQ(off["concurrency_min"], 0) << out_;
+  EXPECT_EQ(off["throttled"], 0) << out_;
+}
+
 TEST_F(CliS3Test, MissingArchiveIsAStoreError) {
   EXPECT_EQ(Unpackd("extract s3://bkt/nope.zip"), 4) << err_;
   EXPECT_NE(err_.find("nope.zip"), std::string::npos) << err_;

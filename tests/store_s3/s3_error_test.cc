@@ -73,6 +73,20 @@ TEST(S3Error, Classification) {
   EXPECT_EQ(kind(400, "EntityTooSmall"), ErrorKind::kIo);
 }
 
+TEST(S3Error, ThrottlingIsAnyAnswerAskingToSlowDown) {
+  EXPECT_TRUE(IsThrottlingS3Failure(503, "SlowDown"));
+  EXPECT_TRUE(IsThrottlingS3Failure(503, ""));  // radosgw and proxies send no code
+  EXPECT_TRUE(IsThrottlingS3Failure(429, ""));
+  EXPECT_TRUE(IsThrottlingS3Failure(400, "RequestLimitExceeded"));
+  EXPECT_TRUE(IsThrottlingS3Failure(400, "Throttling"));
+  EXPECT_TRUE(IsThrottlingS3Failure(400, "ThrottlingException"));
+  EXPECT_TRUE(IsRetryableS3Failure(400, "RequestLimitExceeded"));
+  EXPECT_FALSE(IsThrottlingS3Failure(500, "InternalError"));
+  EXPECT_FALSE(IsThrottlingS3Failure(502, ""));
+  EXPECT_FALSE(IsThrottlingS3Failure(400, "RequestTimeout"));
+  EXPECT_FALSE(IsThrottlingS3Failure(404, "NoSuchKey"));
+}
+
 TEST(S3Error, WrongCredentialsNameTheKeyIdNeverTheSecret) {
   std::string what = MakeS3Error(kContext, Response(403,
                                                     "<Error><Code>SignatureDoesNotMatch</Code>"

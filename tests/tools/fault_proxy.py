@@ -10,6 +10,9 @@ Sits between a client and a server on loopback (e.g. s3rver) and, per request:
                or half-way through the response (the request may have taken effect);
       stall  - stops sending for --stall-seconds half-way through the response, then goes on
                (unless the client gave up and closed).
+  * or, with --max-in-flight N, answers 503 SlowDown to a request that arrives while N
+    others are being served (a server that throttles above a request rate it can take), so
+    a client that adapts how many requests it sends at once sees fewer of them.
   * or, when asked for, makes the server unreachable or loses its answers:
       blackout   - from request number --blackout-after (or --blackout-at seconds after the
                    start) for --blackout-seconds, every connection is reset: the open ones at
@@ -192,7 +195,9 @@ class Proxy:
         self.stats = {"requests": 0, "by_method": {}, "errors_injected": 0,
                       "resets_injected": 0, "stalls_injected": 0, "bytes_up": 0,
                       "bytes_down": 0, "upstream_connections": 0, "client_connections": 0,
-                      "blackout_resets": 0, "lost_replies": 0}
+                      "blackout_resets": 0, "lost_replies": 0, "throttled": 0,
+                      "max_in_flight_seen": 0}
+        self.in_flight = 0  # requests being served now (their heads read, not yet answered)
         self.log = open(args.log_file, "a", buffering=1) if args.log_file else None
         self.started = time.monotonic()
         self.client_writers = set()  # open client connections, reset when a blackout starts
@@ -282,6 +287,10 @@ class Proxy:
         if index == self.args.blackout_after:
             self.start_blackout()
         fault = self.choose_fault(index)
+        self.in_flight += 1
+        self.stats["max_in_flight_seen"] = max(self.stats["max_in_flight_seen"], self.in_flight)
+        if fault is None and 0 < self.args.max_in_flight < self.in_flight:
+            fault = "throttle"
         if self.in_blackout():
             fault = "blackout"
         elif fault is None and self.loses_reply(method, target):
@@ -298,8 +307,8 @@ class Proxy:
                 await asyncio.sleep(self.args.delay_ms / 1000.0)
             expects_continue = (head.get("Expect") or "").lower() == "100-continue"
 
-            if fault == "error":
-                self.stats["errors_injected"] += 1
+            if fault in ("error", "throttle"):
+                self.stats["errors_injected" if fault == "error" else "throttled"] += 1
                 entry["status"] = 503
                 keep = not expects_continue
                 if keep:
@@ -440,6 +449,7 @@ class Proxy:
             upstream_box[0] = (ureader, uwriter, time.monotonic())
             return (head.get("Connection") or "").lower() != "close"
         finally:
+            self.in_flight -= 1
             entry["ms"] = round((time.monotonic() - started) * 1000, 2)
             self.record(entry)
 
@@ -484,6 +494,9 @@ def parse_args(argv):
     p.add_argument("--upstream", required=True, help="host:port of the real server")
     p.add_argument("--delay-ms", type=float, default=20.0, help="added before each request")
     p.add_argument("--error-rate", type=float, default=0.0, help="fraction answered 503 SlowDown")
+    p.add_argument("--max-in-flight", type=int, default=0,
+                   help="answer 503 SlowDown to a request arriving while this many others are "
+                        "being served (0: never)")
     p.add_argument("--reset-rate", type=float, default=0.0, help="fraction reset (TCP RST)")
     p.add_argument("--reset-point", choices=["request", "response", "random"],
                    default="random", help="reset before forwarding, mid-response, or either")

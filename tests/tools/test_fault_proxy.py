@@ -225,6 +225,42 @@ class FaultTest(ProxyTestBase):
         self.assertIn(503, first)
         self.assertIn(200, first)
 
+    def test_max_in_flight_throttles_only_requests_beyond_it(self):
+        # Six requests at once, each held 300 ms by the delay: two are served, four arrive
+        # while two are being served and get 503 SlowDown; one at a time, none is throttled.
+        self.start_proxy("--delay-ms", "300", "--max-in-flight", "2")
+        statuses = []
+
+        def one():
+            c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+            c.request("GET", "/obj/10")
+            r = c.getresponse()
+            body = r.read()
+            statuses.append((r.status, body))
+            c.close()
+
+        threads = [threading.Thread(target=one) for _ in range(6)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        self.assertEqual(sorted(s for s, _ in statuses), [200, 200, 503, 503, 503, 503])
+        for status, body in statuses:
+            if status == 503:
+                self.assertIn(b"<Code>SlowDown</Code>", body)
+        c = self.conn()
+        for _ in range(3):
+            c.request("GET", "/obj/10")
+            r = c.getresponse()
+            self.assertEqual((r.status, r.read()), (200, pattern(10)))
+        self.proc.terminate()
+        self.proc.wait(10)
+        with open(self.stats_path) as f:
+            stats = json.load(f)
+        self.assertEqual(stats["throttled"], 4)
+        self.assertEqual(stats["errors_injected"], 0)
+        self.assertEqual(stats["max_in_flight_seen"], 6)
+
 
 class OutageTest(ProxyTestBase):
     def test_blackout_resets_every_connection_for_its_duration(self):

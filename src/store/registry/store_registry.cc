@@ -56,4 +56,23 @@ RetryTotals StoreRegistry::retry_totals() {
   return sum;
 }
 
+s3::ThrottleTotals StoreRegistry::throttle_totals() {
+  MutexLock lock(mutex_);
+  s3::ThrottleTotals sum;
+  for (const auto& [scheme, store] : stores_) {
+    // Throttling and the limit are the S3 store's own; other stores have neither.
+    auto* s3 = dynamic_cast<s3::S3Store*>(store.get());
+    if (s3 == nullptr) continue;
+    const s3::ThrottleTotals one = s3->throttle_totals();
+    sum.throttled += one.throttled;
+    if (one.concurrency_start == 0) continue;
+    if (sum.concurrency_start == 0 || one.concurrency_min < sum.concurrency_min) {
+      sum.concurrency_start = one.concurrency_start;
+      sum.concurrency_min = one.concurrency_min;
+      sum.concurrency_final = one.concurrency_final;
+    }
+  }
+  return sum;
+}
+
 }  // namespace unpackd

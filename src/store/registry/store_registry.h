@@ -13,6 +13,7 @@
 #include "store/object_store.h"
 #include "store/registry/store_locator.h"
 #include "store/s3/s3_config.h"
+#include "store/s3/throttle_totals.h"
 #include "util/executor.h"
 #include "util/memory_budget.h"
 #include "util/mutex.h"
@@ -44,6 +45,9 @@ class StoreRegistry {
 
   // The retries of every store made so far, added up.
   RetryTotals retry_totals();
+  // The throttled answers of the S3 stores made so far, added up, with the concurrency limit
+  // of the one whose limit was cut lowest (one S3 store is the usual case).
+  s3::ThrottleTotals throttle_totals();
 
  private:
   const StoreEnvironment environment_;

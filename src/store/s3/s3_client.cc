@@ -1,5 +1,6 @@
 #include "store/s3/s3_client.h"
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <pugixml.hpp>
@@ -33,6 +34,15 @@ net::HttpClientOptions HttpOptionsFor(const S3Config& config) {
   options.connect_timeout = config.connect_timeout;
   options.stall_timeout = config.stall_timeout;
   options.ca_bundle = config.ca_bundle;
+  return options;
+}
+
+// The adaptive limit on requests in flight: from the pool's width, which the memory plan
+// sized for the jobs (`--jobs`), down to one.
+std::optional<net::ConcurrencyLimit::Options> LimitFor(const S3Config& config) {
+  if (!config.adaptive_concurrency) return std::nullopt;
+  net::ConcurrencyLimit::Options options;
+  options.ceiling = static_cast<int>(std::clamp<size_t>(config.max_connections, 1, 1 << 20));
   return options;
 }
 
@@ -131,7 +141,7 @@ S3Client::S3Client(const S3Config& config)
       credentials_(config.credentials ? config.credentials
                                       : aws::MakeDefaultCredentialsChain(config.profile)),
       http_(HttpOptionsFor(config)),
-      gate_(EndpointForMessages(addressing_), config.retry, config.cancel) {}
+      gate_(EndpointForMessages(addressing_), config.retry, config.cancel, LimitFor(config)) {}
 
 bool S3Client::ShouldSignPayload() const {
   return config_.sign_payload.value_or(!addressing_.is_https());
@@ -209,6 +219,10 @@ net::HttpResponse S3Client::Execute(const S3Call& call) {
         passage.Answered();
         throw error;
       }
+      if (IsThrottlingS3Failure(response.status, doc.code)) {
+        passage.Throttled(error);  // throws when no retry is left
+        continue;
+      }
       failure = error;
     } catch (const Error& e) {
       if (e.kind() != ErrorKind::kTransient) throw;
@@ -221,6 +235,12 @@ net::HttpResponse S3Client::Execute(const S3Call& call) {
 RetryTotals S3Client::retry_totals() {
   const net::EndpointGate::Totals totals = gate_.totals();
   return {totals.retries, std::chrono::duration<double>(totals.waited).count()};
+}
+
+ThrottleTotals S3Client::throttle_totals() {
+  const net::EndpointGate::Totals totals = gate_.totals();
+  return {totals.throttled, totals.concurrency.start, totals.concurrency.min,
+          totals.concurrency.current};
 }
 
 bool S3Client::SendsCrc32() const {

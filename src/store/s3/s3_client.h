@@ -21,6 +21,7 @@
 #include "store/object_store.h"
 #include "store/s3/s3_addressing.h"
 #include "store/s3/s3_config.h"
+#include "store/s3/throttle_totals.h"
 
 namespace unpackd::s3 {
 
@@ -131,6 +132,8 @@ class S3Client {
   const S3Config& config() const { return config_; }
   // What retrying cost this client's requests so far. Thread-safe.
   RetryTotals retry_totals();
+  // What throttling this client's requests met, and the adaptive limit's course. Thread-safe.
+  ThrottleTotals throttle_totals();
   // Whether the next body carries its CRC-32 rather than Content-MD5 (see above).
   bool SendsCrc32() const;
 

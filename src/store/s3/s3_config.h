@@ -38,6 +38,10 @@ struct S3Config {
 
   // Concurrent requests (and thus connections) per store.
   size_t max_connections = 64;
+  // Adapt the requests in flight to the server (net/concurrency_limit.h): start at
+  // max_connections, halve on throttling (503 SlowDown, 429, Throttling), grow back while
+  // requests succeed. false: max_connections, whatever the server answers (--adaptive=off).
+  bool adaptive_concurrency = true;
   // Smallest multipart part; members are uploaded with one PutObject when they fit in one.
   // Grows automatically so that a member of up to 5 TiB fits in 10,000 parts.
   uint64_t part_size = 16ull << 20;

@@ -22,8 +22,14 @@ bool IsRetryableS3Failure(long status, const std::string& code) {
       status == 504) {
     return true;
   }
-  return code == "SlowDown" || code == "RequestTimeout" || code == "InternalError" ||
-         code == "ServiceUnavailable" || code == "Throttling" || code == "ThrottlingException";
+  return code == "RequestTimeout" || code == "InternalError" || code == "ServiceUnavailable" ||
+         IsThrottlingS3Failure(status, code);
+}
+
+bool IsThrottlingS3Failure(long status, const std::string& code) {
+  return status == 503 || status == 429 || code == "SlowDown" || code == "Throttling" ||
+         code == "ThrottlingException" || code == "RequestLimitExceeded" ||
+         code == "TooManyRequests";
 }
 
 S3ErrorDocument S3ErrorOf(const net::HttpResponse& response) {

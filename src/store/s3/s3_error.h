@@ -44,4 +44,9 @@ Error MakeS3Error(const S3RequestContext& context, const net::HttpResponse& resp
 // True if an S3 response status/code is worth retrying (see MakeS3Error's kTransient list).
 bool IsRetryableS3Failure(long status, const std::string& code);
 
+// True if the answer asks the client to send less: 503 (S3's SlowDown; radosgw and proxies
+// answer 503 without a code), 429, or a throttling code (SlowDown, Throttling,
+// ThrottlingException, RequestLimitExceeded, TooManyRequests) whatever the status.
+bool IsThrottlingS3Failure(long status, const std::string& code);
+
 }  // namespace unpackd::s3

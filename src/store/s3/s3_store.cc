@@ -79,6 +79,8 @@ void S3Store::AbortUpload(const ObjectRef& ref, const std::string& upload_id) {
 
 RetryTotals S3Store::retry_totals() { return context_->client.retry_totals(); }
 
+ThrottleTotals S3Store::throttle_totals() { return context_->client.throttle_totals(); }
+
 std::optional<CopiedObject> S3Store::CopyRange(const ObjectRef& source,
                                                const std::string& source_etag, uint64_t offset,
                                                uint64_t length, const ObjectRef& dest,

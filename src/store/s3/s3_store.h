@@ -38,6 +38,8 @@ class S3Store : public ObjectStore {
   void Delete(const ObjectRef& ref) override;
   void AbortUpload(const ObjectRef& ref, const std::string& upload_id) override;
   RetryTotals retry_totals() override;
+  // Throttled answers and the adaptive concurrency limit's course so far. Thread-safe.
+  ThrottleTotals throttle_totals();
   // UploadPartCopy parts of one multipart upload (s3_range_copy.h).
   std::optional<CopiedObject> CopyRange(const ObjectRef& source, const std::string& source_etag,
                                         uint64_t offset, uint64_t length, const ObjectRef& dest,
