@@ -8,7 +8,9 @@
 What it does, in order:
   1. builds unpackd (Release, in bench/work/build) unless --unpackd points at a binary;
   2. starts s3rver (tests/s3's pinned copy, installed with npm ci if needed) on 127.0.0.1, and
-     the latency/fault proxy (tests/tools/fault_proxy.py) in front of it;
+     the latency/fault proxy (tests/tools/fault_proxy.py) in front of it; with
+     --servers s3rver,radosgw also a private radosgw (tests/tools/radosgw_cluster.py) with a
+     proxy of its own, and every S3 contender runs against each server;
   3. generates the archives deterministically (bench/make_archives.py, cached in bench/work/),
      uploads them to s3rver and places them in a local store folder;
   4. for every archive, runs every contender --reps times, rotating the order each round so
@@ -35,6 +37,7 @@ How things are measured (see bench/README.md for the why):
              before/after reaping: Linux adds a reaped child's I/O counters to its parent's).
              A contender that keeps no local copy writes 0.
   requests   lines of the proxy's request log written during the run (proxied runs only).
+  CPU s/GiB  user+sys of the tree per GiB of member bytes written (issue 12).
 """
 
 import argparse
