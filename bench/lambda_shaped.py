@@ -57,7 +57,12 @@ BUCKET = bench.BUCKET
 CGROUP_ROOT = "/sys/fs/cgroup"
 MIB_PER_VCPU = 1769
 DOUBLE = os.path.join(REPO, "tests", "tools", "lambda_runtime_double.py")
-CONTENDERS = ("seed", "unpackd")
+CONTENDERS = ("seed", "unpackd", "ceiling")
+# s3-unspool's published figures (Rust, on AWS Lambda): 4,506 MiB written from a 2,071 MiB
+# archive of 1,000 files, by function memory (MB) -> seconds (issue 12).
+COMPETITOR = {"name": "s3-unspool", "out_mib": 4506, "zip_mib": 2071, "files": 1000,
+              "seconds": {512: 79, 256: 154, 128: 340}}
+COMPETITOR_ARCHIVES = ("competitor", "competitor-quarter")
 
 
 # ----------------------------------------------------------------------------- cgroups
@@ -223,12 +228,18 @@ class Runner:
         env = dict(os.environ, **bench.CREDS, TMPDIR=scratch, HOME=scratch)
         env.pop("AWS_PROFILE", None)
         endpoint = self.services.endpoint(mode)
-        cg = LambdaCgroup(f"unpackd-lambda-shaped-{os.getpid()}-{tag}", size)
+        # The server's ceiling runs outside any function's limits: what the server takes.
+        cg = None if contender == "ceiling" else \
+            LambdaCgroup(f"unpackd-lambda-shaped-{os.getpid()}-{tag}", size)
         double = None
         m = {}
         try:
             lines0 = self.services.proxy_lines()
-            if contender == "seed":
+            if contender == "ceiling":
+                argv = bench.Ceiling().command(bench.Ctx(
+                    endpoint=endpoint, dest_prefix=prefix, extracted=archive["extracted"],
+                    jobs=self.args.ceiling_jobs))
+            elif contender == "seed":
                 argv = bench.SeedBaseline().command(bench.Ctx(
                     endpoint=endpoint, archive_key=archive["key"], dest_prefix=prefix,
                     scratch=scratch))
@@ -250,8 +261,9 @@ class Runner:
                                                     archive["etag"], f"{self.seq:016X}"))
                 argv = [self.args.unpackd, "lambda", "--max-invocations", "1"]
             m = bench.measure(argv, env, scratch, [scratch], os.path.join(self.logs, tag),
-                              self.args.timeout, preexec_fn=cg.join)
-            m.update(cg.stats())
+                              self.args.timeout, preexec_fn=cg.join if cg else None)
+            m.update(cg.stats() if cg else {"cgroup_peak": 0, "failcnt": 0, "oom_kills": 0,
+                                           "nr_throttled": 0, "throttled_s": 0.0})
             if mode == "proxy":
                 m["requests"], m["in_flight"] = self.services.requests_since(lines0)
             m["oom"] = m["oom_kills"] > 0 or (m["rc"] == -signal.SIGKILL and not m["timed_out"])
@@ -280,7 +292,8 @@ class Runner:
                 double.stop()
             bench.delete_prefix(self.s3, bench.list_prefix(self.s3, prefix).keys())
             shutil.rmtree(scratch, ignore_errors=True)
-            cg.remove()
+            if cg:
+                cg.remove()
         m.update({"archive": meta["name"], "contender": contender, "size": size, "mode": mode,
                   "round": rnd, "ok": ok, "detail": detail})
         mem = "OOM-KILLED" if m["oom"] else bench.fmt_bytes(m["cgroup_peak"])
@@ -324,6 +337,10 @@ def summarize(metas, results):
                                 "wall_min": min(r["wall"] for r in good),
                                 "wall_max": max(r["wall"] for r in good),
                                 "cpu": statistics.median(r["user"] + r["sys"] for r in good),
+                                "mib_s": meta["uncompressed"] / (1 << 20) /
+                                statistics.median(r["wall"] for r in good),
+                                "cpu_per_gib": statistics.median(r["user"] + r["sys"] for r in good)
+                                / (meta["uncompressed"] / (1 << 30)),
                                 "throttled_s": statistics.median(r["throttled_s"] for r in good)})
                     med[c] = row["wall"]
                 rows.append(row)
@@ -335,9 +352,9 @@ def summarize(metas, results):
 
 
 def table(rows, args):
-    head = ("| archive | function | S3 | contender | wall s (median) | min-max | CPU s | "
-            "throttled s | peak memory MiB (cgroup) | peak RSS MiB | /tmp MiB | requests | "
-            "seed/unpackd wall |")
+    head = ("| archive | function | S3 | contender | wall s (median) | min-max | MiB/s out | "
+            "CPU s | CPU s/GiB | throttled s | peak memory MiB (cgroup) | peak RSS MiB | "
+            "/tmp MiB | requests | seed/unpackd wall |")
     out = [head, "|" + "---|" * (head.count("|") - 1)]
     mib = lambda n: f"{n / (1 << 20):.1f}"  # noqa: E731
     for r in rows:
@@ -346,18 +363,66 @@ def table(rows, args):
             wall = f"{r['wall']:.2f}"
             rng = f"{r['wall_min']:.2f}-{r['wall_max']:.2f}"
             cpu, thr = f"{r['cpu']:.1f}", f"{r['throttled_s']:.1f}"
+            rate, per_gib = f"{r['mib_s']:.1f}", f"{r['cpu_per_gib']:.2f}"
         else:
             wall = "OOM-KILLED" if r["oom_runs"] else "FAILED"
-            rng = cpu = thr = "-"
+            rng = cpu = thr = rate = per_gib = "-"
         if r["ok_runs"] < r["runs"]:
             wall += f" ({r['oom_runs']} OOM, {r['failed_runs']} failed of {r['runs']})"
         ratio = "-" if r.get("ratio") is None else f"{r['ratio']:.2f}x"
-        out.append(f"| {r['archive']} | {r['size']} MB ({r['size'] / MIB_PER_VCPU:.2f} CPU) | "
-                   f"{mode} | {r['contender']} | {wall} | {rng} | {cpu} | {thr} | "
-                   f"{mib(r['cgroup_peak'])} | {mib(r['peak_rss'])} | {mib(r['peak_tmp'])} | "
+        function = f"{r['size']} MB ({r['size'] / MIB_PER_VCPU:.2f} CPU)" if r["size"] \
+            else "no limits"
+        out.append(f"| {r['archive']} | {function} | "
+                   f"{mode} | {r['contender']} | {wall} | {rng} | {rate} | {cpu} | {per_gib} | "
+                   f"{thr} | "
+                   f"{mib(r['cgroup_peak']) if r['size'] else '-'} | {mib(r['peak_rss'])} | {mib(r['peak_tmp'])} | "
                    f"{'-' if r['requests'] is None else r['requests']} | "
                    f"{ratio if r['contender'] == 'seed' else ''} |")
     return "\n".join(out)
+
+
+def against_competitor(rows, metas, args):
+    """unpackd's MiB/s out on the competitor-shaped archives beside s3-unspool's published
+    figures, and issue 12's target: at 512 MB, at least 2x s3-unspool's MiB/s, or the server's
+    ceiling (the `ceiling` contender, same run) if that is lower. MiB/s compares fairly when
+    the archive was scaled down; seconds would not."""
+    c = COMPETITOR
+    theirs = {mb: c["out_mib"] / sec for mb, sec in c["seconds"].items()}
+    lines = []
+    for meta in metas:
+        if meta["name"] not in COMPETITOR_ARCHIVES:
+            continue
+        lines.append(f"Against {c['name']}'s published figures ({c['out_mib']:,} MiB out of a "
+                     f"{c['zip_mib']:,} MiB zip of {c['files']:,} files: "
+                     + ", ".join(f"{sec} s = {theirs[mb]:.1f} MiB/s at {mb} MB"
+                                 for mb, sec in c["seconds"].items())
+                     + f"); this archive: {meta['members']:,} files, "
+                     f"{meta['uncompressed'] / (1 << 20):,.0f} MiB out of "
+                     f"{meta['compressed'] / (1 << 20):,.0f} MiB "
+                     f"({meta['uncompressed'] / meta['compressed']:.2f}x):")
+        for r in rows:
+            if r["archive"] != meta["name"] or r["contender"] != "unpackd" or "wall" not in r:
+                continue
+            ceiling = next((x for x in rows if x["archive"] == meta["name"] and
+                            x["contender"] == "ceiling" and x["mode"] == r["mode"]
+                            and "wall" in x), None)
+            line = (f"  unpackd at {r['size']} MB, {r['mode']}: {r['mib_s']:.1f} MiB/s out, "
+                    f"{r['cpu_per_gib']:.2f} CPU s per GiB written")
+            if r["size"] in theirs:
+                line += f"; {r['mib_s'] / theirs[r['size']]:.2f}x {c['name']}'s {r['size']} MB figure"
+            if ceiling:
+                line += f"; server ceiling {ceiling['mib_s']:.1f} MiB/s"
+            if r["size"] == 512:
+                want = 2 * theirs[512]
+                if ceiling and ceiling["mib_s"] < want:
+                    want = ceiling["mib_s"]
+                    what = "the server's ceiling, lower than 2x"
+                else:
+                    what = f"2x {c['name']}'s"
+                line += (f" (target >= {want:.1f} MiB/s, {what}): "
+                         + ("met" if r["mib_s"] >= want else "MISSED"))
+            lines.append(line)
+    return "\n".join(lines)
 
 
 # ----------------------------------------------------------------------------- main
@@ -374,6 +439,11 @@ def main():
                     help="function memory sizes, MB (default 512,1769)")
     ap.add_argument("--modes", type=lambda s: s.split(","), default=["proxy"],
                     help="S3 modes: proxy (through the latency proxy), direct")
+    ap.add_argument("--contenders", type=lambda s: s.split(","), default=["seed", "unpackd"],
+                    help="seed,unpackd (default) and ceiling: run.py's parallel upload of the "
+                         "extracted files, outside any cgroup, once per archive, mode and round")
+    ap.add_argument("--ceiling-jobs", type=int, default=16,
+                    help="parallel uploads of the ceiling contender")
     ap.add_argument("--delay-ms", type=float, default=20.0, help="proxy delay per request")
     ap.add_argument("--slow-seconds", type=float, default=60,
                     help="a pair whose first round took longer than this (either side) ...")
@@ -395,8 +465,9 @@ def main():
         args.unpackd = built if os.path.exists(built) else \
             bench.build_unpackd(os.path.join(HERE, "work"))
     args.unpackd = os.path.abspath(args.unpackd)
-    if not args.s3rver_dir:
-        args.s3rver_dir = bench.s3rver_dir_in_ram(4 << 30)
+    for c in args.contenders:
+        if c not in CONTENDERS:
+            sys.exit(f"lambda-shaped: unknown contender {c!r}; choose from {', '.join(CONTENDERS)}")
 
     work = os.path.join(HERE, "work", "lambda")
     os.makedirs(work, exist_ok=True)
@@ -409,6 +480,10 @@ def main():
     print("lambda-shaped: generating archives (cached in bench/work/archives)", flush=True)
     metas = [make_archives.make(n, os.path.join(HERE, "work", "archives"), args.quick)
              for n in args.archives]
+    if not args.s3rver_dir:
+        # The archives and one run's output at a time (deleted after each run).
+        args.s3rver_dir = bench.s3rver_dir_in_ram(
+            (2 << 30) + sum(m["compressed"] + 2 * m["uncompressed"] for m in metas))
     services = bench.Services(args, work)
     results = []
     try:
@@ -417,8 +492,11 @@ def main():
         for meta in metas:
             key = f"archives/{meta['name']}.zip"
             s3.upload_file(meta["path"], BUCKET, key)
-            archives[meta["name"]] = {"key": key,
-                                      "etag": s3.head_object(Bucket=BUCKET, Key=key)["ETag"].strip('"')}
+            archives[meta["name"]] = {
+                "key": key, "etag": s3.head_object(Bucket=BUCKET, Key=key)["ETag"].strip('"'),
+                # The ceiling's files, extracted once, on disk (not tmpfs: they can be GiBs).
+                "extracted": bench.extracted_copy(meta, work) if "ceiling" in args.contenders
+                else None}
         runner = Runner(args, services, s3, work, logs)
         first_wall = {}
         for rnd in range(args.rounds):
@@ -432,12 +510,17 @@ def main():
                 print(f"\n== round {rnd}, {meta['name']}: {meta['members']} members, "
                       f"{bench.fmt_bytes(meta['uncompressed'])} -> "
                       f"{bench.fmt_bytes(meta['compressed'])} zip", flush=True)
+                chosen = [c for c in CONTENDERS if c in args.contenders and c != "ceiling"]
                 for pair in pairs:
                     _, size, mode = pair
-                    for c in (CONTENDERS if rnd % 2 == 0 else CONTENDERS[::-1]):
+                    for c in (chosen if rnd % 2 == 0 else chosen[::-1]):
                         r = runner.one(meta, archives[meta["name"]], c, size, mode, rnd)
                         results.append(r)
                         first_wall[pair] = max(first_wall.get(pair, 0), r["wall"])
+                if "ceiling" in args.contenders:
+                    for mode in sorted({mode for _, _, mode in pairs}):
+                        results.append(runner.one(meta, archives[meta["name"]], "ceiling", 0,
+                                                  mode, rnd))
     finally:
         services.stop()
         shutil.rmtree(logs, ignore_errors=True)
@@ -456,7 +539,12 @@ def main():
     print(table(rows, args))
     print("\nseed/unpackd wall: the seed's median wall / unpackd's, same archive, function size "
           "and S3 mode (> 1: unpackd is faster). Peak memory: the cgroup's max_usage_in_bytes "
-          "(page cache of written files included).")
+          "(page cache of written files included). MiB/s out: member bytes / wall. CPU s/GiB: "
+          "user+sys of the tree per GiB of member bytes written.")
+    versus = against_competitor(rows, metas, args)
+    if versus:
+        print()
+        print(versus)
     if args.json_out:
         with open(args.json_out, "w") as f:
             json.dump({"started": started.isoformat(), "elapsed_s": elapsed,

@@ -5,6 +5,11 @@ Archives (never committed; cached under bench/work/archives/, keyed by name + pa
   many-small  3,000 JSON/text files of 0.2-3 KiB
   many-folders  3,000 JSON/text files of 0.2-3 KiB, each in its own folder (issue 12)
   big-member  one member: 512 MiB of compressible text
+  big-stored  one stored member: 512 MiB of incompressible bytes (issue 12: CPU per GiB stored)
+  competitor  shaped like s3-unspool's published benchmark archive (issue 12): 1,000 files,
+              4,506 MiB out of a ~2 GiB zip (~2.2x): 3/4 of the files deflated text (~76% of
+              the bytes), 1/4 incompressible PNG (stored) and JPEG (deflated) payloads
+  competitor-quarter  the same shape at a quarter of the bytes (1,000 files, 1,126 MiB out)
   mixed       an "AI result": ~200 MiB over ~2,000 files: text, JSON, CSV, incompressible
               PNG/JPEG-like binaries, nested folders, Korean names
   large       4.5 GiB uncompressed, ZIP64: one member of 4.25 GiB (only with --large)
@@ -132,6 +137,48 @@ def gen_big_member(zf, rng, p):
     return 1, stream_member(zf, "output/big-log.txt", p["bytes"], blocks, rng)
 
 
+def stream_random(zf, name, total, rng, compress=False):
+    """A member of `total` incompressible bytes (stored, or deflated when `compress`),
+    written 1 MiB at a time."""
+    info = zipfile.ZipInfo(name, DATE)
+    info.compress_type = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
+    info.external_attr = 0o644 << 16
+    written = 0
+    with zf.open(info, "w", force_zip64=total >= (1 << 31)) as out:
+        while written < total:
+            chunk = rng.randbytes(min(1 << 20, total - written))
+            out.write(chunk)
+            written += len(chunk)
+    return written
+
+
+def gen_big_stored(zf, rng, p):
+    return 1, stream_random(zf, "output/big-blob.bin", p["bytes"], rng)
+
+
+def gen_competitor(zf, rng, p):
+    """p['files'] members summing to about p['bytes'], shaped to expand ~2.2x like s3-unspool's
+    benchmark archive (2,071 MiB -> 4,506 MiB over 1,000 files): every 4th file an
+    incompressible binary (PNG stored, JPEG deflated) carrying p['binary_share'] of the bytes,
+    the rest prose-like text (deflates ~3.8x) streamed from a pool of blocks."""
+    blocks = [text_block(rng, 64 * 1024) for _ in range(128)]
+    n_bin = p["files"] // 4
+    bin_avg = int(p["bytes"] * p["binary_share"]) // n_bin
+    text_avg = int(p["bytes"] * (1 - p["binary_share"])) // (p["files"] - n_bin)
+    total = 0
+    for i in range(p["files"]):
+        folder = f"job-{i // 100:02d}/{rng.choice(['images', 'logs', 'tables', 'embeddings'])}"
+        if i % 4 == 3:
+            kind = "png" if i % 8 == 3 else "jpg"
+            size = int(rng.uniform(0.5, 1.5) * bin_avg)
+            total += stream_random(zf, f"{folder}/{i:04d}.{kind}", size, rng,
+                                   compress=(kind == "jpg"))
+        else:
+            size = int(rng.uniform(0.5, 1.5) * text_avg)
+            total += stream_member(zf, f"{folder}/{i:04d}.txt", size, blocks, rng)
+    return p["files"], total
+
+
 def gen_mixed(zf, rng, p):
     """~p['files'] members summing to ~p['bytes']: 20% binaries carry ~80% of the bytes."""
     n_bin = p["files"] // 5
@@ -186,6 +233,10 @@ SPECS = {
     "many-small": (gen_many_small, {"files": 3000, "min": 200, "max": 2950}),
     "many-folders": (gen_many_folders, {"files": 3000, "min": 200, "max": 2950}),
     "big-member": (gen_big_member, {"bytes": 512 << 20}),
+    "big-stored": (gen_big_stored, {"bytes": 512 << 20}),
+    "competitor": (gen_competitor, {"files": 1000, "bytes": 4506 << 20, "binary_share": 0.24}),
+    "competitor-quarter": (gen_competitor, {"files": 1000, "bytes": 4506 << 18,
+                                            "binary_share": 0.24}),
     "mixed": (gen_mixed, {"files": 2000, "bytes": 200 << 20}),
     "large": (gen_large, {"sizes": [(4 << 30) + (256 << 20), 256 << 20], "small_files": 1000,
                           "force_zip64": True}),
@@ -194,6 +245,9 @@ QUICK = {
     "many-small": {"files": 300, "min": 200, "max": 2950},
     "many-folders": {"files": 300, "min": 200, "max": 2950},
     "big-member": {"bytes": 32 << 20},
+    "big-stored": {"bytes": 32 << 20},
+    "competitor": {"files": 100, "bytes": 64 << 20, "binary_share": 0.24},
+    "competitor-quarter": {"files": 100, "bytes": 16 << 20, "binary_share": 0.24},
     "mixed": {"files": 200, "bytes": 16 << 20},
     "large": {"sizes": [192 << 20, 64 << 20], "small_files": 50, "force_zip64": True},
 }
@@ -267,7 +321,7 @@ def main():
     ap.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                                   "work", "archives"))
     a = ap.parse_args()
-    names = a.names or [n for n in SPECS if n != "large" or a.large]
+    names = a.names or [n for n in SPECS if n not in ("large", "competitor") or a.large]
     for n in names:
         if n not in SPECS and n not in TGZ:
             sys.exit(f"unknown archive {n!r}; choose from {', '.join(list(SPECS) + list(TGZ))}")
