@@ -60,7 +60,7 @@ def main():
     service_args = argparse.Namespace(s3rver=None, s3rver_dir=run.s3rver_dir_in_ram(1 << 30),
                                       delay_ms=20, max_minutes=60)
     services = run.Services(service_args, work)
-    throttler, throttle_port = start_throttling_proxy(services.s3_port, args.max_in_flight, work)
+    throttler, throttle_port = start_throttling_proxy(services.server().port, args.max_in_flight, work)
     s3 = run.s3_client(services.endpoint("direct"))
     s3.upload_file(meta["path"], run.BUCKET, "in/many.zip")
     proxies = {"latency": services.endpoint("proxy"),
