@@ -102,6 +102,10 @@ void AddCommonOptions(CLI::App& app, CliOptions& o) {
                "tar and other streams: read the whole archive once to check it before writing "
                "anything (it is read twice); without it, a refusal met while streaming deletes "
                "what was written");
+  app.add_option("--shard", o.shard,
+                 "I/N: extract only shard I of N (0-based) of a ZIP's members, balanced by "
+                 "bytes; the run whose shard completes the set writes the manifest (and "
+                 "notifies). Every worker given the same archive and N agrees on the shards");
   app.add_option("--server-copy", o.server_copy,
                  "Stored (uncompressed) ZIP members of --server-copy-min MiB or more: auto: the "
                  "S3 server copies them from the archive (UploadPartCopy), streaming when it "
@@ -164,6 +168,7 @@ ExtractJob ToExtractJob(const CliOptions& o, const ObjectRef& archive, const Mem
   job.on_error = o.on_error == "skip" ? OnErrorPolicy::kSkip : OnErrorPolicy::kFail;
   job.prune = o.prune;
   job.verify_first = o.verify_first;
+  if (!o.shard.empty()) job.shard = ParseShardSpec(o.shard);
   job.server_copy.mode = ParseServerCopyMode(o.server_copy);
   job.server_copy.min_size = o.server_copy_min_mib << 20;
   job.server_copy.check = ParseCopyCheck(o.copy_check);

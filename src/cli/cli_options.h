@@ -31,6 +31,7 @@ struct CliOptions {
   std::string on_error = "fail";
   bool prune = true;
   bool verify_first = false;
+  std::string shard;  // "I/N": extract only that shard (extract/shard_plan.h); empty: whole
   std::string server_copy = "auto";      // auto | on | off
   uint64_t server_copy_min_mib = 8;      // stored members at least this big are copied
   std::string copy_check = "read-back";  // read-back | trust

@@ -126,7 +126,9 @@ int RunExtract(const std::string& archive_url, const std::string& to, const CliO
     throw;
   }
   const ExtractResult& result = *finished;
-  const bool notified = notifier.Succeeded(job, result, elapsed(), options.json);
+  // A shard that did not complete the set has nothing to announce: the one that did, does.
+  const bool notified =
+      !result.EndsTheJob() || notifier.Succeeded(job, result, elapsed(), options.json);
   const int exit_code = notified ? kExitOk : kExitNotifyFailed;
 
   const Location manifest_location{dest_scheme, result.job.manifest};
@@ -135,7 +137,10 @@ int RunExtract(const std::string& archive_url, const std::string& to, const CliO
   if (options.json) {
     nlohmann::json findings = nlohmann::json::array();
     for (const auto& f : result.findings) findings.push_back(FindingJson(f));
-    nlohmann::json out = {{"status", result.already_complete ? "already-complete" : "extracted"},
+    const char* status = result.already_complete ? "already-complete"
+                         : result.EndsTheJob()   ? "extracted"
+                                                 : "shard-done";
+    nlohmann::json out = {{"status", status},
                           {"archive", located.ToUrl()},
                           {"job_id", result.job.id},
                           {"manifest_key", result.job.manifest.key},
@@ -154,9 +159,36 @@ int RunExtract(const std::string& archive_url, const std::string& to, const CliO
                           {"concurrency_start", throttling.concurrency_start},
                           {"concurrency_min", throttling.concurrency_min},
                           {"concurrency_final", throttling.concurrency_final},
+                          {"concurrency_latency_cuts", throttling.latency_cuts},
                           {"findings", findings}};
     if (!notifier.empty()) out["notifications"] = notifier.outcomes();
+    if (result.shard) {
+      const ShardResult& shard = *result.shard;
+      out["shard"] = {{"index", shard.spec.index},
+                      {"count", shard.spec.count},
+                      {"members", {shard.range.begin, shard.range.end}},
+                      {"bytes", shard.range.bytes},
+                      {"recorded_before", shard.recorded_before},
+                      {"records_seen", shard.records_seen},
+                      {"committed", shard.committed}};
+    }
+    if (!result.EndsTheJob() && !result.already_complete) {
+      std::cout << out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+      return exit_code;
+    }
     PrintWithManifest(out, *services.destination_store, result.job.manifest);
+    return exit_code;
+  }
+  if (!result.EndsTheJob() && !result.already_complete) {
+    const ShardResult& shard = *result.shard;
+    std::cout << "shard " << shard.spec.ToString() << ": members " << shard.range.begin << "-"
+              << shard.range.end << " ("
+              << (shard.recorded_before
+                      ? "already done by an earlier run"
+                      : std::to_string(result.members_written) + " written, " +
+                            std::to_string(result.members_reused) + " already present")
+              << "); " << shard.records_seen << " of " << shard.spec.count
+              << " shards done, the last to finish writes the manifest\n";
     return exit_code;
   }
   if (result.already_complete) {

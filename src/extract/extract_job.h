@@ -8,6 +8,7 @@
 // atomically, so an interruption leaves whole objects and no manifest, never a half object.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,7 @@
 #include "extract/memory_plan.h"
 #include "extract/progress.h"
 #include "extract/server_copy.h"
+#include "extract/shard_plan.h"
 #include "store/object_store.h"
 #include "util/cancellation.h"
 #include "util/executor.h"
@@ -46,6 +48,9 @@ struct ExtractJob {
   // Stored ZIP members at least this big are copied by the store itself (server_copy.h) when
   // the archive and the destination are in the same store.
   ServerCopyOptions server_copy;
+  // Fan-out (shard_plan.h, shard_record.h): extract only this shard of the plan's members,
+  // record it, and write the manifest when every shard's record is there. ZIP only.
+  std::optional<ShardSpec> shard;
   ArchiveOpenOptions open;
   MemoryPlan memory = MakeMemoryPlan({});
   std::string mime_types_path = "/etc/mime.types";
@@ -71,6 +76,16 @@ struct JobIdentity {
   ObjectRef manifest;
 };
 
+// What a run of one shard (ExtractJob::shard) did.
+struct ShardResult {
+  ShardSpec spec;
+  ShardRange range;
+  bool recorded_before = false;  // its record was there: an earlier run did this shard
+  uint32_t records_seen = 0;     // shard records found after writing this one's
+  // This run wrote the final manifest: the one worker of the archive that notifies.
+  bool committed = false;
+};
+
 struct ExtractResult {
   JobIdentity job;
   bool already_complete = false;  // a manifest for this archive version existed
@@ -79,15 +94,19 @@ struct ExtractResult {
   ManifestSummary manifest;
   uint64_t members_written = 0;
   uint64_t members_reused = 0;  // already present from an earlier, partial run
+  // Left by an older archive version and deleted (ExtractJob::prune).
   uint64_t objects_pruned = 0;
   // Written by the store from the archive's bytes (ExtractJob::server_copy), their content
   // bytes, and how many of them have a CRC-32 nobody checked (CopyCheck::kTrust).
   uint64_t members_server_copied = 0;
   uint64_t bytes_server_copied = 0;
-  uint64_t members_crc_unchecked =
-      0;  // left by an older archive version and deleted (ExtractJob::prune)
+  uint64_t members_crc_unchecked = 0;
   std::vector<Finding> findings;
   double seconds = 0;
+  std::optional<ShardResult> shard;  // set for a run of one shard
+  // Whether this run's end is the archive's: a whole run, or the shard run that committed
+  // the manifest. Only such a run tells anyone (notifications).
+  bool EndsTheJob() const { return !shard || shard->committed; }
 };
 
 // Runs `job`. Throws Error(kArchiveRefused) when the archive (or, under kFail, any member) is

@@ -79,11 +79,15 @@ CleanupReport PruneStaleObjects(ObjectStore& store, const Destination& destinati
 }
 
 CleanupReport AbortRecordedUploads(ObjectStore& store, const Destination& destination) {
+  return AbortRecordedUploads(store, destination, destination.UploadRecordsPrefix());
+}
+
+CleanupReport AbortRecordedUploads(ObjectStore& store, const Destination& destination,
+                                   const std::string& records_prefix) {
   CleanupReport report;
   auto fail = [&](const Error& e) {
     if (report.failed++ == 0) report.first_failure = e.what();
   };
-  const std::string records_prefix = destination.UploadRecordsPrefix();
   std::vector<std::string> record_keys;
   try {
     store.List(destination.bucket, records_prefix, [&](const ListEntry& e) {

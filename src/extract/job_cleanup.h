@@ -46,7 +46,10 @@ CleanupReport PruneStaleObjects(ObjectStore& store, const Destination& destinati
 // upload records (Destination::UploadRecordsPrefix) name, for keys under the destination
 // prefix (members and the manifest), deleting each record once its upload is gone. An upload
 // without a record is never touched: S3 cannot say who started it. Continues past failures (the
-// record then stays, for the next run); never throws for a store error.
+// record then stays, for the next run); never throws for a store error. `records_prefix`
+// narrows it to the records under it (one shard's, shard_plan.h); the default takes every one.
 CleanupReport AbortRecordedUploads(ObjectStore& store, const Destination& destination);
+CleanupReport AbortRecordedUploads(ObjectStore& store, const Destination& destination,
+                                   const std::string& records_prefix);
 
 }  // namespace unpackd

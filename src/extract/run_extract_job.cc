@@ -23,9 +23,12 @@
 #include "extract/opened_archive.h"
 #include "extract/plan.h"
 #include "extract/read_batches.h"
+#include "extract/shard_plan.h"
+#include "extract/shard_record.h"
 #include "extract/stream_extraction.h"
 #include "io/cached_range.h"
 #include "io/read_ahead_source.h"
+#include "store/object_exists.h"
 #include "util/error.h"
 #include "util/memory_budget.h"
 #include "util/mutex.h"
@@ -112,8 +115,10 @@ ReadShape ShapeReads(const ExtractionPlan& plan, const ArchiveReader& archive,
 // Everything the member tasks of one job share.
 class JobRun {
  public:
+  // `upload_records_prefix`: where this run's member writers keep their upload records.
   JobRun(const ExtractJob& job, const JobServices& services, const OpenedArchive& opened,
-         const ExtractionPlan& plan, const ListedObjects& existing)
+         const ExtractionPlan& plan, const ListedObjects& existing,
+         std::string upload_records_prefix)
       : job_(job),
         services_(services),
         archive_info_(opened.object->info()),
@@ -121,17 +126,19 @@ class JobRun {
         archive_(*opened.reader),
         plan_(plan),
         existing_(existing),
+        upload_records_prefix_(std::move(upload_records_prefix)),
         decoder_budget_(job.memory.decoder_windows),
         outcomes_(plan.members.size()) {}
 
   // Keeps every member whose object, found by the listing, already holds its bytes: written
   // by an interrupted run of this version, or by an earlier version with the member's size,
   // CRC-32 and Content-Type. One HEAD per candidate, many at once, before any archive byte is
-  // read: a new version with a few members changed reads and writes only those. Returns the
-  // members left to write, in plan order. Throws as Run does.
-  std::vector<uint32_t> KeepUnchanged() {
+  // read: a new version with a few members changed reads and writes only those. Looks only
+  // at plan.members[begin, end) (a shard's). Returns the members left to write, in plan
+  // order. Throws as Run does.
+  std::vector<uint32_t> KeepUnchanged(size_t begin, size_t end) {
     std::vector<uint32_t> candidates, rest;
-    for (size_t i = 0; i < plan_.members.size(); ++i) {
+    for (size_t i = begin; i < end; ++i) {
       const PlannedMember& member = plan_.members[i];
       const bool same_size =
           existing_.SizeOf(plan_.KeyOf(member)) == archive_.entries()[member.entry_index].size;
@@ -297,7 +304,7 @@ class JobRun {
     if (!range) return false;
     const WriteOptions write =
         MemberWriteOptions(job_.archive, archive_info_.etag, *member.content_type, entry.crc32,
-                           entry.size, plan_.destination.UploadRecordsPrefix());
+                           entry.size, upload_records_prefix_);
     std::vector<std::byte> buffer(static_cast<size_t>(std::min<uint64_t>(
         std::max<uint64_t>(job_.memory.copy_buffer_bytes, 1 << 20), entry.size)));
     const ServerCopyOutcome how =
@@ -323,7 +330,7 @@ class JobRun {
             const ArchiveEntry& entry) {
     const WriteOptions write =
         MemberWriteOptions(job_.archive, archive_info_.etag, *member.content_type, entry.crc32,
-                           entry.size, plan_.destination.UploadRecordsPrefix());
+                           entry.size, upload_records_prefix_);
     std::vector<std::byte> buffer(static_cast<size_t>(
         std::min<uint64_t>(job_.memory.copy_buffer_bytes, std::max<uint64_t>(entry.size, 1))));
     CopyMember(reader, *services_.destination_store, dest, write, buffer, [&](size_t n) {
@@ -349,6 +356,7 @@ class JobRun {
   const ArchiveReader& archive_;
   const ExtractionPlan& plan_;
   const ListedObjects& existing_;
+  const std::string upload_records_prefix_;
   size_t read_chunk_ = 0;
   MemoryBudget decoder_budget_;
   std::atomic<bool> stop_{false};
@@ -538,6 +546,110 @@ void FinishJob(const ExtractJob& job, const JobServices& services, ExtractResult
   }
 }
 
+// The record of shard `shard` from this run's outcomes, counted into `result` as well.
+// Throws kCancelled when a cancellation left members of the shard unwritten (no record then:
+// a rerun finishes the shard).
+ShardRecord RecordShard(const ExtractJob& job, const JobServices& services, ExtractResult& result,
+                        const std::string& etag, const ExtractionPlan& plan,
+                        std::span<const ArchiveEntry> entries, const MemberOutcomes& outcomes,
+                        const ShardResult& shard) {
+  ShardRecord record;
+  record.archive_etag = etag;
+  record.shard = shard.spec;
+  record.range = shard.range;
+  size_t not_started = 0;
+  for (uint32_t i = shard.range.begin; i < shard.range.end; ++i) {
+    switch (outcomes.state(i)) {
+      case Outcome::kWritten:
+        ++record.written;
+        ++result.members_written;
+        if (const auto how = outcomes.server_copied(i)) {
+          record.server_copied.emplace_back(i, *how != ServerCopyOutcome::kTrusted);
+          ++result.members_server_copied;
+          result.bytes_server_copied += entries[plan.members[i].entry_index].size;
+          if (*how == ServerCopyOutcome::kTrusted) ++result.members_crc_unchecked;
+        }
+        break;
+      case Outcome::kReused:
+        ++result.members_reused;
+        if (!record.reused_runs.empty() && record.reused_runs.back().second == i) {
+          ++record.reused_runs.back().second;
+        } else {
+          record.reused_runs.emplace_back(i, i + 1);
+        }
+        break;
+      case Outcome::kFailed:
+        record.failed.emplace_back(i, outcomes.message(i));
+        result.findings.push_back(
+            Finding{Severity::kRefuse, "stream-error", entries[plan.members[i].entry_index].index,
+                    std::string(plan.PathOf(plan.members[i])), outcomes.message(i)});
+        break;
+      default:
+        ++not_started;
+    }
+  }
+  if (not_started > 0) {
+    if (!services.cancel || !services.cancel->cancelled()) {
+      throw Error(ErrorKind::kInternal, job.archive.ToString() + ": " +
+                                            std::to_string(not_started) +
+                                            " members of the shard were never processed");
+    }
+    if (services.progress) {
+      services.progress->OnProgress(ProgressEvent::JobFinished(Outcome::kCancelled));
+    }
+    throw Error(ErrorKind::kCancelled,
+                job.archive.ToString() + ": shard " + shard.spec.ToString() + " stopped with " +
+                    std::to_string(not_started) + " members not written; run it again to finish it",
+                "cancelled");
+  }
+  return record;
+}
+
+// The barrier of a fanned-out archive (shard_record.h): when every shard's record is there,
+// writes the manifest from them (conditionally: of the workers that see them all, one
+// commits) and prunes as a whole run does; else leaves it to the shard still running.
+void CommitIfEveryShardIsDone(const ExtractJob& job, const JobServices& services,
+                              ExtractResult& result, const ObjectInfo& archive_info,
+                              const ExtractionPlan& plan, std::span<const ArchiveEntry> entries,
+                              const ListedObjects& existing) {
+  ShardResult& shard = *result.shard;
+  const std::vector<ShardRecord> records =
+      ReadShardRecords(*services.destination_store, plan.destination.bucket,
+                       ShardRecordsPrefix(plan.destination, archive_info.etag, shard.spec.count),
+                       archive_info.etag, shard.spec.count);
+  shard.records_seen = static_cast<uint32_t>(records.size());
+  if (records.size() < shard.spec.count) return;
+  // Every member a record does not say otherwise of was written by its shard.
+  MemberOutcomes outcomes(std::vector<Outcome>(plan.members.size(), Outcome::kWritten));
+  for (const ShardRecord& record : records) {
+    for (const auto& [begin, end] : record.reused_runs) {
+      for (uint32_t i = begin; i < end && i < plan.members.size(); ++i) {
+        outcomes.Set(i, Outcome::kReused, "");
+      }
+    }
+    for (const auto& [i, message] : record.failed) {
+      if (i < plan.members.size()) outcomes.Set(i, Outcome::kFailed, message);
+    }
+    for (const auto& [i, checked] : record.server_copied) {
+      if (i < plan.members.size()) {
+        outcomes.SetServerCopied(
+            i, checked ? ServerCopyOutcome::kChecked : ServerCopyOutcome::kTrusted);
+      }
+    }
+  }
+  // The manifest speaks for the whole archive; this run's own counts stay this shard's.
+  ExtractResult whole;
+  whole.job = result.job;
+  FinishJob(job, services, whole, archive_info, plan, entries, outcomes, existing);
+  result.manifest = std::move(whole.manifest);
+  result.objects_pruned = whole.objects_pruned;
+  for (Finding& f : whole.findings) {
+    if (f.code != "stream-error") result.findings.push_back(std::move(f));
+  }
+  result.already_complete = whole.already_complete;
+  shard.committed = !whole.already_complete;
+}
+
 }  // namespace
 
 std::string MakeJobId(const ObjectRef& archive, const std::string& etag,
@@ -618,7 +730,12 @@ ExtractResult RunExtractJob(const ExtractJob& job, const JobServices& services) 
   // starts its own, and only those its upload records prove unpackd started. Resuming them
   // instead (ListParts) would need each part's bytes checked against the archive; rewriting a
   // member costs what re-reading it to check would, so they are aborted.
-  const CleanupReport orphans = AbortRecordedUploads(*services.destination_store, destination);
+  // A shard aborts only its own: the other shards' uploads may be running now, elsewhere.
+  const std::string upload_records_prefix = job.shard
+                                                ? ShardUploadRecordsPrefix(destination, *job.shard)
+                                                : destination.UploadRecordsPrefix();
+  const CleanupReport orphans =
+      AbortRecordedUploads(*services.destination_store, destination, upload_records_prefix);
   if (orphans.failed > 0) {
     // The run itself can still succeed; the records stay, so the next run tries again.
     result.findings.push_back(Finding{
@@ -632,6 +749,13 @@ ExtractResult RunExtractJob(const ExtractJob& job, const JobServices& services) 
   const ListedObjects existing =
       ListedObjects::List(*services.destination_store, destination.bucket, destination.prefix);
 
+  if (opened.sequential && job.shard && job.shard->count > 1) {
+    throw Error(ErrorKind::kUsage,
+                job.archive.ToString() +
+                    ": only a ZIP archive can be split into shards; a stream (the tar family) has "
+                    "no directory to split by, so extract it whole",
+                "not-shardable");
+  }
   if (opened.sequential) {
     // A stream is planned again as it is read (the plan above only checked it): the same
     // entries in the same order give the same plan.
@@ -660,10 +784,22 @@ ExtractResult RunExtractJob(const ExtractJob& job, const JobServices& services) 
     budgeted.memory = WithMemberTable(
         job.memory, opened.reader->table_bytes() + planned->bytes() +
                         planned->members.size() * (sizeof(Outcome) + 2 * sizeof(uint32_t)));
-    JobRun run(budgeted, services, opened, *planned, existing);
+    // A whole run is one shard of one.
+    const ShardSpec spec = job.shard.value_or(ShardSpec{});
+    const ShardRange range =
+        SplitIntoShards(*planned, opened.reader->entries(), spec.count)[spec.index];
+    const ObjectRef record_ref{destination.bucket,
+                               ShardRecordKey(destination, archive_info.etag, spec)};
+    if (job.shard) {
+      result.shard = ShardResult{spec, range};
+      result.shard->recorded_before = ObjectExists(*services.destination_store, record_ref);
+    }
+    JobRun run(budgeted, services, opened, *planned, existing, upload_records_prefix);
     try {
-      const std::vector<uint32_t> to_write = run.KeepUnchanged();
-      run.Run(ShapeReads(*planned, *opened.reader, budgeted.memory, to_write));
+      if (!result.shard || !result.shard->recorded_before) {
+        const std::vector<uint32_t> to_write = run.KeepUnchanged(range.begin, range.end);
+        run.Run(ShapeReads(*planned, *opened.reader, budgeted.memory, to_write));
+      }
     } catch (const Error& e) {
       if (e.kind() == ErrorKind::kArchiveRefused) {
         throw RolledBack(e, *planned, run.TakeOutcomes(), *services.destination_store);
@@ -673,8 +809,18 @@ ExtractResult RunExtractJob(const ExtractJob& job, const JobServices& services) 
       }
       throw;
     }
-    FinishJob(job, services, result, archive_info, *planned, opened.reader->entries(),
-              run.TakeOutcomes(), existing);
+    if (!job.shard) {
+      FinishJob(job, services, result, archive_info, *planned, opened.reader->entries(),
+                run.TakeOutcomes(), existing);
+    } else {
+      if (!result.shard->recorded_before) {
+        WriteShardRecord(*services.destination_store, record_ref,
+                         RecordShard(job, services, result, archive_info.etag, *planned,
+                                     opened.reader->entries(), run.TakeOutcomes(), *result.shard));
+      }
+      CommitIfEveryShardIsDone(job, services, result, archive_info, *planned,
+                               opened.reader->entries(), existing);
+    }
   }
   result.seconds = SecondsSince(started);
   emit_finished(Outcome::kWritten);

@@ -68,12 +68,12 @@ void EndpointGate::Passage::Admit(Clock::time_point entered, Clock::time_point n
   if (gate_.limit_ && !ticket_) ticket_ = gate_.limit_->Start();
 }
 
-void EndpointGate::Passage::Release(Verdict verdict) {
+void EndpointGate::Passage::Release(Verdict verdict, std::optional<double> first_byte_wait) {
   if (!ticket_) return;
   ConcurrencyLimit& limit = *gate_.limit_;
   switch (verdict) {
     case Verdict::kAnswered:
-      limit.Succeeded(*ticket_);
+      limit.Succeeded(*ticket_, first_byte_wait);
       break;
     case Verdict::kThrottled:
       limit.Throttled(*ticket_);
@@ -139,9 +139,9 @@ void EndpointGate::Passage::WaitForTurn() {
   }
 }
 
-void EndpointGate::Passage::Answered() {
+void EndpointGate::Passage::Answered(std::optional<double> first_byte_wait) {
   MutexLock lock(gate_.mutex_);
-  Release(Verdict::kAnswered);
+  Release(Verdict::kAnswered, first_byte_wait);
   if (gate_.prober_ == this) gate_.prober_ = nullptr;
   if (gate_.down_) {
     gate_.down_ = false;

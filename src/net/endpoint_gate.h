@@ -69,7 +69,9 @@ class EndpointGate {
     // is up still goes out), and Error(kTransient) when the time budget ran out while waiting.
     void WaitForTurn();
     // The endpoint answered with a response that is not a retryable failure: it is up.
-    void Answered();
+    // `first_byte_wait` (seconds): for the concurrency limit's latency signal, only when the
+    // wait measures the server's queue (ConcurrencyLimit::Succeeded).
+    void Answered(std::optional<double> first_byte_wait = std::nullopt);
     // The attempt failed in a way a retry may fix. Returns when another attempt may follow;
     // otherwise throws the final Error(kTransient, code of `error`), which names the request,
     // the endpoint, how long it kept failing and the last error.
@@ -86,7 +88,8 @@ class EndpointGate {
     // What an attempt's end tells the concurrency limit.
     enum class Verdict { kAnswered, kThrottled, kNone };
     // Gives back this request's slot in the concurrency limit, if it holds one.
-    void Release(Verdict verdict) REQUIRES(gate_.mutex_);
+    void Release(Verdict verdict, std::optional<double> first_byte_wait = std::nullopt)
+        REQUIRES(gate_.mutex_);
     // Lets the next attempt go: counts it, and what waiting for it cost since `entered`.
     void Admit(Clock::time_point entered, Clock::time_point now) REQUIRES(gate_.mutex_);
     [[noreturn]] void ThrowOutOfTime(Clock::time_point now) REQUIRES(gate_.mutex_);

@@ -216,6 +216,12 @@ HttpResponse HttpClient::Perform(const HttpRequest& request) {
                 request.method + " " + UrlForMessages(request.url) + ": " + reason);
   }
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &state.response.status);
+  curl_off_t sending_at = 0;
+  curl_off_t first_byte_at = 0;
+  curl_easy_getinfo(curl, CURLINFO_PRETRANSFER_TIME_T, &sending_at);
+  curl_easy_getinfo(curl, CURLINFO_STARTTRANSFER_TIME_T, &first_byte_at);
+  state.response.first_byte_wait =
+      std::chrono::microseconds(std::max<curl_off_t>(0, first_byte_at - sending_at));
   return std::move(state.response);
 }
 

@@ -53,6 +53,10 @@ struct HttpResponse {
   long status = 0;
   std::map<std::string, std::string> headers;  // names lower-case; last value wins
   std::string body;
+  // From the request's first byte sent to the answer's first byte received (connecting and
+  // waiting for a pooled connection excluded): for a small request, how long the server took
+  // to start answering, its queue included.
+  std::chrono::microseconds first_byte_wait{0};
 
   // The header's value, or "" when absent.
   std::string Header(const std::string& lower_name) const;

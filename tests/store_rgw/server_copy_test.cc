@@ -7,6 +7,7 @@
 #include <atomic>
 
 #include "extract/manifest_reader.h"
+#include "store/object_exists.h"
 #include "store/s3/s3_store.h"
 #include "store_s3/s3_test_support.h"
 #include "support/archive_maker.h"
@@ -194,8 +195,8 @@ open(out, "wb").write(raw)
               std::string::npos)
         << e.what();
   }
-  EXPECT_FALSE(testing::ObjectExists(store_, {bucket_, "in/badcrc/big.bin"}));
-  EXPECT_FALSE(testing::ObjectExists(store_, {bucket_, "in/badcrc/.unpackd/manifest.json"}));
+  EXPECT_FALSE(ObjectExists(store_, {bucket_, "in/badcrc/big.bin"}));
+  EXPECT_FALSE(ObjectExists(store_, {bucket_, "in/badcrc/.unpackd/manifest.json"}));
 }
 
 }  // namespace

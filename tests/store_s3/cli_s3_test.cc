@@ -174,6 +174,66 @@ TEST_F(CliS3Test, ThrottlingCutsTheRequestsInFlightAndEveryMemberArrives) {
   EXPECT_EQ(off["throttled"], 0) << out_;
 }
 
+// A server that serves 4 requests at once, 100 ms each, and queues the rest, refusing none:
+// only the wait for each answer grows with what is sent, to seconds at the full width. The
+// run sees it drown in the first-byte waits of its small PUTs, cuts the requests in flight for
+// it (never throttled), and every member arrives whole.
+TEST_F(CliS3Test, AServerThatQueuesGetsFewerRequestsAtOnceWithoutThrottling) {
+  testing::MemberMap members;
+  for (int i = 0; i < 150; ++i) {
+    members["q/" + std::to_string(i) + ".txt"] = testing::TextBytes(300 + i * 5, i);
+  }
+  const auto zip = dir_.path() / "queued.zip";
+  testing::MakeZipWithPython(zip, members);
+  Upload("queued.zip", zip);
+  testing::FaultProxyFixture queueing(server_.port(),
+                                      {"--delay-ms", "100", "--serve-at-once", "4"});
+  ASSERT_EQ(Unpackd("extract s3://bkt/queued.zip --json", "S3RVER", queueing.endpoint()), 0)
+      << err_;
+  const nlohmann::json report = nlohmann::json::parse(out_);
+  EXPECT_EQ(report["members_written"], 150) << out_;
+  EXPECT_EQ(report["throttled"], 0) << out_;
+  EXPECT_GE(report["concurrency_latency_cuts"].get<int>(), 1) << out_;
+  EXPECT_LT(report["concurrency_min"].get<int>(), report["concurrency_start"].get<int>()) << out_;
+  EXPECT_GE(report["concurrency_min"].get<int>(), 8) << "latency alone stops at 8: " << out_;
+
+  Executor executor({1, 1});
+  MemoryBudget budget(64 << 20);
+  S3Store store(testing::TestS3Config(server_.endpoint()), executor, budget);
+  for (const auto& [name, bytes] : members) {
+    EXPECT_EQ(testing::ReadWholeObject(store, {"bkt", "queued/" + name}), bytes) << name;
+  }
+}
+
+// One archive fanned out over three runs, as three workers would: each extracts its shard
+// and records it; the last writes the one manifest; its members are all there, byte-exact.
+TEST_F(CliS3Test, ShardsOfOneArchiveEndInOneManifest) {
+  testing::MemberMap members;
+  for (int i = 0; i < 30; ++i) {
+    members["s/" + std::to_string(i) + ".txt"] = testing::TextBytes(5000 + i * 301, i);
+  }
+  const auto zip = dir_.path() / "sharded.zip";
+  testing::MakeZipWithPython(zip, members);
+  Upload("sharded.zip", zip);
+  std::vector<std::string> statuses;
+  for (const char* shard : {"2/3", "0/3", "1/3"}) {
+    ASSERT_EQ(Unpackd(std::string("extract s3://bkt/sharded.zip --json --shard ") + shard), 0)
+        << err_;
+    const nlohmann::json report = nlohmann::json::parse(out_);
+    statuses.push_back(report["status"].get<std::string>());
+    EXPECT_EQ(report["shard"]["committed"], statuses.back() == "extracted") << out_;
+  }
+  EXPECT_EQ(statuses, (std::vector<std::string>{"shard-done", "shard-done", "extracted"}));
+  Executor executor({1, 1});
+  MemoryBudget budget(64 << 20);
+  S3Store store(testing::TestS3Config(server_.endpoint()), executor, budget);
+  for (const auto& [name, bytes] : members) {
+    EXPECT_EQ(testing::ReadWholeObject(store, {"bkt", "sharded/" + name}), bytes) << name;
+  }
+  EXPECT_EQ(Unpackd("extract s3://bkt/sharded.zip --shard 3/3"), 2) << "a shard beyond the count";
+  EXPECT_NE(err_.find("0 <= I < N"), std::string::npos) << err_;
+}
+
 TEST_F(CliS3Test, MissingArchiveIsAStoreError) {
   EXPECT_EQ(Unpackd("extract s3://bkt/nope.zip"), 4) << err_;
   EXPECT_NE(err_.find("nope.zip"), std::string::npos) << err_;

@@ -119,15 +119,5 @@ inline std::string ReadWholeObject(ObjectStore& store, const ObjectRef& ref) {
   return out;
 }
 
-// Whether `ref` exists (kNotFound: no; other errors propagate).
-inline bool ObjectExists(ObjectStore& store, const ObjectRef& ref) {
-  try {
-    store.Stat(ref);
-    return true;
-  } catch (const Error& e) {
-    if (e.kind() == ErrorKind::kNotFound) return false;
-    throw;
-  }
-}
 
 }  // namespace unpackd::testing

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "extract/extract_job.h"
@@ -17,6 +18,7 @@ struct JobOptions {
   OnErrorPolicy on_error = OnErrorPolicy::kFail;
   bool prune = true;
   bool verify_first = false;
+  std::optional<ShardSpec> shard;
   ServerCopyOptions server_copy;
   std::string mime_types_path = "/etc/mime.types";
   ExtractionLimits limits;

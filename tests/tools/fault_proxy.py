@@ -13,6 +13,9 @@ Sits between a client and a server on loopback (e.g. s3rver) and, per request:
   * or, with --max-in-flight N, answers 503 SlowDown to a request that arrives while N
     others are being served (a server that throttles above a request rate it can take), so
     a client that adapts how many requests it sends at once sees fewer of them.
+  * or, with --serve-at-once N, serves at most N requests at once and queues the others in
+    arrival order (a server that is saturated but does not refuse): each answer's first byte
+    comes later as more requests are sent, which only a client watching latency notices.
   * or, when asked for, makes the server unreachable or loses its answers:
       blackout   - from request number --blackout-after (or --blackout-at seconds after the
                    start) for --blackout-seconds, every connection is reset: the open ones at
@@ -196,8 +199,10 @@ class Proxy:
                       "resets_injected": 0, "stalls_injected": 0, "bytes_up": 0,
                       "bytes_down": 0, "upstream_connections": 0, "client_connections": 0,
                       "blackout_resets": 0, "lost_replies": 0, "throttled": 0,
-                      "max_in_flight_seen": 0}
+                      "max_in_flight_seen": 0, "queued": 0}
         self.in_flight = 0  # requests being served now (their heads read, not yet answered)
+        # Bounds the requests served at once (--serve-at-once); None: no bound.
+        self.serving = asyncio.Semaphore(args.serve_at_once) if args.serve_at_once > 0 else None
         self.log = open(args.log_file, "a", buffering=1) if args.log_file else None
         self.started = time.monotonic()
         self.client_writers = set()  # open client connections, reset when a blackout starts
@@ -264,7 +269,7 @@ class Proxy:
                 head = await read_head(creader)
                 if head is None:
                     return
-                if not await self.handle_request(head, creader, cwriter, upstream_box):
+                if not await self.serve_in_turn(head, creader, cwriter, upstream_box):
                     return
         except (HttpError, ConnectionError, asyncio.IncompleteReadError, ValueError):
             return
@@ -274,6 +279,15 @@ class Proxy:
                 upstream_box[0][1].close()
             if not cwriter.transport.is_closing():
                 cwriter.close()
+
+    async def serve_in_turn(self, head, creader, cwriter, upstream_box):
+        """handle_request, after waiting for a turn when --serve-at-once bounds them."""
+        if self.serving is None:
+            return await self.handle_request(head, creader, cwriter, upstream_box)
+        if self.serving.locked():
+            self.stats["queued"] += 1
+        async with self.serving:
+            return await self.handle_request(head, creader, cwriter, upstream_box)
 
     async def handle_request(self, head, creader, cwriter, upstream_box):
         """Serves one request; returns False when the client connection must be closed."""
@@ -497,6 +511,9 @@ def parse_args(argv):
     p.add_argument("--max-in-flight", type=int, default=0,
                    help="answer 503 SlowDown to a request arriving while this many others are "
                         "being served (0: never)")
+    p.add_argument("--serve-at-once", type=int, default=0,
+                   help="serve at most this many requests at once, queueing the others "
+                        "(0: no bound)")
     p.add_argument("--reset-rate", type=float, default=0.0, help="fraction reset (TCP RST)")
     p.add_argument("--reset-point", choices=["request", "response", "random"],
                    default="random", help="reset before forwarding, mid-response, or either")

@@ -225,18 +225,16 @@ class FaultTest(ProxyTestBase):
         self.assertIn(503, first)
         self.assertIn(200, first)
 
-    def test_max_in_flight_throttles_only_requests_beyond_it(self):
-        # Six requests at once, each held 300 ms by the delay: two are served, four arrive
-        # while two are being served and get 503 SlowDown; one at a time, none is throttled.
-        self.start_proxy("--delay-ms", "300", "--max-in-flight", "2")
-        statuses = []
+    def six_gets_at_once(self):
+        """GET /obj/10 from six threads at once; their (status, body, seconds) in answer order."""
+        results = []
 
         def one():
             c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+            started = time.monotonic()
             c.request("GET", "/obj/10")
             r = c.getresponse()
-            body = r.read()
-            statuses.append((r.status, body))
+            results.append((r.status, r.read(), time.monotonic() - started))
             c.close()
 
         threads = [threading.Thread(target=one) for _ in range(6)]
@@ -244,8 +242,21 @@ class FaultTest(ProxyTestBase):
             t.start()
         for t in threads:
             t.join()
-        self.assertEqual(sorted(s for s, _ in statuses), [200, 200, 503, 503, 503, 503])
-        for status, body in statuses:
+        return results
+
+    def stop_and_read_stats(self):
+        self.proc.terminate()
+        self.proc.wait(10)
+        with open(self.stats_path) as f:
+            return json.load(f)
+
+    def test_max_in_flight_throttles_only_requests_beyond_it(self):
+        # Six requests at once, each held 300 ms by the delay: two are served, four arrive
+        # while two are being served and get 503 SlowDown; one at a time, none is throttled.
+        self.start_proxy("--delay-ms", "300", "--max-in-flight", "2")
+        results = self.six_gets_at_once()
+        self.assertEqual(sorted(s for s, _, _ in results), [200, 200, 503, 503, 503, 503])
+        for status, body, _ in results:
             if status == 503:
                 self.assertIn(b"<Code>SlowDown</Code>", body)
         c = self.conn()
@@ -253,13 +264,25 @@ class FaultTest(ProxyTestBase):
             c.request("GET", "/obj/10")
             r = c.getresponse()
             self.assertEqual((r.status, r.read()), (200, pattern(10)))
-        self.proc.terminate()
-        self.proc.wait(10)
-        with open(self.stats_path) as f:
-            stats = json.load(f)
+        stats = self.stop_and_read_stats()
         self.assertEqual(stats["throttled"], 4)
         self.assertEqual(stats["errors_injected"], 0)
         self.assertEqual(stats["max_in_flight_seen"], 6)
+
+    def test_serve_at_once_queues_requests_beyond_it(self):
+        # Six requests at once, each held 300 ms by the delay, two served at a time: all are
+        # answered, in three turns, so the last answers come about 900 ms after the first ask.
+        self.start_proxy("--delay-ms", "300", "--serve-at-once", "2")
+        results = self.six_gets_at_once()
+        self.assertEqual([s for s, _, _ in results], [200] * 6)
+        self.assertTrue(all(body == pattern(10) for _, body, _ in results))
+        waits = sorted(w for _, _, w in results)
+        self.assertLess(waits[1], 0.6)
+        self.assertGreater(waits[5], 0.85)
+        stats = self.stop_and_read_stats()
+        self.assertEqual(stats["queued"], 4)
+        self.assertEqual(stats["throttled"], 0)
+        self.assertEqual(stats["max_in_flight_seen"], 2)
 
 
 class OutageTest(ProxyTestBase):

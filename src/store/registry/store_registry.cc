@@ -65,6 +65,7 @@ s3::ThrottleTotals StoreRegistry::throttle_totals() {
     if (s3 == nullptr) continue;
     const s3::ThrottleTotals one = s3->throttle_totals();
     sum.throttled += one.throttled;
+    sum.latency_cuts += one.latency_cuts;
     if (one.concurrency_start == 0) continue;
     if (sum.concurrency_start == 0 || one.concurrency_min < sum.concurrency_min) {
       sum.concurrency_start = one.concurrency_start;

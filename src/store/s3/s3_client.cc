@@ -158,6 +158,20 @@ aws::AwsCredentials S3Client::CurrentCredentials() {
   return *credentials;
 }
 
+namespace {
+
+// A request body up to this size takes a negligible share of the wait for the answer.
+constexpr size_t kSmallRequestBody = 64 * 1024;
+
+// The wait for the answer's first byte when it measures the server's queue, for the adaptive
+// concurrency limit; nullopt when the request's own size or work makes up the wait.
+std::optional<double> QueueSignal(const S3Call& call, const net::HttpResponse& response) {
+  if (call.answer_waits_on_server_work || call.body.size() > kSmallRequestBody) return std::nullopt;
+  return std::chrono::duration<double>(response.first_byte_wait).count();
+}
+
+}  // namespace
+
 net::HttpResponse S3Client::Execute(const S3Call& call) {
   const S3Target target = addressing_.For(call.bucket, call.key, call.query);
   std::string payload_hash = "UNSIGNED-PAYLOAD";
@@ -198,7 +212,7 @@ net::HttpResponse S3Client::Execute(const S3Call& call) {
       net::HttpResponse response = http_.Perform(request);
       if (response.status >= 200 && response.status < 300) {
         if (!call.body_may_hold_error || ParseS3ErrorDocument(response.body).code.empty()) {
-          passage.Answered();
+          passage.Answered(QueueSignal(call, response));
           return response;
         }
         response.status = 500;  // classify the embedded error like a server failure
@@ -240,7 +254,7 @@ RetryTotals S3Client::retry_totals() {
 ThrottleTotals S3Client::throttle_totals() {
   const net::EndpointGate::Totals totals = gate_.totals();
   return {totals.throttled, totals.concurrency.start, totals.concurrency.min,
-          totals.concurrency.current};
+          totals.concurrency.current, totals.concurrency.latency_cuts};
 }
 
 bool S3Client::SendsCrc32() const {
@@ -340,6 +354,7 @@ UploadedPart S3Client::UploadPartCopy(const std::string& bucket, const std::stri
   call.headers.emplace_back("x-amz-copy-source-range",
                             "bytes=" + std::to_string(first) + "-" + std::to_string(last));
   call.headers.emplace_back("x-amz-copy-source-if-match", "\"" + source_etag + "\"");
+  call.answer_waits_on_server_work = true;
   // The copy runs while the connection is open; its answer can be a 200 with <Error> inside.
   call.body_may_hold_error = true;
   net::HttpResponse response = Execute(call);
@@ -392,6 +407,7 @@ PutResult S3Client::CompleteMultipartUpload(const std::string& bucket, const std
   if (if_absent) call.headers.emplace_back("If-None-Match", "*");
   call.body = bytes;
   call.body_may_hold_error = true;
+  call.answer_waits_on_server_work = true;
   net::HttpResponse response = Execute(call);
   PutResult result;
   pugi::xml_document doc;

@@ -43,6 +43,9 @@ struct S3Call {
   std::function<void(const net::HttpResponse&)> on_response_start;
   // S3 can answer 200 and still fail (CompleteMultipartUpload): inspect the body for <Error>.
   bool body_may_hold_error = false;
+  // The server's own work grows with the object (CompleteMultipartUpload, UploadPartCopy), so
+  // the wait for its answer is no measure of its queue (net/concurrency_limit.h).
+  bool answer_waits_on_server_work = false;
 };
 
 inline S3Call NewS3Call(std::string operation, std::string method, std::string bucket,

@@ -12,6 +12,8 @@ struct ThrottleTotals {
   int concurrency_start = 0;
   int concurrency_min = 0;
   int concurrency_final = 0;
+  // Cuts of the limit made because answers queued (rising latency), not for throttling.
+  uint64_t latency_cuts = 0;
 };
 
 }  // namespace unpackd::s3
