@@ -119,5 +119,4 @@ inline std::string ReadWholeObject(ObjectStore& store, const ObjectRef& ref) {
   return out;
 }
 
-
 }  // namespace unpackd::testing
