@@ -51,6 +51,9 @@ struct ExtractJob {
   // Fan-out (shard_plan.h, shard_record.h): extract only this shard of the plan's members,
   // record it, and write the manifest when every shard's record is there. ZIP only.
   std::optional<ShardSpec> shard;
+  // A whole run (no `shard`) of a ZIP whose plan exceeds these bounds writes nothing and
+  // returns ExtractResult::fan_out instead: the caller hands out that many shard jobs.
+  std::optional<ShardThresholds> fan_out;
   ArchiveOpenOptions open;
   MemoryPlan memory = MakeMemoryPlan({});
   std::string mime_types_path = "/etc/mime.types";
@@ -104,9 +107,12 @@ struct ExtractResult {
   std::vector<Finding> findings;
   double seconds = 0;
   std::optional<ShardResult> shard;  // set for a run of one shard
+  // Set (> 1) when ExtractJob::fan_out found the archive too big for one run: nothing was
+  // written, and the job is to run as this many shards.
+  uint32_t fan_out = 0;
   // Whether this run's end is the archive's: a whole run, or the shard run that committed
   // the manifest. Only such a run tells anyone (notifications).
-  bool EndsTheJob() const { return !shard || shard->committed; }
+  bool EndsTheJob() const { return fan_out == 0 && (!shard || shard->committed); }
 };
 
 // Runs `job`. Throws Error(kArchiveRefused) when the archive (or, under kFail, any member) is

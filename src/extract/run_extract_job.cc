@@ -712,6 +712,14 @@ ExtractResult RunExtractJob(const ExtractJob& job, const JobServices& services) 
                   job.archive.ToString() + ": archive refused: " + planned->RefusalSummary(),
                   "archive-refused");
     }
+    if (!opened.sequential && !job.shard && job.fan_out) {
+      const uint32_t shards = ShardCountFor(*planned, *job.fan_out);
+      if (shards > 1) {
+        result.fan_out = shards;
+        result.seconds = SecondsSince(started);
+        return result;
+      }
+    }
     if (services.progress) {
       services.progress->OnProgress(
           ProgressEvent::JobStarted(planned->members.size(), planned->total_bytes));
@@ -784,14 +792,14 @@ ExtractResult RunExtractJob(const ExtractJob& job, const JobServices& services) 
     budgeted.memory = WithMemberTable(
         job.memory, opened.reader->table_bytes() + planned->bytes() +
                         planned->members.size() * (sizeof(Outcome) + 2 * sizeof(uint32_t)));
-    // A whole run is one shard of one.
-    const ShardSpec spec = job.shard.value_or(ShardSpec{});
-    const ShardRange range =
-        SplitIntoShards(*planned, opened.reader->entries(), spec.count)[spec.index];
-    const ObjectRef record_ref{destination.bucket,
-                               ShardRecordKey(destination, archive_info.etag, spec)};
+    // A whole run is every member.
+    ShardRange range{0, static_cast<uint32_t>(planned->members.size()), planned->total_bytes};
+    ObjectRef record_ref;
     if (job.shard) {
-      result.shard = ShardResult{spec, range};
+      range =
+          SplitIntoShards(*planned, opened.reader->entries(), job.shard->count)[job.shard->index];
+      record_ref = {destination.bucket, ShardRecordKey(destination, archive_info.etag, *job.shard)};
+      result.shard = ShardResult{*job.shard, range};
       result.shard->recorded_before = ObjectExists(*services.destination_store, record_ref);
     }
     JobRun run(budgeted, services, opened, *planned, existing, upload_records_prefix);

@@ -20,7 +20,8 @@ std::string ContinuationJson(const Continuation& c) {
                                 {"size", c.size},
                                 {"started_at_ms", c.started_at_ms},
                                 {"invocation", c.invocation},
-                                {"idle_invocations", c.idle_invocations}};
+                                {"idle_invocations", c.idle_invocations},
+                                {"shard", c.shard}};
   return nlohmann::json{{kMember, inner}}.dump();
 }
 
@@ -52,6 +53,7 @@ std::optional<Continuation> ParseContinuation(std::string_view event) {
   c.invocation = static_cast<int>(std::clamp<int64_t>(number("invocation"), 1, 1'000'000));
   c.idle_invocations =
       static_cast<int>(std::clamp<int64_t>(number("idle_invocations"), 0, 1'000'000));
+  c.shard = text("shard", false);
   return c;
 }
 

@@ -23,6 +23,8 @@ struct Continuation {
   // Invocations in a row that finished no member: a member that cannot be written within one
   // invocation would otherwise be handed over forever.
   int idle_invocations = 0;
+  // A shard job's shard ("3/8", rules/job_message.h); empty for the whole archive.
+  std::string shard;
 };
 
 // The payload: {"unpackd_continuation": {...}}. Unknown fields are ignored when parsing.

@@ -6,9 +6,10 @@
 #include "extract/progress.h"
 #include "lambda/deadline_watch.h"
 #include "lambda/invocation_event.h"
-#include "lambda/notified_marker.h"
 #include "notify/deliver_now.h"
+#include "notify/notified_marker.h"
 #include "rules/event_admission.h"
+#include "rules/job_message.h"
 #include "rules/rule_match.h"
 #include "util/error.h"
 
@@ -38,33 +39,6 @@ class MembersWritten final : public ProgressSink {
  private:
   std::atomic<uint64_t> count_{0};
 };
-
-// Whether running the job again could end differently without anyone changing anything (the
-// same judgement as serve's workers: such failures are retried by AWS, and notified only when
-// final).
-bool RetryCanHelp(ErrorKind kind) {
-  switch (kind) {
-    case ErrorKind::kTransient:
-    case ErrorKind::kIo:
-    case ErrorKind::kAccessDenied:
-    case ErrorKind::kCancelled:
-      return true;
-    case ErrorKind::kUsage:
-    case ErrorKind::kArchiveRefused:
-    case ErrorKind::kNotFound:
-    case ErrorKind::kPrecondition:
-    case ErrorKind::kInternal:
-      break;
-  }
-  return false;
-}
-
-const Rule* FindRule(const ServiceConfig& config, const std::string& name) {
-  for (const Rule& rule : config.rules) {
-    if (rule.name == name) return &rule;
-  }
-  return nullptr;
-}
 
 }  // namespace
 
@@ -164,6 +138,21 @@ InvocationHandler::Outcome InvocationHandler::RunItem(const std::string& message
   EventMessage parsed;
   try {
     continuation = ParseContinuation(message);
+    if (!continuation) {
+      // A shard job a fleet published (serve's fleet mode, or a Step Functions map): it runs
+      // as the first invocation of a job.
+      if (const std::optional<JobMessage> job = ParseJobMessage(message)) {
+        continuation = Continuation{};
+        continuation->rule = job->rule;
+        continuation->bucket = job->bucket;
+        continuation->key = job->key;
+        continuation->etag = job->etag;
+        continuation->version_id = job->version_id;
+        continuation->size = job->size;
+        continuation->started_at_ms = job->started_at_ms != 0 ? job->started_at_ms : UnixMs();
+        continuation->shard = job->shard ? job->shard->ToString() : "";
+      }
+    }
     if (!continuation) parsed = ParseEventMessage(message);
   } catch (const Error& e) {
     log.Write("warn", "malformed event", {{"reason", e.what()}});
@@ -229,6 +218,7 @@ InvocationHandler::Outcome InvocationHandler::RunJob(const Job& job, Context& co
   notify::JobOutcome outcome;
   try {
     extract = MakeJobFor(*job.rule, archive, job.state.etag);
+    if (!job.state.shard.empty()) extract->shard = ParseShardSpec(job.state.shard);
     extract->memory = services_.settings->plan;
     extract->mime_types_path = services_.settings->mime_types_path;
     JobServices services;
@@ -258,7 +248,17 @@ InvocationHandler::Outcome InvocationHandler::RunJob(const Job& job, Context& co
 
   Outcome ended;
   nlohmann::json entry = where;
-  if (outcome.result) {
+  if (!job.state.shard.empty()) entry["shard"] = job.state.shard;
+  if (outcome.result && !outcome.result->EndsTheJob()) {
+    // A shard whose record is written, while other shards still run: whoever completes the
+    // set writes the manifest and tells.
+    const ExtractResult& result = *outcome.result;
+    entry.update({{"status", "shard-done"},
+                  {"members_written", result.members_written},
+                  {"records_seen", result.shard ? result.shard->records_seen : 0},
+                  {"seconds", result.seconds}});
+    log.Write("info", "shard done", entry);
+  } else if (outcome.result) {
     const ExtractResult& result = *outcome.result;
     entry.update({{"status", "done"},
                   {"manifest", result.job.manifest.key},
@@ -282,8 +282,11 @@ InvocationHandler::Outcome InvocationHandler::RunJob(const Job& job, Context& co
                   {"error_code", failure.code},
                   {"error", failure.message}});
     log.Write(refused ? "warn" : "error", refused ? "archive refused" : "job failed", entry);
-    // A failure AWS's retry may cure is told only by the retry's own end.
-    if (!RetryCanHelp(failure.kind)) Notify(job, outcome, false, context);
+    // A failure AWS's retry may cure is told only by the retry's own end; of the runs of one
+    // archive version that fail for good (duplicates, shards), the one that claims it tells.
+    if (!RetryMayCure(failure.kind) && ClaimFailure(outcome, job.state.etag)) {
+      Notify(job, outcome, false, context);
+    }
     ended = Outcome::Failed(refused ? "ArchiveRefused" : "JobFailed", failure.message);
   }
   ended.jobs.push_back(std::move(entry));
@@ -319,7 +322,7 @@ InvocationHandler::Outcome InvocationHandler::Continue(const Job& job, uint64_t 
       outcome.archive_size = next.size;
       outcome.attempts = job.state.invocation;
       outcome.started_at_ms = next.started_at_ms;
-      Notify(job, outcome, false, context);
+      if (ClaimFailure(outcome, next.etag)) Notify(job, outcome, false, context);
     } catch (const Error& e) {
       log.Write("error", "could not notify a job's failure", {{"error", e.what()}});
     }
@@ -342,6 +345,17 @@ InvocationHandler::Outcome InvocationHandler::Continue(const Job& job, uint64_t 
   return outcome;
 }
 
+bool InvocationHandler::ClaimFailure(const notify::JobOutcome& outcome, const std::string& etag) {
+  try {
+    return notify::ClaimFailureNotice(*services_.store, outcome.identity.manifest, etag,
+                                      outcome.failure ? outcome.failure->message : "");
+  } catch (const Error& e) {
+    services_.log->Write("warn", "could not write the failure claim; notifying anyway",
+                         {{"error", e.what()}});
+    return true;
+  }
+}
+
 bool InvocationHandler::Notify(const Job& job, const notify::JobOutcome& outcome,
                                bool already_complete, Context& context) {
   if (job.rule->notify.empty()) return true;
@@ -351,7 +365,8 @@ bool InvocationHandler::Notify(const Job& job, const notify::JobOutcome& outcome
       outcome.result ? outcome.result->job.manifest : outcome.identity.manifest;
   if (outcome.result) {
     try {
-      if (already_complete && AlreadyNotified(*services_.store, manifest, notification.event_id)) {
+      if (already_complete &&
+          notify::AlreadyNotified(*services_.store, manifest, notification.event_id)) {
         return true;  // a duplicate event for an archive whose notification went out
       }
     } catch (const Error& e) {
@@ -359,27 +374,25 @@ bool InvocationHandler::Notify(const Job& job, const notify::JobOutcome& outcome
                 {{"error", e.what()}});
     }
   }
-  bool all = true;
-  for (const std::string& name : job.rule->notify) {
-    const auto target = services_.targets->find(name);
-    if (target == services_.targets->end()) {
-      all = false;  // configuration validation names every target; a bug if reached
-      continue;
-    }
-    const notify::DeliveryResult result =
-        notify::DeliverWithRetries(*target->second, notification, context.notify_deadline, nullptr);
-    const bool delivered = result.status == notify::DeliveryResult::Status::kDelivered;
-    all = all && delivered;
-    log.Write(delivered ? "info" : "error",
-              delivered ? "notification delivered" : "notification not delivered",
-              {{"target", name},
-               {"event_id", notification.event_id},
-               {"status", notify::DeliveryStatusName(result.status)},
-               {"detail", result.detail}});
-  }
+  const bool all = notify::DeliverToEach(
+      job.rule->notify,
+      [this](const std::string& name) -> notify::NotificationTarget* {
+        const auto target = services_.targets->find(name);
+        return target == services_.targets->end() ? nullptr : target->second.get();
+      },
+      notification, context.notify_deadline, nullptr,
+      [&](const std::string& name, const notify::DeliveryResult& result) {
+        const bool delivered = result.status == notify::DeliveryResult::Status::kDelivered;
+        log.Write(delivered ? "info" : "error",
+                  delivered ? "notification delivered" : "notification not delivered",
+                  {{"target", name},
+                   {"event_id", notification.event_id},
+                   {"status", notify::DeliveryStatusName(result.status)},
+                   {"detail", result.detail}});
+      });
   if (all && outcome.result) {
     try {
-      RecordNotified(*services_.store, manifest, notification.event_id);
+      notify::RecordNotified(*services_.store, manifest, notification.event_id);
     } catch (const Error& e) {
       // Only a duplicate event would notify again: the receiver drops it by its event id.
       log.Write("warn", "could not write the notified marker", {{"error", e.what()}});

@@ -55,4 +55,23 @@ DeliveryResult DeliverWithRetries(NotificationTarget& target, const Notification
   }
 }
 
+bool DeliverToEach(const std::vector<std::string>& names,
+                   const std::function<NotificationTarget*(const std::string&)>& find,
+                   const Notification& n, std::chrono::steady_clock::time_point deadline,
+                   const CancellationToken* cancel,
+                   const std::function<void(const std::string&, const DeliveryResult&)>& report) {
+  bool all = true;
+  for (const std::string& name : names) {
+    NotificationTarget* target = find(name);
+    if (target == nullptr) {
+      all = false;
+      continue;
+    }
+    const DeliveryResult result = DeliverWithRetries(*target, n, deadline, cancel);
+    all = all && result.status == DeliveryResult::Status::kDelivered;
+    report(name, result);
+  }
+  return all;
+}
+
 }  // namespace unpackd::notify

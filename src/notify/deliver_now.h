@@ -4,6 +4,9 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
+#include <string>
+#include <vector>
 
 #include "notify/notification_target.h"
 #include "util/cancellation.h"
@@ -21,5 +24,16 @@ namespace unpackd::notify {
 DeliveryResult DeliverWithRetries(NotificationTarget& target, const Notification& n,
                                   std::chrono::steady_clock::time_point deadline,
                                   const CancellationToken* cancel);
+
+// Delivers `n` to every target `names` lists, one after another, each with DeliverWithRetries
+// until `deadline`. `find` gives a target by name; a name it does not know (nullptr) counts as
+// not delivered (configuration validation names every target: a bug if reached). `report`
+// hears each delivered or failed target's result, for the caller's log. Returns whether every
+// target has it.
+bool DeliverToEach(const std::vector<std::string>& names,
+                   const std::function<NotificationTarget*(const std::string&)>& find,
+                   const Notification& n, std::chrono::steady_clock::time_point deadline,
+                   const CancellationToken* cancel,
+                   const std::function<void(const std::string&, const DeliveryResult&)>& report);
 
 }  // namespace unpackd::notify

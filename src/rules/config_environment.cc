@@ -127,6 +127,14 @@ void ApplyEnvironment(const EnvLookup& env, LoadedConfig& loaded) {
       },
       "a size such as 1GiB");
   OverrideString(env, "UNPACKD_STORE_ENDPOINT", config.store_endpoint);
+  Override(env, "UNPACKD_FLEET", config.fleet.enabled, ParseBool, "true or false");
+  Override(
+      env, "UNPACKD_FLEET_MAX_SHARD_BYTES", config.fleet.max_shard_bytes,
+      [](const std::string& text) { return ParseByteSize(text); }, "a size such as 4GiB");
+  Override(env, "UNPACKD_FLEET_MAX_SHARD_MEMBERS", config.fleet.max_shard_members,
+           ParsePositiveInteger, "an integer above 0");
+  Override(env, "UNPACKD_FLEET_MAX_ATTEMPTS", config.fleet.max_attempts, IntegerIn<int>(1, 1000),
+           "an integer from 1 to 1000");
 
   std::string watch_root = config.watch_root.value_or("");
   OverrideString(env, "UNPACKD_WATCH_ROOT", watch_root);

@@ -293,10 +293,28 @@ class TomlReader {
     }
   }
 
+  void ReadFleet(const toml::table& table, ServiceConfig& config) const {
+    CheckKeys(table, {"enabled", "max_shard_bytes", "max_shard_members", "max_attempts"}, "fleet.");
+    FleetConfig& fleet = config.fleet;
+    if (const toml::node* v = table.get("enabled")) fleet.enabled = Bool(*v, "fleet.enabled");
+    if (const toml::node* v = table.get("max_shard_bytes")) {
+      const std::optional<uint64_t> bytes = ParseByteSize(String(*v, "fleet.max_shard_bytes"));
+      if (!bytes) Fail(*v, "fleet.max_shard_bytes must be a size such as \"4GiB\"");
+      fleet.max_shard_bytes = *bytes;
+    }
+    if (const toml::node* v = table.get("max_shard_members")) {
+      fleet.max_shard_members = PositiveInteger(*v, "fleet.max_shard_members");
+    }
+    if (const toml::node* v = table.get("max_attempts")) {
+      fleet.max_attempts =
+          static_cast<int>(std::min<uint64_t>(PositiveInteger(*v, "fleet.max_attempts"), 1000));
+    }
+  }
+
   LoadedConfig Read(const toml::table& root) const {
     CheckKeys(root,
               {"state_dir", "workers", "memory", "store_endpoint", "sources", "rules", "targets",
-               "notifications"},
+               "notifications", "fleet"},
               "");
     LoadedConfig out;
     ServiceConfig& config = out.config;
@@ -315,6 +333,7 @@ class TomlReader {
     if (const toml::node* v = root.get("notifications")) {
       ReadNotifications(Table(*v, "notifications"), config);
     }
+    if (const toml::node* v = root.get("fleet")) ReadFleet(Table(*v, "fleet"), config);
     if (const toml::node* v = root.get("rules")) {
       if (!v->is_array()) Fail(*v, "rules must be an array of tables ([[rules]])");
       const toml::array& rules = *v->as_array();

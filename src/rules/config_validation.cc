@@ -115,6 +115,13 @@ void ValidateConfig(const LoadedConfig& loaded) {
     }
   }
   for (size_t i = 0; i < rules.size(); ++i) CheckLoop(loaded, i);
+  const ServiceConfig& config = loaded.config;
+  if (config.fleet.enabled && !config.sqs && !config.amqp) {
+    // The queue is what the workers share: without one, fleet mode would be a lone service
+    // that keeps no job store.
+    ThrowBadConfig("fleet.enabled",
+                   "fleet mode needs a queue to share: [sources.sqs] or [sources.amqp]");
+  }
   for (const auto& [name, target] : loaded.config.targets) ValidateTargetName(name);
   for (size_t i = 0; i < rules.size(); ++i) {
     for (const std::string& target : rules[i].notify) {

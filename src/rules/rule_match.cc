@@ -81,4 +81,11 @@ const char* MatchOutcomeName(MatchOutcome outcome) {
   return "unknown";
 }
 
+const Rule* FindRule(const ServiceConfig& config, const std::string& name) {
+  for (const Rule& rule : config.rules) {
+    if (rule.name == name) return &rule;
+  }
+  return nullptr;
+}
+
 }  // namespace unpackd

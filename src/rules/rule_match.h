@@ -39,6 +39,10 @@ RuleMatch MatchEvent(const ServiceConfig& config, const ObjectEvent& event);
 // empty: whatever version is there when the job opens it).
 ExtractJob MakeJobFor(const Rule& rule, const ObjectRef& archive, const std::string& etag);
 
+// The rule named `name`, or nullptr when the configuration has none (a job recorded or queued
+// under a rule since removed).
+const Rule* FindRule(const ServiceConfig& config, const std::string& name);
+
 // "matched", "not-created", "no-rule", "own-output": for logs and the dropped-events metric.
 const char* MatchOutcomeName(MatchOutcome outcome);
 

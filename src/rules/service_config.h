@@ -74,6 +74,23 @@ struct AmqpSourceConfig {
   uint16_t heartbeat_seconds = 60;  // 0: no heartbeats
 };
 
+// Fleet mode (docs/scaling.md): many `serve` processes on any hosts consume one queue (the
+// SQS or AMQP source) as competing consumers and share nothing else but the object store. A
+// queue message is then settled only when its job has ended (not when it is recorded in the
+// local job store), notifications go out before that, and an archive above the shard bounds is
+// handed out as shard jobs on the same queue.
+struct FleetConfig {
+  bool enabled = false;
+  // Fan out an archive whose plan holds more than either (0: no bound), into as many shards as
+  // keep each within both.
+  uint64_t max_shard_bytes = uint64_t{4} << 30;
+  uint64_t max_shard_members = 20'000;
+  // Runs of one job or shard (each retry is a new message) before it fails for good.
+  int max_attempts = 5;
+
+  bool operator==(const FleetConfig&) const = default;
+};
+
 struct ServiceConfig {
   std::vector<Rule> rules;
   std::string state_dir = "./unpackd-state";  // the job store (SQLite) lives here
@@ -84,6 +101,7 @@ struct ServiceConfig {
   std::optional<HttpSourceConfig> http;
   std::optional<SqsSourceConfig> sqs;
   std::optional<AmqpSourceConfig> amqp;
+  FleetConfig fleet;
   std::string store_endpoint;  // S3 endpoint for s3:// sources (empty: AWS)
   // Where notifications go ([targets.<name>]; docs/notifications.md), by the names rules use.
   // Secrets are named here (an environment variable or a file), not held.

@@ -17,6 +17,9 @@ constexpr std::chrono::milliseconds kMaxRetry{10000};
 // Before a delivery that could not be recorded is requeued: the broker hands it straight
 // back, so without a pause an unavailable job store or S3 would be a busy loop.
 constexpr std::chrono::milliseconds kRequeueDelay{1000};
+// How long the broker may take to confirm a published message (a persistent message is on its
+// disk by then).
+constexpr std::chrono::milliseconds kConfirmTimeout{30000};
 
 amqp::AmqpEndpoint ParseEndpoint(const AmqpSourceConfig& config) {
   if (config.queue.empty()) {
@@ -35,9 +38,23 @@ AmqpSource::AmqpSource(const AmqpSourceConfig& config, EventIntake& intake, Serv
                        ServiceLog& log)
     : config_(config),
       endpoint_(ParseEndpoint(config)),
-      intake_(intake),
+      intake_(&intake),
       metrics_(metrics),
       log_(log) {}
+
+AmqpSource::AmqpSource(const AmqpSourceConfig& config, FleetRunner& fleet, Executor& executor,
+                       ServiceMetrics& metrics, ServiceLog& log)
+    : config_(config),
+      endpoint_(ParseEndpoint(config)),
+      fleet_(&fleet),
+      executor_(&executor),
+      metrics_(metrics),
+      log_(log),
+      run_tasks_(std::make_unique<TaskGroup>(executor, Lane::kService)) {}
+
+AmqpSource::~AmqpSource() {
+  if (run_tasks_) run_tasks_->WaitNoThrow();
+}
 
 void AmqpSource::Stop() {
   MutexLock lock(mutex_);
@@ -72,7 +89,12 @@ std::unique_ptr<amqp::AmqpConnection> AmqpSource::Connect() {
     connection->BindQueue(config_.queue, config_.exchange, config_.binding_key);
   }
   connection->SetPrefetch(config_.prefetch);
+  if (fleet_ != nullptr) connection->EnableConfirms();
   connection->Consume(config_.queue);
+  {
+    MutexLock lock(mutex_);
+    ++connections_;
+  }
   return connection;
 }
 
@@ -92,7 +114,9 @@ void AmqpSource::Run() {
       retry = kFirstRetry;
       while (!stopping()) {
         if (auto delivery = connection->Receive(kPollInterval)) Handle(*connection, *delivery);
+        if (fleet_ != nullptr) SettleEnded(*connection);
       }
+      if (fleet_ != nullptr) DrainRuns(*connection);
     } catch (const std::exception& e) {
       // Every failure of the broker or the connection lands here: start over, later.
       const Error* error = dynamic_cast<const Error*>(&e);
@@ -107,8 +131,78 @@ void AmqpSource::Run() {
       retry = std::min(retry * 2, kMaxRetry);
     }
   }
+  // Runs that outlived their connection: nobody can settle them, the broker requeued them.
+  if (run_tasks_) run_tasks_->WaitNoThrow();
   metrics_.SetSourceConnected(kSource, false);
   log_.Write("info", "AMQP consumer stopped", {{"queue", config_.queue}});
+}
+
+void AmqpSource::StartRun(FleetRunner& fleet, const amqp::AmqpDelivery& delivery) {
+  uint64_t connection = 0;
+  {
+    MutexLock lock(mutex_);
+    connection = connections_;
+    ++runs_;
+  }
+  run_tasks_->Run([this, &fleet, connection, tag = delivery.delivery_tag, body = delivery.body] {
+    Settlement ended{connection, tag, fleet.Run(body, kSource)};
+    MutexLock lock(mutex_);
+    ended_.push_back(std::move(ended));
+    --runs_;
+    wake_.NotifyAll();
+  });
+}
+
+void AmqpSource::SettleEnded(amqp::AmqpConnection& connection) {
+  std::vector<Settlement> ended;
+  uint64_t current = 0;
+  {
+    MutexLock lock(mutex_);
+    ended.swap(ended_);
+    current = connections_;
+  }
+  for (const Settlement& settlement : ended) {
+    if (settlement.connection != current) continue;  // the broker requeued it when that closed
+    const nlohmann::json where = {{"queue", config_.queue},
+                                  {"delivery_tag", settlement.delivery_tag},
+                                  {"reason", settlement.verdict.reason}};
+    // Published and confirmed before the ack: a crash in between runs the job again (it finds
+    // its work done), never loses the messages that carry it on.
+    for (const std::string& message : settlement.verdict.publish) {
+      connection.PublishConfirmed("", config_.queue, message, kConfirmTimeout);
+      metrics_.CountDelivery(kSource, "published");
+    }
+    switch (settlement.verdict.settle) {
+      case FleetVerdict::Settle::kAck:
+        connection.Ack(settlement.delivery_tag);
+        metrics_.CountDelivery(kSource, "acked");
+        break;
+      case FleetVerdict::Settle::kReject:
+        connection.Reject(settlement.delivery_tag, /*requeue=*/false);
+        metrics_.CountDelivery(kSource, "rejected");
+        log_.Write("warn", "AMQP delivery rejected", where);
+        break;
+      case FleetVerdict::Settle::kRequeue:
+        connection.Nack(settlement.delivery_tag, /*requeue=*/true);
+        metrics_.CountDelivery(kSource, "requeued");
+        break;
+    }
+  }
+}
+
+void AmqpSource::DrainRuns(amqp::AmqpConnection& connection) {
+  for (;;) {
+    {
+      MutexLock lock(mutex_);
+      if (runs_ == 0) break;
+    }
+    if (auto delivery = connection.Receive(kPollInterval)) {
+      connection.Nack(delivery->delivery_tag, /*requeue=*/true);
+      metrics_.CountDelivery(kSource, "requeued");
+    }
+    SettleEnded(connection);
+  }
+  SettleEnded(connection);
 }
 
 void AmqpSource::Handle(amqp::AmqpConnection& connection, const amqp::AmqpDelivery& delivery) {
@@ -116,8 +210,12 @@ void AmqpSource::Handle(amqp::AmqpConnection& connection, const amqp::AmqpDelive
                                 {"routing_key", delivery.routing_key},
                                 {"delivery_tag", delivery.delivery_tag},
                                 {"redelivered", delivery.redelivered}};
+  if (fleet_ != nullptr) {
+    StartRun(*fleet_, delivery);
+    return;
+  }
   try {
-    intake_.OfferMessage(delivery.body, kSource);
+    intake_->OfferMessage(delivery.body, kSource);
   } catch (const Error& e) {
     if (e.kind() == ErrorKind::kUsage) {
       // Malformed, or naming what no store can hold: it will never succeed, so it goes to

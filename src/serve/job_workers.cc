@@ -14,31 +14,6 @@ namespace unpackd {
 
 namespace {
 
-const Rule* FindRule(const ServiceConfig& config, const std::string& name) {
-  for (const Rule& rule : config.rules) {
-    if (rule.name == name) return &rule;
-  }
-  return nullptr;
-}
-
-// Whether running the job again could end differently without anyone changing anything.
-bool RetryCanHelp(const Error& e) {
-  switch (e.kind()) {
-    case ErrorKind::kTransient:
-    case ErrorKind::kIo:
-    case ErrorKind::kAccessDenied:  // credentials rotate; a policy is fixed by a person
-    case ErrorKind::kCancelled:     // the service stopped under it
-      return true;
-    case ErrorKind::kUsage:
-    case ErrorKind::kArchiveRefused:
-    case ErrorKind::kNotFound:      // the event outlived its object
-    case ErrorKind::kPrecondition:  // replaced: the newer version's own event runs it
-    case ErrorKind::kInternal:
-      break;
-  }
-  return false;
-}
-
 // The job's end as a notification sees it; the caller sets the result or the failure.
 notify::JobOutcome OutcomeOf(const JobRecord& record, const ExtractJob& extract, int64_t started_ms,
                              double seconds) {
@@ -225,7 +200,7 @@ void JobWorkers::Run(const JobRecord& job) {
       // A job cancelled by shutdown did not fail: it resumes first thing after a restart.
       if (e.kind() == ErrorKind::kCancelled) {
         retry_at = NowMs();
-      } else if (RetryCanHelp(e)) {
+      } else if (RetryMayCure(e.kind())) {
         retry_at = NextAttemptMs(job.attempts, NowMs(), JitterFor(job));
       }
       // The store records the notifications only when the failure is final.

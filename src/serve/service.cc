@@ -3,6 +3,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <thread>
 
 #include "cloud/aws/sqs_client.h"
 #include "notify/http_delivery.h"
@@ -52,8 +53,12 @@ ExecutorShape ShapeFor(const MemoryPlan& per_job, const ServiceConfig& config) {
   const size_t amqp = config.amqp ? 1 : 0;
   // The notification dispatcher's loop.
   constexpr size_t kDispatcher = 1;
-  return {one.member_threads * config.workers, one.io_threads * config.workers,
-          config.workers + 2 + sqs + amqp + kDispatcher + kHttpConnections};
+  // Fleet mode: the queue's jobs run beside the job store's (each source's deliveries, at
+  // most `workers` at once), with the same memory plan each.
+  const size_t fleet = config.fleet.enabled ? config.workers * (sqs > 0 ? 2 : 1) : 0;
+  const size_t jobs = config.workers + fleet;
+  return {one.member_threads * jobs, one.io_threads * jobs,
+          jobs + 2 + sqs + amqp + kDispatcher + kHttpConnections};
 }
 
 // The SQS client shares the S3 store's credentials, CA bundle and patience; its region falls
@@ -143,12 +148,25 @@ Service::Service(ServiceConfig config, const ServiceEnvironment& environment)
   if (config_.watch_root) {
     watcher_ = std::make_unique<LocalWatcher>(*config_.watch_root, *intake_, log_);
   }
-  if (config_.sqs) {
+  if (config_.fleet.enabled) {
+    fleet_ = std::make_unique<FleetRunner>(
+        config_, stores_.For(StoreScheme::kS3), executor_, per_job_,
+        MakeTargets(config_, *notify_http_, environment.s3), metrics_, log_);
+  }
+  if (config_.sqs && fleet_) {
+    sqs_ = std::make_unique<SqsSource>(*config_.sqs, SqsClientFor(environment.s3), *fleet_,
+                                       config_.workers, executor_, metrics_, log_);
+  } else if (config_.sqs) {
     // Its events name S3 buckets: the intake asks the S3 store about them (StoreFor).
     sqs_ = std::make_unique<SqsSource>(*config_.sqs, SqsClientFor(environment.s3), *intake_,
                                        executor_, metrics_, log_);
   }
-  if (config_.amqp) {
+  if (config_.amqp && fleet_) {
+    AmqpSourceConfig amqp = *config_.amqp;
+    // A delivery is held while its job runs: more than the jobs that run at once would wait.
+    amqp.prefetch = static_cast<uint16_t>(std::min<size_t>(config_.workers, 65535));
+    amqp_ = std::make_unique<AmqpSource>(amqp, *fleet_, executor_, metrics_, log_);
+  } else if (config_.amqp) {
     amqp_ = std::make_unique<AmqpSource>(*config_.amqp, *intake_, metrics_, log_);
   }
   const bool events_over_http = config_.http.has_value();
@@ -194,6 +212,15 @@ void Service::Stop(std::chrono::milliseconds grace) {
   if (sqs_) sqs_->Stop();
   if (amqp_) amqp_->Stop();  // unacknowledged deliveries go back to the broker
   http_->Stop();
+  if (fleet_) {
+    // The queue's jobs run in the sources' loops: they get the same grace as the job store's,
+    // then stop at a member boundary and go back to the queue.
+    const auto deadline = std::chrono::steady_clock::now() + grace;
+    while (fleet_->running() > 0 && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    fleet_->Cancel();
+  }
   sources_.Wait();  // no source offers an event after this
   workers_->Stop(grace);
   dispatcher_->Stop();

@@ -24,6 +24,7 @@
 #include "rules/service_config.h"
 #include "serve/amqp_source.h"
 #include "serve/event_intake.h"
+#include "serve/fleet_runner.h"
 #include "serve/http_endpoint.h"
 #include "serve/job_workers.h"
 #include "serve/local_watcher.h"
@@ -87,6 +88,8 @@ class Service {
   std::unique_ptr<HttpEndpoint> http_;
   std::unique_ptr<SqsSource> sqs_;
   std::unique_ptr<AmqpSource> amqp_;
+  // Fleet mode (ServiceConfig::fleet): runs the queue sources' messages to their jobs' ends.
+  std::unique_ptr<FleetRunner> fleet_;
   // Notification targets' connections, apart from S3's (other hosts, other timeouts).
   std::unique_ptr<net::HttpClient> notify_http_;
   std::unique_ptr<NotificationDispatcher> dispatcher_;

@@ -43,13 +43,31 @@ const char* Hint(const Error& error) {
 SqsSource::SqsSource(const SqsSourceConfig& config, const aws::SqsClientConfig& client,
                      EventIntake& intake, Executor& executor, ServiceMetrics& metrics,
                      ServiceLog& log)
-    : config_(config), intake_(intake), executor_(executor), metrics_(metrics), log_(log) {
+    : SqsSource(config, client, &intake, nullptr, 0, executor, metrics, log) {}
+
+SqsSource::SqsSource(const SqsSourceConfig& config, const aws::SqsClientConfig& client,
+                     FleetRunner& fleet, size_t slots, Executor& executor, ServiceMetrics& metrics,
+                     ServiceLog& log)
+    : SqsSource(config, client, nullptr, &fleet, slots, executor, metrics, log) {}
+
+SqsSource::SqsSource(const SqsSourceConfig& config, const aws::SqsClientConfig& client,
+                     EventIntake* intake, FleetRunner* fleet, size_t slots, Executor& executor,
+                     ServiceMetrics& metrics, ServiceLog& log)
+    : config_(config),
+      intake_(intake),
+      fleet_(fleet),
+      slots_(std::max<size_t>(slots, 1)),
+      executor_(executor),
+      metrics_(metrics),
+      log_(log) {
   aws::SqsClientConfig own = client;
   own.queue_url = config_.queue_url;
   own.endpoint = config_.endpoint;
   own.region = config_.region;
+  settle_client_ = std::make_unique<aws::SqsClient>(own);
   own.cancel = &stop_;
   client_ = std::make_unique<aws::SqsClient>(own);
+  if (fleet_ != nullptr) runs_ = std::make_unique<TaskGroup>(executor_, Lane::kService);
 }
 
 SqsSource::~SqsSource() = default;
@@ -101,6 +119,12 @@ void SqsSource::Run() {
   receive.abort_on = &stop_;
   int failures = 0;
   while (!stop_.cancelled()) {
+    if (fleet_ != nullptr) {
+      const size_t free = WaitForFreeSlots();
+      if (free == 0) break;
+      receive.max_messages =
+          static_cast<int>(std::min<size_t>(static_cast<size_t>(config_.max_messages), free));
+    }
     std::vector<aws::SqsMessage> batch;
     try {
       batch = client_->ReceiveMessage(receive);
@@ -129,7 +153,13 @@ void SqsSource::Run() {
     if (batch.empty() && config_.wait_seconds == 0) Pause(std::chrono::seconds(1));
     for (const aws::SqsMessage& message : batch) Hold(message.receipt_handle);
     size_t next = 0;
-    for (; next < batch.size() && !stop_.cancelled(); ++next) Handle(batch[next]);
+    for (; next < batch.size() && !stop_.cancelled(); ++next) {
+      if (fleet_ != nullptr) {
+        StartRun(*fleet_, batch[next]);
+      } else {
+        Handle(batch[next]);
+      }
+    }
     // Stopping with messages not yet offered: another consumer (or the next start) may have
     // them now rather than after the visibility timeout.
     for (; next < batch.size(); ++next) {
@@ -138,14 +168,86 @@ void SqsSource::Run() {
       HandBack(batch[next], 0);
     }
   }
-  Stop();  // ends the heartbeat when the loop ended on its own
+  if (runs_) runs_->WaitNoThrow();  // each run settles its own message
+  Stop();                           // when the loop ended on its own
+  {
+    MutexLock lock(mutex_);
+    heartbeat_done_ = true;
+    wake_.NotifyAll();
+  }
   heartbeat.Wait();
   log_.Write("info", "SQS source stopped", {{"queue_url", config_.queue_url}});
 }
 
+size_t SqsSource::WaitForFreeSlots() {
+  MutexLock lock(mutex_);
+  while (!stopping_ && running_ >= slots_) wake_.Wait(mutex_);
+  return stopping_ ? 0 : slots_ - running_;
+}
+
+void SqsSource::StartRun(FleetRunner& fleet, const aws::SqsMessage& message) {
+  {
+    MutexLock lock(mutex_);
+    ++running_;
+  }
+  runs_->Run([this, &fleet, message] {
+    Settle(message, fleet.Run(message.body, "sqs"));
+    MutexLock lock(mutex_);
+    --running_;
+    wake_.NotifyAll();
+  });
+}
+
+void SqsSource::Settle(const aws::SqsMessage& message, const FleetVerdict& verdict) {
+  const nlohmann::json where = {{"message_id", message.message_id},
+                                {"receive_count", message.receive_count},
+                                {"reason", verdict.reason}};
+  // Sent before the delete: a crash in between runs the job again (it finds its work done),
+  // never loses the messages that carry it on.
+  try {
+    for (const std::string& body : verdict.publish) {
+      settle_client_->SendMessage(body);
+      metrics_.CountDelivery("sqs", "published");
+    }
+  } catch (const Error& e) {
+    Release(message.receipt_handle);
+    nlohmann::json fields = where;
+    fields["error"] = e.what();
+    log_.Write("warn", "could not send the jobs an SQS message leads to; it comes back later",
+               fields);
+    HandBack(message, RetryDelaySeconds(message.receive_count));
+    return;
+  }
+  Release(message.receipt_handle);
+  switch (verdict.settle) {
+    case FleetVerdict::Settle::kAck:
+      try {
+        settle_client_->DeleteMessage(message.receipt_handle);
+        metrics_.CountDelivery("sqs", "deleted");
+      } catch (const Error& e) {
+        nlohmann::json fields = where;
+        fields["error"] = e.what();
+        log_.Write(
+            "warn",
+            "could not delete a settled SQS message; it will run again and find its job done",
+            fields);
+      }
+      break;
+    case FleetVerdict::Settle::kReject:
+      metrics_.CountDelivery("sqs", "malformed");
+      log_.Write("warn", "malformed SQS message left for the queue's dead-letter queue", where);
+      break;
+    case FleetVerdict::Settle::kRequeue:
+      metrics_.CountDelivery("sqs", "retry-later");
+      HandBack(message,
+               verdict.reason == "stopping" ? 0 : RetryDelaySeconds(message.receive_count));
+      break;
+  }
+}
+
 void SqsSource::Handle(const aws::SqsMessage& message) {
   try {
-    intake_.OfferMessage(message.body, "sqs");
+    intake_->OfferMessage(message.body, "sqs");
   } catch (const std::exception& e) {
     Release(message.receipt_handle);
     const auto* error = dynamic_cast<const Error*>(&e);
@@ -186,7 +288,7 @@ void SqsSource::Handle(const aws::SqsMessage& message) {
 
 void SqsSource::HandBack(const aws::SqsMessage& message, int seconds) {
   try {
-    client_->ChangeMessageVisibility(message.receipt_handle, seconds);
+    settle_client_->ChangeMessageVisibility(message.receipt_handle, seconds);
   } catch (const Error& e) {
     log_.Write("warn",
                "could not hand an SQS message back; it comes back after its visibility "
@@ -202,7 +304,7 @@ void SqsSource::Heartbeat() {
     std::vector<std::string> due;
     {
       MutexLock lock(mutex_);
-      if (stopping_) return;
+      if (heartbeat_done_) return;
       const Clock::time_point now = Clock::now();
       std::optional<Clock::time_point> next;
       for (auto& [handle, extended] : held_) {
@@ -224,7 +326,7 @@ void SqsSource::Heartbeat() {
     }
     for (const std::string& handle : due) {
       try {
-        client_->ChangeMessageVisibility(handle, config_.visibility_timeout_seconds);
+        settle_client_->ChangeMessageVisibility(handle, config_.visibility_timeout_seconds);
       } catch (const Error& e) {
         // A message settled meanwhile (deleted, handed back) has nothing left to extend.
         if (Held(handle)) {

@@ -33,4 +33,21 @@ Error Error::WithContext(std::string_view context) const {
   return Error(kind_, message, code_);
 }
 
+bool RetryMayCure(ErrorKind kind) {
+  switch (kind) {
+    case ErrorKind::kTransient:
+    case ErrorKind::kIo:
+    case ErrorKind::kAccessDenied:  // credentials rotate; a policy is fixed by a person
+    case ErrorKind::kCancelled:
+      return true;
+    case ErrorKind::kUsage:
+    case ErrorKind::kArchiveRefused:
+    case ErrorKind::kNotFound:      // the event outlived its object
+    case ErrorKind::kPrecondition:  // replaced: the newer version's own event runs it
+    case ErrorKind::kInternal:
+      break;
+  }
+  return false;
+}
+
 }  // namespace unpackd

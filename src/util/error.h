@@ -29,6 +29,11 @@ enum class ErrorKind {
 // "usage", "archive-refused", "not-found", ...: stable names for logs and JSON.
 std::string_view ErrorKindName(ErrorKind kind);
 
+// Whether running the same work again could end differently without anyone changing anything:
+// a store outage, throttling, a lost connection, credentials that rotate, a run cancelled by a
+// stopping service. Not a refused archive, a missing or replaced object, a configuration error.
+bool RetryMayCure(ErrorKind kind);
+
 class Error : public std::runtime_error {
  public:
   Error(ErrorKind kind, const std::string& message, std::string code = {})

@@ -25,10 +25,10 @@ class TaskGroup {
 
   // Blocks until every task has finished, then rethrows the first error, if any.
   void Wait();
-
- private:
+  // The same, keeping the error (for tasks that handle their own).
   void WaitNoThrow();
 
+ private:
   Executor& executor_;
   const Lane lane_;
   Mutex mutex_;

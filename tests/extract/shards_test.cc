@@ -188,6 +188,25 @@ TEST_F(ShardedJobTest, TheLastShardToFinishWritesTheOneManifest) {
   EXPECT_EQ(again.members_written, 0u);
 }
 
+TEST_F(ShardedJobTest, AWholeRunAboveTheFanOutBoundsWritesNothingAndNamesTheShardCount) {
+  testing::JobOptions options;
+  options.fan_out = ShardThresholds{0, 15};  // 41 members
+  const ExtractResult fanned = testing::RunJob(*store_, {"bkt", "u/r.zip"}, *store_, options);
+  EXPECT_EQ(fanned.fan_out, 3u);
+  EXPECT_FALSE(fanned.EndsTheJob());
+  EXPECT_EQ(fanned.members_written, 0u);
+  EXPECT_FALSE(ManifestExists());
+  EXPECT_FALSE(std::filesystem::exists(dir_.path() / "bkt" / "u" / "r")) << "nothing written";
+
+  // Within the bounds, the same options extract the archive whole.
+  options.fan_out = ShardThresholds{0, 41};
+  const ExtractResult whole = testing::RunJob(*store_, {"bkt", "u/r.zip"}, *store_, options);
+  EXPECT_EQ(whole.fan_out, 0u);
+  EXPECT_TRUE(whole.EndsTheJob());
+  EXPECT_EQ(whole.members_written, members_.size());
+  EXPECT_TRUE(ManifestExists());
+}
+
 TEST_F(ShardedJobTest, AShardRunAgainAfterItsRecordDoesNotWriteAgain) {
   const ExtractResult first = RunShard(0, 2);
   EXPECT_GT(first.members_written, 0u);

@@ -12,7 +12,8 @@
 
 #include "extract/destination.h"
 #include "lambda/continuation.h"
-#include "lambda/notified_marker.h"
+#include "notify/notified_marker.h"
+#include "rules/job_message.h"
 #include "store/memory/memory_store.h"
 #include "support/archive_maker.h"
 #include "support/file_object.h"
@@ -272,6 +273,46 @@ TEST_F(InvocationHandlerTest, SqsBatchReportsOnlyTheBadRecord) {
   EXPECT_EQ(refused, 1);
 }
 
+// Shard jobs as a fleet publishes them (rules/job_message.h), through an SQS batch: each
+// shard is extracted, only the one that completes the set notifies, and a hostile archive's
+// shards, all refused, are told of once.
+TEST_F(InvocationHandlerTest, ShardJobsExtractTheirShareAndOnlyTheLastOneNotifies) {
+  UseTarget();
+  const std::string etag = PutArchive(kArchiveKey, Members(9));
+  auto shard_job = [&](const std::string& key, const std::string& tag, uint32_t index) {
+    JobMessage job;
+    job.rule = "default";
+    job.bucket = "bkt";
+    job.key = key;
+    job.etag = tag;
+    job.shard = ShardSpec{index, 3};
+    return job.ToJson();
+  };
+  InvocationHandler handler = Handler();
+  for (uint32_t i : {1u, 0u}) {
+    const InvocationReply reply = handler.Handle(InvocationOf(shard_job(kArchiveKey, etag, i)));
+    ASSERT_FALSE(reply.failed) << reply.body << log_text_.str();
+    EXPECT_EQ(nlohmann::json::parse(reply.body)["jobs"][0]["status"], "shard-done") << reply.body;
+    EXPECT_FALSE(Exists(kManifestKey));
+  }
+  EXPECT_TRUE(target_->delivered().empty());
+  const nlohmann::json batch = {{"Records", {SqsRecord("m-3", shard_job(kArchiveKey, etag, 2))}}};
+  const InvocationReply last = handler.Handle(InvocationOf(batch.dump()));
+  ASSERT_FALSE(last.failed) << last.body;
+  EXPECT_TRUE(nlohmann::json::parse(last.body)["batchItemFailures"].empty()) << last.body;
+  EXPECT_TRUE(Exists(kManifestKey));
+  EXPECT_TRUE(Exists("user-1/project-1/result/data/file-8.txt"));
+  ASSERT_EQ(target_->delivered().size(), 1u);
+  EXPECT_EQ(target_->delivered()[0].kind, notify::NotificationKind::kJobSucceeded);
+
+  const std::string bad = PutArchive("u/bad.zip", {{"../escape.txt", "x"}, {"ok.txt", "y"}});
+  for (uint32_t i : {0u, 1u, 2u}) {
+    EXPECT_TRUE(handler.Handle(InvocationOf(shard_job("u/bad.zip", bad, i))).failed);
+  }
+  ASSERT_EQ(target_->delivered().size(), 2u) << log_text_.str();
+  EXPECT_EQ(target_->delivered()[1].kind, notify::NotificationKind::kArchiveRefused);
+}
+
 TEST_F(InvocationHandlerTest, DeadlineHandsTheJobOverAndTheLastInvocationNotifies) {
   UseTarget();
   const std::string etag = PutArchive(kArchiveKey, Members(8));
@@ -357,10 +398,13 @@ TEST(ContinuationTest, RoundTripsAndIgnoresOtherEvents) {
   EXPECT_FALSE(ParseContinuation(R"({"Records": []})").has_value());
   EXPECT_FALSE(ParseContinuation("not json").has_value());
   EXPECT_THROW(ParseContinuation(R"({"unpackd_continuation": {"bucket": "b"}})"), Error);
+  c.shard = "2/7";
+  EXPECT_EQ(ParseContinuation(ContinuationJson(c))->shard, "2/7");
 }
 
 TEST(NotifiedMarkerTest, SitsBesideTheManifest) {
-  EXPECT_EQ(NotifiedMarkerFor({"b", "x/y/.unpackd/manifest.json"}).key, "x/y/.unpackd/notified");
+  EXPECT_EQ(notify::NotifiedMarkerFor({"b", "x/y/.unpackd/manifest.json"}).key,
+            "x/y/.unpackd/notified");
 }
 
 }  // namespace

@@ -2,8 +2,8 @@
 // issue's "a 20 GB archive completes through several invocations". Disabled by default (it
 // writes 20 GiB and takes minutes); run it by hand, with TMPDIR on a disk with 25 GiB free:
 //
-//   TMPDIR=/var/tmp build/tests/lambda_tests --gtest_also_run_disabled_tests \
-//       --gtest_filter='*TwentyGibibyte*'
+//   TMPDIR=/var/tmp build/tests/lambda_tests --gtest_also_run_disabled_tests
+//       --gtest_filter='*TwentyGibibyte*'   (one command line)
 //
 // The invocations run in process on the local store (the handler and the store are the same
 // code the function runs; the Runtime API and S3 are covered by lambda_package_test.cc). The

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "rules/config_values.h"
+#include "rules/job_message.h"
 #include "support/temp_dir.h"
 #include "util/error.h"
 
@@ -349,7 +350,9 @@ TEST_F(ServiceConfigTest, EnvironmentOverridesEveryLevel) {
   EXPECT_EQ(config.http->listen, "127.0.0.1:8650");
   EXPECT_EQ(config.http->bearer_token, "tok");
   EXPECT_EQ(config.http->hmac_secret, "hm");
-  EXPECT_EQ(config.sqs, (SqsSourceConfig{"https://q"}));  // the other fields' defaults
+  SqsSourceConfig sqs;  // the other fields' defaults
+  sqs.queue_url = "https://q";
+  EXPECT_EQ(config.sqs, sqs);
   ASSERT_TRUE(config.amqp.has_value());
   EXPECT_EQ(config.amqp->url, "amqp://h");
   EXPECT_EQ(config.amqp->queue, "qq");
@@ -479,6 +482,70 @@ TEST_F(ServiceConfigTest, TraceableDestinationsAreAccepted) {
         Refusal(std::string("[[rules]]\nname = \"r\"\ndestination = \"") + destination + "\"\n"),
         "")
         << destination;
+  }
+}
+
+TEST_F(ServiceConfigTest, FleetModeReadsItsTableAndTheEnvironment) {
+  const std::string amqp = "[sources.amqp]\nurl = \"amqp://localhost:5672/%2f\"\n";
+  EXPECT_FALSE(Load(amqp).fleet.enabled);
+  const ServiceConfig config = Load(amqp +
+                                    "[fleet]\nenabled = true\nmax_shard_bytes = \"1GiB\"\n"
+                                    "max_shard_members = 500\nmax_attempts = 3\n");
+  EXPECT_TRUE(config.fleet.enabled);
+  EXPECT_EQ(config.fleet.max_shard_bytes, uint64_t{1} << 30);
+  EXPECT_EQ(config.fleet.max_shard_members, 500u);
+  EXPECT_EQ(config.fleet.max_attempts, 3);
+  const ServiceConfig from_env = Load(amqp, {{"UNPACKD_FLEET", "true"},
+                                             {"UNPACKD_FLEET_MAX_SHARD_BYTES", "2GiB"},
+                                             {"UNPACKD_FLEET_MAX_SHARD_MEMBERS", "7"},
+                                             {"UNPACKD_FLEET_MAX_ATTEMPTS", "9"}});
+  EXPECT_TRUE(from_env.fleet.enabled);
+  EXPECT_EQ(from_env.fleet.max_shard_bytes, uint64_t{2} << 30);
+  EXPECT_EQ(from_env.fleet.max_shard_members, 7u);
+  EXPECT_EQ(from_env.fleet.max_attempts, 9);
+}
+
+TEST_F(ServiceConfigTest, FleetModeWithoutAQueueOrWithBadValuesIsRefused) {
+  EXPECT_NE(Refusal("[fleet]\nenabled = true\n").find("needs a queue to share"), std::string::npos);
+  const std::string amqp = "[sources.amqp]\nurl = \"amqp://localhost:5672/%2f\"\n";
+  EXPECT_NE(Refusal(amqp + "[fleet]\nmax_shard_bytes = \"lots\"\n").find("fleet.max_shard_bytes"),
+            std::string::npos);
+  EXPECT_NE(Refusal(amqp + "[fleet]\nshards = 3\n").find("shards"), std::string::npos);
+  EXPECT_NE(Refusal(amqp, {{"UNPACKD_FLEET_MAX_ATTEMPTS", "0"}}).find("UNPACKD_FLEET_MAX_ATTEMPTS"),
+            std::string::npos);
+}
+
+TEST(JobMessageTest, RoundTripsAShardAndRefusesABrokenOne) {
+  JobMessage job;
+  job.rule = "results";
+  job.bucket = "b";
+  job.key = "u/결과.zip";
+  job.etag = "abc-3";
+  job.size = 12345;
+  job.shard = ShardSpec{2, 5};
+  job.attempt = 3;
+  job.started_at_ms = 1700000000000;
+  const std::optional<JobMessage> parsed = ParseJobMessage(job.ToJson());
+  ASSERT_TRUE(parsed);
+  EXPECT_EQ(parsed->key, job.key);
+  EXPECT_EQ(parsed->etag, job.etag);
+  EXPECT_EQ(parsed->size, job.size);
+  EXPECT_EQ(parsed->shard, job.shard);
+  EXPECT_EQ(parsed->attempt, 3);
+  EXPECT_EQ(parsed->started_at_ms, job.started_at_ms);
+
+  EXPECT_FALSE(ParseJobMessage(R"({"Records": []})"));  // an S3 event: not ours
+  EXPECT_FALSE(ParseJobMessage("not json"));
+  for (const char* broken :
+       {R"({"unpackd_job": {"bucket": "b", "key": "k", "etag": "e"}})",
+        R"({"unpackd_job": {"rule": "r", "bucket": "b", "key": "k", "etag": "e", "shard": "5/5"}})",
+        R"({"unpackd_job": 7})"}) {
+    try {
+      ParseJobMessage(broken);
+      ADD_FAILURE() << broken;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), "malformed-event") << broken;
+    }
   }
 }
 

@@ -61,6 +61,25 @@ TEST_F(RacingCommitTest, IfAbsentRefusesASecondCommitSingleAndMultipart) {
   }
 }
 
+// Two runs recording the same outcome write the same bytes: the second must still learn that
+// the object is another writer's, not take it for its own earlier attempt whose reply was lost.
+TEST_F(RacingCommitTest, IfAbsentRefusesASecondWriterOfTheSameBytes) {
+  s3::S3Store store(Config(), executor_, budget_);
+  WriteOptions if_absent;
+  if_absent.if_absent = true;
+  for (const size_t size : {size_t{100}, size_t{11} << 20}) {  // one PUT; three parts
+    const std::string key = "same/" + std::to_string(size);
+    const std::string bytes = testing::RandomBytes(size, 3);
+    testing::Put(store, {bucket_, key}, bytes, if_absent);
+    try {
+      testing::Put(store, {bucket_, key}, bytes, if_absent);
+      ADD_FAILURE() << "a second writer of the same " << size << " bytes believed it won";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), "object-exists") << e.what();
+    }
+  }
+}
+
 TEST_F(RacingCommitTest, OfRunsRacingForOneVersionExactlyOneCommitsTheManifest) {
   testing::MemberMap members;
   for (int i = 0; i < 40; ++i) {

@@ -7,6 +7,7 @@ Usage: boto3_tool.py ENDPOINT BUCKET KEY COMMAND [ARGS]
   put TYPE [k=v].. upload stdin as KEY with Content-Type TYPE and metadata k=v
   list-uploads     print JSON [[key, upload_id], ...] of incomplete multipart uploads
   list             print JSON [key, ...] of the objects under KEY (a prefix)
+  sha256-all       print JSON {key: {size, sha256}} of every object under KEY (a prefix)
   upload FILE      upload FILE as KEY, in 5 MiB parts when it is larger (as aws s3 cp does)
   mb               create BUCKET (KEY is ignored)
   notify URL       radosgw: a topic pushing to URL (HTTP, or amqp:// with ARGS
@@ -42,6 +43,13 @@ def main():
             digest.update(chunk)
             size += len(chunk)
         print(json.dumps({"size": size, "sha256": digest.hexdigest()}))
+    elif command == "sha256-all":
+        pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=key)
+        out = {}
+        for o in (o for page in pages for o in page.get("Contents", [])):
+            data = s3.get_object(Bucket=bucket, Key=o["Key"])["Body"].read()
+            out[o["Key"]] = {"size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+        print(json.dumps(out))
     elif command == "put":
         metadata = dict(arg.split("=", 1) for arg in sys.argv[6:])
         s3.put_object(Bucket=bucket, Key=key, Body=sys.stdin.buffer.read(),

@@ -52,16 +52,20 @@ class ServeSqsTest : public ::testing::Test {
     return config;
   }
 
+  // `fleet`: a [fleet] table's body; `worker` names the process's own state folder.
   std::unique_ptr<testing::ServeProcess> StartServe(const SqsSettings& sqs,
                                                     const std::string& secret = "S3RVER",
-                                                    const std::string& retry_time = "30") {
-    const auto config = dir_.path() / "unpackd.toml";
+                                                    const std::string& retry_time = "30",
+                                                    const std::string& fleet = "",
+                                                    const std::string& worker = "") {
+    const auto config = dir_.path() / ("unpackd" + worker + ".toml");
     std::ofstream(config) << "workers = 2\nmemory = \"256MiB\"\n\n[sources.sqs]\nqueue_url = \""
                           << double_.QueueUrl("events") << "\"\nwait_seconds = " << sqs.wait_seconds
                           << "\nvisibility_timeout_seconds = " << sqs.visibility_timeout_seconds
-                          << "\n\n[[rules]]\nname = \"results\"\nbuckets = [\"incoming\"]\n";
+                          << "\n\n[[rules]]\nname = \"results\"\nbuckets = [\"incoming\"]\n"
+                          << (fleet.empty() ? "" : "\n[fleet]\n" + fleet);
     return std::make_unique<testing::ServeProcess>(
-        dir_.path() / "store", dir_.path() / "state",
+        dir_.path() / "store", dir_.path() / ("state" + worker),
         std::vector<std::string>{"--config", config.string()},
         std::vector<std::string>{"HOME=" + dir_.path().string(), "AWS_ACCESS_KEY_ID=S3RVER",
                                  "AWS_SECRET_ACCESS_KEY=" + secret, "AWS_REGION=us-east-1",
@@ -165,6 +169,34 @@ TEST_F(ServeSqsTest, DirectSnsAndEventBridgeMessagesEachBecomeOneJob) {
   EXPECT_EQ(testing::ServeMetric(serve->port(), "unpackd_events_queued_total"), 3);
   EXPECT_EQ(double_.Depth("events-dlq"), 0);
   EXPECT_EQ(serve->Terminate(), 0) << serve->log();
+}
+
+// Fleet mode on SQS: two workers share the queue and nothing else; the archive's event
+// becomes three shard jobs on the same queue (SendMessage before the event's DeleteMessage),
+// and every message ends deleted once the manifest is written.
+TEST_F(ServeSqsTest, FleetWorkersFanAnArchiveOutIntoShardMessagesAndEndWithOneManifest) {
+  testing::MemberMap members;
+  for (int i = 0; i < 30; ++i) {
+    members["m/" + std::to_string(100 + i) + ".txt"] = std::string(1000 + i, 'a' + i % 26);
+  }
+  const std::string etag = Upload("fleet/big.zip", members);
+  const std::string fleet = "enabled = true\nmax_shard_members = 10\n";
+  auto first = StartServe({}, "S3RVER", "30", fleet, "-1");
+  auto second = StartServe({}, "S3RVER", "30", fleet, "-2");
+  sender_.SendMessage(S3Event("fleet/big.zip", etag));
+  ASSERT_TRUE(
+      testing::WaitFor([&] { return Exists("fleet/big/.unpackd/manifest.json"); }, seconds(60)))
+      << first->log() << second->log();
+  for (const auto& [name, bytes] : members) EXPECT_TRUE(Exists("fleet/big/" + name)) << name;
+  // The event, then three shard jobs: all received, all deleted.
+  ASSERT_TRUE(testing::WaitFor([&] { return double_.Depth("events") == 0; }, seconds(30)))
+      << double_.Snapshot().dump();
+  EXPECT_EQ(Requests("SendMessage"), 1 + 3);
+  EXPECT_EQ(Requests("DeleteMessage"), 1 + 3);
+  const std::string logs = first->log() + second->log();
+  EXPECT_NE(logs.find("job fanned out into shards"), std::string::npos) << logs;
+  EXPECT_EQ(first->Terminate(), 0) << first->log();
+  EXPECT_EQ(second->Terminate(), 0) << second->log();
 }
 
 TEST_F(ServeSqsTest, MalformedMessageGoesToTheDeadLetterQueueAndServeGoesOn) {

@@ -27,6 +27,7 @@ ExtractJob MakeTestJob(const ObjectRef& archive, const JobOptions& options) {
   job.prune = options.prune;
   job.verify_first = options.verify_first;
   job.shard = options.shard;
+  job.fan_out = options.fan_out;
   job.server_copy = options.server_copy;
   job.mime_types_path = options.mime_types_path;
   job.limits = options.limits;

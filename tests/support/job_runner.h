@@ -19,6 +19,7 @@ struct JobOptions {
   bool prune = true;
   bool verify_first = false;
   std::optional<ShardSpec> shard;
+  std::optional<ShardThresholds> fan_out;
   ServerCopyOptions server_copy;
   std::string mime_types_path = "/etc/mime.types";
   ExtractionLimits limits;

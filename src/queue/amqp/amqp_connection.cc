@@ -167,6 +167,16 @@ void AmqpConnection::Consume(std::string_view queue) {
 }
 
 std::optional<AmqpDelivery> AmqpConnection::Receive(std::chrono::milliseconds timeout) {
+  if (!held_.empty()) {
+    AmqpDelivery delivery = std::move(held_.front());
+    held_.pop_front();
+    return delivery;
+  }
+  return ReadDelivery(timeout, nullptr);
+}
+
+std::optional<AmqpDelivery> AmqpConnection::ReadDelivery(std::chrono::milliseconds timeout,
+                                                         OtherFrame* other) {
   amqp_maybe_release_buffers(state_.get());
   const timeval wait = Timeval(timeout);
   amqp_envelope_t envelope{};
@@ -174,7 +184,8 @@ std::optional<AmqpDelivery> AmqpConnection::Receive(std::chrono::milliseconds ti
   if (reply.reply_type == AMQP_RESPONSE_LIBRARY_EXCEPTION) {
     if (reply.library_error == AMQP_STATUS_TIMEOUT) return std::nullopt;
     if (reply.library_error == AMQP_STATUS_UNEXPECTED_STATE) {
-      HandleOtherFrame();
+      const OtherFrame frame = HandleOtherFrame();
+      if (other != nullptr) *other = frame;
       return std::nullopt;
     }
   }
@@ -189,13 +200,13 @@ std::optional<AmqpDelivery> AmqpConnection::Receive(std::chrono::milliseconds ti
   return delivery;
 }
 
-void AmqpConnection::HandleOtherFrame() {
+AmqpConnection::OtherFrame AmqpConnection::HandleOtherFrame() {
   amqp_frame_t frame{};
   timeval none{0, 0};  // the frame is already buffered
   const int status = amqp_simple_wait_frame_noblock(state_.get(), &frame, &none);
-  if (status == AMQP_STATUS_TIMEOUT) return;
+  if (status == AMQP_STATUS_TIMEOUT) return {};
   CheckStatus(status, "receiving");
-  if (frame.frame_type != AMQP_FRAME_METHOD) return;  // e.g. the body of a returned message
+  if (frame.frame_type != AMQP_FRAME_METHOD) return {};  // e.g. the body of a returned message
   switch (frame.payload.method.id) {
     case AMQP_CHANNEL_CLOSE_METHOD: {
       const auto* close = static_cast<amqp_channel_close_t*>(frame.payload.method.decoded);
@@ -211,8 +222,16 @@ void AmqpConnection::HandleOtherFrame() {
                   "AMQP broker " + endpoint_.Describe() +
                       ": the broker cancelled the consumer (was the queue deleted?)",
                   "amqp-consumer-cancelled");
+    case AMQP_BASIC_ACK_METHOD: {
+      const auto* ack = static_cast<amqp_basic_ack_t*>(frame.payload.method.decoded);
+      return {OtherFrame::Kind::kPublishAck, ack->delivery_tag, ack->multiple != 0};
+    }
+    case AMQP_BASIC_NACK_METHOD: {
+      const auto* nack = static_cast<amqp_basic_nack_t*>(frame.payload.method.decoded);
+      return {OtherFrame::Kind::kPublishNack, nack->delivery_tag, nack->multiple != 0};
+    }
     default:
-      return;  // basic.ack of a publish, basic.return: nothing a consumer needs
+      return {};  // basic.return and the like: nothing a consumer needs
   }
 }
 
@@ -288,6 +307,43 @@ void AmqpConnection::FailClosed(uint16_t reply_code, std::string_view reply_text
               "AMQP broker " + endpoint_.Describe() + ": " + std::string(doing) + ": " +
                   std::to_string(reply_code) + " " + std::string(reply_text),
               "amqp-" + std::to_string(reply_code));
+}
+
+void AmqpConnection::EnableConfirms() {
+  amqp_confirm_select(state_.get(), kChannel);
+  CheckReply("selecting publisher confirms");
+  published_ = 0;
+}
+
+void AmqpConnection::PublishConfirmed(std::string_view exchange, std::string_view routing_key,
+                                      std::string_view body, std::chrono::milliseconds timeout) {
+  Publish(exchange, routing_key, body);
+  const uint64_t tag = ++published_;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) break;
+    OtherFrame other;
+    if (auto delivery = ReadDelivery(left, &other)) {
+      held_.push_back(std::move(*delivery));
+      continue;
+    }
+    // Tags of earlier publishes (all confirmed before they returned) are below ours.
+    const bool ours = other.delivery_tag == tag || (other.multiple && other.delivery_tag >= tag);
+    if (!ours) continue;
+    if (other.kind == OtherFrame::Kind::kPublishAck) return;
+    if (other.kind == OtherFrame::Kind::kPublishNack) {
+      throw Error(ErrorKind::kTransient,
+                  "AMQP broker " + endpoint_.Describe() + " refused a message published to " +
+                      std::string(routing_key),
+                  "amqp-publish-refused");
+    }
+  }
+  throw Error(ErrorKind::kTransient,
+              "AMQP broker " + endpoint_.Describe() + " did not confirm a message published to " +
+                  std::string(routing_key) + " within " + std::to_string(timeout.count()) + " ms",
+              "amqp-publish-unconfirmed");
 }
 
 }  // namespace unpackd::amqp

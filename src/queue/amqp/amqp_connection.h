@@ -23,6 +23,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -99,6 +100,17 @@ class AmqpConnection {
   void Publish(std::string_view exchange, std::string_view routing_key, std::string_view body,
                std::string_view content_type = "application/json");
 
+  // Puts the channel in confirm mode (confirm.select): from then on, the broker acknowledges
+  // each publish once it has taken responsibility for it (for a persistent message to a durable
+  // queue: written to disk). Needed by PublishConfirmed.
+  void EnableConfirms();
+  // Publishes like Publish and waits up to `timeout` for the broker's acknowledgement, so a
+  // caller may then ack what the message replaces. Deliveries that arrive meanwhile are kept
+  // for Receive. Throws Error(kTransient) when the broker refuses it (basic.nack) or does not
+  // answer in time, and the connection's errors.
+  void PublishConfirmed(std::string_view exchange, std::string_view routing_key,
+                        std::string_view body, std::chrono::milliseconds timeout);
+
   const AmqpEndpoint& endpoint() const { return endpoint_; }
 
  private:
@@ -115,12 +127,22 @@ class AmqpConnection {
   [[noreturn]] void Fail(int status, std::string_view doing);
   [[noreturn]] void FailClosed(uint16_t reply_code, std::string_view reply_text,
                                std::string_view doing);
-  // Reads the non-delivery frame that interrupted Receive; throws if it closes the channel.
-  void HandleOtherFrame();
+  // What a frame other than a delivery was, when it matters to a publisher.
+  struct OtherFrame {
+    enum class Kind { kNone, kPublishAck, kPublishNack } kind = Kind::kNone;
+    uint64_t delivery_tag = 0;
+    bool multiple = false;
+  };
+  // Reads the non-delivery frame that interrupted a consume; throws if it closes the channel.
+  OtherFrame HandleOtherFrame();
+  // Reads the next delivery or other frame within `timeout`.
+  std::optional<AmqpDelivery> ReadDelivery(std::chrono::milliseconds timeout, OtherFrame* other);
 
   const AmqpEndpoint endpoint_;
   std::unique_ptr<amqp_connection_state_t_, StateCloser> state_;
-  bool healthy_ = false;  // logged in, channel open, no error since: worth closing politely
+  bool healthy_ = false;    // logged in, channel open, no error since: worth closing politely
+  uint64_t published_ = 0;  // publishes since EnableConfirms: the broker's tags count them
+  std::deque<AmqpDelivery> held_;  // arrived while PublishConfirmed waited
 };
 
 }  // namespace unpackd::amqp

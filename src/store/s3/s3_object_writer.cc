@@ -1,7 +1,9 @@
 #include "store/s3/s3_object_writer.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
+#include <random>
 
 #include "store/s3/lost_reply.h"
 #include "store/upload_record.h"
@@ -9,11 +11,32 @@
 
 namespace unpackd::s3 {
 
+namespace {
+
+// A conditional write refused with 412 is accepted as this writer's own when the object found
+// is the one it was writing (an earlier attempt took effect, its reply was lost). Two writers
+// of identical bytes (two runs racing to record the same outcome) would both pass that check
+// and both believe they won; a name of this write in the object's metadata tells them apart.
+WriteOptions WithWriteId(WriteOptions options) {
+  if (!options.if_absent) return options;
+  std::random_device random;
+  std::string id;
+  for (int i = 0; i < 4; ++i) {
+    char hex[9];
+    std::snprintf(hex, sizeof hex, "%08x", static_cast<unsigned>(random()));
+    id += hex;
+  }
+  options.metadata["unpackd-write-id"] = id;
+  return options;
+}
+
+}  // namespace
+
 S3ObjectWriter::S3ObjectWriter(std::shared_ptr<S3StoreContext> context, ObjectRef ref,
                                WriteOptions options)
     : context_(std::move(context)),
       ref_(std::move(ref)),
-      options_(std::move(options)),
+      options_(WithWriteId(std::move(options))),
       plan_(context_->client.config().part_size, options_.size_hint) {}
 
 S3ObjectWriter::~S3ObjectWriter() { Abort(); }

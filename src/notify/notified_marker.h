@@ -1,0 +1,39 @@
+// The records of what was told about a job, kept in the store beside the job's manifest, for
+// the runners that have no job store of their own (Lambda, serve's fleet mode):
+//   - the notified marker (`<prefix>/.unpackd/notified`, holding the event id): when an event
+//     arrives for an archive already extracted (a duplicate delivery, a retried invocation
+//     whose notification failed), it decides whether to notify again: once in the normal
+//     case, again only when the earlier delivery did not complete;
+//   - the failure claim (`<prefix>/.unpackd/failed/<etag>`): of the runs of one archive version
+//     that fail for good (duplicates, the shards of a fanned-out archive), the one that creates
+//     it (a conditional PUT) tells of the failure; the others stay silent.
+//
+// Thread safety: as the store's.
+#pragma once
+
+#include <string>
+
+#include "store/object_store.h"
+
+namespace unpackd::notify {
+
+// The marker's place for the job whose manifest is `manifest`.
+ObjectRef NotifiedMarkerFor(const ObjectRef& manifest);
+
+// Whether the marker for `manifest` holds `event_id`. Store errors other than kNotFound
+// propagate.
+bool AlreadyNotified(ObjectStore& store, const ObjectRef& manifest, const std::string& event_id);
+
+// Writes the marker for `manifest` holding `event_id`. Throws the store's errors.
+void RecordNotified(ObjectStore& store, const ObjectRef& manifest, const std::string& event_id);
+
+// The failure claim's place for archive version `etag` of the job whose manifest is `manifest`.
+ObjectRef FailureClaimFor(const ObjectRef& manifest, const std::string& etag);
+
+// Writes the failure claim holding `reason` unless one is there; true when this call wrote it
+// (the caller then notifies). A store without conditional writes lets every caller win. Throws
+// the store's other errors.
+bool ClaimFailureNotice(ObjectStore& store, const ObjectRef& manifest, const std::string& etag,
+                        const std::string& reason);
+
+}  // namespace unpackd::notify
