@@ -96,6 +96,13 @@ int main(int argc, char** argv) {
   auto* inspect = app.add_subcommand(
       "inspect", "List members and safety findings without extracting (exit 3 if unsafe)");
   inspect->add_option("archive", archive_url, "The archive's location")->required();
+  inspect->add_flag("--shards", options.shards,
+                    "Also print how a fan-out splits the archive: the shards a fleet or a Step "
+                    "Functions map would run (docs/scaling.md)");
+  inspect->add_option("--max-shard-mib", options.max_shard_mib,
+                      "With --shards: most uncompressed MiB in a shard (default 4096)");
+  inspect->add_option("--max-shard-members", options.max_shard_members,
+                      "With --shards: most members in a shard (default 20000)");
   inspect->footer(kExitCodeHelp);
 
   ServeOptions serve_options;

@@ -38,6 +38,10 @@ struct CliOptions {
   std::string name_encoding;
   bool json = false;
   bool no_progress = false;
+  // inspect --shards: the fan-out's split, with serve's [fleet] defaults as bounds.
+  bool shards = false;
+  uint64_t max_shard_mib = 4096;
+  uint64_t max_shard_members = 20000;
   ExtractionLimits limits;
 
   std::filesystem::path LocalRoot() const;

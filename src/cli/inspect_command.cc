@@ -6,6 +6,7 @@
 #include "cli/exit_codes.h"
 #include "cli/printable.h"
 #include "extract/inspection.h"
+#include "extract/shard_plan.h"
 #include "util/error.h"
 
 namespace unpackd {
@@ -51,6 +52,18 @@ int RunInspect(const std::string& archive_url, const CliOptions& given) {
   const bool refused = inspection.Refused();
   const auto& info = archive.info();
   const auto& findings_list = inspection.plan.findings;
+  // A stream has no directory to split by: one shard (extract_job.h).
+  std::vector<ShardRange> shards;
+  if (options.shards) {
+    const uint32_t count = inspection.read_whole_stream
+                               ? 1
+                               : ShardCountFor(inspection.plan, {options.max_shard_mib << 20,
+                                                                 options.max_shard_members});
+    shards = SplitIntoShards(inspection.plan, archive.entries(), count);
+  }
+  const auto shard_name = [&](size_t i) {
+    return ShardSpec{static_cast<uint32_t>(i), static_cast<uint32_t>(shards.size())}.ToString();
+  };
 
   if (options.json) {
     nlohmann::json members = nlohmann::json::array();
@@ -85,6 +98,14 @@ int RunInspect(const std::string& archive_url, const CliOptions& given) {
                           {"total_bytes", inspection.plan.total_bytes},
                           {"findings", findings},
                           {"safe", !refused}};
+    if (options.shards) {
+      out["shards"] = nlohmann::json::array();
+      for (size_t i = 0; i < shards.size(); ++i) {
+        out["shards"].push_back({{"shard", shard_name(i)},
+                                 {"members", {shards[i].begin, shards[i].end}},
+                                 {"bytes", shards[i].bytes}});
+      }
+    }
     std::cout << out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
   } else {
     std::printf("%s: %zu members, %llu bytes uncompressed%s\n",
@@ -106,6 +127,13 @@ int RunInspect(const std::string& archive_url, const CliOptions& given) {
                   Kind(e), static_cast<unsigned long long>(e.size),
                   static_cast<unsigned long long>(e.stored_size), Ratio(e).c_str(),
                   Printable(e.name_encoding).c_str(), Printable(e.name).c_str());
+    }
+    if (options.shards) {
+      std::printf("shards: %zu\n", shards.size());
+      for (size_t i = 0; i < shards.size(); ++i) {
+        std::printf("shard %s: members %u-%u, %llu bytes\n", shard_name(i).c_str(), shards[i].begin,
+                    shards[i].end, static_cast<unsigned long long>(shards[i].bytes));
+      }
     }
     if (findings_list.empty()) std::printf("findings: none\n");
     for (const auto& f : findings_list) {

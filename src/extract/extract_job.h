@@ -51,9 +51,20 @@ struct ExtractJob {
   // Fan-out (shard_plan.h, shard_record.h): extract only this shard of the plan's members,
   // record it, and write the manifest when every shard's record is there. ZIP only.
   std::optional<ShardSpec> shard;
+  // Which barrier ends a sharded run. The store's by default: the shard whose record completes
+  // the set commits. An engine that knows when every shard has ended (a Step Functions map)
+  // runs its shards with kRecordOnly and then one run with kCommitOnly, which writes nothing
+  // but the manifest and fails with Error(kTransient, "shards-pending") while a shard's
+  // record is missing (one that ran out of time is still running elsewhere).
+  enum class ShardEnd { kCommitIfLast, kRecordOnly, kCommitOnly };
+  ShardEnd shard_end = ShardEnd::kCommitIfLast;
   // A whole run (no `shard`) of a ZIP whose plan exceeds these bounds writes nothing and
   // returns ExtractResult::fan_out instead: the caller hands out that many shard jobs.
   std::optional<ShardThresholds> fan_out;
+  // With `fan_out`: plan and stop, whatever the size; ExtractResult::fan_out is then the
+  // number of shards (1 for an archive within the bounds, and for a stream, which has no
+  // directory to split). A hostile archive is still refused.
+  bool plan_only = false;
   ArchiveOpenOptions open;
   MemoryPlan memory = MakeMemoryPlan({});
   std::string mime_types_path = "/etc/mime.types";

@@ -605,6 +605,14 @@ ShardRecord RecordShard(const ExtractJob& job, const JobServices& services, Extr
   return record;
 }
 
+Error ShardsPending(const ExtractJob& job, uint32_t recorded, uint32_t count) {
+  return Error(ErrorKind::kTransient,
+               job.archive.ToString() + ": not every shard has ended (" + std::to_string(recorded) +
+                   " of " + std::to_string(count) +
+                   " shard records are there); commit again once they have",
+               "shards-pending");
+}
+
 // The barrier of a fanned-out archive (shard_record.h): when every shard's record is there,
 // writes the manifest from them (conditionally: of the workers that see them all, one
 // commits) and prunes as a whole run does; else leaves it to the shard still running.
@@ -697,6 +705,17 @@ ExtractResult RunExtractJob(const ExtractJob& job, const JobServices& services) 
     return result;
   }
 
+  if (job.plan_only && job.fan_out && opened.sequential) {
+    result.fan_out = 1;
+    result.seconds = SecondsSince(started);
+    return result;
+  }
+  const bool commit_only = job.shard && job.shard_end == ExtractJob::ShardEnd::kCommitOnly;
+  if (commit_only && opened.sequential) {
+    // A stream is never split: its one run commits, and has not yet.
+    throw ShardsPending(job, 0, 1);
+  }
+
   const ContentTypeMap types(job.mime_types_path);
   // A directory (ZIP), or the listing pass a stream makes under --verify-first: either way the
   // whole plan is known, and a refusal here has written nothing.
@@ -714,7 +733,7 @@ ExtractResult RunExtractJob(const ExtractJob& job, const JobServices& services) 
     }
     if (!opened.sequential && !job.shard && job.fan_out) {
       const uint32_t shards = ShardCountFor(*planned, *job.fan_out);
-      if (shards > 1) {
+      if (shards > 1 || job.plan_only) {
         result.fan_out = shards;
         result.seconds = SecondsSince(started);
         return result;
@@ -742,8 +761,11 @@ ExtractResult RunExtractJob(const ExtractJob& job, const JobServices& services) 
   const std::string upload_records_prefix = job.shard
                                                 ? ShardUploadRecordsPrefix(destination, *job.shard)
                                                 : destination.UploadRecordsPrefix();
+  // A commit writes no member, and the shards' uploads may still be running.
   const CleanupReport orphans =
-      AbortRecordedUploads(*services.destination_store, destination, upload_records_prefix);
+      commit_only
+          ? CleanupReport{}
+          : AbortRecordedUploads(*services.destination_store, destination, upload_records_prefix);
   if (orphans.failed > 0) {
     // The run itself can still succeed; the records stay, so the next run tries again.
     result.findings.push_back(Finding{
@@ -804,7 +826,7 @@ ExtractResult RunExtractJob(const ExtractJob& job, const JobServices& services) 
     }
     JobRun run(budgeted, services, opened, *planned, existing, upload_records_prefix);
     try {
-      if (!result.shard || !result.shard->recorded_before) {
+      if (!result.shard || (!result.shard->recorded_before && !commit_only)) {
         const std::vector<uint32_t> to_write = run.KeepUnchanged(range.begin, range.end);
         run.Run(ShapeReads(*planned, *opened.reader, budgeted.memory, to_write));
       }
@@ -821,13 +843,18 @@ ExtractResult RunExtractJob(const ExtractJob& job, const JobServices& services) 
       FinishJob(job, services, result, archive_info, *planned, opened.reader->entries(),
                 run.TakeOutcomes(), existing);
     } else {
-      if (!result.shard->recorded_before) {
+      if (!result.shard->recorded_before && !commit_only) {
         WriteShardRecord(*services.destination_store, record_ref,
                          RecordShard(job, services, result, archive_info.etag, *planned,
                                      opened.reader->entries(), run.TakeOutcomes(), *result.shard));
       }
-      CommitIfEveryShardIsDone(job, services, result, archive_info, *planned,
-                               opened.reader->entries(), existing);
+      if (job.shard_end != ExtractJob::ShardEnd::kRecordOnly) {
+        CommitIfEveryShardIsDone(job, services, result, archive_info, *planned,
+                                 opened.reader->entries(), existing);
+      }
+      if (commit_only && result.shard->records_seen < job.shard->count) {
+        throw ShardsPending(job, result.shard->records_seen, job.shard->count);
+      }
     }
   }
   result.seconds = SecondsSince(started);

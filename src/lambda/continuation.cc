@@ -21,7 +21,8 @@ std::string ContinuationJson(const Continuation& c) {
                                 {"started_at_ms", c.started_at_ms},
                                 {"invocation", c.invocation},
                                 {"idle_invocations", c.idle_invocations},
-                                {"shard", c.shard}};
+                                {"shard", c.shard},
+                                {"defer_commit", c.defer_commit}};
   return nlohmann::json{{kMember, inner}}.dump();
 }
 
@@ -54,6 +55,8 @@ std::optional<Continuation> ParseContinuation(std::string_view event) {
   c.idle_invocations =
       static_cast<int>(std::clamp<int64_t>(number("idle_invocations"), 0, 1'000'000));
   c.shard = text("shard", false);
+  const auto defer = inner.find("defer_commit");
+  c.defer_commit = defer != inner.end() && defer->is_boolean() && defer->get<bool>();
   return c;
 }
 

@@ -25,6 +25,9 @@ struct Continuation {
   int idle_invocations = 0;
   // A shard job's shard ("3/8", rules/job_message.h); empty for the whole archive.
   std::string shard;
+  // A Step Functions shard records its shard and leaves the commit to the commit step
+  // (JobMessage::defer_commit); a continuation keeps it so.
+  bool defer_commit = false;
 };
 
 // The payload: {"unpackd_continuation": {...}}. Unknown fields are ignored when parsing.

@@ -38,4 +38,12 @@ InvocationEvent SplitInvocationEvent(std::string_view body) {
   return event;
 }
 
+std::optional<std::string> PlanRequestEvent(std::string_view message) {
+  const nlohmann::json doc = nlohmann::json::parse(message, nullptr, /*allow_exceptions=*/false);
+  if (!doc.is_object()) return std::nullopt;
+  const auto inner = doc.find("unpackd_plan");
+  if (inner == doc.end()) return std::nullopt;
+  return inner->dump();
+}
+
 }  // namespace unpackd::lambda

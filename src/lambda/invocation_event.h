@@ -4,6 +4,7 @@
 // fails on its own (ReportBatchItemFailures).
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,5 +27,10 @@ struct InvocationEvent {
 // with the reason. An SQS record without a messageId cannot be named in batchItemFailures; it
 // keeps an empty id and the caller fails the whole batch for it.
 InvocationEvent SplitInvocationEvent(std::string_view body);
+
+// The event inside a planning request, {"unpackd_plan": <event>} (the Step Functions
+// fan-out's first state, deploy/aws), as text for ParseEventMessage; nullopt when `message`
+// is no planning request.
+std::optional<std::string> PlanRequestEvent(std::string_view message);
 
 }  // namespace unpackd::lambda

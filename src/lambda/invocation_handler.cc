@@ -11,6 +11,7 @@
 #include "rules/event_admission.h"
 #include "rules/job_message.h"
 #include "rules/rule_match.h"
+#include "rules/service_config.h"
 #include "util/error.h"
 
 namespace unpackd::lambda {
@@ -55,6 +56,7 @@ struct InvocationHandler::Outcome {
   std::string error_type;  // when kFailed
   std::string message;     // when kFailed
   nlohmann::json jobs = nlohmann::json::array();
+  std::optional<nlohmann::json> reply;  // a planning request's answer, sent as it is
 
   static Outcome Failed(std::string type, std::string message) {
     Outcome outcome;
@@ -70,13 +72,15 @@ struct InvocationHandler::Outcome {
       message = std::move(other.message);
     }
     for (auto& job : other.jobs) jobs.push_back(std::move(job));
+    if (other.reply) reply = std::move(other.reply);
   }
 };
 
 // One archive's job as this invocation runs it.
 struct InvocationHandler::Job {
   const Rule* rule = nullptr;
-  Continuation state;  // archive, version, first start, invocations so far
+  Continuation state;        // archive, version, first start, invocations so far
+  bool commit_only = false;  // a commit step: the shards are done, write the manifest
 };
 
 InvocationHandler::InvocationHandler(const HandlerServices& services) : services_(services) {}
@@ -126,8 +130,8 @@ InvocationReply InvocationHandler::Handle(const Invocation& invocation) {
   if (outcome.status == Outcome::Status::kFailed) {
     return {true, outcome.message, outcome.error_type};
   }
-  reply.body = nlohmann::json{{"jobs", outcome.jobs}}.dump(
-      -1, ' ', false, nlohmann::json::error_handler_t::replace);
+  reply.body = outcome.reply.value_or(nlohmann::json{{"jobs", outcome.jobs}})
+                   .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   return reply;
 }
 
@@ -135,13 +139,16 @@ InvocationHandler::Outcome InvocationHandler::RunItem(const std::string& message
                                                       Context& context) {
   LambdaLog& log = *services_.log;
   std::optional<Continuation> continuation;
+  std::optional<JobMessage> job_message;
+  std::optional<std::string> plan_request;
   EventMessage parsed;
   try {
     continuation = ParseContinuation(message);
     if (!continuation) {
       // A shard job a fleet published (serve's fleet mode, or a Step Functions map): it runs
       // as the first invocation of a job.
-      if (const std::optional<JobMessage> job = ParseJobMessage(message)) {
+      job_message = ParseJobMessage(message);
+      if (const std::optional<JobMessage>& job = job_message) {
         continuation = Continuation{};
         continuation->rule = job->rule;
         continuation->bucket = job->bucket;
@@ -151,9 +158,13 @@ InvocationHandler::Outcome InvocationHandler::RunItem(const std::string& message
         continuation->size = job->size;
         continuation->started_at_ms = job->started_at_ms != 0 ? job->started_at_ms : UnixMs();
         continuation->shard = job->shard ? job->shard->ToString() : "";
+        continuation->defer_commit = job->defer_commit;
       }
     }
-    if (!continuation) parsed = ParseEventMessage(message);
+    if (!continuation) {
+      plan_request = PlanRequestEvent(message);
+      parsed = ParseEventMessage(plan_request.value_or(message));
+    }
   } catch (const Error& e) {
     log.Write("warn", "malformed event", {{"reason", e.what()}});
     return Outcome::Failed("MalformedEvent", e.what());
@@ -166,6 +177,10 @@ InvocationHandler::Outcome InvocationHandler::RunItem(const std::string& message
       return Outcome::Failed("RuleGone", "the continuation's rule \"" + continuation->rule +
                                              "\" is no longer configured");
     }
+    if (job_message && job_message->step == JobMessage::Step::kFail) {
+      return ReportFailure(job, job_message->error, context);
+    }
+    job.commit_only = job_message && job_message->step == JobMessage::Step::kCommit;
     return RunJob(job, context);
   }
   if (parsed.test_event) log.Write("info", "s3:TestEvent ignored");
@@ -196,9 +211,114 @@ InvocationHandler::Outcome InvocationHandler::RunItem(const std::string& message
     job.state.version_id = admission.event.version_id;
     job.state.size = admission.event.size.value_or(0);
     job.state.started_at_ms = UnixMs();
+    if (plan_request) return Plan(job, context);  // the engine starts one execution per object
     outcome.Merge(RunJob(job, context));
   }
+  if (plan_request) {
+    // No rule takes the object: the execution ends here, successfully.
+    outcome.reply = nlohmann::json{{"status", "ignored"}, {"jobs", nlohmann::json::array()}};
+  }
   return outcome;
+}
+
+InvocationHandler::Outcome InvocationHandler::Plan(const Job& job, Context& context) {
+  const ObjectRef archive{job.state.bucket, job.state.key};
+  const nlohmann::json where = {
+      {"bucket", archive.bucket}, {"key", archive.key}, {"etag", job.state.etag}};
+  JobMessage message;
+  message.rule = job.state.rule;
+  message.bucket = job.state.bucket;
+  message.key = job.state.key;
+  message.etag = job.state.etag;
+  message.version_id = job.state.version_id;
+  message.size = job.state.size;
+  message.started_at_ms = job.state.started_at_ms;
+  const auto with = [&](JobMessage::Step step, std::optional<ShardSpec> shard) {
+    JobMessage m = message;
+    m.step = step;
+    m.shard = shard;
+    m.defer_commit = step == JobMessage::Step::kRun;
+    return m.ToJsonValue();
+  };
+  nlohmann::json reply = {{"jobs", nlohmann::json::array()},
+                          {"fail", with(JobMessage::Step::kFail, std::nullopt)}};
+  ExtractJob extract = MakeJobFor(*job.rule, archive, job.state.etag);
+  extract.memory = services_.settings->plan;
+  extract.fan_out = ShardThresholds{services_.config->fleet.max_shard_bytes,
+                                    services_.config->fleet.max_shard_members};
+  extract.plan_only = true;
+  JobServices services;
+  services.source_store = services_.store;
+  services.destination_store = services_.store;
+  services.executor = services_.executor;
+  services.cancel = &context.cancel;
+  ExtractResult result;
+  try {
+    result = RunExtractJob(extract, services);
+  } catch (const Error& e) {
+    if (e.kind() != ErrorKind::kArchiveRefused) {
+      services_.log->Write("error", "planning failed", {{"where", where}, {"error", e.what()}});
+      return Outcome::Failed(RetryMayCure(e.kind()) ? "JobFailed" : "PlanFailed", e.what());
+    }
+    // Refused before anything was written: told here, and the execution fails visibly.
+    notify::JobOutcome outcome;
+    outcome.job = extract;
+    outcome.identity = notify::IdentifyJob(extract, job.state.etag, job.state.version_id);
+    outcome.failure = notify::JobFailure::FromError(e);
+    outcome.archive_size = job.state.size;
+    outcome.started_at_ms = job.state.started_at_ms;
+    outcome.ended_at_ms = UnixMs();
+    services_.log->Write("warn", "archive refused", {{"where", where}, {"error", e.what()}});
+    if (ClaimFailure(outcome, job.state.etag)) Notify(job, outcome, false, context);
+    reply["status"] = "refused";
+    reply["error"] = e.what();
+    Outcome refused;
+    refused.reply = std::move(reply);
+    return refused;
+  }
+  // An archive already extracted: the commit step finds it so and tells, unless told before.
+  const uint32_t shards = result.already_complete ? 1 : std::max<uint32_t>(result.fan_out, 1);
+  reply["status"] = result.already_complete ? "complete" : "planned";
+  reply["shards"] = shards;
+  reply["commit"] = with(JobMessage::Step::kCommit, ShardSpec{0, shards});
+  if (!result.already_complete) {
+    for (uint32_t i = 0; i < shards; ++i) {
+      reply["jobs"].push_back(with(JobMessage::Step::kRun, ShardSpec{i, shards}));
+    }
+  }
+  services_.log->Write("info", "job planned",
+                       {{"where", where}, {"status", reply["status"]}, {"shards", shards}});
+  Outcome planned;
+  planned.reply = std::move(reply);
+  return planned;
+}
+
+InvocationHandler::Outcome InvocationHandler::ReportFailure(const Job& job, const std::string& why,
+                                                            Context& context) {
+  const ObjectRef archive{job.state.bucket, job.state.key};
+  const Error error(ErrorKind::kIo,
+                    archive.ToString() + ": the fan-out gave up" + (why.empty() ? "" : ": " + why),
+                    "fan-out-failed");
+  notify::JobOutcome outcome;
+  outcome.job = MakeJobFor(*job.rule, archive, job.state.etag);
+  outcome.identity = notify::IdentifyJob(outcome.job, job.state.etag, job.state.version_id);
+  outcome.failure = notify::JobFailure::FromError(error);
+  outcome.archive_size = job.state.size;
+  outcome.started_at_ms = job.state.started_at_ms;
+  outcome.ended_at_ms = UnixMs();
+  outcome.duration_seconds =
+      static_cast<double>(outcome.ended_at_ms - job.state.started_at_ms) / 1000.0;
+  nlohmann::json entry = {{"bucket", archive.bucket},
+                          {"key", archive.key},
+                          {"etag", job.state.etag},
+                          {"status", "failed"},
+                          {"error", error.what()}};
+  services_.log->Write("error", "job failed", entry);
+  // A shard that failed for good has told already, through the same claim.
+  entry["told"] = ClaimFailure(outcome, job.state.etag) && Notify(job, outcome, false, context);
+  Outcome ended;
+  ended.jobs.push_back(std::move(entry));
+  return ended;
 }
 
 InvocationHandler::Outcome InvocationHandler::RunJob(const Job& job, Context& context) {
@@ -219,6 +339,11 @@ InvocationHandler::Outcome InvocationHandler::RunJob(const Job& job, Context& co
   try {
     extract = MakeJobFor(*job.rule, archive, job.state.etag);
     if (!job.state.shard.empty()) extract->shard = ParseShardSpec(job.state.shard);
+    if (job.commit_only) {
+      extract->shard_end = ExtractJob::ShardEnd::kCommitOnly;
+    } else if (job.state.defer_commit) {
+      extract->shard_end = ExtractJob::ShardEnd::kRecordOnly;
+    }
     extract->memory = services_.settings->plan;
     extract->mime_types_path = services_.settings->mime_types_path;
     JobServices services;
@@ -274,6 +399,10 @@ InvocationHandler::Outcome InvocationHandler::RunJob(const Job& job, Context& co
                               "extracted " + archive.ToString() +
                                   ", but a notification was not delivered (see the log)");
     }
+  } else if (outcome.failure->code == "shards-pending") {
+    entry.update({{"status", "shards-pending"}, {"error", outcome.failure->message}});
+    log.Write("info", "commit waits for shards", entry);
+    ended = Outcome::Failed("ShardsPending", outcome.failure->message);
   } else {
     const notify::JobFailure& failure = *outcome.failure;
     const bool refused = failure.kind == ErrorKind::kArchiveRefused;
@@ -346,14 +475,15 @@ InvocationHandler::Outcome InvocationHandler::Continue(const Job& job, uint64_t 
 }
 
 bool InvocationHandler::ClaimFailure(const notify::JobOutcome& outcome, const std::string& etag) {
-  try {
-    return notify::ClaimFailureNotice(*services_.store, outcome.identity.manifest, etag,
-                                      outcome.failure ? outcome.failure->message : "");
-  } catch (const Error& e) {
+  std::string claim_error;
+  const bool tell =
+      notify::ShouldTellFailure(*services_.store, outcome.identity.manifest, etag,
+                                outcome.failure ? outcome.failure->message : "", claim_error);
+  if (!claim_error.empty()) {
     services_.log->Write("warn", "could not write the failure claim; notifying anyway",
-                         {{"error", e.what()}});
-    return true;
+                         {{"error", claim_error}});
   }
+  return tell;
 }
 
 bool InvocationHandler::Notify(const Job& job, const notify::JobOutcome& outcome,
@@ -382,13 +512,9 @@ bool InvocationHandler::Notify(const Job& job, const notify::JobOutcome& outcome
       },
       notification, context.notify_deadline, nullptr,
       [&](const std::string& name, const notify::DeliveryResult& result) {
-        const bool delivered = result.status == notify::DeliveryResult::Status::kDelivered;
-        log.Write(delivered ? "info" : "error",
-                  delivered ? "notification delivered" : "notification not delivered",
-                  {{"target", name},
-                   {"event_id", notification.event_id},
-                   {"status", notify::DeliveryStatusName(result.status)},
-                   {"detail", result.detail}});
+        const notify::DeliveryLogLine line =
+            notify::DescribeDelivery(name, notification.event_id, result);
+        log.Write(line.level, line.message, line.fields);
       });
   if (all && outcome.result) {
     try {

@@ -63,6 +63,9 @@ class InvocationHandler {
   Outcome RunItem(const std::string& message, Context& context);
   Outcome RunJob(const Job& job, Context& context);
   Outcome Continue(const Job& job, uint64_t members_written, Context& context);
+  // The Step Functions fan-out (deploy/aws): its planning state, and its failure state.
+  Outcome Plan(const Job& job, Context& context);
+  Outcome ReportFailure(const Job& job, const std::string& why, Context& context);
   // Whether this run is the one to tell of a final failure (notify/notified_marker.h).
   bool ClaimFailure(const notify::JobOutcome& outcome, const std::string& etag);
   // Delivers `outcome`'s notification to the rule's targets; false when one was not delivered.

@@ -74,4 +74,15 @@ bool DeliverToEach(const std::vector<std::string>& names,
   return all;
 }
 
+DeliveryLogLine DescribeDelivery(const std::string& target, const std::string& event_id,
+                                 const DeliveryResult& result) {
+  const bool delivered = result.status == DeliveryResult::Status::kDelivered;
+  return {delivered ? "info" : "error",
+          delivered ? "notification delivered" : "notification not delivered",
+          {{"target", target},
+           {"event_id", event_id},
+           {"status", DeliveryStatusName(result.status)},
+           {"detail", result.detail}}};
+}
+
 }  // namespace unpackd::notify

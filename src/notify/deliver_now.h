@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -35,5 +36,15 @@ bool DeliverToEach(const std::vector<std::string>& names,
                    const Notification& n, std::chrono::steady_clock::time_point deadline,
                    const CancellationToken* cancel,
                    const std::function<void(const std::string&, const DeliveryResult&)>& report);
+
+// The log line a runner writes for one target's result from DeliverToEach, so that every
+// runner (serve's fleet, Lambda) reports deliveries alike.
+struct DeliveryLogLine {
+  const char* level;    // "info" or "error"
+  const char* message;  // "notification delivered" or "notification not delivered"
+  nlohmann::json fields;
+};
+DeliveryLogLine DescribeDelivery(const std::string& target, const std::string& event_id,
+                                 const DeliveryResult& result);
 
 }  // namespace unpackd::notify

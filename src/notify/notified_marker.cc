@@ -49,6 +49,16 @@ bool ClaimFailureNotice(ObjectStore& store, const ObjectRef& manifest, const std
   return true;
 }
 
+bool ShouldTellFailure(ObjectStore& store, const ObjectRef& manifest, const std::string& etag,
+                       const std::string& reason, std::string& claim_error) {
+  try {
+    return ClaimFailureNotice(store, manifest, etag, reason);
+  } catch (const Error& e) {
+    claim_error = e.what();
+    return true;
+  }
+}
+
 bool AlreadyNotified(ObjectStore& store, const ObjectRef& manifest, const std::string& event_id) {
   std::unique_ptr<RandomAccessObject> marker;
   try {

@@ -36,4 +36,10 @@ ObjectRef FailureClaimFor(const ObjectRef& manifest, const std::string& etag);
 bool ClaimFailureNotice(ObjectStore& store, const ObjectRef& manifest, const std::string& etag,
                         const std::string& reason);
 
+// ClaimFailureNotice for a caller that must decide now whether to tell: true when this call
+// wrote the claim, and when the claim could not be written at all (told twice beats never
+// told), with the store's error in `claim_error` for the caller's log.
+bool ShouldTellFailure(ObjectStore& store, const ObjectRef& manifest, const std::string& etag,
+                       const std::string& reason, std::string& claim_error);
+
 }  // namespace unpackd::notify

@@ -1,6 +1,7 @@
 #include "rules/job_message.h"
 
 #include <algorithm>
+#include <array>
 #include <nlohmann/json.hpp>
 
 #include "util/error.h"
@@ -14,9 +15,19 @@ constexpr const char* kMember = "unpackd_job";
   throw Error(ErrorKind::kUsage, "a job message " + why, "malformed-event");
 }
 
+constexpr std::array<std::pair<JobMessage::Step, const char*>, 3> kSteps = {{
+    {JobMessage::Step::kRun, "run"},
+    {JobMessage::Step::kCommit, "commit"},
+    {JobMessage::Step::kFail, "fail"},
+}};
+
 }  // namespace
 
 std::string JobMessage::ToJson() const {
+  return ToJsonValue().dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+nlohmann::json JobMessage::ToJsonValue() const {
   nlohmann::json inner = {{"rule", rule},
                           {"bucket", bucket},
                           {"key", key},
@@ -26,8 +37,13 @@ std::string JobMessage::ToJson() const {
                           {"attempt", attempt},
                           {"started_at_ms", started_at_ms}};
   if (shard) inner["shard"] = shard->ToString();
-  return nlohmann::json{{kMember, inner}}.dump(-1, ' ', false,
-                                               nlohmann::json::error_handler_t::replace);
+  if (step != Step::kRun) {
+    for (const auto& [value, name] : kSteps) {
+      if (value == step) inner["step"] = name;
+    }
+  }
+  if (defer_commit) inner["defer_commit"] = true;
+  return nlohmann::json{{kMember, inner}};
 }
 
 std::optional<JobMessage> ParseJobMessage(std::string_view body) {
@@ -61,6 +77,23 @@ std::optional<JobMessage> ParseJobMessage(std::string_view body) {
     } catch (const Error& e) {
       Malformed(std::string("with a bad shard: ") + e.what());
     }
+  }
+  const std::string step = text("step", false);
+  if (!step.empty()) {
+    const auto known = std::find_if(kSteps.begin(), kSteps.end(),
+                                    [&](const auto& entry) { return step == entry.second; });
+    if (known == kSteps.end()) Malformed("with an unknown step \"" + step + "\"");
+    message.step = known->first;
+  }
+  const auto defer = inner.find("defer_commit");
+  message.defer_commit = defer != inner.end() && defer->is_boolean() && defer->get<bool>();
+  if (message.defer_commit && !message.shard) Malformed("that defers the commit of no shard");
+  if (message.step == JobMessage::Step::kCommit && !message.shard) {
+    Malformed("that commits no shards");
+  }
+  const auto error = doc.find("error");
+  if (error != doc.end() && error->is_object()) {
+    message.error = error->value("Error", "") + ": " + error->value("Cause", "");
   }
   return message;
 }

@@ -47,7 +47,6 @@ AmqpSource::AmqpSource(const AmqpSourceConfig& config, FleetRunner& fleet, Execu
     : config_(config),
       endpoint_(ParseEndpoint(config)),
       fleet_(&fleet),
-      executor_(&executor),
       metrics_(metrics),
       log_(log),
       run_tasks_(std::make_unique<TaskGroup>(executor, Lane::kService)) {}

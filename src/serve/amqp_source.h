@@ -98,7 +98,6 @@ class AmqpSource {
   const amqp::AmqpEndpoint endpoint_;
   EventIntake* const intake_ = nullptr;  // or, in fleet mode:
   FleetRunner* const fleet_ = nullptr;
-  Executor* const executor_ = nullptr;
   ServiceMetrics& metrics_;
   ServiceLog& log_;
   Mutex mutex_;

@@ -31,6 +31,18 @@ nlohmann::json Describe(const JobMessage& job) {
   return fields;
 }
 
+// Counts a run for as long as it lives, however it leaves.
+class RunCounted {
+ public:
+  explicit RunCounted(std::atomic<size_t>& count) : count_(count) { count_.fetch_add(1); }
+  ~RunCounted() { count_.fetch_sub(1); }
+  RunCounted(const RunCounted&) = delete;
+  RunCounted& operator=(const RunCounted&) = delete;
+
+ private:
+  std::atomic<size_t>& count_;
+};
+
 }  // namespace
 
 FleetRunner::FleetRunner(const ServiceConfig& config, ObjectStore& store, Executor& executor,
@@ -50,7 +62,7 @@ void FleetRunner::Cancel() {
 }
 
 FleetVerdict FleetRunner::Run(std::string_view body, std::string_view source) {
-  running_.fetch_add(1);
+  const RunCounted counted(running_);
   FleetVerdict verdict;
   std::vector<JobMessage> jobs;
   try {
@@ -94,12 +106,11 @@ FleetVerdict FleetRunner::Run(std::string_view body, std::string_view source) {
       verdict.settle = FleetVerdict::Settle::kRequeue;
     }
     verdict.reason = e.what();
-    running_.fetch_sub(1);
     return verdict;
   }
   for (const JobMessage& job : jobs) {
     try {
-      RunJob(job, source, verdict);
+      RunJob(job, verdict);
     } catch (const std::exception& e) {
       // A bug met on this input: park the message rather than loop on it.
       log_.Write("error", "job stopped by an unexpected failure",
@@ -108,15 +119,21 @@ FleetVerdict FleetRunner::Run(std::string_view body, std::string_view source) {
       verdict.reason = e.what();
     }
   }
-  running_.fetch_sub(1);
   return verdict;
 }
 
-void FleetRunner::RunJob(const JobMessage& job, std::string_view source, FleetVerdict& verdict) {
+void FleetRunner::RunJob(const JobMessage& job, FleetVerdict& verdict) {
   const nlohmann::json where = Describe(job);
   const Rule* rule = FindRule(config_, job.rule);
   if (rule == nullptr) {
     log_.Write("error", "job dropped: its rule is no longer configured", where);
+    return;
+  }
+  if (job.step != JobMessage::Step::kRun || job.defer_commit) {
+    // Those steps are a Step Functions execution's (deploy/aws), which is its own barrier.
+    log_.Write("error", "job dropped: a step of a Step Functions fan-out, not a queue job", where);
+    verdict.settle = FleetVerdict::Settle::kReject;
+    verdict.reason = "a Step Functions step";
     return;
   }
   const ObjectRef archive{job.bucket, job.key};
@@ -184,14 +201,13 @@ void FleetRunner::RunJob(const JobMessage& job, std::string_view source, FleetVe
                fields);
     outcome.result.reset();
     outcome.failure = notify::JobFailure::FromError(e);
-    bool tell = false;
-    try {
-      // Of every run of this archive version that ends this way, one tells.
-      tell = notify::ClaimFailureNotice(store_, outcome.identity.manifest, job.etag, e.what());
-    } catch (const Error& claim_error) {
+    // Of every run of this archive version that ends this way, one tells.
+    std::string claim_error;
+    const bool tell = notify::ShouldTellFailure(store_, outcome.identity.manifest, job.etag,
+                                                e.what(), claim_error);
+    if (!claim_error.empty()) {
       log_.Write("warn", "could not write the failure claim; notifying anyway",
-                 {{"error", claim_error.what()}});
-      tell = true;
+                 {{"error", claim_error}});
     }
     if (tell) Notify(*rule, outcome, false);
   };
@@ -278,12 +294,9 @@ bool FleetRunner::Notify(const Rule& rule, const notify::JobOutcome& outcome,
       [&](const std::string& name, const notify::DeliveryResult& result) {
         const bool delivered = result.status == notify::DeliveryResult::Status::kDelivered;
         metrics_.CountNotification(name, delivered ? "delivered" : "failed");
-        log_.Write(delivered ? "info" : "error",
-                   delivered ? "notification delivered" : "notification not delivered",
-                   {{"target", name},
-                    {"event_id", notification.event_id},
-                    {"status", notify::DeliveryStatusName(result.status)},
-                    {"detail", result.detail}});
+        const notify::DeliveryLogLine line =
+            notify::DescribeDelivery(name, notification.event_id, result);
+        log_.Write(line.level, line.message, line.fields);
       });
   if (all && outcome.result) {
     try {

@@ -73,7 +73,7 @@ class FleetRunner {
 
  private:
   // Runs one job; adds to `verdict` what it publishes, or requeues the message.
-  void RunJob(const JobMessage& job, std::string_view source, FleetVerdict& verdict);
+  void RunJob(const JobMessage& job, FleetVerdict& verdict);
   // Delivers the job's end to the rule's targets; false when one was not delivered.
   bool Notify(const Rule& rule, const notify::JobOutcome& outcome, bool already_complete);
   // Waits out the backoff before `job`'s next attempt; false when cancelled meanwhile.

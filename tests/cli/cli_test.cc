@@ -160,6 +160,30 @@ TEST_F(CliTest, InvalidUtf8InALocalHeaderIsReportedNotACrash) {
   EXPECT_NO_THROW(nlohmann::json::parse(r.out));
 }
 
+// The split a fan-out makes (a fleet, a Step Functions map): consecutive members, every one
+// in exactly one shard, as many shards as keep each within the bounds.
+TEST_F(CliTest, InspectShardsShowsTheFanOutSplit) {
+  testing::MemberMap members;
+  for (int i = 0; i < 10; ++i) members["m-" + std::to_string(i) + ".txt"] = std::string(100, 'x');
+  testing::MakeZipWithPython(Archive("many.zip"), members);
+  auto r = Unpackd("inspect --json --shards --max-shard-members 4 " + Archive("many.zip"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto shards = nlohmann::json::parse(r.out)["shards"];
+  ASSERT_EQ(shards.size(), 3u) << r.out;
+  uint32_t next = 0;
+  for (size_t i = 0; i < shards.size(); ++i) {
+    EXPECT_EQ(shards[i]["shard"], std::to_string(i) + "/3");
+    EXPECT_EQ(shards[i]["members"][0], next) << r.out;
+    next = shards[i]["members"][1];
+    EXPECT_LE(next - shards[i]["members"][0].get<uint32_t>(), 4u) << r.out;
+  }
+  EXPECT_EQ(next, 10u);
+  r = Unpackd("inspect --shards " + Archive("many.zip"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("shards: 1\nshard 0/1: members 0-10, 1000 bytes"), std::string::npos)
+      << r.out;
+}
+
 TEST_F(CliTest, InspectShowsTheDetectedOrForcedNameEncoding) {
   ASSERT_EQ(testing::RunCommand(testing::Python() + " " + testing::ToolPath("zipcraft.py") +
                                 " --example cp949-names " + Archive("kr.zip")),

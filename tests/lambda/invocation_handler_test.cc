@@ -313,6 +313,92 @@ TEST_F(InvocationHandlerTest, ShardJobsExtractTheirShareAndOnlyTheLastOneNotifie
   EXPECT_EQ(target_->delivered()[1].kind, notify::NotificationKind::kArchiveRefused);
 }
 
+// The steps of the Step Functions fan-out (deploy/aws) in the order its state machine runs
+// them: a plan into shard jobs that writes nothing, a commit that waits while a shard has not
+// ended, the shards (which only record), then the commit, which writes the manifest and tells,
+// and its retry, which tells nobody twice.
+TEST_F(InvocationHandlerTest, StepFunctionsStepsPlanShardsAndCommitOnce) {
+  UseTarget();
+  config_.fleet.max_shard_members = 3;
+  const std::string etag = PutArchive(kArchiveKey, Members(9));
+  InvocationHandler handler = Handler();
+  const nlohmann::json request = {
+      {"unpackd_plan", nlohmann::json::parse(S3Event(kArchiveKey, etag))}};
+  const InvocationReply planned = handler.Handle(InvocationOf(request.dump()));
+  ASSERT_FALSE(planned.failed) << planned.body << log_text_.str();
+  const nlohmann::json plan = nlohmann::json::parse(planned.body);
+  ASSERT_EQ(plan["status"], "planned") << plan;
+  ASSERT_EQ(plan["shards"], 3) << plan;
+  ASSERT_EQ(plan["jobs"].size(), 3u) << plan;
+  EXPECT_EQ(plan["jobs"][2]["unpackd_job"]["shard"], "2/3");
+  EXPECT_FALSE(Exists("user-1/project-1/result/data/file-0.txt"));
+
+  const InvocationReply early = handler.Handle(InvocationOf(plan["commit"].dump()));
+  EXPECT_TRUE(early.failed);
+  EXPECT_EQ(early.error_type, "ShardsPending") << early.body;
+  for (const nlohmann::json& job : plan["jobs"]) {
+    const InvocationReply reply = handler.Handle(InvocationOf(job.dump()));
+    ASSERT_FALSE(reply.failed) << reply.body << log_text_.str();
+    EXPECT_EQ(nlohmann::json::parse(reply.body)["jobs"][0]["status"], "shard-done") << reply.body;
+  }
+  // The last shard left the commit to the commit step.
+  EXPECT_FALSE(Exists(kManifestKey));
+  EXPECT_TRUE(target_->delivered().empty());
+  for (int i = 0; i < 2; ++i) {
+    const InvocationReply commit = handler.Handle(InvocationOf(plan["commit"].dump()));
+    ASSERT_FALSE(commit.failed) << commit.body << log_text_.str();
+    EXPECT_EQ(nlohmann::json::parse(commit.body)["jobs"][0]["status"], "done") << commit.body;
+  }
+  EXPECT_TRUE(Exists(kManifestKey));
+  EXPECT_TRUE(Exists("user-1/project-1/result/data/file-8.txt"));
+  ASSERT_EQ(target_->delivered().size(), 1u);
+  EXPECT_EQ(target_->delivered()[0].kind, notify::NotificationKind::kJobSucceeded);
+
+  // A duplicate event's execution finds the archive complete.
+  const InvocationReply again = handler.Handle(InvocationOf(request.dump()));
+  EXPECT_EQ(nlohmann::json::parse(again.body)["status"], "complete") << again.body;
+  EXPECT_TRUE(nlohmann::json::parse(again.body)["jobs"].empty());
+}
+
+// A hostile archive is refused by the plan, which tells; the execution's failure state, and a
+// shard's for an archive whose shards kept failing, tell once between them.
+TEST_F(InvocationHandlerTest, StepFunctionsFailuresAreToldOnce) {
+  UseTarget();
+  InvocationHandler handler = Handler();
+  const std::string bad = PutArchive("u/bad.zip", {{"../escape.txt", "x"}, {"ok.txt", "y"}});
+  const nlohmann::json refused_plan = nlohmann::json::parse(
+      handler
+          .Handle(InvocationOf(
+              nlohmann::json{{"unpackd_plan", nlohmann::json::parse(S3Event("u/bad.zip", bad))}}
+                  .dump()))
+          .body);
+  EXPECT_EQ(refused_plan["status"], "refused") << refused_plan;
+  ASSERT_EQ(target_->delivered().size(), 1u) << log_text_.str();
+  EXPECT_EQ(target_->delivered()[0].kind, notify::NotificationKind::kArchiveRefused);
+
+  const std::string etag = PutArchive(kArchiveKey, Members(4));
+  const nlohmann::json plan = nlohmann::json::parse(
+      handler
+          .Handle(InvocationOf(
+              nlohmann::json{{"unpackd_plan", nlohmann::json::parse(S3Event(kArchiveKey, etag))}}
+                  .dump()))
+          .body);
+  ASSERT_EQ(plan["status"], "planned") << plan;
+  nlohmann::json failed = {
+      {"unpackd_job", plan["fail"]["unpackd_job"]},
+      {"error", {{"Error", "JobFailed"}, {"Cause", "shard 0/1 kept failing"}}}};
+  for (int i = 0; i < 2; ++i) {
+    const InvocationReply reply = handler.Handle(InvocationOf(failed.dump()));
+    ASSERT_FALSE(reply.failed) << reply.body << log_text_.str();
+    EXPECT_EQ(nlohmann::json::parse(reply.body)["jobs"][0]["status"], "failed") << reply.body;
+  }
+  ASSERT_EQ(target_->delivered().size(), 2u) << log_text_.str();
+  EXPECT_EQ(target_->delivered()[1].kind, notify::NotificationKind::kJobFailed);
+  EXPECT_NE(target_->delivered()[1].payload_json.find("shard 0/1 kept failing"), std::string::npos)
+      << target_->delivered()[1].payload_json;
+  EXPECT_FALSE(Exists(kManifestKey));
+}
+
 TEST_F(InvocationHandlerTest, DeadlineHandsTheJobOverAndTheLastInvocationNotifies) {
   UseTarget();
   const std::string etag = PutArchive(kArchiveKey, Members(8));

@@ -533,13 +533,35 @@ TEST(JobMessageTest, RoundTripsAShardAndRefusesABrokenOne) {
   EXPECT_EQ(parsed->shard, job.shard);
   EXPECT_EQ(parsed->attempt, 3);
   EXPECT_EQ(parsed->started_at_ms, job.started_at_ms);
+  EXPECT_EQ(parsed->step, JobMessage::Step::kRun);
+  EXPECT_FALSE(parsed->defer_commit);
+
+  // The Step Functions fan-out's steps (deploy/aws).
+  job.defer_commit = true;
+  EXPECT_TRUE(ParseJobMessage(job.ToJson())->defer_commit);
+  job.defer_commit = false;
+  job.step = JobMessage::Step::kCommit;
+  EXPECT_EQ(ParseJobMessage(job.ToJson())->step, JobMessage::Step::kCommit);
+  job.step = JobMessage::Step::kFail;
+  job.shard.reset();
+  nlohmann::json failed = nlohmann::json::parse(job.ToJson());
+  failed["error"] = {{"Error", "JobFailed"}, {"Cause", "a shard kept failing"}};
+  const std::optional<JobMessage> fail = ParseJobMessage(failed.dump());
+  ASSERT_TRUE(fail);
+  EXPECT_EQ(fail->step, JobMessage::Step::kFail);
+  EXPECT_EQ(fail->error, "JobFailed: a shard kept failing");
 
   EXPECT_FALSE(ParseJobMessage(R"({"Records": []})"));  // an S3 event: not ours
   EXPECT_FALSE(ParseJobMessage("not json"));
-  for (const char* broken :
-       {R"({"unpackd_job": {"bucket": "b", "key": "k", "etag": "e"}})",
-        R"({"unpackd_job": {"rule": "r", "bucket": "b", "key": "k", "etag": "e", "shard": "5/5"}})",
-        R"({"unpackd_job": 7})"}) {
+  for (
+      const char* broken :
+      {R"({"unpackd_job": {"bucket": "b", "key": "k", "etag": "e"}})",
+       R"({"unpackd_job": {"rule": "r", "bucket": "b", "key": "k", "etag": "e", "shard": "5/5"}})",
+       R"({"unpackd_job": 7})",
+       R"({"unpackd_job": {"rule": "r", "bucket": "b", "key": "k", "etag": "e", "step": "x"}})",
+       R"({"unpackd_job": {"rule": "r", "bucket": "b", "key": "k", "etag": "e", "step": "commit"}})",
+       R"({"unpackd_job": {"rule": "r", "bucket": "b", "key": "k", "etag": "e",
+            "defer_commit": true}})"}) {
     try {
       ParseJobMessage(broken);
       ADD_FAILURE() << broken;
