@@ -36,6 +36,9 @@ other field, so that a definition the double would silently misread fails loudly
   Succeed, Fail (Error, Cause).
   JSONPath  "$" and "$.a.b" (object fields only); a path that is not there fails with
             States.Runtime.
+  Quotas   a state's input after Parameters, a task's result and a state's output over
+           256 KiB fail with States.DataLimitExceeded. That error and States.Runtime are
+           terminal: States.ALL (in Retry or Catch) does not match them.
 
 The state machine is the template's one AWS::StepFunctions::StateMachine; its DefinitionString
 (!Sub) is resolved with ${UnpackdFunction.Arn} (the one AWS::Serverless::Function's Arn) as
@@ -74,6 +77,10 @@ import check_sam_template  # noqa: E402  (its CloudFormation-aware YAML loader)
 
 FUNCTION_ARN = "arn:aws:lambda:us-east-1:123456789012:function:unpackd"
 LAMBDA_INVOKE = re.compile(r"^arn:[a-z-]+:states:::lambda:invoke$")
+# The payload size quota of a state's input, output and a task's result (Step Functions service
+# quotas: 256 KiB); going over is a terminal error no States.ALL catches.
+MAX_PAYLOAD_BYTES = 256 * 1024
+TERMINAL = {"States.DataLimitExceeded", "States.Runtime"}
 PSEUDO = {"AWS::Partition": "aws", "AWS::Region": "us-east-1", "AWS::AccountId": "123456789012",
           "AWS::StackName": "unpackd", "AWS::URLSuffix": "amazonaws.com"}
 # The fields each state type may have here; anything else is refused, not ignored.
@@ -181,8 +188,21 @@ def resolve(template, data):
 
 
 def matches(error_equals, error):
-    return error in error_equals or "States.ALL" in error_equals or (
+    """Whether a retrier's or catcher's ErrorEquals names the error. States.ALL leaves out the
+    terminal States.DataLimitExceeded and States.Runtime, as the guide says."""
+    if error in error_equals:
+        return True
+    if error in TERMINAL:
+        return False
+    return "States.ALL" in error_equals or (
         "States.TaskFailed" in error_equals and error != "States.Timeout")
+
+
+def check_size(data, what):
+    size = len(json.dumps(data, separators=(",", ":")).encode("utf-8"))
+    if size > MAX_PAYLOAD_BYTES:
+        raise StatesError("States.DataLimitExceeded", "%s is %d bytes, over the %d-byte quota"
+                          % (what, size, MAX_PAYLOAD_BYTES))
 
 
 # --- Lambda through the runtime double -------------------------------------------------------
@@ -284,6 +304,7 @@ class Execution:
                 else:
                     result = self.with_retries(state, where, lambda: self.map(state, data, where))
                 data = set_path(data, state.get("ResultPath", "$"), result)
+                check_size(data, where + "'s output")
             except StatesError as failure:
                 catcher = next((c for c in state.get("Catch", [])
                                 if matches(c["ErrorEquals"], failure.error)), None)
@@ -337,8 +358,10 @@ class Execution:
         if parameters.get("FunctionName") != FUNCTION_ARN:
             raise StatesError("Lambda.ResourceNotFoundException",
                               "Function not found: %s" % parameters.get("FunctionName"))
+        check_size(parameters, where + "'s input")
         answer = self.invoke(parameters.get("Payload"))
         result = {"ExecutedVersion": "$LATEST", "Payload": answer, "StatusCode": 200}
+        check_size(result, where + "'s result")
         self.emit("TaskSucceeded", state=where, payload=answer)
         if "ResultSelector" in state:
             result = resolve(state["ResultSelector"], result)
@@ -349,8 +372,11 @@ class Execution:
         if not isinstance(items, list):
             raise StatesError("States.Runtime", "ItemsPath %s is no array" % state.get("ItemsPath"))
         processor = state.get("ItemProcessor", {})
-        if set(processor) - {"ProcessorConfig", "StartAt", "States"}:
-            raise Unsupported("%s: ItemProcessor fields %s" % (where, sorted(processor)))
+        config = processor.get("ProcessorConfig", {})
+        if set(processor) - {"ProcessorConfig", "StartAt", "States"} or \
+                config.get("Mode", "INLINE") not in ("INLINE", "DISTRIBUTED") or \
+                config.get("ExecutionType", "STANDARD") not in ("STANDARD", "EXPRESS"):
+            raise Unsupported("%s: ItemProcessor %s" % (where, json.dumps(processor)[:200]))
         limit = int(state.get("MaxConcurrency", 0)) or max(len(items), 1)
         tolerated = float(state.get("ToleratedFailurePercentage", 0))
         results = [None] * len(items)

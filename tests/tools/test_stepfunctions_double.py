@@ -288,6 +288,20 @@ class InterpreterTest(unittest.TestCase):
         (status, failure), _ = self.run_definition(definition, refusing)
         self.assertEqual((status, failure["Error"], len(calls)), ("FAILED", "ArchiveRefused", 1))
 
+    def test_terminal_errors_escape_states_all(self):
+        definition = {"StartAt": "T", "States": {
+            "T": self.task(Retry=[{"ErrorEquals": ["States.ALL"]}],
+                           Catch=[{"ErrorEquals": ["States.ALL"], "Next": "S"}]),
+            "S": {"Type": "Succeed"}}}
+        (status, failure), _ = self.run_definition(definition, lambda p: {"x": "y" * 300000})
+        self.assertEqual((status, failure["Error"]), ("FAILED", "States.DataLimitExceeded"))
+        definition["States"]["T"]["Parameters"]["Payload.$"] = "$.missing"
+        (status, failure), _ = self.run_definition(definition, lambda p: p)
+        self.assertEqual((status, failure["Error"]), ("FAILED", "States.Runtime"))
+        definition["States"]["T"]["Parameters"]["Payload.$"] = "$"
+        (status, _), _ = self.run_definition(definition, lambda p: {"x": "y" * 1000})
+        self.assertEqual(status, "SUCCEEDED")
+
     def test_another_function_is_not_found(self):
         definition = {"StartAt": "T", "States": {"T": self.task(
             Parameters={"FunctionName": "arn:aws:lambda:us-east-1:123456789012:function:x"})}}
