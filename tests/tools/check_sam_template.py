@@ -663,13 +663,19 @@ class Checker:
 
 
 def wildcard_regex(pattern):
-    """An EventBridge wildcard as a regular expression: * is any run, \\* and \\\\ literal."""
+    """An EventBridge wildcard as a regular expression: * is any run of characters, \\* and
+    \\\\ are literal; two *s in a row, or a backslash before anything else, are refused, as
+    EventBridge's matcher (Event Ruler) refuses them."""
     out, i = [], 0
     while i < len(pattern):
-        if pattern[i] == "\\" and i + 1 < len(pattern):
+        if pattern[i] == "\\":
+            if i + 1 == len(pattern) or pattern[i + 1] not in "*\\":
+                raise ValueError("wildcard %r: a backslash escapes only * and \\" % pattern)
             out.append(re.escape(pattern[i + 1]))
             i += 2
             continue
+        if pattern.startswith("**", i):
+            raise ValueError("wildcard %r: consecutive wildcards" % pattern)
         out.append(".*" if pattern[i] == "*" else re.escape(pattern[i]))
         i += 1
     return "".join(out)

@@ -187,6 +187,20 @@ class TemplateTest(unittest.TestCase):
                                  "    Properties:\n      StateMachineName"),
                           "FanOut=none] a state machine although FanOutEngine is not step-functions")
 
+    def test_an_asterisk_in_the_source_prefix_matches_only_itself(self):
+        c = checker.Checker(yaml.load(TEXT, Loader=checker.CfnLoader))
+        values = next(v for v in c.parameter_sets() if v["FanOutEngine"] == "step-functions"
+                      and not v["LegacyFunctionArn"])
+        values["SourcePrefix"] = "up*x/"
+        resources, _, _ = c.render(values)
+        pattern = resources["ArchiveCreatedRule"]["Properties"]["EventPattern"]
+        event = {"source": "aws.s3", "detail-type": "Object Created",
+                 "detail": {"bucket": {"name": values["BucketName"]}, "object": {"key": ""}}}
+        event["detail"]["object"]["key"] = "up*x/a.zip"
+        self.assertTrue(checker.pattern_matches(pattern, event))
+        event["detail"]["object"]["key"] = "upYYx/a.zip"
+        self.assertFalse(checker.pattern_matches(pattern, event))
+
     def test_the_pattern_matcher(self):
         pattern = {"detail": {"object": {"key": [{"wildcard": "up\\*/*.zip"}, {"prefix": "p/"}]}},
                    "$or": [{"source": ["a"]}, {"source": [{"suffix": ".b"}]}]}
@@ -199,6 +213,10 @@ class TemplateTest(unittest.TestCase):
         self.assertFalse(checker.pattern_matches(pattern, {"source": "a"}))
         with self.assertRaises(ValueError):
             checker.pattern_matches({"k": [{"numeric": [">", 1]}]}, {"k": 2})
+        for refused in ("a**b", "a\\b", "a\\"):
+            with self.assertRaises(ValueError):
+                checker.wildcard_regex(refused)
+        self.assertEqual(checker.wildcard_regex("a\\\\*"), "a\\\\.*")
 
 
 if __name__ == "__main__":
