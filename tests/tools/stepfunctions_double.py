@@ -58,6 +58,7 @@ MapIterationSucceeded, MapIterationFailed, ExecutionSucceeded or ExecutionFailed
 Usage: stepfunctions_double.py --template deploy/aws/template.yaml
                                --runtime-api http://127.0.0.1:PORT --input event.json
                                [--time-scale 0.01] [--parameter FanOutConcurrency=3]
+                               [--function-timeout SECONDS] [--invoke-timeout SECONDS]
 Exits 0 when the execution succeeded, 1 when it failed, 2 when the definition or the
 arguments are not what the double can run.
 """
@@ -209,14 +210,19 @@ def check_size(data, what):
 class RuntimeApiInvoker:
     """Invokes the function served by lambda_runtime_double.py and waits for its answer."""
 
-    def __init__(self, base_url, poll_seconds=0.05, timeout_seconds=3600.0):
+    def __init__(self, base_url, poll_seconds=0.05, timeout_seconds=3600.0,
+                 function_timeout_seconds=None):
         self.base_url = base_url.rstrip("/")
         self.poll_seconds = poll_seconds
         self.timeout_seconds = timeout_seconds
+        self.function_timeout_seconds = function_timeout_seconds
 
     def _call(self, method, path, body=None):
+        headers = {"Content-Type": "application/json"}
+        if self.function_timeout_seconds is not None:  # the invocation's own deadline
+            headers["X-Test-Timeout-Seconds"] = str(self.function_timeout_seconds)
         request = urllib.request.Request(self.base_url + path, method=method, data=body,
-                                         headers={"Content-Type": "application/json"})
+                                         headers=headers)
         with urllib.request.urlopen(request, timeout=30) as response:
             return json.loads(response.read().decode("utf-8"))
 
@@ -437,6 +443,9 @@ def main():
                         help="a template parameter other than its default")
     parser.add_argument("--invoke-timeout", type=float, default=3600.0,
                         help="seconds to wait for one invocation's answer")
+    parser.add_argument("--function-timeout", type=float,
+                        help="each invocation's timeout in the runtime double (its deadline), "
+                             "e.g. a few seconds to make shards run out of time and continue")
     args = parser.parse_args()
     try:
         overrides = dict(p.split("=", 1) for p in args.parameter)
@@ -449,8 +458,9 @@ def main():
 
     def print_event(event):
         print(json.dumps(event, sort_keys=True), flush=True)
-    execution = Execution(definition, RuntimeApiInvoker(args.runtime_api, timeout_seconds=args.invoke_timeout),
-                          args.time_scale, print_event)
+    invoker = RuntimeApiInvoker(args.runtime_api, timeout_seconds=args.invoke_timeout,
+                                function_timeout_seconds=args.function_timeout)
+    execution = Execution(definition, invoker, args.time_scale, print_event)
     try:
         status, _ = execution.run(execution_input)
     except Unsupported as problem:

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 import unittest
 import urllib.error
 import urllib.request
@@ -55,6 +56,7 @@ class FakeUnpackd:
       hostile.zip  3 shards; shard 2/3 fails ArchiveRefused (every time)
       stuck.zip    1 shard; commit answers ShardsPending every time
       notes.txt    ignored; refused.zip: refused; done.zip: complete (manifest already there)
+      slow.zip     the plan answers after 1.5 s (past the invocation's deadline in the test)
     """
 
     def __init__(self, base_url):
@@ -69,6 +71,8 @@ class FakeUnpackd:
             key = event["unpackd_plan"]["detail"]["object"]["key"]
             name = key.rsplit("/", 1)[-1]
             self.record("plan", key)
+            if name == "slow.zip":
+                time.sleep(1.5)  # past --function-timeout 0.5
             status = {"notes.txt": "ignored", "refused.zip": "refused",
                       "done.zip": "complete"}.get(name, "planned")
             return True, plan(key, status, {"stuck.zip": 1}.get(name, 3))
@@ -115,7 +119,9 @@ class FakeUnpackd:
                                              headers=headers, method="POST")
             try:
                 urllib.request.urlopen(request, timeout=30).close()
-            except (OSError, urllib.error.URLError):
+            except urllib.error.HTTPError:
+                continue  # refused, as a late answer is: this runtime serves on
+            except OSError:
                 return
 
 
@@ -216,6 +222,12 @@ class StateMachineTest(unittest.TestCase):
         self.assertEqual(code, 0)
         self.assertEqual(self.entered(history), ["Plan", "Route", "Commit", "Done"])
         self.assertEqual([label for label, _ in calls], ["plan", "commit"])
+
+    def test_an_invocation_that_times_out_is_sandbox_timedout(self):
+        code, history, calls = self.execute("uploads/slow.zip", "0.01", "--function-timeout", "0.5")
+        self.assertEqual(code, 1)  # the plan timed out; Sandbox.Timedout is not retried
+        self.assertEqual(history[-1]["error"], "Sandbox.Timedout")
+        self.assertEqual([label for label, _ in calls], ["plan"])
 
     def test_the_maps_concurrency_is_respected(self):
         code, history, _ = self.execute("uploads/one-at-a-time/three.zip", "0.01",
