@@ -25,7 +25,17 @@ tags: !Ref, !Sub, !GetAtt, !If, ...), then:
   loop         the destination cannot match the source filter: both prefixes are one top-level
                folder (their AllowedPattern), a Rules assertion makes them differ, and the
                destination template starts with DestinationPrefix;
-  lifecycle    incomplete multipart uploads aborted after one day.
+  lifecycle    incomplete multipart uploads aborted after one day;
+  route        exactly one route to unpackd in each rendering: the bucket's Lambda notification,
+               its queue notification, or (FanOutEngine=step-functions) EventBridge, whose rule
+               starts the state machine; the rule's pattern, evaluated on sample events, takes
+               every archive suffix under SourcePrefix of this bucket and nothing else;
+  fan-out      the state machine's role invokes the function and nothing else, and starts,
+               describes and stops only this state machine's (Distributed Map child)
+               executions; the rule's role only starts the state machine; the definition (ASL)
+               parses, every Next, Default and Catch target exists, every state is reachable,
+               the Map is DISTRIBUTED over ItemsPath $.plan.jobs with MaxConcurrency
+               FanOutConcurrency, and every Task invokes this function.
 
 Usage: check_sam_template.py [TEMPLATE]   (default: deploy/aws/template.yaml)
 Exits 0 when every check passes, else 1 with one line per problem.
@@ -33,6 +43,7 @@ Exits 0 when every check passes, else 1 with one line per problem.
 
 import fnmatch
 import itertools
+import json
 import os
 import random
 import re
@@ -56,6 +67,8 @@ ATTRIBUTES = {
     "AWS::IAM::Role": {"Arn", "RoleId"},
     "AWS::Logs::LogGroup": {"Arn"},
     "AWS::Lambda::EventSourceMapping": {"Id", "EventSourceMappingArn"},
+    "AWS::StepFunctions::StateMachine": {"Arn", "Name", "StateMachineRevisionId"},
+    "AWS::Events::Rule": {"Arn"},
 }
 SHORT_TAGS = ["Ref", "Sub", "GetAtt", "If", "Equals", "Not", "And", "Or", "Select", "Split",
               "Join", "FindInMap", "GetAZs", "Base64", "Cidr", "ImportValue", "Condition",
@@ -183,7 +196,8 @@ class Checker:
                    "LegacyFunctionArn": ["", "arn:aws:lambda:us-east-1:123456789012:function:old"],
                    "ConfigFile": ["", "unpackd.toml"],
                    "WebhookSecretId": ["", "unpackd/webhook"],
-                   "SlackWebhookSecretId": ["", "unpackd/slack"]}
+                   "SlackWebhookSecretId": ["", "unpackd/slack"],
+                   "FanOutEngine": ["none", "step-functions"]}
         for name in choices:
             if name not in self.params:
                 self.problem("parameter %s is missing" % name)
@@ -249,6 +263,8 @@ class Checker:
                     return re.sub(r"\$\{([^}]*)\}", substitute, text)
                 if key == "Fn::Join":
                     return arg[0].join(str(x) for x in evaluate(arg[1]))
+                if key == "Fn::Split":
+                    return str(evaluate(arg[1])).split(arg[0])
             out = {}
             for key, value in node.items():
                 value = evaluate(value)
@@ -266,7 +282,7 @@ class Checker:
         return rendered, outputs, conditions
 
     def check_rendering(self, values, resources, outputs):
-        label = "UseQueue=%s Legacy=%s" % (values["UseQueue"], bool(values["LegacyFunctionArn"]))
+        label = label_of(values)
 
         def visit(node, path):
             if isinstance(node, str):
@@ -364,7 +380,7 @@ class Checker:
                 self.problem("[%s] the role allows %s on %s (least privilege)" % (label, action, arn))
 
     def check_notification(self, resources, values):
-        label = "UseQueue=%s Legacy=%s" % (values["UseQueue"], bool(values["LegacyFunctionArn"]))
+        label = label_of(values)
         buckets = [b for b in resources.values() if b["Type"] == "AWS::S3::Bucket"]
         if len(buckets) != 1:
             self.problem("expected one AWS::S3::Bucket, found %d" % len(buckets))
@@ -377,16 +393,24 @@ class Checker:
         legacy = values["LegacyFunctionArn"]
         if legacy:
             expected = ("lambda", legacy)
+        elif values["FanOutEngine"] == "step-functions":
+            expected = ("eventbridge", "ref:FanOutStateMachine")
         elif values["UseQueue"] == "true":
             expected = ("queue", "getatt:IncomingQueue.Arn")
         else:
             expected = ("lambda", "getatt:UnpackdFunction.Arn")
         actual = set([("lambda", c.get("Function")) for c in lambdas] +
                      [("queue", c.get("Queue")) for c in queues])
+        # A rule sees the bucket's events only when the bucket sends them to EventBridge.
+        if notification.get("EventBridgeConfiguration", {}).get("EventBridgeEnabled") in (True, "true"):
+            actual |= {("eventbridge", target.get("Arn")) for _, rule in self.event_rules(resources)
+                       for target in rule["Properties"].get("Targets", [])}
         if actual != {expected}:
             self.problem("[%s] the notification goes to %s, expected %s" % (label, actual, expected))
+        if expected[0] == "eventbridge":
+            self.check_event_rule(resources, values, label)
         suffixes = []
-        for c in configs:
+        for c in configs if expected[0] != "eventbridge" else []:
             if c.get("Event") not in ("s3:ObjectCreated:*",):
                 self.problem("[%s] notification event is %s" % (label, c.get("Event")))
             rules = {r["Name"].lower(): r["Value"]
@@ -401,7 +425,7 @@ class Checker:
                 self.problem("[%s] overlapping suffixes %r and %r (S3 refuses them)" % (label, a, b))
         # What the seed handled, the legacy function still gets; unpackd gets every format.
         wanted = [".zip"] if legacy else ARCHIVE_SUFFIXES
-        for s in wanted:
+        for s in wanted if expected[0] != "eventbridge" else []:
             if not any(s.endswith(t) for t in suffixes if t):
                 self.problem("[%s] no notification for %s keys" % (label, s))
         for t in suffixes:
@@ -432,6 +456,155 @@ class Checker:
                    r.get("AbortIncompleteMultipartUpload", {}).get("DaysAfterInitiation") == 1
                    for r in lifecycle):
             self.problem("no enabled lifecycle rule aborts incomplete multipart uploads after a day")
+
+    # --- FanOutEngine=step-functions: the rule, the roles, the state machine -----------------
+    @staticmethod
+    def event_rules(resources):
+        return [(name, body) for name, body in resources.items() if body["Type"] == "AWS::Events::Rule"]
+
+    def role_statements(self, resources, role_ref, whose, label):
+        """The Allow statements of the template's role role_ref names (getatt:Role.Arn)."""
+        name = role_ref.split(":")[1].split(".")[0] if str(role_ref).startswith("getatt:") else None
+        if name not in resources or resources[name]["Type"] != "AWS::IAM::Role":
+            self.problem("[%s] %s's role is not an AWS::IAM::Role of this template" % (label, whose))
+            return None
+        return [s for p in resources[name]["Properties"].get("Policies", [])
+                for s in p["PolicyDocument"]["Statement"]]
+
+    def check_only(self, statements, grants, whose, label):
+        """Every statement grants only (action, resource) pairs of grants, with no wildcard."""
+        for s in statements:
+            actions = s["Action"] if isinstance(s["Action"], list) else [s["Action"]]
+            targets = s["Resource"] if isinstance(s["Resource"], list) else [s["Resource"]]
+            for action in actions:
+                for target in targets:
+                    if (action, target) not in grants:
+                        self.problem("[%s] %s's role allows %s on %s (least privilege)"
+                                     % (label, whose, action, target))
+        for action, target in grants:
+            if not self.allowed(statements, action, target.replace("*", "x")):
+                self.problem("[%s] %s's role does not allow %s on %s" % (label, whose, action, target))
+
+    def check_event_rule(self, resources, values, label):
+        rules = [(name, body) for name, body in self.event_rules(resources)
+                 if any(t.get("Arn") == "ref:FanOutStateMachine"
+                        for t in body["Properties"].get("Targets", []))]
+        if len(rules) != 1:
+            self.problem("[%s] expected one EventBridge rule starting the state machine, found %d"
+                         % (label, len(rules)))
+            return
+        props = rules[0][1]["Properties"]
+        bucket, src, dst = values["BucketName"], values["SourcePrefix"], values["DestinationPrefix"]
+
+        def event(key, bucket=bucket, source="aws.s3", kind="Object Created"):
+            return {"source": source, "detail-type": kind,
+                    "detail": {"bucket": {"name": bucket}, "object": {"key": key, "size": 1}}}
+        takes = [event(src + "2024/a" + s) for s in ARCHIVE_SUFFIXES]
+        leaves = [event(dst + "2024/a/inner.zip"), event(src + "notes.txt"),
+                  event("x" + src + "a.zip"), event(src + "a.zip.part"),
+                  event(src + "a.zip", bucket="another-bucket"),
+                  event(src + "a.zip", kind="Object Deleted"),
+                  event(src + "a.zip", source="aws.other")]
+        pattern = props.get("EventPattern", {})
+        try:
+            for e in takes:
+                if not pattern_matches(pattern, e):
+                    self.problem("[%s] the rule does not take %s" % (label, e["detail"]["object"]["key"]))
+            for e in leaves:
+                if pattern_matches(pattern, e):
+                    self.problem("[%s] the rule takes %s %s of %s, which is no upload of an archive"
+                                 % (label, e["detail-type"], e["detail"]["object"]["key"],
+                                    e["detail"]["bucket"]["name"]))
+        except ValueError as error:
+            self.problem("[%s] the rule's pattern: %s" % (label, error))
+        for target in props.get("Targets", []):
+            statements = self.role_statements(resources, target.get("RoleArn"), "the rule", label)
+            if statements is not None:
+                self.check_only(statements, {("states:StartExecution", "ref:FanOutStateMachine")},
+                                "the rule", label)
+
+    def check_fan_out(self, resources, values):
+        label = label_of(values)
+        machines = [b for b in resources.values() if b["Type"] == "AWS::StepFunctions::StateMachine"]
+        if values["FanOutEngine"] != "step-functions":
+            if machines:
+                self.problem("[%s] a state machine although FanOutEngine is not step-functions" % label)
+            return
+        if len(machines) != 1:
+            self.problem("[%s] expected one state machine, found %d" % (label, len(machines)))
+            return
+        props = machines[0]["Properties"]
+        if props.get("StateMachineType") != "STANDARD":
+            self.problem("[%s] the state machine is not STANDARD" % label)
+        try:
+            definition = json.loads(props.get("DefinitionString", ""))
+        except ValueError as error:
+            self.problem("[%s] the state machine's definition is no JSON: %s" % (label, error))
+            return
+        self.check_definition(definition, values, label)
+        statements = self.role_statements(resources, props.get("RoleArn"), "the state machine", label)
+        if statements is None:
+            return
+        name = props.get("StateMachineName", "")
+        prefix = "arn:aws:states:%s:%s:" % (SAMPLE["AWS::Region"], SAMPLE["AWS::AccountId"])
+        self.check_only(statements, {
+            ("lambda:InvokeFunction", "getatt:UnpackdFunction.Arn"),
+            ("states:StartExecution", prefix + "stateMachine:" + name),
+            ("states:DescribeExecution", prefix + "execution:" + name + "/*"),
+            ("states:StopExecution", prefix + "execution:" + name + "/*")}, "the state machine", label)
+
+    def check_definition(self, definition, values, label):
+        maps = []
+
+        def check_machine(machine, where):
+            states = machine.get("States", {})
+            if machine.get("StartAt") not in states:
+                self.problem("[%s] %s: StartAt %s is no state" % (label, where, machine.get("StartAt")))
+                return
+            edges = {}
+            for name, state in states.items():
+                targets = [state.get("Next"), state.get("Default")]
+                targets += [c.get("Next") for c in state.get("Choices", []) + state.get("Catch", [])]
+                edges[name] = [x for x in targets if x is not None]
+                for target in edges[name]:
+                    if target not in states:
+                        self.problem("[%s] %s/%s: goes to %s, which is no state"
+                                     % (label, where, name, target))
+                ends = state.get("Type") in ("Succeed", "Fail", "Choice") or state.get("End") is True
+                if not ends and "Next" not in state:
+                    self.problem("[%s] %s/%s: neither Next nor End" % (label, where, name))
+                if state.get("Type") == "Task":
+                    parameters = state.get("Parameters", {})
+                    if state.get("Resource") != "arn:aws:states:::lambda:invoke" or \
+                            parameters.get("FunctionName") != "getatt:UnpackdFunction.Arn":
+                        self.problem("[%s] %s/%s: a Task that does not invoke this function"
+                                     % (label, where, name))
+                if state.get("Type") == "Map":
+                    maps.append((where + "/" + name, state))
+                    check_machine(state.get("ItemProcessor", {}), where + "/" + name)
+            reached, todo = set(), [machine["StartAt"]]
+            while todo:
+                name = todo.pop()
+                if name in reached or name not in states:
+                    continue
+                reached.add(name)
+                todo.extend(edges[name])
+            for name in states:
+                if name not in reached:
+                    self.problem("[%s] %s/%s: no path reaches it" % (label, where, name))
+
+        check_machine(definition, "definition")
+        if len(maps) != 1:
+            self.problem("[%s] expected one Map state in the definition, found %d" % (label, len(maps)))
+            return
+        where, state = maps[0]
+        if state.get("ItemsPath") != "$.plan.jobs":
+            self.problem("[%s] %s: ItemsPath is %r, expected '$.plan.jobs'"
+                         % (label, where, state.get("ItemsPath")))
+        if state.get("ItemProcessor", {}).get("ProcessorConfig", {}).get("Mode") != "DISTRIBUTED":
+            self.problem("[%s] %s: not a Distributed Map" % (label, where))
+        if str(state.get("MaxConcurrency")) != str(values["FanOutConcurrency"]):
+            self.problem("[%s] %s: MaxConcurrency is not FanOutConcurrency" % (label, where))
 
     def check_loop(self, resources, values, props):
         for name in ("SourcePrefix", "DestinationPrefix"):
@@ -485,7 +658,67 @@ class Checker:
             self.check_permissions(resources, values, props)
             self.check_notification(resources, values)
             self.check_loop(resources, values, props)
+            self.check_fan_out(resources, values)
         return sorted(set(self.problems), key=self.problems.index)
+
+
+def wildcard_regex(pattern):
+    """An EventBridge wildcard as a regular expression: * is any run of characters, \\* and
+    \\\\ are literal; two *s in a row, or a backslash before anything else, are refused, as
+    EventBridge's matcher (Event Ruler) refuses them."""
+    out, i = [], 0
+    while i < len(pattern):
+        if pattern[i] == "\\":
+            if i + 1 == len(pattern) or pattern[i + 1] not in "*\\":
+                raise ValueError("wildcard %r: a backslash escapes only * and \\" % pattern)
+            out.append(re.escape(pattern[i + 1]))
+            i += 2
+            continue
+        if pattern.startswith("**", i):
+            raise ValueError("wildcard %r: consecutive wildcards" % pattern)
+        out.append(".*" if pattern[i] == "*" else re.escape(pattern[i]))
+        i += 1
+    return "".join(out)
+
+
+def value_matches(matcher, value):
+    if not isinstance(matcher, dict):
+        return matcher == value
+    if len(matcher) != 1:
+        raise ValueError("a matcher with %d operators: %r" % (len(matcher), matcher))
+    (operator, argument), = matcher.items()
+    if operator not in ("prefix", "suffix", "wildcard"):
+        raise ValueError("the checker does not know the operator %r" % operator)
+    if not isinstance(value, str):
+        return False
+    if operator == "prefix":
+        return value.startswith(argument)
+    if operator == "suffix":
+        return value.endswith(argument)
+    return re.fullmatch(wildcard_regex(argument), value, re.S) is not None
+
+
+def pattern_matches(pattern, event):
+    """Whether an EventBridge event pattern matches an event: the fields of a pattern AND, the
+    matchers of a field's list OR, $or takes any of its patterns (the subset the template uses:
+    exact values, prefix, suffix, wildcard)."""
+    for name, want in pattern.items():
+        if name == "$or":
+            if not any(pattern_matches(branch, event) for branch in want):
+                return False
+        elif isinstance(want, dict):
+            if not isinstance(event.get(name), dict) or not pattern_matches(want, event[name]):
+                return False
+        elif not isinstance(want, list):
+            raise ValueError("field %s: a pattern's leaf is a list of matchers, not %r" % (name, want))
+        elif name not in event or not any(value_matches(m, event[name]) for m in want):
+            return False
+    return True
+
+
+def label_of(values):
+    return "UseQueue=%s Legacy=%s FanOut=%s" % (values["UseQueue"], bool(values["LegacyFunctionArn"]),
+                                                values["FanOutEngine"])
 
 
 class _NoValue:

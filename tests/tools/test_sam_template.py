@@ -65,7 +65,7 @@ class TemplateTest(unittest.TestCase):
     def test_a_notification_without_the_zip_suffix(self):
         self.assertCaught(broken("{Name: suffix, Value: .zip}\n              - Event",
                                  "{Name: suffix, Value: .ZIP}\n              - Event"),
-                          "[UseQueue=false Legacy=False] no notification for .zip keys")
+                          "[UseQueue=false Legacy=False FanOut=none] no notification for .zip keys")
 
     def test_the_legacy_function_gets_only_zip(self):
         self.assertCaught(broken("{Name: suffix, Value: .zip}\n            - - Event",
@@ -109,6 +109,114 @@ class TemplateTest(unittest.TestCase):
 
     def test_the_function_timeout(self):
         self.assertCaught(broken("Timeout: 900", "Timeout: 300"), "function Timeout is 300")
+
+    # --- FanOutEngine=step-functions ---------------------------------------------------------
+    SF = "[UseQueue=false Legacy=False FanOut=step-functions] "
+
+    def test_the_map_runs_over_the_plans_jobs(self):
+        self.assertCaught(broken('"ItemsPath": "$.plan.jobs"', '"ItemsPath": "$.plan.items"'),
+                          "Extract: ItemsPath is '$.plan.items'")
+
+    def test_a_next_to_no_state(self):
+        self.assertCaught(broken('"Next": "Commit"\n', '"Next": "Comit"\n'),
+                          "definition/Extract: goes to Comit, which is no state")
+
+    def test_a_state_no_path_reaches(self):
+        self.assertCaught(broken('"Default": "UnknownPlan"', '"Default": "Failed"'),
+                          "definition/UnknownPlan: no path reaches it")
+
+    def test_the_map_must_be_distributed(self):
+        self.assertCaught(broken('"Mode": "DISTRIBUTED"', '"Mode": "INLINE"'), "not a Distributed Map")
+
+    def test_the_maps_concurrency_is_the_parameter(self):
+        self.assertCaught(broken('"MaxConcurrency": ${FanOutConcurrency}', '"MaxConcurrency": 40'),
+                          "MaxConcurrency is not FanOutConcurrency")
+
+    def test_a_definition_that_is_no_json(self):
+        self.assertCaught(broken('"ResultPath": null,', '"ResultPath": null'), "is no JSON")
+
+    def test_a_task_invoking_another_function(self):
+        self.assertCaught(broken('"FunctionName": "${UnpackdFunction.Arn}",\n                "Payload.$": "$.plan.commit"',
+                                 '"FunctionName": "other",\n                "Payload.$": "$.plan.commit"'),
+                          "definition/Commit: a Task that does not invoke this function")
+
+    def test_the_state_machine_invokes_any_function(self):
+        self.assertCaught(broken("Action: lambda:InvokeFunction\n                Resource: !GetAtt UnpackdFunction.Arn",
+                                 'Action: lambda:InvokeFunction\n                Resource: "*"'),
+                          "the state machine's role allows lambda:InvokeFunction on *")
+
+    def test_the_state_machine_cannot_invoke_the_function(self):
+        self.assertCaught(broken("Action: lambda:InvokeFunction\n                Resource: !GetAtt UnpackdFunction.Arn",
+                                 "Action: lambda:GetFunction\n                Resource: !GetAtt UnpackdFunction.Arn"),
+                          "the state machine's role does not allow lambda:InvokeFunction")
+
+    def test_child_executions_of_any_state_machine(self):
+        self.assertCaught(broken(":execution:${AWS::StackName}-unpackd-fan-out/*", ":execution:*"),
+                          "the state machine's role allows states:DescribeExecution on")
+
+    def test_the_rules_role_starts_anything(self):
+        self.assertCaught(broken("Action: states:StartExecution\n                Resource: !Ref FanOutStateMachine",
+                                 'Action: "states:*"\n                Resource: !Ref FanOutStateMachine'),
+                          "the rule's role allows states:* on ref:FanOutStateMachine")
+
+    def test_the_rule_misses_a_suffix(self):
+        self.assertCaught(broken('*.tar.zst"', '*.tar.zs"'), self.SF + "the rule does not take uploads/2024/a.tar.zst")
+
+    def test_the_rule_takes_outputs(self):
+        self.assertCaught(broken('!Sub ["${Folder}*.zip"', '!Sub ["*.zip"'),
+                          self.SF + "the rule takes Object Created extracted/2024/a/inner.zip")
+
+    def test_the_rule_takes_other_buckets(self):
+        self.assertCaught(broken("          bucket:\n            name: [!Ref BucketName]\n", ""),
+                          "of another-bucket, which is no upload of an archive")
+
+    def test_eventbridge_off_is_no_route(self):
+        self.assertCaught(broken("EventBridgeEnabled: true", "EventBridgeEnabled: false"),
+                          self.SF + "the notification goes to set()")
+
+    def test_two_routes_at_once(self):
+        self.assertCaught(broken("          - BucketSkipsFunctions\n", "          - RoutesToQueue\n"),
+                          self.SF + "the notification goes to {")
+
+    def test_the_queue_notified_beside_the_state_machine(self):
+        self.assertCaught(broken("    - !Not [!Condition UseStepFunctions]\n", ""),
+                          "[UseQueue=true Legacy=False FanOut=step-functions] the notification goes to {")
+
+    def test_a_state_machine_without_the_switch(self):
+        self.assertCaught(broken("    Condition: UseStepFunctions\n    Properties:\n      StateMachineName",
+                                 "    Properties:\n      StateMachineName"),
+                          "FanOut=none] a state machine although FanOutEngine is not step-functions")
+
+    def test_an_asterisk_in_the_source_prefix_matches_only_itself(self):
+        c = checker.Checker(yaml.load(TEXT, Loader=checker.CfnLoader))
+        values = next(v for v in c.parameter_sets() if v["FanOutEngine"] == "step-functions"
+                      and not v["LegacyFunctionArn"])
+        values["SourcePrefix"] = "up*x/"
+        resources, _, _ = c.render(values)
+        pattern = resources["ArchiveCreatedRule"]["Properties"]["EventPattern"]
+        event = {"source": "aws.s3", "detail-type": "Object Created",
+                 "detail": {"bucket": {"name": values["BucketName"]}, "object": {"key": ""}}}
+        event["detail"]["object"]["key"] = "up*x/a.zip"
+        self.assertTrue(checker.pattern_matches(pattern, event))
+        event["detail"]["object"]["key"] = "upYYx/a.zip"
+        self.assertFalse(checker.pattern_matches(pattern, event))
+
+    def test_the_pattern_matcher(self):
+        pattern = {"detail": {"object": {"key": [{"wildcard": "up\\*/*.zip"}, {"prefix": "p/"}]}},
+                   "$or": [{"source": ["a"]}, {"source": [{"suffix": ".b"}]}]}
+        def event(key, source="a"):
+            return {"source": source, "detail": {"object": {"key": key}}}
+        self.assertTrue(checker.pattern_matches(pattern, event("up*/x/y.zip")))
+        self.assertFalse(checker.pattern_matches(pattern, event("upx/y.zip")))
+        self.assertTrue(checker.pattern_matches(pattern, event("p/q", "x.b")))
+        self.assertFalse(checker.pattern_matches(pattern, event("p/q", "x.c")))
+        self.assertFalse(checker.pattern_matches(pattern, {"source": "a"}))
+        with self.assertRaises(ValueError):
+            checker.pattern_matches({"k": [{"numeric": [">", 1]}]}, {"k": 2})
+        for refused in ("a**b", "a\\b", "a\\"):
+            with self.assertRaises(ValueError):
+                checker.wildcard_regex(refused)
+        self.assertEqual(checker.wildcard_regex("a\\\\*"), "a\\\\.*")
 
 
 if __name__ == "__main__":
