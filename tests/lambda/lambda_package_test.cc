@@ -9,9 +9,12 @@
 #include <sys/wait.h>
 
 #include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <thread>
 
+#include "support/command_run.h"
 #include "support/file_object.h"
 #include "support/http_receiver.h"
 #include "support/lambda_runtime_double_fixture.h"
@@ -190,6 +193,73 @@ TEST_F(LambdaPackageTest,
   EXPECT_EQ(notifications[0]["kind"], "job.succeeded");
   EXPECT_EQ(notifications[0]["result"]["members"], members) << notifications[0].dump();
   EXPECT_TRUE(harness_.Exists("big/many/m/part-1499.txt"));
+}
+
+// The Step Functions fan-out as the template deploys it (deploy/aws/template.yaml): its state
+// machine's definition, run by tests/tools/stepfunctions_double.py (Step Functions cannot run
+// here), drives the packaged function through the Runtime API double. A good archive is
+// planned into three shards, each run by its own invocation, committed once and told once; a
+// hostile one is refused by the plan, told once, and the execution fails.
+TEST_F(LambdaPackageTest, StepFunctionsFanOutRunsTheTemplatesStateMachine) {
+  const std::string key = "big/fanned.zip";
+  const std::string etag = harness_.Upload(key, Members(60, "m"));
+  const std::string bad_key = "bad/escape.zip";
+  const std::string bad_etag = harness_.Upload(bad_key, {{"../../escape.txt", "x"}});
+  StartFunction(NotifyingConfig() + "\n[fleet]\nmax_shard_members = 20\n");
+  const auto execute = [&](const std::string& object_key, const std::string& object_etag) {
+    const nlohmann::json event = {
+        {"version", "0"},
+        {"id", "5f3c1e2a-0000-4000-8000-" + object_etag.substr(0, 12)},
+        {"detail-type", "Object Created"},
+        {"source", "aws.s3"},
+        {"account", "123456789012"},
+        {"time", "2026-12-02T00:00:00Z"},
+        {"region", "us-east-1"},
+        {"resources", {std::string("arn:aws:s3:::") + kBucket}},
+        {"detail",
+         {{"version", "0"},
+          {"bucket", {{"name", kBucket}}},
+          {"object", {{"key", object_key}, {"size", 1}, {"etag", object_etag}}},
+          {"reason", "PutObject"}}}};
+    const auto input = scratch_.path() / "execution-input.json";
+    std::ofstream(input) << event.dump();
+    return testing::RunCapturing(
+        testing::Python() + " " + testing::ToolPath("stepfunctions_double.py") + " --template " +
+            std::string(UNPACKD_SOURCE_DIR_PATH) + "/deploy/aws/template.yaml --runtime-api " +
+            api_.endpoint() + " --input " + input.string() + " --time-scale 0.01",
+        scratch_.path());
+  };
+  const auto history_of = [](const std::string& out, const std::string& type) {
+    size_t count = 0;
+    std::istringstream lines(out);
+    for (std::string line; std::getline(lines, line);) {
+      const auto entry = nlohmann::json::parse(line, nullptr, false);
+      count += entry.is_object() && entry.value("event", "") == type;
+    }
+    return count;
+  };
+
+  const testing::CommandResult good = execute(key, etag);
+  ASSERT_EQ(good.exit_code, 0) << good.out << good.err << FunctionLog();
+  EXPECT_EQ(history_of(good.out, "MapIterationSucceeded"), 3u) << good.out;
+  EXPECT_TRUE(harness_.Exists("big/fanned/.unpackd/manifest.json"));
+  EXPECT_TRUE(harness_.Exists("big/fanned/m/part-59.txt"));
+  ASSERT_TRUE(testing::WaitFor([&] { return !receiver_.requests().empty(); }, 5s));
+  std::this_thread::sleep_for(500ms);  // a second notification would have come by now
+  auto notifications = Notifications();
+  ASSERT_EQ(notifications.size(), 1u);
+  EXPECT_EQ(notifications[0]["kind"], "job.succeeded");
+  EXPECT_EQ(notifications[0]["result"]["members"], 60) << notifications[0].dump();
+
+  const testing::CommandResult bad = execute(bad_key, bad_etag);
+  EXPECT_EQ(bad.exit_code, 1) << bad.out << bad.err << FunctionLog();
+  EXPECT_EQ(history_of(bad.out, "MapIterationStarted"), 0u) << bad.out;
+  EXPECT_FALSE(harness_.Exists("bad/escape/.unpackd/manifest.json"));
+  ASSERT_TRUE(testing::WaitFor([&] { return receiver_.requests().size() >= 2; }, 5s));
+  std::this_thread::sleep_for(500ms);
+  notifications = Notifications();
+  ASSERT_EQ(notifications.size(), 2u);
+  EXPECT_EQ(notifications[1]["kind"], "archive.refused");
 }
 
 TEST_F(LambdaPackageTest, InvalidConfigurationIsReportedThroughTheInitErrorEndpoint) {
