@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "extract/member_metadata.h"
+#include "store/small_object.h"
 #include "store/upload_record.h"
 #include "util/error.h"
 
@@ -15,12 +16,9 @@ constexpr uint64_t kMaxRecordBytes = 8 << 10;
 
 // The record stored at `ref`, or nullopt when the object is not a record of this format.
 std::optional<UploadRecord> ReadUploadRecord(ObjectStore& store, const ObjectRef& ref) {
-  const auto object = store.OpenForRead(ref);
-  if (object->size() > kMaxRecordBytes) return std::nullopt;
-  std::string body(static_cast<size_t>(object->size()), '\0');
-  const size_t n = object->ReadAt(0, std::as_writable_bytes(std::span(body)));
-  body.resize(n);
-  return ParseUploadRecord(body);
+  const std::optional<std::string> body = ReadSmallObject(store, ref, kMaxRecordBytes);
+  if (!body) return std::nullopt;
+  return ParseUploadRecord(*body);
 }
 
 }  // namespace

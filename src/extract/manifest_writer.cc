@@ -3,9 +3,9 @@
 #include <cstdint>
 #include <cstdio>
 #include <nlohmann/json.hpp>
-#include <random>
 
 #include "util/error.h"
+#include "util/random_id.h"
 
 namespace unpackd {
 namespace {
@@ -44,13 +44,7 @@ std::string Head(const ManifestSummary& s) {
 }
 
 // 16 random hex digits: unique among the writers of one manifest key, nothing more.
-std::string NewManifestId() {
-  std::random_device random;
-  const uint64_t id = (uint64_t{random()} << 32) | random();
-  char text[17];
-  std::snprintf(text, sizeof(text), "%016llx", static_cast<unsigned long long>(id));
-  return text;
-}
+std::string NewManifestId() { return RandomHexId(16); }
 
 }  // namespace
 

@@ -621,11 +621,12 @@ void CommitIfEveryShardIsDone(const ExtractJob& job, const JobServices& services
                               const ExtractionPlan& plan, std::span<const ArchiveEntry> entries,
                               const ListedObjects& existing) {
   ShardResult& shard = *result.shard;
-  const std::vector<ShardRecord> records =
+  const ShardRecordsFound found =
       ReadShardRecords(*services.destination_store, plan.destination.bucket,
                        ShardRecordsPrefix(plan.destination, archive_info.etag, shard.spec.count),
                        archive_info.etag, shard.spec.count);
-  shard.records_seen = static_cast<uint32_t>(records.size());
+  const std::vector<ShardRecord>& records = found.records;
+  shard.records_seen = found.ended();
   if (records.size() < shard.spec.count) return;
   // Every member a record does not say otherwise of was written by its shard.
   MemberOutcomes outcomes(std::vector<Outcome>(plan.members.size(), Outcome::kWritten));

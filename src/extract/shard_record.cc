@@ -1,7 +1,9 @@
 #include "extract/shard_record.h"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "store/small_object.h"
 #include "util/error.h"
 
 namespace unpackd {
@@ -10,28 +12,6 @@ namespace {
 
 // A record is a few hundred bytes; a huge one is not ours.
 constexpr uint64_t kMaxRecordBytes = 64 << 20;
-
-std::optional<std::string> ReadSmallObject(ObjectStore& store, const ObjectRef& ref) {
-  std::unique_ptr<RandomAccessObject> object;
-  try {
-    object = store.OpenForRead(ref);
-  } catch (const Error& e) {
-    if (e.kind() == ErrorKind::kNotFound) return std::nullopt;
-    throw;
-  }
-  const uint64_t size = object->info().size;
-  if (size > kMaxRecordBytes) return std::nullopt;
-  std::string text(static_cast<size_t>(size), '\0');
-  size_t got = 0;
-  while (got < text.size()) {
-    const size_t n = object->ReadAt(
-        got, std::as_writable_bytes(std::span(text.data() + got, text.size() - got)));
-    if (n == 0) break;
-    got += n;
-  }
-  text.resize(got);
-  return text;
-}
 
 }  // namespace
 
@@ -86,20 +66,23 @@ void WriteShardRecord(ObjectStore& store, const ObjectRef& ref, const ShardRecor
   }
 }
 
-std::vector<ShardRecord> ReadShardRecords(ObjectStore& store, const std::string& bucket,
-                                          const std::string& prefix, const std::string& etag,
-                                          uint32_t count) {
+ShardRecordsFound ReadShardRecords(ObjectStore& store, const std::string& bucket,
+                                   const std::string& prefix, const std::string& etag,
+                                   uint32_t count) {
   std::vector<std::string> keys;
   store.List(bucket, prefix, [&](const ListEntry& entry) {
     keys.push_back(entry.key);
     return true;
   });
-  std::vector<ShardRecord> records;
+  ShardRecordsFound found;
+  found.listed = static_cast<uint32_t>(std::min<size_t>(keys.size(), UINT32_MAX));
   // Fewer objects than shards cannot be every shard: the common answer, without a read.
-  if (keys.size() < count) return records;
+  if (keys.size() < count) return found;
+  found.read = true;
+  std::vector<ShardRecord>& records = found.records;
   std::vector<bool> seen(count, false);
   for (const std::string& key : keys) {
-    const std::optional<std::string> text = ReadSmallObject(store, {bucket, key});
+    const std::optional<std::string> text = ReadSmallObject(store, {bucket, key}, kMaxRecordBytes);
     if (!text) continue;
     std::optional<ShardRecord> record = ShardRecord::FromJson(*text);
     if (!record || record->archive_etag != etag || record->shard.count != count ||
@@ -109,7 +92,7 @@ std::vector<ShardRecord> ReadShardRecords(ObjectStore& store, const std::string&
     seen[record->shard.index] = true;
     records.push_back(std::move(*record));
   }
-  return records;
+  return found;
 }
 
 }  // namespace unpackd

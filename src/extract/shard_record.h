@@ -50,9 +50,18 @@ void WriteShardRecord(ObjectStore& store, const ObjectRef& ref, const ShardRecor
 
 // Every record under `prefix` (ShardRecordsPrefix) that is well formed, for `etag` and
 // `count` shards, one per shard index; what else is there is ignored. When fewer objects than
-// `count` are there, returns none without reading them. Store errors propagate.
-std::vector<ShardRecord> ReadShardRecords(ObjectStore& store, const std::string& bucket,
-                                          const std::string& prefix, const std::string& etag,
-                                          uint32_t count);
+// `count` are there, reads none of them: `records` is empty and `listed` says how many there
+// are. Store errors propagate.
+struct ShardRecordsFound {
+  std::vector<ShardRecord> records;
+  uint32_t listed = 0;  // objects under the prefix
+  bool read = false;    // whether they were read
+
+  // How many shards have ended, as far as this read could tell.
+  uint32_t ended() const { return read ? static_cast<uint32_t>(records.size()) : listed; }
+};
+ShardRecordsFound ReadShardRecords(ObjectStore& store, const std::string& bucket,
+                                   const std::string& prefix, const std::string& etag,
+                                   uint32_t count);
 
 }  // namespace unpackd

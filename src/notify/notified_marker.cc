@@ -1,12 +1,17 @@
 #include "notify/notified_marker.h"
 
-#include <array>
+#include <optional>
 
+#include "store/small_object.h"
 #include "util/error.h"
+#include "util/random_id.h"
 
 namespace unpackd::notify {
 
 namespace {
+
+// A claim holds an error message and its writer's name; more is not one of ours.
+constexpr size_t kMaxClaimBytes = 256 << 10;
 
 // The folder the manifest is in: `<prefix>/.unpackd/`.
 std::string FolderOf(const ObjectRef& manifest) {
@@ -40,13 +45,25 @@ ObjectRef FailureClaimFor(const ObjectRef& manifest, const std::string& etag) {
 
 bool ClaimFailureNotice(ObjectStore& store, const ObjectRef& manifest, const std::string& etag,
                         const std::string& reason) {
+  const ObjectRef claim = FailureClaimFor(manifest, etag);
+  // The claim names its writer, so that a write whose end is unknown (an error after the
+  // server may have stored it, or a server that answers two racing conditional writes with a
+  // conflict instead of 412) is settled by reading the claim back.
+  const std::string writer = "claimed by " + RandomHexId();
   try {
-    WriteSmallObject(store, FailureClaimFor(manifest, etag), reason, /*if_absent=*/true);
+    WriteSmallObject(store, claim, reason + "\n" + writer + "\n", /*if_absent=*/true);
+    return true;
   } catch (const Error& e) {
     if (e.code() == "object-exists") return false;
-    throw;
+    std::optional<std::string> found;
+    try {
+      found = ReadSmallObject(store, claim, kMaxClaimBytes);
+    } catch (const Error&) {
+      throw e;  // the write's error says more than the read's
+    }
+    if (!found) throw;
+    return found->find(writer) != std::string::npos;
   }
-  return true;
 }
 
 bool ShouldTellFailure(ObjectStore& store, const ObjectRef& manifest, const std::string& etag,
@@ -60,18 +77,10 @@ bool ShouldTellFailure(ObjectStore& store, const ObjectRef& manifest, const std:
 }
 
 bool AlreadyNotified(ObjectStore& store, const ObjectRef& manifest, const std::string& event_id) {
-  std::unique_ptr<RandomAccessObject> marker;
-  try {
-    marker = store.OpenForRead(NotifiedMarkerFor(manifest));
-  } catch (const Error& e) {
-    if (e.kind() == ErrorKind::kNotFound) return false;
-    throw;
-  }
-  // An event id is 36 bytes; anything longer is not one of ours.
-  std::array<std::byte, 64> bytes{};
-  if (marker->size() > bytes.size()) return false;
-  const size_t read = marker->ReadAt(0, bytes);
-  return std::string_view(reinterpret_cast<const char*>(bytes.data()), read) == event_id;
+  // An event id is 36 bytes; a longer marker is not one of ours, and is not read whole.
+  const std::optional<std::string> marker =
+      ReadSmallObject(store, NotifiedMarkerFor(manifest), event_id.size() + 1);
+  return marker && *marker == event_id;
 }
 
 void RecordNotified(ObjectStore& store, const ObjectRef& manifest, const std::string& event_id) {

@@ -30,9 +30,10 @@ void RecordNotified(ObjectStore& store, const ObjectRef& manifest, const std::st
 // The failure claim's place for archive version `etag` of the job whose manifest is `manifest`.
 ObjectRef FailureClaimFor(const ObjectRef& manifest, const std::string& etag);
 
-// Writes the failure claim holding `reason` unless one is there; true when this call wrote it
-// (the caller then notifies). A store without conditional writes lets every caller win. Throws
-// the store's other errors.
+// Writes the failure claim holding `reason` and a name of this call unless one is there; true
+// when this call wrote it (the caller then notifies). A write that fails in another way is
+// settled by reading the claim back: this call's name there is a win, another's a loss. A
+// store without conditional writes lets every caller win. Throws the store's other errors.
 bool ClaimFailureNotice(ObjectStore& store, const ObjectRef& manifest, const std::string& etag,
                         const std::string& reason);
 

@@ -10,6 +10,7 @@
 #include "store/local/local_store.h"
 #include "support/archive_maker.h"
 #include "support/file_object.h"
+#include "support/forwarding_store.h"
 #include "support/job_runner.h"
 #include "support/temp_dir.h"
 #include "util/error.h"
@@ -280,34 +281,20 @@ TEST_F(ExtractorTest, SymlinksAreSkippedAndReported) {
 
 // The destination store of a run, with a hook that runs just before the run starts writing its
 // manifest: where another worker that raced for the same key gets in first.
-class BeforeManifestStore : public ObjectStore {
+class BeforeManifestStore : public testing::ForwardingStore {
  public:
   BeforeManifestStore(ObjectStore& inner, std::function<void()> before_manifest)
-      : inner_(inner), before_manifest_(std::move(before_manifest)) {}
+      : ForwardingStore(inner), before_manifest_(std::move(before_manifest)) {}
 
-  ObjectInfo Stat(const ObjectRef& ref) override { return inner_.Stat(ref); }
-  std::unique_ptr<RandomAccessObject> OpenForRead(const ObjectRef& ref) override {
-    return inner_.OpenForRead(ref);
-  }
   std::unique_ptr<ObjectWriter> NewWriter(const ObjectRef& ref,
                                           const WriteOptions& options) override {
     if (ref.key.ends_with(".unpackd/manifest.json") && before_manifest_) {
       std::exchange(before_manifest_, nullptr)();
     }
-    return inner_.NewWriter(ref, options);
+    return inner().NewWriter(ref, options);
   }
-  void List(const std::string& bucket, const std::string& prefix,
-            const std::function<bool(const ListEntry&)>& visit) override {
-    inner_.List(bucket, prefix, visit);
-  }
-  void Delete(const ObjectRef& ref) override { inner_.Delete(ref); }
-  std::optional<std::string> KeyProblem(std::string_view key) const override {
-    return inner_.KeyProblem(key);
-  }
-  bool KeysMayNest() const override { return inner_.KeysMayNest(); }
 
  private:
-  ObjectStore& inner_;
   std::function<void()> before_manifest_;
 };
 

@@ -340,6 +340,11 @@ TEST_F(InvocationHandlerTest, StepFunctionsStepsPlanShardsAndCommitOnce) {
     const InvocationReply reply = handler.Handle(InvocationOf(job.dump()));
     ASSERT_FALSE(reply.failed) << reply.body << log_text_.str();
     EXPECT_EQ(nlohmann::json::parse(reply.body)["jobs"][0]["status"], "shard-done") << reply.body;
+    if (job == plan["jobs"][1]) {
+      const InvocationReply waiting = handler.Handle(InvocationOf(plan["commit"].dump()));
+      EXPECT_EQ(waiting.error_type, "ShardsPending") << waiting.body;
+      EXPECT_NE(waiting.body.find("(2 of 3 shard records"), std::string::npos) << waiting.body;
+    }
   }
   // The last shard left the commit to the commit step.
   EXPECT_FALSE(Exists(kManifestKey));

@@ -12,6 +12,7 @@
 #include "store_s3/s3_test_support.h"
 #include "support/archive_maker.h"
 #include "support/file_object.h"
+#include "support/forwarding_store.h"
 #include "support/job_runner.h"
 #include "support/radosgw_cluster.h"
 #include "support/temp_dir.h"
@@ -21,32 +22,14 @@ namespace unpackd {
 namespace {
 
 // Counts the bytes read from objects it opens, and forwards everything else to `inner`.
-class ReadCountingStore : public ObjectStore {
+class ReadCountingStore : public testing::ForwardingStore {
  public:
-  explicit ReadCountingStore(ObjectStore& inner) : inner_(inner) {}
+  explicit ReadCountingStore(ObjectStore& inner) : ForwardingStore(inner) {}
 
   uint64_t bytes_read() const { return bytes_read_.load(); }
 
-  ObjectInfo Stat(const ObjectRef& ref) override { return inner_.Stat(ref); }
   std::unique_ptr<RandomAccessObject> OpenForRead(const ObjectRef& ref) override {
-    return std::make_unique<CountingObject>(inner_.OpenForRead(ref), bytes_read_);
-  }
-  std::unique_ptr<ObjectWriter> NewWriter(const ObjectRef& ref,
-                                          const WriteOptions& options) override {
-    return inner_.NewWriter(ref, options);
-  }
-  void List(const std::string& bucket, const std::string& prefix,
-            const std::function<bool(const ListEntry&)>& visit) override {
-    inner_.List(bucket, prefix, visit);
-  }
-  void Delete(const ObjectRef& ref) override { inner_.Delete(ref); }
-  void AbortUpload(const ObjectRef& ref, const std::string& upload_id) override {
-    inner_.AbortUpload(ref, upload_id);
-  }
-  std::optional<CopiedObject> CopyRange(const ObjectRef& source, const std::string& source_etag,
-                                        uint64_t offset, uint64_t length, const ObjectRef& dest,
-                                        const WriteOptions& options) override {
-    return inner_.CopyRange(source, source_etag, offset, length, dest, options);
+    return std::make_unique<CountingObject>(inner().OpenForRead(ref), bytes_read_);
   }
 
  private:
@@ -66,7 +49,6 @@ class ReadCountingStore : public ObjectStore {
     std::atomic<uint64_t>& count_;
   };
 
-  ObjectStore& inner_;
   std::atomic<uint64_t> bytes_read_{0};
 };
 

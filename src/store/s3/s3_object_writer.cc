@@ -3,11 +3,11 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
-#include <random>
 
 #include "store/s3/lost_reply.h"
 #include "store/upload_record.h"
 #include "util/error.h"
+#include "util/random_id.h"
 
 namespace unpackd::s3 {
 
@@ -19,14 +19,7 @@ namespace {
 // and both believe they won; a name of this write in the object's metadata tells them apart.
 WriteOptions WithWriteId(WriteOptions options) {
   if (!options.if_absent) return options;
-  std::random_device random;
-  std::string id;
-  for (int i = 0; i < 4; ++i) {
-    char hex[9];
-    std::snprintf(hex, sizeof hex, "%08x", static_cast<unsigned>(random()));
-    id += hex;
-  }
-  options.metadata["unpackd-write-id"] = id;
+  options.metadata["unpackd-write-id"] = RandomHexId();
   return options;
 }
 
