@@ -21,8 +21,8 @@ BUILD_DIR=build bash scripts/build.sh -DUNPACKD_DEBUG_LEVEL=0
 phase "test (RelWithDebInfo)"
 ctest --test-dir build -j"$JOBS" --timeout 900
 
-phase "lint: clang-format and clang-tidy (without the static analyzer: scripts/lint.sh)"
-LINT_ANALYZER=0 bash scripts/lint.sh
+phase "lint: clang-format and clang-tidy"
+bash scripts/lint.sh
 
 phase "build under AddressSanitizer + UndefinedBehaviorSanitizer (line tables only)"
 BUILD_DIR=build-asan BUILD_TYPE=Debug bash scripts/build.sh -DUNPACKD_SANITIZE=ON \
